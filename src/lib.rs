@@ -1,0 +1,2 @@
+//! Valley: gradient descent made visible.
+pub mod engine;
