@@ -1,1 +1,6 @@
-//! Everything that computes.
+//! Everything that computes: autograd, models, data, optimisers, problems,
+//! landscapes and training. Nothing here knows about a screen.
+
+pub mod autograd;
+pub mod nn;
+pub mod scalar;

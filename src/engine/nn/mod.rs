@@ -1,0 +1,13 @@
+//! Multi-layer perceptrons: shape, flat parameters with named views, losses, initialisation.
+
+mod activation;
+mod init;
+mod layout;
+pub mod loss;
+mod mlp;
+
+pub use activation::{Activation, sigmoid};
+pub use init::{Init, seeded_rng};
+pub use layout::{ParamLayout, TensorSpec};
+pub use loss::TargetsRef;
+pub use mlp::{ForwardScratch, Mlp, NnError, parse_layer_sizes};
