@@ -43,13 +43,41 @@ pub fn log_sum_exp<T: Scalar>(row: impl Iterator<Item = T> + Clone) -> T {
 }
 
 /// Mean softmax cross-entropy of `logits` [n, k] against labels in 0..k.
+///
+/// Laid out for speed (this is part of every landscape point): the
+/// exponentials and logarithms run as whole-slice passes, which vectorise.
 pub fn cross_entropy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> T {
     assert_eq!(logits.nrows(), labels.len(), "one label per row");
-    let mut total = T::zero();
-    for (row, &label) in logits.rows().into_iter().zip(labels) {
-        total += log_sum_exp(row.iter().copied()) - row[label];
+    let (n, k) = logits.dim();
+    let maxima: Vec<T> = logits
+        .rows()
+        .into_iter()
+        .map(|row| row.iter().copied().fold(T::neg_infinity(), T::max))
+        .collect();
+    let mut shifted = Vec::with_capacity(n * k);
+    for (row, &max) in logits.rows().into_iter().zip(&maxima) {
+        // A row whose maximum is ±∞ or NaN is left to poison the total.
+        let shift = if max.is_finite() { max } else { T::zero() };
+        shifted.extend(row.iter().map(|&z| z - shift));
     }
-    total / T::of(labels.len().max(1) as f64)
+    T::exp_in_place(&mut shifted);
+    let mut sums: Vec<T> = shifted
+        .chunks_exact(k.max(1))
+        .map(|c| c.iter().copied().sum())
+        .collect();
+    T::ln_in_place(&mut sums);
+    let mut total = T::zero();
+    for (((row, &label), &max), &log_sum) in logits
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .zip(&maxima)
+        .zip(&sums)
+    {
+        let shift = if max.is_finite() { max } else { T::zero() };
+        total += shift + log_sum - row[label];
+    }
+    total / T::of(n.max(1) as f64)
 }
 
 /// Mean squared error over all elements.

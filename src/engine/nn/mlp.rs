@@ -4,12 +4,12 @@
 //! yields gradients (training) and a tape-free one that reuses scratch
 //! buffers (evaluation, the landscape's hot path). Tests hold them equal.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{ArrayView1, ArrayView2, ShapeBuilder};
 use thiserror::Error;
 
 use super::activation::Activation;
 use super::init::{Init, seeded_rng};
+use super::kernel;
 use super::layout::ParamLayout;
 use super::loss::{self, TargetsRef};
 use crate::engine::autograd::Tape;
@@ -64,15 +64,20 @@ pub struct Mlp {
     layout: ParamLayout,
 }
 
-/// Buffers reused across tape-free forward passes, one per layer.
+/// Buffers reused across tape-free forward passes: per layer, the transposed
+/// padded weight and the activations.
 #[derive(Debug)]
 pub struct ForwardScratch<T> {
-    layers: Vec<Array2<T>>,
+    weights_t: Vec<Vec<T>>,
+    activations: Vec<Vec<T>>,
 }
 
 impl<T> Default for ForwardScratch<T> {
     fn default() -> Self {
-        Self { layers: Vec::new() }
+        Self {
+            weights_t: Vec::new(),
+            activations: Vec::new(),
+        }
     }
 }
 
@@ -176,29 +181,33 @@ impl Mlp {
         assert_eq!(params.len(), self.num_params(), "parameter count");
         assert_eq!(x.ncols(), self.num_inputs(), "input features");
         let n = x.nrows();
-        scratch
-            .layers
-            .resize_with(self.num_layers(), || Array2::zeros((0, 0)));
-        for l in 0..self.num_layers() {
-            let (done, rest) = scratch.layers.split_at_mut(l);
+        let layers = self.num_layers();
+        scratch.weights_t.resize_with(layers, Vec::new);
+        scratch.activations.resize_with(layers, Vec::new);
+        let x = x.as_standard_layout();
+        let x = x.as_slice().expect("standard layout is contiguous");
+        for l in 0..layers {
+            let (fan_in, fan_out) = (self.layer_sizes[l], self.layer_sizes[l + 1]);
+            let weight = &params[self.layout.tensors[2 * l].range()];
+            let wt = &mut scratch.weights_t[l];
+            kernel::transpose_padded(weight, fan_out, fan_in, wt);
+            let (done, rest) = scratch.activations.split_at_mut(l);
             let out = &mut rest[0];
-            let width = self.layer_sizes[l + 1];
-            if out.dim() != (n, width) {
-                *out = Array2::zeros((n, width));
-            }
-            // out = 1 bᵀ + h Wᵀ, with the bias written first so the product accumulates onto it.
-            out.assign(&self.bias(params, l));
-            let w_t = self.weight(params, l).reversed_axes();
-            match done.last() {
-                None => general_mat_mul(T::one(), &x, &w_t, T::one(), out),
-                Some(h) => general_mat_mul(T::one(), h, &w_t, T::one(), out),
-            }
-            if l + 1 < self.num_layers() {
-                let values = out.as_slice_mut().expect("owned arrays are contiguous");
-                self.activation.apply(values);
-            }
+            out.resize(n * kernel::padded(fan_out), T::zero());
+            let (input, stride) = match done.last() {
+                None => (x, fan_in),
+                Some(h) => (h.as_slice(), kernel::padded(fan_in)),
+            };
+            let bias = &params[self.layout.tensors[2 * l + 1].range()];
+            let activation = (l + 1 < layers).then_some(self.activation);
+            kernel::dense(input, n, fan_in, stride, wt, bias, activation, out);
         }
-        scratch.layers[self.num_layers() - 1].view()
+        let out_width = self.num_outputs();
+        ArrayView2::from_shape(
+            (n, out_width).strides((kernel::padded(out_width), 1)),
+            &scratch.activations[layers - 1],
+        )
+        .expect("padded rows hold the outputs")
     }
 
     /// Mean loss over the examples, tape-free.

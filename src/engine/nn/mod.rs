@@ -2,6 +2,7 @@
 
 mod activation;
 mod init;
+pub mod kernel;
 mod layout;
 pub mod loss;
 mod mlp;
