@@ -8,6 +8,7 @@
 //! and every defect becomes an [`IoError`] that names the file.
 
 mod error;
+mod header;
 pub mod limits;
 mod sequential;
 mod tensors;

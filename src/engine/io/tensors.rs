@@ -19,17 +19,14 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::IoError;
+use super::header::{CheckedEntry, METADATA_KEY, read_header};
 use super::limits::{MAX_FILE_BYTES, MAX_HEADER_BYTES, MAX_PARAMS, MAX_TENSORS};
 
 /// Bytes holding the header length at the start of every safetensors file.
 const LENGTH_PREFIX_BYTES: usize = 8;
-
-/// Key of the optional string-to-string metadata map in the header.
-const METADATA_KEY: &str = "__metadata__";
 
 /// Label used in errors when encoding tensors that are not (yet) a file.
 const IN_MEMORY: &str = "<tensors being encoded>";
@@ -60,7 +57,8 @@ impl DType {
         }
     }
 
-    fn from_header_name(name: &str) -> Option<Self> {
+    /// The dtype named `name` in a header, if Valley reads it.
+    pub(super) fn from_header_name(name: &str) -> Option<Self> {
         match name {
             "F32" => Some(DType::F32),
             "F64" => Some(DType::F64),
@@ -162,13 +160,8 @@ pub fn parse_safetensors(bytes: &[u8], source: &str) -> Result<TensorFile, IoErr
         });
     }
 
-    let entries = parse_header(header, file)?;
-    let mut layout = Vec::with_capacity(entries.len());
-    let mut total_params = 0usize;
-    for (position, (name, entry)) in entries.into_iter().enumerate() {
-        let checked = check_entry(name, &entry, file, &mut total_params)?;
-        layout.push((position, checked));
-    }
+    let mut layout: Vec<(usize, CheckedEntry)> =
+        read_header(header, file)?.into_iter().enumerate().collect();
     layout.sort_by_key(|(position, entry)| (entry.begin, entry.end, *position));
 
     let mut cursor = 0u64;
@@ -412,146 +405,6 @@ pub(super) fn element_count(shape: &[usize]) -> Option<usize> {
     shape
         .iter()
         .try_fold(1usize, |acc, &dim| acc.checked_mul(dim))
-}
-
-/// A header entry as written in the file, before any check.
-#[derive(Deserialize)]
-struct RawEntry {
-    dtype: String,
-    shape: Vec<u64>,
-    data_offsets: (u64, u64),
-}
-
-/// A header entry whose dtype, size and byte range agree.
-struct CheckedEntry {
-    name: String,
-    dtype: DType,
-    shape: Vec<usize>,
-    begin: u64,
-    end: u64,
-}
-
-/// The header's top-level object, in file order, duplicates kept so they can
-/// be reported rather than silently collapsed.
-struct HeaderEntries(Vec<(String, serde_json::Value)>);
-
-impl<'de> Deserialize<'de> for HeaderEntries {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor;
-        impl<'de> Visitor<'de> for EntriesVisitor {
-            type Value = HeaderEntries;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object mapping tensor names to their descriptions")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderEntries, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
-                    entries.push(entry);
-                }
-                Ok(HeaderEntries(entries))
-            }
-        }
-        deserializer.deserialize_map(EntriesVisitor)
-    }
-}
-
-/// Parses the JSON header into its tensor entries, dropping `__metadata__`.
-fn parse_header(header: &[u8], file: &str) -> Result<Vec<(String, RawEntry)>, IoError> {
-    let invalid = |reason: String| IoError::InvalidHeader {
-        file: file.to_owned(),
-        reason,
-    };
-    let HeaderEntries(entries) =
-        serde_json::from_slice(header).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
-    let count = entries
-        .iter()
-        .filter(|(name, _)| name != METADATA_KEY)
-        .count();
-    if count > MAX_TENSORS {
-        return Err(IoError::TooManyTensors {
-            file: file.to_owned(),
-            count,
-            max: MAX_TENSORS,
-        });
-    }
-    let mut seen = HashSet::with_capacity(entries.len());
-    let mut tensors = Vec::with_capacity(count);
-    for (name, value) in entries {
-        if !seen.insert(name.clone()) {
-            return Err(IoError::DuplicateTensor {
-                file: file.to_owned(),
-                tensor: name,
-            });
-        }
-        if name == METADATA_KEY {
-            continue;
-        }
-        let entry = serde_json::from_value::<RawEntry>(value)
-            .map_err(|e| invalid(format!("entry for tensor `{name}`: {e}")))?;
-        tensors.push((name, entry));
-    }
-    Ok(tensors)
-}
-
-/// Checks one entry's dtype, element count and byte-range length, adding
-/// its elements to `total_params`.
-fn check_entry(
-    name: String,
-    entry: &RawEntry,
-    file: &str,
-    total_params: &mut usize,
-) -> Result<CheckedEntry, IoError> {
-    let Some(dtype) = DType::from_header_name(&entry.dtype) else {
-        return Err(IoError::UnsupportedDtype {
-            file: file.to_owned(),
-            tensor: name,
-            dtype: entry.dtype.clone(),
-        });
-    };
-    let too_many = |tensor: String| IoError::TooManyParams {
-        file: file.to_owned(),
-        tensor,
-        max: MAX_PARAMS,
-    };
-    let shape: Option<Vec<usize>> = entry
-        .shape
-        .iter()
-        .map(|&dim| usize::try_from(dim).ok())
-        .collect();
-    let Some(count) = shape.as_deref().and_then(element_count) else {
-        return Err(too_many(name));
-    };
-    *total_params = total_params.saturating_add(count);
-    if *total_params > MAX_PARAMS {
-        return Err(too_many(name));
-    }
-    let shape = shape.unwrap_or_default();
-    let (begin, end) = entry.data_offsets;
-    if end < begin {
-        return Err(IoError::BadOffsets {
-            file: file.to_owned(),
-            tensor: name,
-            reason: format!("its data ends (byte {end}) before it starts (byte {begin})"),
-        });
-    }
-    // count <= MAX_PARAMS, so this cannot overflow.
-    let expected = (count * dtype.byte_size()) as u64;
-    if end - begin != expected {
-        return Err(IoError::DataLength {
-            file: file.to_owned(),
-            tensor: name,
-            shape,
-            expected,
-            actual: end - begin,
-        });
-    }
-    Ok(CheckedEntry {
-        name,
-        dtype,
-        shape,
-        begin,
-        end,
-    })
 }
 
 /// Converts an offset already checked against the file length (itself at most
