@@ -15,6 +15,9 @@ pub const INK: Colour = [33, 33, 33];
 /// Grid lines behind a line plot.
 pub const GRID: Colour = [228, 228, 228];
 
+/// A tick: its fraction of the way along the axis, and its label.
+pub type Tick = (f64, String);
+
 /// Sizes, in pixels, that scale with the figure.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Style {
@@ -33,9 +36,14 @@ pub struct Style {
 }
 
 impl Style {
-    /// Sizes for a `width` x `height` figure: about 16 px text at 800x700.
+    /// Sizes for a `width` x `height` figure: about 18 px text at 800x700 and 15 px
+    /// at 800x500, so tick labels stay legible on a projected slide.
     pub fn for_size(width: u32, height: u32) -> Self {
-        let base = (width.min(height) as f32 / 44.0).clamp(9.0, 120.0);
+        let (width, height) = (width as f32, height as f32);
+        // Area sets the size; the short side caps it so a thin strip is not all text.
+        let base = ((width * height).sqrt() / 42.0)
+            .min(width.min(height) / 20.0)
+            .clamp(6.0, 120.0);
         Self {
             text: base,
             title: base * 1.3,
@@ -74,7 +82,7 @@ impl Axis {
     }
 
     /// Ticks as (fraction along the axis, label).
-    pub fn ticks(&self) -> Vec<(f64, String)> {
+    pub fn ticks(&self) -> Vec<Tick> {
         let values = if self.is_log {
             log_ticks(self.lo, self.hi)
         } else {
@@ -85,11 +93,7 @@ impl Axis {
         } else {
             format_linear_ticks(&values)
         };
-        values
-            .iter()
-            .map(|&v| self.unit(v))
-            .zip(labels)
-            .collect()
+        values.iter().map(|&v| self.unit(v)).zip(labels).collect()
     }
 }
 
@@ -106,7 +110,7 @@ pub struct Frame {
 
 impl Frame {
     /// Pixel position of a data point.
-    pub fn to_pixel(&self, x: f64, y: f64) -> (f32, f32) {
+    pub fn pixel_from_data(&self, x: f64, y: f64) -> (f32, f32) {
         let plot = self.plot;
         (
             plot.x0 + (self.x.unit(x) as f32) * plot.width(),
@@ -138,13 +142,7 @@ pub fn y_label_direction(label: &str, style: &Style) -> Direction {
 }
 
 /// Margins for the title, tick labels and axis labels, plus `right` for the caller.
-pub fn margins(
-    style: &Style,
-    title: &str,
-    y_label: &str,
-    y_ticks: &[(f64, String)],
-    right: f32,
-) -> Margins {
+pub fn margins(style: &Style, title: &str, y_label: &str, y_ticks: &[Tick], right: f32) -> Margins {
     let widest_y_tick = y_ticks
         .iter()
         .map(|(_, label)| text_box(label, style.text, Direction::Horizontal).0)
@@ -203,18 +201,39 @@ pub fn draw_title(canvas: &mut Canvas, style: &Style, title: &str, plot: Rect) {
     }
     let anchor = ((plot.x0 + plot.x1) / 2.0, plot.y0 - style.gap * 1.5);
     let align = (HAlign::Centre, VAlign::Bottom);
-    draw_text(canvas, title, Style::ink(style.title), anchor, align, Direction::Horizontal);
+    draw_text(
+        canvas,
+        title,
+        Style::ink(style.title),
+        anchor,
+        align,
+        Direction::Horizontal,
+    );
 }
 
 /// Light lines across the plot area at every tick, drawn before the data.
-pub fn draw_grid(canvas: &mut Canvas, plot: Rect, x_ticks: &[(f64, String)], y_ticks: &[(f64, String)]) {
+pub fn draw_grid(canvas: &mut Canvas, plot: Rect, x_ticks: &[Tick], y_ticks: &[Tick]) {
     for (unit, _) in x_ticks {
         let x = (plot.x0 + *unit as f32 * plot.width()).round();
-        canvas.fill_rect(Rect { x0: x - 0.5, x1: x + 0.5, ..plot }, GRID);
+        canvas.fill_rect(
+            Rect {
+                x0: x - 0.5,
+                x1: x + 0.5,
+                ..plot
+            },
+            GRID,
+        );
     }
     for (unit, _) in y_ticks {
         let y = (plot.y1 - *unit as f32 * plot.height()).round();
-        canvas.fill_rect(Rect { y0: y - 0.5, y1: y + 0.5, ..plot }, GRID);
+        canvas.fill_rect(
+            Rect {
+                y0: y - 0.5,
+                y1: y + 0.5,
+                ..plot
+            },
+            GRID,
+        );
     }
 }
 
@@ -224,7 +243,7 @@ pub fn draw_frame(
     canvas: &mut Canvas,
     style: &Style,
     plot: Rect,
-    (x_ticks, y_ticks): (&[(f64, String)], &[(f64, String)]),
+    (x_ticks, y_ticks): (&[Tick], &[Tick]),
     (x_label, y_label): (&str, &str),
 ) {
     let line = style.line;
@@ -248,7 +267,14 @@ pub fn draw_frame(
         };
         canvas.fill_rect(mark, INK);
         let anchor = (x, tick_bottom + style.gap * 0.5);
-        draw_text(canvas, label, tick_text, anchor, (HAlign::Centre, VAlign::Top), Direction::Horizontal);
+        draw_text(
+            canvas,
+            label,
+            tick_text,
+            anchor,
+            (HAlign::Centre, VAlign::Top),
+            Direction::Horizontal,
+        );
     }
     let tick_left = outer.x0 - style.tick_length;
     for (unit, label) in y_ticks {
@@ -261,18 +287,42 @@ pub fn draw_frame(
         };
         canvas.fill_rect(mark, INK);
         let anchor = (tick_left - style.gap * 0.5, y);
-        draw_text(canvas, label, tick_text, anchor, (HAlign::Right, VAlign::Middle), Direction::Horizontal);
+        draw_text(
+            canvas,
+            label,
+            tick_text,
+            anchor,
+            (HAlign::Right, VAlign::Middle),
+            Direction::Horizontal,
+        );
     }
 
     let label_text = Style::ink(style.axis_label);
     if !x_label.is_empty() {
-        let anchor = ((plot.x0 + plot.x1) / 2.0, canvas.height() as f32 - style.gap);
-        draw_text(canvas, x_label, label_text, anchor, (HAlign::Centre, VAlign::Bottom), Direction::Horizontal);
+        let anchor = (
+            (plot.x0 + plot.x1) / 2.0,
+            canvas.height() as f32 - style.gap,
+        );
+        draw_text(
+            canvas,
+            x_label,
+            label_text,
+            anchor,
+            (HAlign::Centre, VAlign::Bottom),
+            Direction::Horizontal,
+        );
     }
     if !y_label.is_empty() {
         let anchor = (style.gap, (plot.y0 + plot.y1) / 2.0);
         let direction = y_label_direction(y_label, style);
-        draw_text(canvas, y_label, label_text, anchor, (HAlign::Left, VAlign::Middle), direction);
+        draw_text(
+            canvas,
+            y_label,
+            label_text,
+            anchor,
+            (HAlign::Left, VAlign::Middle),
+            direction,
+        );
     }
 }
 
@@ -293,8 +343,9 @@ mod tests {
         let margins = margins(&style, "title", "β", &[(0.0, "−1.0".into())], 120.0);
         let plot = plot_area(800, 700, margins, Some(1.0));
         assert_eq!(plot.width(), plot.height());
-        assert!(plot.x0 >= margins.left && plot.x1 <= 800.0 - margins.right);
-        assert!(plot.y0 >= margins.top && plot.y1 <= 700.0 - margins.bottom);
+        // Within a pixel: the area is rounded to whole pixels.
+        assert!(plot.x0 + 1.0 >= margins.left && plot.x1 <= 801.0 - margins.right);
+        assert!(plot.y0 + 1.0 >= margins.top && plot.y1 <= 701.0 - margins.bottom);
         assert!(plot.width() > 400.0);
     }
 
@@ -318,9 +369,9 @@ mod tests {
                 is_log: true,
             },
         };
-        assert_eq!(frame.to_pixel(-1.0, 0.1), (10.0, 220.0));
-        assert_eq!(frame.to_pixel(1.0, 10.0), (110.0, 20.0));
-        let (x, y) = frame.to_pixel(0.0, 1.0);
+        assert_eq!(frame.pixel_from_data(-1.0, 0.1), (10.0, 220.0));
+        assert_eq!(frame.pixel_from_data(1.0, 10.0), (110.0, 20.0));
+        let (x, y) = frame.pixel_from_data(0.0, 1.0);
         assert!((x - 60.0).abs() < 1e-4 && (y - 120.0).abs() < 1e-4);
         let labels: Vec<String> = frame.y.ticks().into_iter().map(|(_, l)| l).collect();
         assert_eq!(labels, ["0.1", "1", "10"]);

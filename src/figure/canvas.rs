@@ -95,10 +95,22 @@ impl Canvas {
     pub fn stroke_rect(&mut self, rect: Rect, colour: Colour, width: u32) {
         let width = width as f32;
         let edges = [
-            Rect { x1: rect.x0 + width, ..rect },
-            Rect { x0: rect.x1 - width, ..rect },
-            Rect { y1: rect.y0 + width, ..rect },
-            Rect { y0: rect.y1 - width, ..rect },
+            Rect {
+                x1: rect.x0 + width,
+                ..rect
+            },
+            Rect {
+                x0: rect.x1 - width,
+                ..rect
+            },
+            Rect {
+                y1: rect.y0 + width,
+                ..rect
+            },
+            Rect {
+                y0: rect.y1 - width,
+                ..rect
+            },
         ];
         for edge in edges {
             self.fill_rect(edge, colour);
@@ -203,10 +215,14 @@ impl Mask {
         }
         let min = vertices
             .iter()
-            .fold((f32::INFINITY, f32::INFINITY), |m, v| (m.0.min(v.0), m.1.min(v.1)));
-        let max = vertices.iter().fold((f32::NEG_INFINITY, f32::NEG_INFINITY), |m, v| {
-            (m.0.max(v.0), m.1.max(v.1))
-        });
+            .fold((f32::INFINITY, f32::INFINITY), |m, v| {
+                (m.0.min(v.0), m.1.min(v.1))
+            });
+        let max = vertices
+            .iter()
+            .fold((f32::NEG_INFINITY, f32::NEG_INFINITY), |m, v| {
+                (m.0.max(v.0), m.1.max(v.1))
+            });
         self.fill_where(min, max, |px, py| {
             let mut inside = 0u32;
             for sy in 0..4 {

@@ -111,7 +111,14 @@ impl Colorbar<'_> {
             };
             canvas.fill_rect(mark, INK);
             let anchor = (tick_end + style.gap * 0.5, y);
-            draw_text(canvas, &label, text, anchor, (HAlign::Left, VAlign::Middle), Direction::Horizontal);
+            draw_text(
+                canvas,
+                &label,
+                text,
+                anchor,
+                (HAlign::Left, VAlign::Middle),
+                Direction::Horizontal,
+            );
             widest = widest.max(text_box(&label, style.text, Direction::Horizontal).0);
         }
 
@@ -124,21 +131,36 @@ impl Colorbar<'_> {
         };
         let caption = TextStyle { size, colour: INK };
         let anchor = (tick_end + style.gap * 1.5 + widest, (bar.y0 + bar.y1) / 2.0);
-        draw_text(canvas, self.caption, caption, anchor, (HAlign::Left, VAlign::Middle), Direction::Upward);
+        draw_text(
+            canvas,
+            self.caption,
+            caption,
+            anchor,
+            (HAlign::Left, VAlign::Middle),
+            Direction::Upward,
+        );
 
         if self.has_non_finite {
             self.draw_not_finite_note(canvas, style, bar);
         }
     }
 
+    /// Where the grey "not finite" swatch goes: under the bar, level with the x-axis
+    /// label, well clear of the x tick labels.
+    pub fn note_swatch_rect(style: &Style, bar: Rect, canvas_height: u32) -> Rect {
+        let height = (line_height(style.text) * 0.8).round();
+        let middle = canvas_height as f32 - style.gap - line_height(style.axis_label) / 2.0;
+        let y0 = (middle - height / 2.0).round();
+        Rect {
+            y0,
+            y1: y0 + height,
+            ..bar
+        }
+    }
+
     /// A grey swatch under the bar with the words "not finite".
     fn draw_not_finite_note(&self, canvas: &mut Canvas, style: &Style, bar: Rect) {
-        let height = (line_height(style.text) * 0.8).round();
-        let swatch = Rect {
-            y0: bar.y1 + style.tick_length + style.gap,
-            y1: bar.y1 + style.tick_length + style.gap + height,
-            ..bar
-        };
+        let swatch = Self::note_swatch_rect(style, bar, canvas.height());
         canvas.fill_rect(swatch, NOT_FINITE_COLOUR);
         canvas.stroke_rect(
             Rect {
@@ -152,6 +174,13 @@ impl Colorbar<'_> {
         );
         let anchor = (swatch.x1 + style.gap * 0.5, (swatch.y0 + swatch.y1) / 2.0);
         let text = Style::ink(style.text);
-        draw_text(canvas, NOT_FINITE_NOTE, text, anchor, (HAlign::Left, VAlign::Middle), Direction::Horizontal);
+        draw_text(
+            canvas,
+            NOT_FINITE_NOTE,
+            text,
+            anchor,
+            (HAlign::Left, VAlign::Middle),
+            Direction::Horizontal,
+        );
     }
 }

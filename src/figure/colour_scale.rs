@@ -6,6 +6,7 @@
 //! handout is printed in grey. Non-finite losses are kept out of the range so one
 //! diverged cell cannot wash out the rest of the landscape.
 
+use super::axes::Tick;
 use super::canvas::Colour;
 use super::ticks::{format_linear_ticks, format_value, log_ticks, nice_ticks};
 
@@ -32,13 +33,20 @@ pub struct ColourScale {
     clamped_to: Option<f64>,
     /// A log scale was asked for but no loss was positive.
     log_impossible: bool,
+    /// Every finite loss is (nearly) this one value; the range was widened around it.
+    flat_at: Option<f64>,
 }
 
 impl ColourScale {
     /// A scale spanning the finite `values`, logarithmic if `log` is asked for and
     /// any value is positive.
     pub fn from_values(values: &[f32], log: bool) -> Self {
-        let finite = || values.iter().filter(|v| v.is_finite()).map(|&v| f64::from(v));
+        let finite = || {
+            values
+                .iter()
+                .filter(|v| v.is_finite())
+                .map(|&v| f64::from(v))
+        };
         let smallest_positive = finite().filter(|&v| v > 0.0).reduce(f64::min);
         let is_log = log && smallest_positive.is_some();
         let clamped_to = if is_log && finite().any(|v| v <= 0.0) {
@@ -52,6 +60,7 @@ impl ColourScale {
             is_log,
             clamped_to,
             log_impossible: log && !is_log,
+            flat_at: None,
         };
         let scaled: Vec<f64> = values.iter().filter_map(|&v| scale.to_scale(v)).collect();
         if let (Some(lo), Some(hi)) = (
@@ -59,6 +68,10 @@ impl ColourScale {
             scaled.iter().copied().reduce(f64::max),
         ) {
             (scale.lo, scale.hi) = widen_if_flat(lo, hi, is_log);
+            if (scale.lo, scale.hi) != (lo, hi) {
+                let middle = (lo + hi) / 2.0;
+                scale.flat_at = Some(if is_log { 10f64.powf(middle) } else { middle });
+            }
         }
         scale
     }
@@ -77,6 +90,11 @@ impl ColourScale {
         }
     }
 
+    /// Whether every finite loss is the same, so there are no contours to draw.
+    pub fn is_flat(&self) -> bool {
+        self.flat_at.is_some()
+    }
+
     /// Position in the colormap (0 low, 1 high) of a value in scale space.
     pub fn unit_from_scale(&self, scaled: f64) -> f64 {
         ((scaled - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
@@ -88,7 +106,7 @@ impl ColourScale {
     }
 
     /// Colorbar ticks as (position in the colormap, label in loss units).
-    pub fn ticks(&self) -> Vec<(f64, String)> {
+    pub fn ticks(&self) -> Vec<Tick> {
         if self.is_log {
             let ticks = log_ticks(10f64.powf(self.lo), 10f64.powf(self.hi));
             ticks
@@ -108,6 +126,10 @@ impl ColourScale {
 
     /// The colorbar's caption: the quantity's name plus what the scale does to it.
     pub fn caption(&self, value_label: &str) -> String {
+        if let Some(value) = self.flat_at {
+            // Significant digits, not tick rounding: this is the one value there is.
+            return format!("{value_label} (all values {})", format_significant(value));
+        }
         match (self.is_log, self.clamped_to, self.log_impossible) {
             (true, Some(floor), _) => format!(
                 "{value_label} (log scale; ≤ 0 shown as {})",
@@ -118,6 +140,13 @@ impl ColourScale {
             (false, _, false) => value_label.to_string(),
         }
     }
+}
+
+/// `value` to four significant digits, without trailing zeros.
+fn format_significant(value: f64) -> String {
+    let text = format!("{value:.4e}");
+    let parsed: f64 = text.parse().unwrap_or(value);
+    format_value(parsed)
 }
 
 /// Widens a zero-width range around its value, so an all-equal landscape still has
@@ -173,6 +202,8 @@ mod tests {
     fn flat_landscapes_get_a_usable_range() {
         let scale = ColourScale::from_values(&[2.5; 9], false);
         assert_eq!(scale.unit_from_loss(2.5), Some(0.5));
+        assert_eq!(scale.caption("loss"), "loss (all values 2.5)");
+        assert!(scale.is_flat());
         assert!(scale.ticks().len() >= 2);
         let scale = ColourScale::from_values(&[0.0; 4], false);
         assert_eq!(scale.unit_from_loss(0.0), Some(0.5));

@@ -98,13 +98,22 @@ pub fn render_heatmap(
 
     let mut canvas = Canvas::new(width, height, BACKGROUND);
     paint_cells(&mut canvas, &grid, &units, &layout.frame);
-    let contours = contour_levels(figure.contour_levels);
+    // A flat landscape has no contours; marking levels on the colorbar would mislead.
+    let contours = if scale.is_flat() {
+        Vec::new()
+    } else {
+        contour_levels(figure.contour_levels)
+    };
     draw_contours(&mut canvas, &layout, &grid, &units, &contours);
     draw_path(&mut canvas, &layout, figure.path);
     let frame = layout.frame;
-    draw_markers(&mut canvas, &layout.style, frame.plot, figure.markers, |x, y| {
-        frame.to_pixel(x, y)
-    });
+    draw_markers(
+        &mut canvas,
+        &layout.style,
+        frame.plot,
+        figure.markers,
+        |x, y| frame.pixel_from_data(x, y),
+    );
 
     let x_ticks = frame.x.ticks();
     let y_ticks = frame.y.ticks();
@@ -169,10 +178,7 @@ impl Grid {
     fn cell_at(&self, u: f64, v: f64) -> (f64, f64) {
         let u = if self.x_reversed { 1.0 - u } else { u };
         let v = if self.y_reversed { 1.0 - v } else { v };
-        (
-            u * (self.cols - 1) as f64,
-            v * (self.rows - 1) as f64,
-        )
+        (u * (self.cols - 1) as f64, v * (self.rows - 1) as f64)
     }
 
     /// The field at a fractional (column, row), interpolated bilinearly if `smooth`.
@@ -244,7 +250,11 @@ impl Layout {
 fn axis_spanning((start, end): (f32, f32)) -> Axis {
     let (lo, hi) = (f64::from(start.min(end)), f64::from(start.max(end)));
     if hi > lo {
-        return Axis { lo, hi, is_log: false };
+        return Axis {
+            lo,
+            hi,
+            is_log: false,
+        };
     }
     let half = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
     Axis {
@@ -309,7 +319,10 @@ fn draw_contours(
         let pixels_per_cell = pixels / (cells - 1) as f32;
         ((pixels_per_cell / 3.0).floor() as usize).clamp(1, 16)
     };
-    let (fx, fy) = (refine(grid.cols, plot.width()), refine(grid.rows, plot.height()));
+    let (fx, fy) = (
+        refine(grid.cols, plot.width()),
+        refine(grid.rows, plot.height()),
+    );
     let cols = (grid.cols - 1) * fx + 1;
     let rows = (grid.rows - 1) * fy + 1;
     let mut field = Vec::with_capacity(cols * rows);
@@ -320,7 +333,7 @@ fn draw_contours(
         }
     }
     // Fine-grid (column, row) to pixels, honouring reversed ranges.
-    let to_pixel = |(col, row): (f64, f64)| {
+    let pixel_from_fine_cell = |(col, row): (f64, f64)| {
         let u = col / (cols - 1) as f64;
         let v = row / (rows - 1) as f64;
         let u = if grid.x_reversed { 1.0 - u } else { u };
@@ -334,7 +347,7 @@ fn draw_contours(
     for &(level, colour, alpha) in levels {
         let mut mask = Mask::new(canvas.width(), canvas.height(), plot);
         for [a, b] in isoline_segments(&field, cols, rows, level) {
-            mask.line(to_pixel(a), to_pixel(b), width);
+            mask.line(pixel_from_fine_cell(a), pixel_from_fine_cell(b), width);
         }
         mask.composite(canvas, colour, alpha);
     }
@@ -350,12 +363,15 @@ fn draw_path(canvas: &mut Canvas, layout: &Layout, path: &[(f32, f32)]) {
         .split(|(x, y)| !(x.is_finite() && y.is_finite()))
         .map(|run| {
             run.iter()
-                .map(|&(x, y)| frame.to_pixel(f64::from(x), f64::from(y)))
+                .map(|&(x, y)| frame.pixel_from_data(f64::from(x), f64::from(y)))
                 .collect()
         })
         .collect();
     let width = (layout.style.text * 0.16).max(1.5);
-    for (stroke, colour, alpha) in [(width + 3.0, [20, 20, 20], 0.7), (width, [255, 255, 255], 1.0)] {
+    for (stroke, colour, alpha) in [
+        (width + 3.0, [20, 20, 20], 0.7),
+        (width, [255, 255, 255], 1.0),
+    ] {
         let mut mask = Mask::new(canvas.width(), canvas.height(), frame.plot);
         for run in &runs {
             mask.polyline(run, stroke);

@@ -40,9 +40,16 @@ fn a_bowl_is_dark_in_the_middle_and_bright_in_the_corners() {
     let image = render_heatmap(&figure, SIZE.0, SIZE.1).expect("render");
     assert_eq!(image.dimensions(), SIZE);
     let plot = layout_of(&figure).frame.plot;
-    assert!((plot.width() - plot.height()).abs() <= 1.0, "square plot {plot:?}");
+    assert!(
+        (plot.width() - plot.height()).abs() <= 1.0,
+        "square plot {plot:?}"
+    );
     let centre = ((plot.x0 + plot.x1) / 2.0, (plot.y0 + plot.y1) / 2.0);
-    assert!(close(pixel(&image, centre), colormap(0.0), 3), "{:?}", pixel(&image, centre));
+    assert!(
+        close(pixel(&image, centre), colormap(0.0), 3),
+        "{:?}",
+        pixel(&image, centre)
+    );
     let high = colormap(1.0);
     for corner in [
         (plot.x0, plot.y0),
@@ -50,7 +57,11 @@ fn a_bowl_is_dark_in_the_middle_and_bright_in_the_corners() {
         (plot.x0, plot.y1 - 1.0),
         (plot.x1 - 1.0, plot.y1 - 1.0),
     ] {
-        assert!(close(pixel(&image, corner), high, 8), "{corner:?}: {:?}", pixel(&image, corner));
+        assert!(
+            close(pixel(&image, corner), high, 8),
+            "{corner:?}: {:?}",
+            pixel(&image, corner)
+        );
     }
 }
 
@@ -65,8 +76,8 @@ fn the_colorbar_runs_from_the_low_to_the_high_end() {
     assert_eq!(pixel(&image, (x, bar.y0)), colormap(1.0));
     assert_eq!(pixel(&image, (x, bar.y1 - 1.0)), colormap(0.0));
     // No grey note when every value is finite.
-    let below = (x, bar.y1 + layout.style.tick_length + layout.style.gap + 4.0);
-    assert_ne!(pixel(&image, below), NOT_FINITE_COLOUR);
+    let swatch = Colorbar::note_swatch_rect(&layout.style, bar, SIZE.1);
+    assert_ne!(pixel(&image, (x, swatch.y0 + 2.0)), NOT_FINITE_COLOUR);
 }
 
 #[test]
@@ -75,24 +86,26 @@ fn non_finite_cells_are_grey_and_explained() {
     // A diverged block around alpha = 0.5, beta = -0.5 (column 30, row 10).
     for row in 7..14 {
         for col in 27..34 {
-            values[row * 41 + col] = if col % 2 == 0 { f32::NAN } else { f32::INFINITY };
+            values[row * 41 + col] = if col % 2 == 0 {
+                f32::NAN
+            } else {
+                f32::INFINITY
+            };
         }
     }
     values[0] = f32::NEG_INFINITY;
     let figure = HeatmapFigure::new(&values, 41, 41, (-1.0, 1.0), (-1.0, 1.0));
     let image = render_heatmap(&figure, SIZE.0, SIZE.1).expect("render");
     let layout = layout_of(&figure);
-    let block = layout.frame.to_pixel(0.5, -0.5);
+    let block = layout.frame.pixel_from_data(0.5, -0.5);
     assert_eq!(pixel(&image, block), NOT_FINITE_COLOUR);
     // The finite cells still use the whole colormap.
-    let centre = layout.frame.to_pixel(0.0, 0.0);
+    let centre = layout.frame.pixel_from_data(0.0, 0.0);
     assert!(close(pixel(&image, centre), colormap(0.0), 3));
     let bar = Colorbar::bar_rect(&layout.style, layout.frame.plot);
-    let swatch = (
-        (bar.x0 + bar.x1) / 2.0,
-        bar.y1 + layout.style.tick_length + layout.style.gap + 4.0,
-    );
-    assert_eq!(pixel(&image, swatch), NOT_FINITE_COLOUR);
+    let swatch = Colorbar::note_swatch_rect(&layout.style, bar, SIZE.1);
+    let inside = ((swatch.x0 + swatch.x1) / 2.0, (swatch.y0 + swatch.y1) / 2.0);
+    assert_eq!(pixel(&image, inside), NOT_FINITE_COLOUR);
 }
 
 #[test]
@@ -108,7 +121,7 @@ fn log_scale_flat_and_empty_landscapes_render() {
     let flat = vec![0.7f32; 100];
     let figure = HeatmapFigure::new(&flat, 10, 10, (-1.0, 1.0), (-1.0, 1.0));
     let image = render_heatmap(&figure, SIZE.0, SIZE.1).expect("flat render");
-    let centre = layout_of(&figure).frame.to_pixel(0.0, 0.0);
+    let centre = layout_of(&figure).frame.pixel_from_data(0.0, 0.0);
     assert!(close(pixel(&image, centre), colormap(0.5), 1));
 
     let signs: Vec<f32> = (0..25).map(|k| k as f32 - 12.0).collect();
@@ -147,8 +160,16 @@ fn reversed_ranges_keep_the_axis_increasing_to_the_right() {
     };
     let image = render_heatmap(&figure, SIZE.0, SIZE.1).expect("render");
     let frame = layout_of(&figure).frame;
-    assert!(close(pixel(&image, frame.to_pixel(-0.99, 0.0)), colormap(1.0), 8));
-    assert!(close(pixel(&image, frame.to_pixel(0.99, 0.0)), colormap(0.0), 8));
+    assert!(close(
+        pixel(&image, frame.pixel_from_data(-0.99, 0.0)),
+        colormap(1.0),
+        8
+    ));
+    assert!(close(
+        pixel(&image, frame.pixel_from_data(0.99, 0.0)),
+        colormap(0.0),
+        8
+    ));
 }
 
 #[test]
@@ -160,7 +181,13 @@ fn markers_and_paths_are_drawn_on_top() {
         Marker::new(-0.5, 0.5, MarkerStyle::Cross, ""),
         Marker::new(5.0, f32::NAN, MarkerStyle::Cross, "off the plot"),
     ];
-    let path = [(0.8, -0.8), (0.4, -0.5), (f32::NAN, 0.0), (0.1, -0.1), (0.0, 0.0)];
+    let path = [
+        (0.8, -0.8),
+        (0.4, -0.5),
+        (f32::NAN, 0.0),
+        (0.1, -0.1),
+        (0.0, 0.0),
+    ];
     let figure = HeatmapFigure {
         markers: &markers,
         path: &path,
@@ -168,10 +195,23 @@ fn markers_and_paths_are_drawn_on_top() {
     };
     let image = render_heatmap(&figure, SIZE.0, SIZE.1).expect("render");
     let frame = layout_of(&figure).frame;
-    assert!(close(pixel(&image, frame.to_pixel(0.5, 0.5)), [20, 20, 20], 2));
-    assert_eq!(pixel(&image, frame.to_pixel(0.0, 0.0)), [255, 255, 255]);
-    assert_eq!(pixel(&image, frame.to_pixel(-0.5, 0.5)), [255, 255, 255]);
-    assert_eq!(pixel(&image, frame.to_pixel(0.6, -0.65)), [255, 255, 255]);
+    assert!(close(
+        pixel(&image, frame.pixel_from_data(0.5, 0.5)),
+        [20, 20, 20],
+        2
+    ));
+    assert_eq!(
+        pixel(&image, frame.pixel_from_data(0.0, 0.0)),
+        [255, 255, 255]
+    );
+    assert_eq!(
+        pixel(&image, frame.pixel_from_data(-0.5, 0.5)),
+        [255, 255, 255]
+    );
+    assert_eq!(
+        pixel(&image, frame.pixel_from_data(0.6, -0.65)),
+        [255, 255, 255]
+    );
 }
 
 #[test]

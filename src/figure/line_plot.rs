@@ -7,13 +7,19 @@
 use image::RgbImage;
 
 use super::axes::{self, Axis, BACKGROUND, Frame, Style};
-use super::canvas::{Canvas, Colour, Mask};
+use super::canvas::{Canvas, Colour, Mask, Rect};
+use super::colorbar::NOT_FINITE_NOTE;
 use super::marker::draw_markers;
+use super::text::{Direction, HAlign, VAlign, draw_text, line_height, text_box};
 use super::ticks::format_value;
 use super::{FigureError, Marker, check_size};
 
 /// The curve's colour: a dark blue that reads on white and on a projector.
 pub const CURVE_COLOUR: Colour = [24, 68, 150];
+
+/// Background of the stretches where the loss is not finite: a lighter tint of the
+/// heatmap's grey, so grid lines and the curve's ends still read over it.
+const GAP_COLOUR: Colour = [222, 222, 222];
 
 /// A 1D slice to render with [`render_line`].
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +73,13 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
         return Err(FigureError::EmptySeries);
     }
     let style = Style::for_size(width, height);
-    let finite_ys = || figure.ys.iter().filter(|y| y.is_finite()).map(|&y| f64::from(y));
+    let finite_ys = || {
+        figure
+            .ys
+            .iter()
+            .filter(|y| y.is_finite())
+            .map(|&y| f64::from(y))
+    };
     let smallest_positive = finite_ys().filter(|&y| y > 0.0).reduce(f64::min);
     let is_log = figure.log_scale && smallest_positive.is_some();
     let floor = smallest_positive.unwrap_or(f64::MIN_POSITIVE);
@@ -89,12 +101,27 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
         .iter()
         .filter(|m| m.x.is_finite() && m.y.is_finite())
         .map(|m| (f64::from(m.x), shown_y(m.y)));
-    let all: Vec<(f64, f64)> = points.iter().flatten().copied().chain(marker_points).collect();
-    let x = padded_axis(all.iter().map(|p| p.0), false, 0.02);
+    let all: Vec<(f64, f64)> = points
+        .iter()
+        .flatten()
+        .copied()
+        .chain(marker_points)
+        .collect();
+    // Every finite x counts, so the places where the loss diverged stay in view.
+    let finite_xs = figure
+        .xs
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|&x| f64::from(x));
+    let x = padded_axis(all.iter().map(|p| p.0).chain(finite_xs), false, 0.02);
     let y = padded_axis(all.iter().map(|p| p.1), is_log, 0.06);
 
     let y_label = match (is_log, clamped) {
-        (true, true) => format!("{} (log; ≤ 0 shown as {})", figure.y_label, format_value(floor)),
+        (true, true) => format!(
+            "{} (log; ≤ 0 shown as {})",
+            figure.y_label,
+            format_value(floor)
+        ),
         (true, false) => format!("{} (log scale)", figure.y_label),
         (false, _) => figure.y_label.to_string(),
     };
@@ -104,15 +131,22 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
     let overhang = x_ticks.last().map_or(0.0, |(_, label)| {
         super::text::text_box(label, style.text, super::text::Direction::Horizontal).0 / 2.0
     });
-    let margins = axes::margins(&style, figure.title, &y_label, &y_ticks, overhang + style.gap);
+    let margins = axes::margins(
+        &style,
+        figure.title,
+        &y_label,
+        &y_ticks,
+        overhang + style.gap,
+    );
     let plot = axes::plot_area(width, height, margins, None);
     let frame = Frame { plot, x, y };
 
     let mut canvas = Canvas::new(width, height, BACKGROUND);
+    let has_gaps = draw_gaps(&mut canvas, &frame, figure.xs, &points);
     axes::draw_grid(&mut canvas, plot, &x_ticks, &y_ticks);
     draw_curve(&mut canvas, &style, &frame, &points);
     draw_markers(&mut canvas, &style, plot, figure.markers, |mx, my| {
-        frame.to_pixel(mx, if is_log { my.max(floor) } else { my })
+        frame.pixel_from_data(mx, if is_log { my.max(floor) } else { my })
     });
     axes::draw_frame(
         &mut canvas,
@@ -122,6 +156,9 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
         (figure.x_label, &y_label),
     );
     axes::draw_title(&mut canvas, &style, figure.title, plot);
+    if has_gaps {
+        draw_gap_note(&mut canvas, &style, plot);
+    }
     Ok(canvas.into_image())
 }
 
@@ -133,12 +170,18 @@ fn padded_axis(values: impl Iterator<Item = f64>, is_log: bool, padding: f64) ->
     let (lo, hi) = values
         .map(to_space)
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     let (lo, hi) = if lo > hi {
         (0.0, 1.0)
     } else if hi - lo <= hi.abs().max(lo.abs()) * 1e-9 {
         // Flat: widen around the value so there is something to draw against.
-        let half = if is_log || lo == 0.0 { 0.5 } else { lo.abs() * 0.1 };
+        let half = if is_log || lo == 0.0 {
+            0.5
+        } else {
+            lo.abs() * 0.1
+        };
         (lo - half, hi + half)
     } else {
         let pad = (hi - lo) * padding;
@@ -151,15 +194,73 @@ fn padded_axis(values: impl Iterator<Item = f64>, is_log: bool, padding: f64) ->
     }
 }
 
+/// Shades the stretches of x where the loss is not finite (each such point's share
+/// of the axis, halfway to its neighbours), so a student sees where a step size
+/// makes training diverge; returns whether there were any.
+fn draw_gaps(
+    canvas: &mut Canvas,
+    frame: &Frame,
+    xs: &[f32],
+    points: &[Option<(f64, f64)>],
+) -> bool {
+    let x_at = |k: usize| xs.get(k).map(|&x| f64::from(x)).filter(|x| x.is_finite());
+    let mut any = false;
+    for (k, point) in points.iter().enumerate() {
+        let Some(x) = x_at(k).filter(|_| point.is_none()) else {
+            continue;
+        };
+        // At an end of the data the band runs on to the edge of the plot.
+        let before = k
+            .checked_sub(1)
+            .and_then(x_at)
+            .map_or(frame.x.lo, |b| (b + x) / 2.0);
+        let after = x_at(k + 1).map_or(frame.x.hi, |a| (a + x) / 2.0);
+        let (start, _) = frame.pixel_from_data(before.min(after), frame.y.lo);
+        let (end, _) = frame.pixel_from_data(before.max(after), frame.y.lo);
+        let band = Rect {
+            x0: start.max(frame.plot.x0),
+            x1: end.min(frame.plot.x1),
+            ..frame.plot
+        };
+        canvas.fill_rect(band, GAP_COLOUR);
+        any = true;
+    }
+    any
+}
+
+/// A swatch and "not finite" under the plot's right end, level with the x label.
+fn draw_gap_note(canvas: &mut Canvas, style: &Style, plot: Rect) {
+    let text = Style::ink(style.text);
+    let (width, _) = text_box(NOT_FINITE_NOTE, style.text, Direction::Horizontal);
+    let middle = canvas.height() as f32 - style.gap - line_height(style.axis_label) / 2.0;
+    let size = (line_height(style.text) * 0.8).round();
+    let swatch = Rect {
+        x0: plot.x1 - width - style.gap * 0.5 - size * 1.5,
+        x1: plot.x1 - width - style.gap * 0.5,
+        y0: (middle - size / 2.0).round(),
+        y1: (middle + size / 2.0).round(),
+    };
+    canvas.fill_rect(swatch, GAP_COLOUR);
+    let anchor = (plot.x1, middle);
+    draw_text(
+        canvas,
+        NOT_FINITE_NOTE,
+        text,
+        anchor,
+        (HAlign::Right, VAlign::Middle),
+        Direction::Horizontal,
+    );
+}
+
 /// The curve through consecutive finite points; lone finite points get a dot.
 fn draw_curve(canvas: &mut Canvas, style: &Style, frame: &Frame, points: &[Option<(f64, f64)>]) {
-    let width = (style.line * 2.5).max(2.0);
+    let width = (style.line * 2.0).max(2.0);
     let mut mask = Mask::new(canvas.width(), canvas.height(), frame.plot);
     for run in points.split(Option::is_none) {
         let pixels: Vec<(f32, f32)> = run
             .iter()
             .flatten()
-            .map(|&(x, y)| frame.to_pixel(x, y))
+            .map(|&(x, y)| frame.pixel_from_data(x, y))
             .collect();
         match pixels.as_slice() {
             [single] => mask.disc(*single, width),
@@ -181,7 +282,11 @@ mod tests {
     }
 
     fn is_curve(pixel: &image::Rgb<u8>) -> bool {
-        pixel.0.iter().zip(CURVE_COLOUR).all(|(&a, b)| a.abs_diff(b) <= 10)
+        pixel
+            .0
+            .iter()
+            .zip(CURVE_COLOUR)
+            .all(|(&a, b)| a.abs_diff(b) <= 10)
     }
 
     #[test]
@@ -194,15 +299,31 @@ mod tests {
             .filter(|(_, _, p)| is_curve(p))
             .map(|(x, y, _)| (x, y))
             .collect();
-        let (left, right) = (curve.iter().map(|p| p.0).min(), curve.iter().map(|p| p.0).max());
+        let (left, right) = (
+            curve.iter().map(|p| p.0).min(),
+            curve.iter().map(|p| p.0).max(),
+        );
         let (Some(left), Some(right)) = (left, right) else {
             panic!("no curve pixels");
         };
-        let lowest = curve.iter().max_by_key(|p| p.1).copied().unwrap_or_default();
-        let highest = curve.iter().min_by_key(|p| p.1).copied().unwrap_or_default();
+        // The parabola's bottom is flat for a few pixels: take the middle of the lowest row.
+        let lowest_row = curve.iter().map(|p| p.1).max().unwrap_or_default();
+        let bottom: Vec<u32> = curve
+            .iter()
+            .filter(|p| p.1 == lowest_row)
+            .map(|p| p.0)
+            .collect();
+        let bottom_x = bottom.iter().sum::<u32>() / bottom.len() as u32;
+        let highest_row = curve.iter().map(|p| p.1).min().unwrap_or_default();
         let middle = (left + right) / 2;
-        assert!(lowest.0.abs_diff(middle) <= 12, "lowest {lowest:?}, middle {middle}");
-        assert!(lowest.1 > 300 && highest.1 < 150, "{lowest:?} {highest:?}");
+        assert!(
+            bottom_x.abs_diff(middle) <= 4,
+            "bottom at {bottom_x}, middle {middle}"
+        );
+        assert!(
+            lowest_row > 380 && highest_row < 100,
+            "{lowest_row} {highest_row}"
+        );
         // The ends of the curve are high up, at the left and right.
         assert!(right - left > 500);
     }
@@ -224,6 +345,9 @@ mod tests {
         };
         let middle = (left + right) / 2;
         assert!(!curve_columns.contains(&middle), "the gap must be empty");
+        // The gap is shaded; look beside the grid line at alpha = 0.
+        let shaded = (300..400).filter(|&y| image.get_pixel(middle + 6, y).0 == GAP_COLOUR);
+        assert!(shaded.count() > 50);
     }
 
     #[test]

@@ -11,18 +11,18 @@ use super::{Marker, MarkerStyle};
 const LIGHT: Colour = [255, 255, 255];
 const DARK: Colour = [20, 20, 20];
 
-/// Draws `markers` at their pixel positions (from `to_pixel`), clipped to `plot`.
+/// Draws `markers` where `pixel_from_data` puts them, clipped to `plot`.
 /// Markers with a non-finite or out-of-plot position are left out.
 pub fn draw_markers(
     canvas: &mut Canvas,
     style: &Style,
     plot: Rect,
     markers: &[Marker],
-    to_pixel: impl Fn(f64, f64) -> (f32, f32),
+    pixel_from_data: impl Fn(f64, f64) -> (f32, f32),
 ) {
     let radius = (style.text * 0.42).max(3.0);
     for marker in markers {
-        let (x, y) = to_pixel(f64::from(marker.x), f64::from(marker.y));
+        let (x, y) = pixel_from_data(f64::from(marker.x), f64::from(marker.y));
         if !(x.is_finite() && y.is_finite() && plot.contains(x, y)) {
             continue;
         }
@@ -78,8 +78,14 @@ fn draw_star(canvas: &mut Canvas, plot: Rect, centre: (f32, f32), outer: f32) ->
 fn draw_cross(canvas: &mut Canvas, plot: Rect, centre: (f32, f32), half: f32) -> f32 {
     let width = (half * 0.45).max(2.0);
     let arms = [
-        ((centre.0 - half, centre.1 - half), (centre.0 + half, centre.1 + half)),
-        ((centre.0 - half, centre.1 + half), (centre.0 + half, centre.1 - half)),
+        (
+            (centre.0 - half, centre.1 - half),
+            (centre.0 + half, centre.1 + half),
+        ),
+        (
+            (centre.0 - half, centre.1 + half),
+            (centre.0 + half, centre.1 - half),
+        ),
     ];
     for (stroke, colour) in [(width + 3.0, DARK), (width, LIGHT)] {
         let mut mask = Mask::new(canvas.width(), canvas.height(), plot);
@@ -91,8 +97,9 @@ fn draw_cross(canvas: &mut Canvas, plot: Rect, centre: (f32, f32), half: f32) ->
     half + width / 2.0
 }
 
-/// The marker's label on a translucent white plate, right of the marker, or left
-/// of it when it would run off the plot.
+/// The marker's label on a translucent white plate, above and to the right of the
+/// marker, where a curve or path through the marker is least likely to run; it
+/// flips left or below when it would leave the plot.
 fn draw_label(
     canvas: &mut Canvas,
     style: &Style,
@@ -107,25 +114,37 @@ fn draw_label(
     };
     let (width, height) = text_box(label, text.size, Direction::Horizontal);
     let pad = (style.gap * 0.4).round();
-    let offset = reach + pad * 2.0;
-    let on_right = x + offset + width + pad <= plot.x1;
-    let left = if on_right {
+    let offset = reach * 0.75 + pad;
+    let left = if x + offset + width + pad <= plot.x1 {
         x + offset
     } else {
         x - offset - width
     };
+    let plate_height = height * 0.8 + pad;
+    let middle = if y - offset - plate_height >= plot.y0 {
+        y - offset - plate_height / 2.0
+    } else {
+        y + offset + plate_height / 2.0
+    };
     let plate = Rect {
         x0: left - pad,
         x1: left + width + pad,
-        y0: y - height / 2.0 - pad * 0.5,
-        y1: y + height / 2.0 + pad * 0.5,
+        y0: middle - plate_height / 2.0,
+        y1: middle + plate_height / 2.0,
     };
     let (columns, rows) = canvas.pixel_span(plate);
     for py in rows {
         for px in columns.clone() {
-            canvas.blend(px, py, LIGHT, 0.75);
+            canvas.blend(px, py, LIGHT, 0.8);
         }
     }
-    let anchor = (left, y);
-    draw_text(canvas, label, text, anchor, (HAlign::Left, VAlign::Middle), Direction::Horizontal);
+    let anchor = (left, middle);
+    draw_text(
+        canvas,
+        label,
+        text,
+        anchor,
+        (HAlign::Left, VAlign::Middle),
+        Direction::Horizontal,
+    );
 }

@@ -56,7 +56,7 @@ fn tick_range(lo: f64, hi: f64, step: f64) -> std::ops::RangeInclusive<i64> {
 /// plain round numbers when it is narrower still.
 pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-    if !(lo > 0.0) || !hi.is_finite() {
+    if lo.is_nan() || lo <= 0.0 || !hi.is_finite() {
         return Vec::new();
     }
     let first = (lo.log10() - 1e-9).ceil() as i32;
@@ -193,7 +193,10 @@ mod tests {
         let ticks = nice_ticks(0.013, 0.87, 4, 6);
         assert!(close(&ticks, &[0.2, 0.4, 0.6, 0.8]), "{ticks:?}");
         let ticks = nice_ticks(3.0, -3.0, 4, 7);
-        assert!(close(&ticks, &[-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]), "{ticks:?}");
+        assert!(
+            close(&ticks, &[-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]),
+            "{ticks:?}"
+        );
     }
 
     #[test]
@@ -208,7 +211,11 @@ mod tests {
         assert!(close(&ticks, &[0.1, 1.0, 10.0]), "{ticks:?}");
         let ticks = log_ticks(1e-8, 1e4);
         assert!(ticks.len() <= 6 && ticks.len() >= 3, "{ticks:?}");
-        assert!(ticks.iter().all(|t| (t.log10() - t.log10().round()).abs() < 1e-9));
+        assert!(
+            ticks
+                .iter()
+                .all(|t| (t.log10() - t.log10().round()).abs() < 1e-9)
+        );
         let ticks = log_ticks(0.3, 4.0);
         assert!(close(&ticks, &[0.5, 1.0, 2.0]), "{ticks:?}");
         let ticks = log_ticks(1.1, 1.9);
