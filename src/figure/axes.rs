@@ -194,6 +194,18 @@ pub fn plot_area(width: u32, height: u32, margins: Margins, aspect: Option<f32>)
     }
 }
 
+/// The height at which the x-axis label is centred: below the x tick labels. Notes
+/// that belong on that row (such as "not finite") use it too.
+pub fn x_label_middle(style: &Style, plot: Rect) -> f32 {
+    plot.y1
+        + style.line
+        + style.tick_length
+        + style.gap * 0.5
+        + line_height(style.text)
+        + style.gap * 0.5
+        + line_height(style.axis_label) / 2.0
+}
+
 /// The title, centred over the plot area, in the top margin.
 pub fn draw_title(canvas: &mut Canvas, style: &Style, title: &str, plot: Rect) {
     if title.is_empty() {
@@ -299,28 +311,31 @@ pub fn draw_frame(
 
     let label_text = Style::ink(style.axis_label);
     if !x_label.is_empty() {
-        let anchor = (
-            (plot.x0 + plot.x1) / 2.0,
-            canvas.height() as f32 - style.gap,
-        );
+        let anchor = ((plot.x0 + plot.x1) / 2.0, x_label_middle(style, plot));
         draw_text(
             canvas,
             x_label,
             label_text,
             anchor,
-            (HAlign::Centre, VAlign::Bottom),
+            (HAlign::Centre, VAlign::Middle),
             Direction::Horizontal,
         );
     }
     if !y_label.is_empty() {
-        let anchor = (style.gap, (plot.y0 + plot.y1) / 2.0);
+        // Beside the tick labels, not at the canvas edge: the plot may be centred.
+        let widest_y_tick = y_ticks
+            .iter()
+            .map(|(_, label)| text_box(label, style.text, Direction::Horizontal).0)
+            .fold(0.0, f32::max);
+        let right = tick_left - style.gap * 0.5 - widest_y_tick - style.gap;
+        let anchor = (right, (plot.y0 + plot.y1) / 2.0);
         let direction = y_label_direction(y_label, style);
         draw_text(
             canvas,
             y_label,
             label_text,
             anchor,
-            (HAlign::Left, VAlign::Middle),
+            (HAlign::Right, VAlign::Middle),
             direction,
         );
     }

@@ -4,7 +4,7 @@
 //! contour levels are marked on the bar so a student can read a contour's loss, and
 //! a grey swatch explains the cells that have no finite loss.
 
-use super::axes::{INK, Style};
+use super::axes::{INK, Style, x_label_middle};
 use super::canvas::{Canvas, Colour, Rect};
 use super::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 use super::text::{Direction, HAlign, TextStyle, VAlign, draw_text, line_height, text_box};
@@ -147,9 +147,9 @@ impl Colorbar<'_> {
 
     /// Where the grey "not finite" swatch goes: under the bar, level with the x-axis
     /// label, well clear of the x tick labels.
-    pub fn note_swatch_rect(style: &Style, bar: Rect, canvas_height: u32) -> Rect {
+    pub fn note_swatch_rect(style: &Style, bar: Rect) -> Rect {
         let height = (line_height(style.text) * 0.8).round();
-        let middle = canvas_height as f32 - style.gap - line_height(style.axis_label) / 2.0;
+        let middle = x_label_middle(style, bar);
         let y0 = (middle - height / 2.0).round();
         Rect {
             y0,
@@ -160,7 +160,7 @@ impl Colorbar<'_> {
 
     /// A grey swatch under the bar with the words "not finite".
     fn draw_not_finite_note(&self, canvas: &mut Canvas, style: &Style, bar: Rect) {
-        let swatch = Self::note_swatch_rect(style, bar, canvas.height());
+        let swatch = Self::note_swatch_rect(style, bar);
         canvas.fill_rect(swatch, NOT_FINITE_COLOUR);
         canvas.stroke_rect(
             Rect {

@@ -76,7 +76,7 @@ fn the_colorbar_runs_from_the_low_to_the_high_end() {
     assert_eq!(pixel(&image, (x, bar.y0)), colormap(1.0));
     assert_eq!(pixel(&image, (x, bar.y1 - 1.0)), colormap(0.0));
     // No grey note when every value is finite.
-    let swatch = Colorbar::note_swatch_rect(&layout.style, bar, SIZE.1);
+    let swatch = Colorbar::note_swatch_rect(&layout.style, bar);
     assert_ne!(pixel(&image, (x, swatch.y0 + 2.0)), NOT_FINITE_COLOUR);
 }
 
@@ -103,7 +103,7 @@ fn non_finite_cells_are_grey_and_explained() {
     let centre = layout.frame.pixel_from_data(0.0, 0.0);
     assert!(close(pixel(&image, centre), colormap(0.0), 3));
     let bar = Colorbar::bar_rect(&layout.style, layout.frame.plot);
-    let swatch = Colorbar::note_swatch_rect(&layout.style, bar, SIZE.1);
+    let swatch = Colorbar::note_swatch_rect(&layout.style, bar);
     let inside = ((swatch.x0 + swatch.x1) / 2.0, (swatch.y0 + swatch.y1) / 2.0);
     assert_eq!(pixel(&image, inside), NOT_FINITE_COLOUR);
 }

@@ -232,7 +232,7 @@ fn draw_gaps(
 fn draw_gap_note(canvas: &mut Canvas, style: &Style, plot: Rect) {
     let text = Style::ink(style.text);
     let (width, _) = text_box(NOT_FINITE_NOTE, style.text, Direction::Horizontal);
-    let middle = canvas.height() as f32 - style.gap - line_height(style.axis_label) / 2.0;
+    let middle = axes::x_label_middle(style, plot);
     let size = (line_height(style.text) * 0.8).round();
     let swatch = Rect {
         x0: plot.x1 - width - style.gap * 0.5 - size * 1.5,
