@@ -1,2 +1,3 @@
 //! Valley: gradient descent made visible.
 pub mod engine;
+pub mod figure;

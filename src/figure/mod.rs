@@ -1,0 +1,255 @@
+//! Static figures of loss landscapes, rendered to PNG for lesson material and slides.
+//!
+//! A landscape on screen can be explored; a landscape in a handout or on a projector
+//! has to explain itself. This module turns a grid of losses (or a 1D slice) into a
+//! self-contained picture: a perceptually uniform, colour-blind-safe colormap
+//! (viridis), contour lines, a colorbar in loss units, axes with round tick values,
+//! a title, and markers for the current parameters and the minimum. Diverged regions
+//! (NaN or infinite losses) get their own neutral colour rather than poisoning the
+//! colour range.
+//!
+//! Everything here is plain pixels: no GUI, no windowing, no GPU. Text is drawn with
+//! an embedded copy of DejaVu Sans so a figure looks the same on every machine.
+
+mod axes;
+mod canvas;
+mod colorbar;
+mod colour_scale;
+mod contour;
+mod heatmap;
+mod line_plot;
+mod marker;
+mod text;
+mod ticks;
+
+use std::fs;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use image::ImageEncoder;
+use image::codecs::png::PngEncoder;
+
+pub use heatmap::{HeatmapFigure, render_heatmap};
+pub use line_plot::{LineFigure, render_line};
+
+/// The smallest width or height, in pixels, that a figure may be rendered at.
+pub const MIN_FIGURE_SIDE: u32 = 32;
+/// The largest width or height, in pixels, that a figure may be rendered at.
+///
+/// Larger requests are almost certainly a typo, and would allocate gigabytes.
+pub const MAX_FIGURE_SIDE: u32 = 8192;
+
+/// How a [`Marker`] is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkerStyle {
+    /// A filled dot in a white ring: the current parameters (the slice's centre).
+    Dot,
+    /// A white star with a dark outline: a minimum.
+    Star,
+    /// A white cross with a dark outline: any other point of interest.
+    Cross,
+}
+
+/// A point of interest drawn on top of a figure, in data coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// Horizontal data coordinate (alpha, or the 1D slice's coordinate).
+    pub x: f32,
+    /// Vertical data coordinate (beta, or the loss in a 1D slice).
+    pub y: f32,
+    /// Text drawn beside the marker; empty for none.
+    pub label: String,
+    /// The marker's shape.
+    pub style: MarkerStyle,
+}
+
+impl Marker {
+    /// A marker at `(x, y)` with the given style and label.
+    pub fn new(x: f32, y: f32, style: MarkerStyle, label: impl Into<String>) -> Self {
+        Self {
+            x,
+            y,
+            label: label.into(),
+            style,
+        }
+    }
+}
+
+/// Why a figure could not be rendered or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum FigureError {
+    /// The requested image size is zero, tiny or absurdly large.
+    #[error(
+        "figure size {width}x{height} is not allowed: each side must be between {MIN_FIGURE_SIDE} and {MAX_FIGURE_SIDE} pixels"
+    )]
+    InvalidSize {
+        /// The requested width in pixels.
+        width: u32,
+        /// The requested height in pixels.
+        height: u32,
+    },
+    /// The grid's shape does not match the number of values.
+    #[error("a {cols}x{rows} grid needs {cols}*{rows} values, but {actual} were given")]
+    GridShape {
+        /// Columns (alpha steps) claimed.
+        cols: usize,
+        /// Rows (beta steps) claimed.
+        rows: usize,
+        /// Values actually given.
+        actual: usize,
+    },
+    /// The grid has no rows or no columns.
+    #[error("a landscape grid needs at least one row and one column, got {cols}x{rows}")]
+    EmptyGrid {
+        /// Columns (alpha steps) claimed.
+        cols: usize,
+        /// Rows (beta steps) claimed.
+        rows: usize,
+    },
+    /// The x and y series of a line plot differ in length.
+    #[error("a line plot needs as many y values as x values, got {xs} x and {ys} y")]
+    SeriesLength {
+        /// Number of x values.
+        xs: usize,
+        /// Number of y values.
+        ys: usize,
+    },
+    /// A line plot was given no points at all.
+    #[error("a line plot needs at least one point")]
+    EmptySeries,
+    /// An axis range has a non-finite end.
+    #[error("the {axis} range ({start}, {end}) must be finite")]
+    InvalidRange {
+        /// Which axis: "x" or "y".
+        axis: &'static str,
+        /// The first coordinate.
+        start: f32,
+        /// The last coordinate.
+        end: f32,
+    },
+    /// Writing the PNG failed.
+    #[error("could not write the PNG figure {}: {source}", path.display())]
+    Write {
+        /// The file that was being written.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// Encoding the PNG failed.
+    #[error("could not encode the PNG figure {}: {source}", path.display())]
+    Encode {
+        /// The file that was being written.
+        path: PathBuf,
+        /// What went wrong.
+        source: image::ImageError,
+    },
+}
+
+/// Checks a requested figure size before anything is allocated.
+fn check_size(width: u32, height: u32) -> Result<(), FigureError> {
+    let allowed = MIN_FIGURE_SIDE..=MAX_FIGURE_SIDE;
+    if allowed.contains(&width) && allowed.contains(&height) {
+        Ok(())
+    } else {
+        Err(FigureError::InvalidSize { width, height })
+    }
+}
+
+/// Writes `image` to `path` as a PNG.
+///
+/// The image goes to a temporary file beside `path` first and is renamed into place,
+/// so a crash or a full disk never leaves a half-written figure where a slide deck
+/// expects a whole one.
+pub fn save_png(image: &image::RgbImage, path: &Path) -> Result<(), FigureError> {
+    let file_name = path.file_name().ok_or_else(|| FigureError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
+    })?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(file_name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp_path = path.with_file_name(temp_name);
+
+    let written = write_png(image, &temp_path, path).and_then(|()| {
+        fs::rename(&temp_path, path).map_err(|source| FigureError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    });
+    if written.is_err() {
+        // Best effort: the error being returned matters more than a stray temp file.
+        let _ = fs::remove_file(&temp_path);
+    }
+    written
+}
+
+/// Encodes `image` into `temp_path`; errors name `final_path`, the file the user asked for.
+fn write_png(
+    image: &image::RgbImage,
+    temp_path: &Path,
+    final_path: &Path,
+) -> Result<(), FigureError> {
+    let write_error = |source| FigureError::Write {
+        path: final_path.to_path_buf(),
+        source,
+    };
+    let file = fs::File::create(temp_path).map_err(write_error)?;
+    let mut writer = BufWriter::new(file);
+    PngEncoder::new(&mut writer)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|source| FigureError::Encode {
+            path: final_path.to_path_buf(),
+            source,
+        })?;
+    let file = writer
+        .into_inner()
+        .map_err(|error| write_error(error.into_error()))?;
+    // Durable before the rename, so the rename never exposes an empty file.
+    file.sync_all().map_err(write_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_outside_the_allowed_range_are_rejected() {
+        assert!(check_size(0, 700).is_err());
+        assert!(check_size(800, 0).is_err());
+        assert!(check_size(MAX_FIGURE_SIDE + 1, 700).is_err());
+        assert!(check_size(800, 700).is_ok());
+        assert!(check_size(MIN_FIGURE_SIDE, MAX_FIGURE_SIDE).is_ok());
+    }
+
+    #[test]
+    fn save_png_round_trips_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("figure.png");
+        let image = image::RgbImage::from_pixel(40, 30, image::Rgb([10, 200, 30]));
+        save_png(&image, &path).expect("save");
+        let loaded = image::open(&path).expect("reopen").to_rgb8();
+        assert_eq!(loaded, image);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("figure.png")]);
+    }
+
+    #[test]
+    fn save_png_into_a_missing_directory_names_the_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("no-such-dir").join("figure.png");
+        let image = image::RgbImage::new(40, 30);
+        let error = save_png(&image, &path).expect_err("must fail");
+        assert!(
+            error.to_string().contains("no-such-dir/figure.png"),
+            "{error}"
+        );
+    }
+}

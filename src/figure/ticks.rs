@@ -1,0 +1,249 @@
+//! Round tick values for axes and colorbars, and their labels.
+//!
+//! A reader takes in "0.5, 1, 1.5" at a glance and stumbles over "0.43, 0.97, 1.51",
+//! so ticks are multiples of 1, 2 or 5 times a power of ten, and log-scale ticks sit
+//! on powers of ten where the range allows.
+
+/// Multiples of one step of the form 1, 2 or 5 times a power of ten that lie in
+/// `[lo, hi]`, choosing the step whose count falls in `min_count..=max_count` (or
+/// comes closest to it).
+pub fn nice_ticks(lo: f64, hi: f64, min_count: usize, max_count: usize) -> Vec<f64> {
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    if !lo.is_finite() || !hi.is_finite() {
+        return Vec::new();
+    }
+    let span = hi - lo;
+    if span <= 0.0 {
+        return vec![lo];
+    }
+    let middle = (min_count + max_count) as f64 / 2.0;
+    let raw = span / middle;
+    let exponent = raw.log10().floor() as i32;
+    let mut best: Option<(f64, f64)> = None; // (badness, step)
+    for power in exponent - 1..=exponent + 1 {
+        for mantissa in [1.0, 2.0, 5.0] {
+            let step = mantissa * 10f64.powi(power);
+            let count = tick_range(lo, hi, step).count() as f64;
+            let outside = if count < min_count as f64 {
+                min_count as f64 - count
+            } else {
+                (count - max_count as f64).max(0.0)
+            };
+            // Out-of-window counts weigh far more than distance from the middle.
+            let badness = outside * 100.0 + (count - middle).abs();
+            if best.is_none_or(|(best_badness, _)| badness < best_badness) {
+                best = Some((badness, step));
+            }
+        }
+    }
+    match best {
+        Some((_, step)) => tick_range(lo, hi, step)
+            .map(|k| clean_zero(k as f64 * step))
+            .collect(),
+        None => vec![lo],
+    }
+}
+
+/// The multipliers `k` with `k * step` in `[lo, hi]`, forgiving rounding at the ends.
+fn tick_range(lo: f64, hi: f64, step: f64) -> std::ops::RangeInclusive<i64> {
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    first..=last
+}
+
+/// Tick values for a log axis over the positive range `[lo, hi]`: powers of ten when
+/// the range spans a few decades, 1-2-5 (or 1-5) sequences over one or two, and
+/// plain round numbers when it is narrower still.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    if lo.is_nan() || lo <= 0.0 || !hi.is_finite() {
+        return Vec::new();
+    }
+    let first = (lo.log10() - 1e-9).ceil() as i32;
+    let last = (hi.log10() + 1e-9).floor() as i32;
+    let powers: Vec<i32> = (first..=last).collect();
+    if powers.len() >= 3 {
+        let stride = powers.len().div_ceil(6) as i32;
+        return powers
+            .iter()
+            .filter(|&&k| k.rem_euclid(stride) == 0)
+            .map(|&k| 10f64.powi(k))
+            .collect();
+    }
+    let in_range = |mantissas: &[f64]| -> Vec<f64> {
+        (first - 1..=last)
+            .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+            .filter(|v| *v >= lo * (1.0 - 1e-9) && *v <= hi * (1.0 + 1e-9))
+            .collect()
+    };
+    let one_two_five = in_range(&[1.0, 2.0, 5.0]);
+    if (3..=7).contains(&one_two_five.len()) {
+        return one_two_five;
+    }
+    if one_two_five.len() > 7 {
+        let one_five = in_range(&[1.0, 5.0]);
+        return if one_five.len() <= 7 {
+            one_five
+        } else {
+            powers.iter().map(|&k| 10f64.powi(k)).collect()
+        };
+    }
+    nice_ticks(lo, hi, 4, 6)
+}
+
+/// Labels for evenly spaced ticks, all with the same number of decimals.
+pub fn format_linear_ticks(ticks: &[f64]) -> Vec<String> {
+    let largest = ticks.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest >= 1e5 || (largest > 0.0 && largest < 1e-3) {
+        return ticks.iter().map(|&v| format_value(v)).collect();
+    }
+    let step = ticks
+        .windows(2)
+        .map(|pair| (pair[1] - pair[0]).abs())
+        .fold(f64::INFINITY, f64::min);
+    let tolerance = if step.is_finite() { step * 1e-3 } else { 1e-9 };
+    let decimals = (0..=6)
+        .find(|&d| ticks.iter().all(|&v| fits_in_decimals(v, d, tolerance)))
+        .unwrap_or(6);
+    ticks
+        .iter()
+        .map(|&v| with_minus_sign(format!("{:.*}", decimals, clean_zero(v))))
+        .collect()
+}
+
+/// A short label for one value: plain decimals between 0.001 and 99999, otherwise
+/// scientific as `2×10⁻⁵` (or `10⁻⁵` for a power of ten).
+pub fn format_value(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return if value.is_nan() {
+            "NaN".to_string()
+        } else if value.is_infinite() {
+            with_minus_sign(format!("{value}"))
+        } else {
+            "0".to_string()
+        };
+    }
+    let exponent = (value.abs().log10() + 1e-9).floor() as i32;
+    if (-3..=4).contains(&exponent) {
+        let decimals = (0..=6)
+            .find(|&d| fits_in_decimals(value, d, value.abs() * 1e-6))
+            .unwrap_or(6);
+        return with_minus_sign(format!("{value:.decimals$}"));
+    }
+    let mantissa = value / 10f64.powi(exponent);
+    let mantissa_text = format!("{mantissa:.2}");
+    let mantissa_text = mantissa_text.trim_end_matches('0').trim_end_matches('.');
+    let power = format!("10{}", superscript(exponent));
+    match mantissa_text {
+        "1" => power,
+        "-1" => format!("−{power}"),
+        _ => with_minus_sign(format!("{mantissa_text}×{power}")),
+    }
+}
+
+fn fits_in_decimals(value: f64, decimals: usize, tolerance: f64) -> bool {
+    let printed: f64 = format!("{value:.decimals$}").parse().unwrap_or(f64::NAN);
+    (printed - value).abs() <= tolerance
+}
+
+/// Turns `-0.0` (from rounding) into `0.0` so no label reads "−0".
+fn clean_zero(value: f64) -> f64 {
+    if value == 0.0 { 0.0 } else { value }
+}
+
+/// Typographic minus (U+2212): the hyphen is too short to read from the back row.
+fn with_minus_sign(text: String) -> String {
+    text.replace('-', "−")
+}
+
+fn superscript(exponent: i32) -> String {
+    exponent
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '-' => '⁻',
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            _ => '⁹',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9)
+    }
+
+    #[test]
+    fn nice_ticks_follow_the_one_two_five_rule() {
+        let ticks = nice_ticks(-1.0, 1.0, 4, 7);
+        assert!(close(&ticks, &[-1.0, -0.5, 0.0, 0.5, 1.0]), "{ticks:?}");
+        let ticks = nice_ticks(0.0, 2.0, 4, 6);
+        assert!(close(&ticks, &[0.0, 0.5, 1.0, 1.5, 2.0]), "{ticks:?}");
+        let ticks = nice_ticks(0.013, 0.87, 4, 6);
+        assert!(close(&ticks, &[0.2, 0.4, 0.6, 0.8]), "{ticks:?}");
+        let ticks = nice_ticks(3.0, -3.0, 4, 7);
+        assert!(
+            close(&ticks, &[-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]),
+            "{ticks:?}"
+        );
+    }
+
+    #[test]
+    fn nice_ticks_survive_degenerate_ranges() {
+        assert_eq!(nice_ticks(2.0, 2.0, 4, 6), vec![2.0]);
+        assert!(nice_ticks(f64::NAN, 1.0, 4, 6).is_empty());
+    }
+
+    #[test]
+    fn log_ticks_prefer_powers_of_ten() {
+        let ticks = log_ticks(0.05, 20.0);
+        assert!(close(&ticks, &[0.1, 1.0, 10.0]), "{ticks:?}");
+        let ticks = log_ticks(1e-8, 1e4);
+        assert!(ticks.len() <= 6 && ticks.len() >= 3, "{ticks:?}");
+        assert!(
+            ticks
+                .iter()
+                .all(|t| (t.log10() - t.log10().round()).abs() < 1e-9)
+        );
+        let ticks = log_ticks(0.3, 4.0);
+        assert!(close(&ticks, &[0.5, 1.0, 2.0]), "{ticks:?}");
+        let ticks = log_ticks(1.1, 1.9);
+        assert!(ticks.len() >= 3, "{ticks:?}");
+        assert!(log_ticks(0.0, 1.0).is_empty());
+    }
+
+    #[test]
+    fn linear_labels_share_their_decimals() {
+        let labels = format_linear_ticks(&[-1.0, -0.5, 0.0, 0.5, 1.0]);
+        assert_eq!(labels, ["−1.0", "−0.5", "0.0", "0.5", "1.0"]);
+        assert_eq!(format_linear_ticks(&[0.0, 10.0, 20.0]), ["0", "10", "20"]);
+        assert_eq!(
+            format_linear_ticks(&[0.0, 2e-4, 4e-4]),
+            ["0", "2×10⁻⁴", "4×10⁻⁴"]
+        );
+    }
+
+    #[test]
+    fn values_are_short_and_readable() {
+        assert_eq!(format_value(0.1), "0.1");
+        assert_eq!(format_value(1.0), "1");
+        assert_eq!(format_value(10.0), "10");
+        assert_eq!(format_value(0.001), "0.001");
+        assert_eq!(format_value(1e-5), "10⁻⁵");
+        assert_eq!(format_value(2e-5), "2×10⁻⁵");
+        assert_eq!(format_value(3e6), "3×10⁶");
+        assert_eq!(format_value(-0.25), "−0.25");
+        assert_eq!(format_value(0.0), "0");
+    }
+}
