@@ -1,3 +1,11 @@
-//! Valley: gradient descent made visible.
+//! Valley makes gradient descent visible.
+//!
+//! - [`engine`]: a tiny reverse-mode autograd, MLPs, datasets, optimisers,
+//!   analytic surfaces, loss-landscape slices and a background trainer;
+//!   nothing in it knows about a screen.
+//! - [`figure`]: landscapes rendered to PNG for handouts and slides.
+//! - [`cli`]: the `valley` command line.
+
+pub mod cli;
 pub mod engine;
 pub mod figure;

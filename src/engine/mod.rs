@@ -2,6 +2,12 @@
 //! landscapes and training. Nothing here knows about a screen.
 
 pub mod autograd;
+pub mod data;
 pub mod io;
+pub mod landscape;
 pub mod nn;
+pub mod optim;
+pub mod problem;
 pub mod scalar;
+pub mod surface;
+pub mod train;

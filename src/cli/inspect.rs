@@ -1,0 +1,176 @@
+//! `valley inspect`: a PyTorch model's loss, accuracy and gradient on a CSV file.
+//!
+//! Computed in the weights' own precision (f32 or f64), so the numbers can
+//! be compared with PyTorch's to the last digits.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::engine::autograd::Tape;
+use crate::engine::data::{Dataset, Targets, load_csv};
+use crate::engine::io::{
+    DType, SequentialWeights, read_safetensors, sequential_from_file, sequential_tensors,
+    write_safetensors,
+};
+use crate::engine::nn::{Activation, ForwardScratch, Mlp, TargetsRef, loss};
+use crate::engine::scalar::Scalar;
+
+/// Options of `valley inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Weights of an nn.Sequential of Linear layers (safetensors, f32 or f64).
+    #[arg(long, value_name = "W.safetensors")]
+    pub weights: PathBuf,
+    /// Data: CSV with header `x1,...,xd,label` or `x1,...,xd,y`.
+    #[arg(long, value_name = "D.csv")]
+    pub data: PathBuf,
+    /// The activation between the Linear layers: tanh, relu, sigmoid, gelu.
+    #[arg(long)]
+    pub activation: Activation,
+    /// Write the gradient of the mean loss, with the weights' names, shapes and dtype.
+    #[arg(long, value_name = "G.safetensors")]
+    pub grad_out: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `--json` prints.
+#[derive(Debug, Serialize)]
+pub struct InspectReport {
+    /// Mean loss (cross-entropy or MSE) over all rows.
+    pub loss: f64,
+    /// Fraction classified correctly (null for regression).
+    pub accuracy: Option<f64>,
+    /// Euclidean norm of the gradient of the mean loss.
+    pub grad_norm: f64,
+    /// Parameter count.
+    pub num_params: usize,
+    /// Layer widths, input first.
+    pub layers: Vec<usize>,
+    /// Data rows.
+    pub rows: usize,
+    /// "classification, k classes" or "regression".
+    pub task: String,
+    /// Precision of the weights and of the computation.
+    pub dtype: String,
+}
+
+/// Runs `valley inspect`.
+pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
+    let file = read_safetensors(&args.weights)?;
+    let weights = sequential_from_file(&file, &args.weights.display().to_string())?;
+    let data = load_csv(&args.data)?;
+    let mlp = Mlp::new(&weights.layer_sizes, args.activation)?;
+    check_fit(&mlp, &data, &args.weights, &args.data)?;
+    let (loss, accuracy, grad) = match weights.dtype {
+        DType::F64 => evaluate::<f64>(&mlp, &weights.params, &data),
+        DType::F32 => evaluate::<f32>(&mlp, &weights.params, &data),
+    };
+    let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+    if let Some(path) = &args.grad_out {
+        write_gradient(&weights, &grad, path)?;
+    }
+    let report = InspectReport {
+        loss,
+        accuracy,
+        grad_norm,
+        num_params: mlp.num_params(),
+        layers: weights.layer_sizes.clone(),
+        rows: data.len(),
+        task: data.describe_task(),
+        dtype: weights.dtype.to_string(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "model  {} ({} parameters, {})",
+            mlp.describe(),
+            report.num_params,
+            report.dtype
+        );
+        println!("data   {} rows, {}", report.rows, report.task);
+        println!("loss   {:.6}", report.loss);
+        if let Some(a) = report.accuracy {
+            println!("accuracy {:.2} %", 100.0 * a);
+        }
+        println!("gradient norm {:.6e}", report.grad_norm);
+        if let Some(path) = &args.grad_out {
+            println!("gradient saved to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn check_fit(mlp: &Mlp, data: &Dataset, weights: &Path, csv: &Path) -> anyhow::Result<()> {
+    if data.num_features() != mlp.num_inputs() {
+        bail!(
+            "{} has {} feature column(s) but the model in {} takes {} input(s)",
+            csv.display(),
+            data.num_features(),
+            weights.display(),
+            mlp.num_inputs()
+        );
+    }
+    match &data.targets {
+        Targets::Classes { num_classes, .. } if *num_classes > mlp.num_outputs() => bail!(
+            "{} has labels up to {} but the model in {} has {} outputs; labels must be 0..{}",
+            csv.display(),
+            num_classes - 1,
+            weights.display(),
+            mlp.num_outputs(),
+            mlp.num_outputs()
+        ),
+        Targets::Values(v) if v.ncols() != mlp.num_outputs() => bail!(
+            "{} has {} target column(s) but the model in {} has {} outputs",
+            csv.display(),
+            v.ncols(),
+            weights.display(),
+            mlp.num_outputs()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Loss, accuracy and gradient in precision `T`.
+fn evaluate<T: Scalar>(mlp: &Mlp, params: &[f64], data: &Dataset) -> (f64, Option<f64>, Vec<f64>) {
+    let params: Vec<T> = params.iter().map(|&p| T::of(p)).collect();
+    let x: Array2<T> = data.x.mapv(|v| T::of(f64::from(v)));
+    let values: Option<Array2<T>> = match &data.targets {
+        Targets::Values(v) => Some(v.mapv(|v| T::of(f64::from(v)))),
+        Targets::Classes { .. } => None,
+    };
+    let targets = match (&data.targets, &values) {
+        (Targets::Classes { labels, .. }, _) => TargetsRef::Classes(labels),
+        (_, Some(v)) => TargetsRef::Values(v.view()),
+        (Targets::Values(_), None) => unreachable!("values were converted above"),
+    };
+    let mut grad = vec![T::zero(); params.len()];
+    let loss = mlp.loss_and_grad(&params, x.view(), targets, &mut grad, &mut Tape::new());
+    let accuracy = match targets {
+        TargetsRef::Classes(labels) => {
+            let mut scratch = ForwardScratch::default();
+            Some(loss::accuracy(
+                mlp.forward(&params, x.view(), &mut scratch),
+                labels,
+            ))
+        }
+        TargetsRef::Values(_) => None,
+    };
+    (
+        loss.to_f64_lossless(),
+        accuracy,
+        grad.iter().map(|g| g.to_f64_lossless()).collect(),
+    )
+}
+
+fn write_gradient(weights: &SequentialWeights, grad: &[f64], path: &Path) -> anyhow::Result<()> {
+    let tensors = sequential_tensors(&weights.layer_sizes, &weights.tensor_names, grad);
+    write_safetensors(path, &tensors, weights.dtype)
+        .with_context(|| format!("writing the gradient to {}", path.display()))
+}

@@ -1,0 +1,364 @@
+//! `valley landscape`: the loss on a line or plane through a model's
+//! parameters, or over a formula surface, as CSV and as a PNG figure.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
+use super::progress::Progress;
+use crate::engine::data::{Split, load_csv};
+use crate::engine::io::{
+    SequentialWeights, default_tensor_names, flat_like, read_safetensors, sequential_from_file,
+};
+use crate::engine::landscape::{
+    DirectionKind, Grid, GridSpec, Plane, evaluate_grid, make_direction,
+};
+use crate::engine::nn::{Activation, Init, Mlp};
+use crate::engine::problem::{MlpProblem, Problem, SurfaceProblem};
+use crate::engine::surface::{CriticalKind, SurfaceKind};
+use crate::figure::{
+    HeatmapFigure, LineFigure, Marker, MarkerStyle, render_heatmap, render_line, save_png,
+};
+
+/// Kinds of random direction.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RandomKind {
+    /// Gaussian, each neuron's row rescaled to the weights' row norm, biases zero (Li et al. 2018).
+    Filter,
+    /// Plain Gaussian.
+    Gaussian,
+}
+
+/// Options of `valley landscape`.
+#[derive(Debug, Args)]
+pub struct LandscapeArgs {
+    /// A formula surface instead of a model: bowl, ravine, saddle, monkey-saddle,
+    /// rosenbrock, himmelblau, rastrigin, beale, double-well.
+    #[arg(long, conflicts_with_all = ["weights", "dataset", "data"])]
+    pub surface: Option<SurfaceKind>,
+    /// Weights of an nn.Sequential of Linear layers (safetensors); needs --data and --activation.
+    #[arg(long, value_name = "W.safetensors", requires = "data")]
+    pub weights: Option<PathBuf>,
+    #[command(flatten)]
+    /// Data (and, with --dataset, the model to train first).
+    pub data: DataArgs,
+    #[command(flatten)]
+    /// Model to train when no weights are given.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Training before slicing (with --dataset or --data and no --weights); --seed also seeds the directions.
+    pub optim: OptimArgs,
+    /// A direction file laid out like the weights (safetensors); give it twice for a plane.
+    #[arg(long = "direction", value_name = "D.safetensors", num_args = 1)]
+    pub directions: Vec<PathBuf>,
+    /// Random directions: filter (normalised, the default) or gaussian.
+    #[arg(long, conflicts_with = "directions")]
+    pub random: Option<RandomKind>,
+    /// 1 for a line, 2 for a plane (default: 2, or the number of --direction files).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub dims: Option<u8>,
+    /// Points per axis.
+    #[arg(long, default_value_t = 51)]
+    pub res: usize,
+    /// Coefficients run over [−span, span] (default 1, or the surface's window).
+    #[arg(long)]
+    pub span: Option<f32>,
+    /// Write the grid as CSV (`alpha,loss` or `alpha,beta,loss`).
+    #[arg(long, value_name = "FILE.csv")]
+    pub csv: Option<PathBuf>,
+    /// Write a figure: heatmap with contours and colorbar, or a line plot.
+    #[arg(long, value_name = "FILE.png")]
+    pub png: Option<PathBuf>,
+    /// Colour (or y) scale in log10 of the loss.
+    #[arg(long)]
+    pub log: bool,
+    /// Figure size in pixels, WIDTHxHEIGHT.
+    #[arg(long, default_value = "900x760")]
+    pub size: String,
+}
+
+/// A problem, the slice through it, and how to label the figure.
+struct Slice {
+    problem: Arc<dyn Problem>,
+    plane: Plane,
+    title: String,
+    axis_labels: [String; 2],
+    markers: Vec<Marker>,
+}
+
+/// Runs `valley landscape`.
+pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
+    let dims = args
+        .dims
+        .map_or(if args.directions.len() == 1 { 1 } else { 2 }, usize::from);
+    let slice = match args.surface {
+        Some(kind) => surface_slice(kind, dims),
+        None => model_slice(args, dims)?,
+    };
+    let span = args.span.unwrap_or(match args.surface {
+        Some(kind) => kind.view().1 as f32,
+        None => 1.0,
+    });
+    let spec = if dims == 1 {
+        GridSpec::line(span, args.res)
+    } else {
+        GridSpec::square(span, args.res)
+    };
+    spec.validate().map_err(anyhow::Error::msg)?;
+    let (grid, elapsed) = evaluate_with_progress(&slice, &spec);
+    if let Some(path) = &args.csv {
+        std::fs::write(path, grid.to_csv())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.png {
+        let (width, height) = parse_size(&args.size)?;
+        let image = draw(&slice, &grid, args.log, width, height)?;
+        save_png(&image, path)?;
+    }
+    summarise(&slice, &grid, elapsed, args);
+    Ok(())
+}
+
+fn surface_slice(kind: SurfaceKind, dims: usize) -> Slice {
+    let ([cx, cy], _) = kind.view();
+    let axes = if dims == 1 {
+        vec![vec![1.0, 0.0]]
+    } else {
+        vec![vec![1.0, 0.0], vec![0.0, 1.0]]
+    };
+    let plane =
+        Plane::new(vec![cx as f32, cy as f32], axes).expect("unit axes are valid directions");
+    let markers = kind
+        .critical_points()
+        .into_iter()
+        .filter(|p| dims == 2 || p.y == cy)
+        .map(|p| {
+            let (style, label) = match p.kind {
+                CriticalKind::GlobalMin => (MarkerStyle::Star, "global min"),
+                CriticalKind::LocalMin => (MarkerStyle::Star, "local min"),
+                CriticalKind::Saddle => (MarkerStyle::Cross, "saddle"),
+                CriticalKind::Max => (MarkerStyle::Cross, "max"),
+            };
+            Marker::new((p.x - cx) as f32, (p.y - cy) as f32, style, label)
+        })
+        .collect();
+    Slice {
+        problem: Arc::new(SurfaceProblem::new(kind)),
+        plane,
+        title: format!("{kind}: {}", kind.formula()),
+        axis_labels: [format!("x − {cx}"), format!("y − {cy}")],
+        markers,
+    }
+}
+
+fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
+    let (problem, center, reference, what) = match &args.weights {
+        Some(path) => {
+            let activation: Activation = args.model.activation;
+            let file = read_safetensors(path)?;
+            let weights = sequential_from_file(&file, &path.display().to_string())?;
+            let csv = args
+                .data
+                .data
+                .as_ref()
+                .context("--weights needs --data FILE.csv")?;
+            let data = load_csv(csv)?;
+            let mlp = Mlp::new(&weights.layer_sizes, activation)?;
+            let name = path
+                .file_name()
+                .map_or("weights".into(), |n| n.to_string_lossy().into_owned());
+            let problem =
+                MlpProblem::new(mlp, Arc::new(Split::train_only(data)), Init::Torch, &name)
+                    .with_context(|| {
+                        format!("{} does not fit {}", path.display(), csv.display())
+                    })?;
+            let center: Vec<f32> = weights.params.iter().map(|&p| p as f32).collect();
+            (problem, center, weights, format!("around {name}"))
+        }
+        None => {
+            let problem = Arc::new(mlp_problem(&args.data, &args.model)?);
+            let (run, summary) = super::train::train(Arc::clone(&problem), &args.optim)?;
+            if let Some(message) = &summary.diverged {
+                bail!("training before the slice {message}");
+            }
+            let sizes = problem.mlp().layer_sizes().to_vec();
+            let reference = SequentialWeights {
+                tensor_names: default_tensor_names(sizes.len() - 1),
+                layer_sizes: sizes,
+                params: run.params().iter().map(|&p| f64::from(p)).collect(),
+                dtype: crate::engine::io::DType::F32,
+            };
+            let center = run.params().to_vec();
+            let problem = Arc::into_inner(problem)
+                .context("training keeps no other reference to the problem")?;
+            (
+                problem,
+                center,
+                reference,
+                format!("after {} steps", summary.steps),
+            )
+        }
+    };
+    let directions = if args.directions.is_empty() {
+        let kind = match args.random.unwrap_or(RandomKind::Filter) {
+            RandomKind::Filter => DirectionKind::Filter,
+            RandomKind::Gaussian => DirectionKind::Gaussian,
+        };
+        (0..dims as u64)
+            .map(|k| {
+                make_direction(
+                    kind,
+                    problem.layout(),
+                    &center,
+                    args.optim.seed.wrapping_mul(2).wrapping_add(k + 1),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        if args.directions.len() != dims {
+            bail!(
+                "--dims {dims} needs {dims} --direction file(s), got {}",
+                args.directions.len()
+            );
+        }
+        args.directions
+            .iter()
+            .map(|path| {
+                let file = read_safetensors(path)?;
+                let flat = flat_like(&file, &reference, &path.display().to_string())?;
+                Ok(flat.iter().map(|&v| v as f32).collect())
+            })
+            .collect::<anyhow::Result<Vec<Vec<f32>>>>()?
+    };
+    let kind = if !args.directions.is_empty() {
+        "given directions"
+    } else if matches!(args.random, Some(RandomKind::Gaussian)) {
+        "random Gaussian directions"
+    } else {
+        "filter-normalised random directions"
+    };
+    let plane = Plane::new(center, directions).context("a direction cannot be used")?;
+    Ok(Slice {
+        title: format!("{} {what} · {kind}", problem.name()),
+        problem: Arc::new(problem),
+        plane,
+        axis_labels: ["α".into(), "β".into()],
+        markers: vec![Marker::new(0.0, 0.0, MarkerStyle::Dot, "θ")],
+    })
+}
+
+fn evaluate_with_progress(slice: &Slice, spec: &GridSpec) -> (Grid, Duration) {
+    let started = Instant::now();
+    let done = AtomicU64::new(0);
+    let counting = || {
+        done.fetch_add(1, Ordering::Relaxed);
+        false
+    };
+    let grid = std::thread::scope(|scope| {
+        let worker =
+            scope.spawn(|| evaluate_grid(slice.problem.as_ref(), &slice.plane, spec, &counting));
+        let mut progress = Progress::new(spec.len() as u64, "points");
+        while !worker.is_finished() {
+            progress.set(done.load(Ordering::Relaxed));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        progress.finish();
+        worker.join()
+    });
+    match grid {
+        Ok(Some(grid)) => (grid, started.elapsed()),
+        // The closure never cancels, and a panic in the workers is a bug: surface it.
+        Ok(None) => unreachable!("an uncancelled grid always completes"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+fn parse_size(text: &str) -> anyhow::Result<(u32, u32)> {
+    let parsed = text
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
+    parsed.with_context(|| format!("--size '{text}' is not WIDTHxHEIGHT, e.g. 900x760"))
+}
+
+fn draw(
+    slice: &Slice,
+    grid: &Grid,
+    log: bool,
+    width: u32,
+    height: u32,
+) -> anyhow::Result<image::RgbImage> {
+    let a = grid.spec.alpha;
+    let image = match grid.spec.beta {
+        Some(b) => {
+            let mut figure = HeatmapFigure::new(
+                &grid.values,
+                a.points,
+                b.points,
+                (a.min, a.max),
+                (b.min, b.max),
+            );
+            figure.title = &slice.title;
+            figure.x_label = &slice.axis_labels[0];
+            figure.y_label = &slice.axis_labels[1];
+            figure.log_scale = log;
+            figure.markers = &slice.markers;
+            render_heatmap(&figure, width, height)?
+        }
+        None => {
+            let xs = a.values();
+            let mut figure = LineFigure::new(&xs, &grid.values);
+            figure.title = &slice.title;
+            figure.x_label = &slice.axis_labels[0];
+            figure.log_scale = log;
+            let on_line: Vec<Marker> = slice
+                .markers
+                .iter()
+                .filter(|m| m.y == 0.0)
+                .map(|m| {
+                    let mut params = vec![0.0; slice.plane.center.len()];
+                    slice.plane.point(&[m.x], &mut params);
+                    let loss = slice.problem.loss(&params, &mut Default::default());
+                    Marker::new(m.x, loss, m.style, m.label.clone())
+                })
+                .collect();
+            figure.markers = &on_line;
+            render_line(&figure, width, height)?
+        }
+    };
+    Ok(image)
+}
+
+fn summarise(slice: &Slice, grid: &Grid, elapsed: Duration, args: &LandscapeArgs) {
+    let points = grid.values.len();
+    let non_finite = grid.values.iter().filter(|v| !v.is_finite()).count();
+    let center_loss = slice
+        .problem
+        .loss(&slice.plane.center, &mut Default::default());
+    println!("{}", slice.title);
+    println!(
+        "{} points in {:.3} s ({:.0} points/s), loss at the centre {center_loss:.6}",
+        points,
+        elapsed.as_secs_f64(),
+        points as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    match grid.finite_range() {
+        Some((lo, hi)) => println!("loss ranges from {lo:.6} to {hi:.6}"),
+        None => println!("no point has a finite loss"),
+    }
+    if non_finite > 0 {
+        println!("{non_finite} point(s) have a NaN or infinite loss");
+    }
+    for (flag, path) in [("csv", &args.csv), ("png", &args.png)] {
+        if let Some(path) = path {
+            println!("{flag} written to {}", path.display());
+        }
+    }
+    if args.csv.is_none() && args.png.is_none() {
+        println!("add --png FILE.png for a figure or --csv FILE.csv for the numbers");
+    }
+}

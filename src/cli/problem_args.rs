@@ -1,0 +1,203 @@
+//! Options shared by the commands that build and train a model.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::engine::data::{self, DatasetKind, DatasetSpec, Split};
+use crate::engine::nn::{Activation, Init, Mlp, parse_layer_sizes};
+use crate::engine::optim::{LrSchedule, OptimizerConfig, OptimizerKind, Schedule};
+use crate::engine::problem::MlpProblem;
+use crate::engine::train::TrainConfig;
+
+/// Where the data comes from.
+#[derive(Debug, Args, Clone)]
+pub struct DataArgs {
+    /// Built-in dataset: moons, circles, spirals, xor, blobs, sine.
+    #[arg(long, conflicts_with = "data")]
+    pub dataset: Option<DatasetKind>,
+    /// CSV file with header `x1,...,xd,label` (classes) or `x1,...,xd,y` (regression).
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: Option<PathBuf>,
+    /// Points in a built-in dataset (train + test).
+    #[arg(long, default_value_t = 1000)]
+    pub size: usize,
+    /// Noise of a built-in dataset (default: the dataset's own).
+    #[arg(long)]
+    pub noise: Option<f32>,
+    /// Classes of the blobs dataset.
+    #[arg(long, default_value_t = 3)]
+    pub classes: usize,
+    /// Fraction of the examples held out as a test set.
+    #[arg(long, default_value_t = 0.2)]
+    pub test_fraction: f32,
+    /// Seed of the dataset and its split.
+    #[arg(long, default_value_t = 0)]
+    pub data_seed: u64,
+}
+
+impl DataArgs {
+    /// Generates or loads the data; returns it with a name for titles.
+    pub fn load(&self) -> anyhow::Result<(Split, String)> {
+        match (&self.data, self.dataset) {
+            (Some(path), _) => {
+                let dataset = data::load_csv(path)?;
+                let name = path
+                    .file_name()
+                    .map_or("data".into(), |n| n.to_string_lossy().into_owned());
+                Ok((
+                    data::split(dataset, self.test_fraction, self.data_seed),
+                    name,
+                ))
+            }
+            (None, Some(kind)) => {
+                let spec = DatasetSpec {
+                    kind,
+                    size: self.size,
+                    noise: self.noise.unwrap_or(kind.default_noise()),
+                    test_fraction: self.test_fraction,
+                    seed: self.data_seed,
+                    classes: self.classes,
+                };
+                Ok((data::generate(&spec)?, kind.title().to_string()))
+            }
+            (None, None) => bail!(
+                "say which data to use: --dataset NAME (moons, spirals, ...) or --data FILE.csv"
+            ),
+        }
+    }
+}
+
+/// The network.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// Layer widths from input to output, e.g. 2-16-16-2; or only the hidden
+    /// widths, e.g. 16-16, to take input and output sizes from the data.
+    #[arg(long, default_value = "16-16")]
+    pub arch: String,
+    /// Hidden activation: tanh, relu, sigmoid, gelu.
+    #[arg(long, default_value = "tanh")]
+    pub activation: Activation,
+    /// Weight initialisation: torch (nn.Linear default), xavier, he.
+    #[arg(long, default_value = "torch")]
+    pub init: Init,
+}
+
+impl ModelArgs {
+    /// The MLP for this data: a full architecture must match it, a hidden-only one is completed.
+    pub fn build(&self, split: &Split) -> anyhow::Result<Mlp> {
+        let sizes = parse_layer_sizes(&self.arch).or_else(|_| {
+            // A single hidden width ("16") is not a full architecture; treat it as hidden-only.
+            self.arch
+                .trim()
+                .parse::<usize>()
+                .map(|w| vec![w])
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "--arch '{}' is not a list of widths like 2-16-16-2 or 16-16",
+                        self.arch
+                    )
+                })
+        })?;
+        let (inputs, outputs) = (split.train.num_features(), split.train.num_outputs());
+        let full = if sizes.len() >= 2 && sizes[0] == inputs && sizes[sizes.len() - 1] == outputs {
+            sizes
+        } else if sizes.len() >= 2 && sizes[0] == inputs {
+            bail!(
+                "--arch {} ends in {} outputs but the data needs {outputs} ({}); use e.g. --arch {}",
+                self.arch,
+                sizes[sizes.len() - 1],
+                split.train.describe_task(),
+                join(&[&sizes[..sizes.len() - 1], &[outputs]].concat())
+            );
+        } else {
+            [&[inputs][..], &sizes, &[outputs]].concat()
+        };
+        Ok(Mlp::new(&full, self.activation)?)
+    }
+}
+
+fn join(sizes: &[usize]) -> String {
+    sizes
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The optimiser and how long to train.
+#[derive(Debug, Args, Clone)]
+pub struct OptimArgs {
+    /// sgd, momentum, nesterov, rmsprop, adam, adamw.
+    #[arg(long, default_value = "adam")]
+    pub optimizer: OptimizerKind,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f32,
+    /// Momentum (momentum, nesterov).
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f32,
+    /// Adam's β₁.
+    #[arg(long, default_value_t = 0.9)]
+    pub beta1: f32,
+    /// Adam's β₂.
+    #[arg(long, default_value_t = 0.999)]
+    pub beta2: f32,
+    /// Weight decay (L2; decoupled for adamw).
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f32,
+    /// Clip the gradient to this global norm.
+    #[arg(long)]
+    pub clip: Option<f32>,
+    /// constant, step[:EVERY:GAMMA], cosine[:STEPS:MIN_FACTOR].
+    #[arg(long, default_value = "constant")]
+    pub schedule: Schedule,
+    /// Steps of linear learning-rate warm-up.
+    #[arg(long, default_value_t = 0)]
+    pub warmup: u64,
+    /// Minibatch size (default: the full training set).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Optimiser steps.
+    #[arg(long, default_value_t = 2000)]
+    pub steps: u64,
+    /// Seed of the initial weights and minibatch order.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl OptimArgs {
+    /// The training configuration.
+    pub fn config(&self) -> anyhow::Result<TrainConfig> {
+        let config = TrainConfig {
+            optimizer: OptimizerConfig {
+                kind: self.optimizer,
+                lr: self.lr,
+                momentum: self.momentum,
+                beta1: self.beta1,
+                beta2: self.beta2,
+                weight_decay: self.weight_decay,
+                clip_norm: self.clip,
+                ..OptimizerConfig::default()
+            },
+            schedule: LrSchedule {
+                schedule: self.schedule,
+                warmup_steps: self.warmup,
+            },
+            batch_size: self.batch,
+            seed: self.seed,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Builds the problem from data and model options.
+pub fn mlp_problem(data: &DataArgs, model: &ModelArgs) -> anyhow::Result<MlpProblem> {
+    let (split, name) = data.load()?;
+    let mlp = model.build(&split)?;
+    MlpProblem::new(mlp, Arc::new(split), model.init, &name)
+        .context("the model does not fit the data")
+}

@@ -1,0 +1,156 @@
+//! `valley train`: train an MLP and report the result.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::bail;
+use clap::Args;
+use serde::Serialize;
+
+use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
+use super::progress::Progress;
+use crate::engine::io::{DType, default_tensor_names, sequential_tensors, write_safetensors};
+use crate::engine::problem::{MlpProblem, Problem};
+use crate::engine::train::{Run, StepOutcome};
+
+/// Options of `valley train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    /// Data.
+    pub data: DataArgs,
+    #[command(flatten)]
+    /// Model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// Optimiser.
+    pub optim: OptimArgs,
+    /// Save the trained weights as safetensors (nn.Sequential names, float32).
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub weights_out: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `--json` prints.
+#[derive(Debug, Serialize)]
+pub struct TrainSummary {
+    /// Problem description.
+    pub problem: String,
+    /// Parameter count.
+    pub num_params: usize,
+    /// Steps taken.
+    pub steps: u64,
+    /// Mean training loss at the end.
+    pub train_loss: f32,
+    /// Mean test loss at the end (null without a test set).
+    pub test_loss: Option<f32>,
+    /// Training accuracy (null for regression).
+    pub train_accuracy: Option<f32>,
+    /// Test accuracy (null for regression or without a test set).
+    pub test_accuracy: Option<f32>,
+    /// Wall-clock training time.
+    pub seconds: f64,
+    /// Training speed.
+    pub steps_per_second: f64,
+    /// Set when the run stopped early on a NaN or infinite loss.
+    pub diverged: Option<String>,
+}
+
+/// Runs `valley train`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let problem = Arc::new(mlp_problem(&args.data, &args.model)?);
+    let (run, summary) = train(Arc::clone(&problem), &args.optim)?;
+    if let Some(path) = &args.weights_out {
+        save_weights(&problem, run.params(), path)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        print_summary(&summary);
+        if let Some(path) = &args.weights_out {
+            println!("weights saved to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Trains for `--steps` with a progress bar; stops early if the run diverges.
+pub fn train(problem: Arc<MlpProblem>, optim: &OptimArgs) -> anyhow::Result<(Run, TrainSummary)> {
+    let config = optim.config()?;
+    let mut run = Run::new(problem.clone() as Arc<dyn Problem>, config)?;
+    let mut progress = Progress::new(optim.steps, "steps");
+    let started = Instant::now();
+    let mut diverged = None;
+    for step in 0..optim.steps {
+        if let StepOutcome::Diverged { step, loss } = run.step() {
+            diverged = Some(format!(
+                "diverged at step {step} (loss = {loss}); try a smaller --lr"
+            ));
+            break;
+        }
+        if step % 64 == 0 {
+            progress.set(step);
+        }
+    }
+    progress.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    let evaluation = problem.evaluate(run.params(), &mut Default::default());
+    let summary = TrainSummary {
+        problem: problem.name(),
+        num_params: problem.num_params(),
+        steps: run.step_index(),
+        train_loss: evaluation.train_loss,
+        test_loss: evaluation.test_loss,
+        train_accuracy: evaluation.train_accuracy,
+        test_accuracy: evaluation.test_accuracy,
+        seconds,
+        steps_per_second: run.step_index() as f64 / seconds.max(1e-9),
+        diverged,
+    };
+    Ok((run, summary))
+}
+
+/// Writes parameters as an nn.Sequential state dict.
+pub fn save_weights(
+    problem: &MlpProblem,
+    params: &[f32],
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    if params.iter().any(|p| !p.is_finite()) {
+        bail!(
+            "the weights are not finite (the run diverged), so they were not saved to {}",
+            path.display()
+        );
+    }
+    let sizes = problem.mlp().layer_sizes();
+    let names = default_tensor_names(sizes.len() - 1);
+    let flat: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
+    write_safetensors(path, &sequential_tensors(sizes, &names, &flat), DType::F32)?;
+    Ok(())
+}
+
+fn print_summary(s: &TrainSummary) {
+    println!("{} ({} parameters)", s.problem, s.num_params);
+    println!(
+        "{} steps in {:.2} s ({:.0} steps/s)",
+        s.steps, s.seconds, s.steps_per_second
+    );
+    let pct = |a: Option<f32>| a.map_or("–".into(), |a| format!("{:.1} %", 100.0 * a));
+    let loss = |l: Option<f32>| l.map_or("–".into(), |l| format!("{l:.4}"));
+    println!(
+        "train loss {:.4}   accuracy {}",
+        s.train_loss,
+        pct(s.train_accuracy)
+    );
+    println!(
+        "test  loss {}   accuracy {}",
+        loss(s.test_loss),
+        pct(s.test_accuracy)
+    );
+    if let Some(message) = &s.diverged {
+        println!("{message}");
+    }
+}

@@ -1,0 +1,16 @@
+//! Slices of the loss surface: directions in parameter space, grids of
+//! loss values over a line or plane through a centre, and where a
+//! parameter vector falls on that plane.
+
+mod directions;
+mod grid;
+mod projection;
+mod worker;
+
+pub use directions::{
+    DirectionError, DirectionKind, axis_direction, filter_normalize, gaussian_direction,
+    make_direction,
+};
+pub use grid::{GRID_MAX_POINTS_PER_AXIS, Grid, GridAxis, GridSpec, Plane, evaluate_grid};
+pub use projection::{Projection, project};
+pub use worker::{LandscapeRequest, LandscapeResult, LandscapeWorker};

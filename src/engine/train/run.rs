@@ -1,0 +1,366 @@
+//! The training loop as plain data and methods: no threads, no clocks.
+//!
+//! The CLI drives a [`Run`] directly; the app drives it through the
+//! [`super::Trainer`] thread. Both see the same steps for the same seed.
+
+use std::sync::Arc;
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::history::{Decimated, HistoryPoint, TrajectoryPoint};
+use crate::engine::nn::seeded_rng;
+use crate::engine::optim::{LrSchedule, OptimError, Optimizer, OptimizerConfig};
+use crate::engine::problem::{Batch, Evaluation, Problem, Workspace};
+
+/// Trajectory points kept (decimated) for trails and PCA.
+pub const TRAJECTORY_CAPACITY: usize = 1024;
+/// Loss-curve points kept (decimated).
+pub const HISTORY_CAPACITY: usize = 4096;
+/// Most floats the trajectory may hold, so big models keep fewer points.
+const TRAJECTORY_MAX_FLOATS: usize = 64 << 20;
+
+/// How to train: optimiser, schedule, batch size, seed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The optimiser and its hyperparameters.
+    pub optimizer: OptimizerConfig,
+    /// How the learning rate changes over steps.
+    pub schedule: LrSchedule,
+    /// Examples per step; `None` for the full training set.
+    pub batch_size: Option<usize>,
+    /// Seeds the initial parameters and the minibatch order.
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// Checks every hyperparameter; the message says what to change.
+    pub fn validate(&self) -> Result<(), OptimError> {
+        self.optimizer.validate()?;
+        if self.batch_size == Some(0) {
+            return Err(OptimError::Invalid("batch size must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Whether the run is moving.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RunState {
+    /// Waiting for play or step.
+    Paused,
+    /// Training continuously.
+    Running,
+    /// Stopped because the loss or gradient stopped being a finite number.
+    Diverged {
+        /// The step at which it happened.
+        step: u64,
+        /// The loss seen (NaN or ±∞, or finite with a non-finite gradient).
+        loss: f32,
+    },
+}
+
+impl RunState {
+    /// "diverged at step N (loss = inf)", or the plain state.
+    pub fn describe(&self) -> String {
+        match self {
+            RunState::Paused => "paused".into(),
+            RunState::Running => "running".into(),
+            RunState::Diverged { step, loss } => {
+                format!(
+                    "diverged at step {step} (loss = {loss}); lower the learning rate and reset"
+                )
+            }
+        }
+    }
+}
+
+/// The result of one step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StepOutcome {
+    /// The parameters moved; the batch loss before the move.
+    Stepped {
+        /// Loss on the batch, at the parameters before the step.
+        loss: f32,
+    },
+    /// Nothing moved: the loss or gradient is not finite.
+    Diverged {
+        /// Step index at which it happened.
+        step: u64,
+        /// The loss seen.
+        loss: f32,
+    },
+}
+
+/// Everything a view needs about one moment of training. Cheap to share.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// Optimiser steps taken.
+    pub step: u64,
+    /// Current parameters.
+    pub params: Arc<[f32]>,
+    /// Parameters at step 0 of this run (for frozen planes and interpolation).
+    pub initial_params: Arc<[f32]>,
+    /// Train/test loss and accuracy at `params`.
+    pub evaluation: Evaluation,
+    /// Full-batch gradient at `params` (points uphill).
+    pub gradient: Arc<[f32]>,
+    /// Its norm.
+    pub grad_norm: f32,
+    /// The update the optimiser would apply next on the full batch (points downhill).
+    pub next_step: Arc<[f32]>,
+    /// Learning rate of the next step.
+    pub lr: f32,
+    /// Paused, running or diverged.
+    pub state: RunState,
+    /// Decimated parameters over the run.
+    pub trajectory: Arc<Vec<TrajectoryPoint>>,
+    /// Decimated per-step scalars over the run.
+    pub history: Arc<Vec<HistoryPoint>>,
+    /// Measured training speed (0 when paused).
+    pub steps_per_second: f64,
+}
+
+/// One training run: parameters, optimiser state, batch order, records.
+pub struct Run {
+    problem: Arc<dyn Problem>,
+    config: TrainConfig,
+    params: Vec<f32>,
+    initial: Arc<[f32]>,
+    optimizer: Optimizer,
+    step: u64,
+    rng: StdRng,
+    order: Vec<usize>,
+    cursor: usize,
+    grad: Vec<f32>,
+    workspace: Workspace,
+    trajectory: Decimated<TrajectoryPoint>,
+    history: Decimated<HistoryPoint>,
+    diverged: Option<(u64, f32)>,
+}
+
+impl Run {
+    /// A fresh run from the config's seed.
+    pub fn new(problem: Arc<dyn Problem>, config: TrainConfig) -> Result<Self, OptimError> {
+        config.validate()?;
+        let n = problem.num_params();
+        let capacity = TRAJECTORY_CAPACITY.min((TRAJECTORY_MAX_FLOATS / n.max(1)).max(2));
+        let mut run = Self {
+            optimizer: Optimizer::new(config.optimizer, n),
+            params: Vec::new(),
+            initial: Arc::from(Vec::new()),
+            step: 0,
+            rng: seeded_rng(config.seed),
+            order: Vec::new(),
+            cursor: 0,
+            grad: vec![0.0; n],
+            workspace: Workspace::default(),
+            trajectory: Decimated::new(capacity),
+            history: Decimated::new(HISTORY_CAPACITY),
+            diverged: None,
+            problem,
+            config,
+        };
+        run.reset(None);
+        Ok(run)
+    }
+
+    /// Back to step 0 with fresh parameters from `seed` (or the config's).
+    pub fn reset(&mut self, seed: Option<u64>) {
+        if let Some(seed) = seed {
+            self.config.seed = seed;
+        }
+        let params = self.problem.init_params(self.config.seed);
+        self.restart_from(params);
+    }
+
+    /// Moves the parameters to `params` and restarts the run from there
+    /// ("what if we start here?"). Lengths must match the problem.
+    pub fn set_params(&mut self, params: Vec<f32>) {
+        assert_eq!(params.len(), self.problem.num_params(), "parameter count");
+        self.restart_from(params);
+    }
+
+    fn restart_from(&mut self, params: Vec<f32>) {
+        self.initial = Arc::from(params.as_slice());
+        self.params = params;
+        self.optimizer.reset();
+        self.step = 0;
+        self.rng = seeded_rng(self.config.seed ^ 0x9E37_79B9_7F4A_7C15);
+        self.order = (0..self.problem.num_train_examples()).collect();
+        self.cursor = self.order.len();
+        self.trajectory.clear();
+        self.history.clear();
+        self.diverged = None;
+    }
+
+    /// Changes hyperparameters mid-run; optimiser state survives where it can.
+    pub fn set_config(&mut self, config: TrainConfig) -> Result<(), OptimError> {
+        config.validate()?;
+        self.optimizer.set_config(config.optimizer);
+        self.config = config;
+        Ok(())
+    }
+
+    /// The problem being trained.
+    pub fn problem(&self) -> &Arc<dyn Problem> {
+        &self.problem
+    }
+
+    /// The current hyperparameters.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Current parameters.
+    pub fn params(&self) -> &[f32] {
+        &self.params
+    }
+
+    /// Steps taken.
+    pub fn step_index(&self) -> u64 {
+        self.step
+    }
+
+    /// Where and how the run diverged, if it did.
+    pub fn divergence(&self) -> Option<(u64, f32)> {
+        self.diverged
+    }
+
+    /// Learning rate for the next step.
+    pub fn current_lr(&self) -> f32 {
+        self.config
+            .schedule
+            .lr_at(self.config.optimizer.lr, self.step)
+    }
+
+    /// The next minibatch's indices (epoch-wise shuffles, like a shuffling
+    /// DataLoader that keeps the last, smaller batch), or `None` for full batch.
+    fn next_batch(&mut self) -> Option<std::ops::Range<usize>> {
+        let size = self.config.batch_size?;
+        let n = self.order.len();
+        if n == 0 || size >= n {
+            return None;
+        }
+        if self.cursor >= n {
+            self.order.shuffle(&mut self.rng);
+            self.cursor = 0;
+        }
+        let range = self.cursor..(self.cursor + size).min(n);
+        self.cursor = range.end;
+        Some(range)
+    }
+
+    /// One optimiser step. A non-finite loss or gradient leaves the
+    /// parameters where they are and marks the run diverged.
+    pub fn step(&mut self) -> StepOutcome {
+        if let Some((step, loss)) = self.diverged {
+            return StepOutcome::Diverged { step, loss };
+        }
+        let batch_range = self.next_batch();
+        let loss = {
+            let batch = match &batch_range {
+                Some(range) => Batch::Indices(&self.order[range.clone()]),
+                None => Batch::Full,
+            };
+            self.problem
+                .loss_and_grad(&self.params, batch, &mut self.grad, &mut self.workspace)
+        };
+        let grad_finite = self.grad.iter().all(|g| g.is_finite());
+        if !loss.is_finite() || !grad_finite {
+            self.diverged = Some((self.step, loss));
+            return StepOutcome::Diverged {
+                step: self.step,
+                loss,
+            };
+        }
+        if self.trajectory.wants_next() {
+            self.trajectory.push(TrajectoryPoint {
+                step: self.step,
+                params: Arc::from(self.params.as_slice()),
+                loss,
+            });
+        } else {
+            self.trajectory.skip();
+        }
+        let lr = self.current_lr();
+        let grad_norm = self.optimizer.step(&mut self.params, &self.grad, lr);
+        self.history.push(HistoryPoint {
+            step: self.step,
+            batch_loss: loss,
+            grad_norm,
+            lr,
+        });
+        self.step += 1;
+        StepOutcome::Stepped { loss }
+    }
+
+    /// A full picture of the present: evaluation, gradient, the next update.
+    pub fn snapshot(&mut self, state: RunState, steps_per_second: f64) -> Snapshot {
+        let evaluation = self.problem.evaluate(&self.params, &mut self.workspace);
+        let mut gradient = vec![0.0; self.params.len()];
+        self.problem.loss_and_grad(
+            &self.params,
+            Batch::Full,
+            &mut gradient,
+            &mut self.workspace,
+        );
+        let grad_norm = gradient
+            .iter()
+            .map(|&g| f64::from(g) * f64::from(g))
+            .sum::<f64>()
+            .sqrt() as f32;
+        // Preview the update on a copy, so the arrow shows what Adam or
+        // momentum will really do, not just −lr · gradient.
+        let mut preview = self.params.clone();
+        if gradient.iter().all(|g| g.is_finite()) {
+            self.optimizer
+                .clone()
+                .step(&mut preview, &gradient, self.current_lr());
+        }
+        let next_step: Vec<f32> = preview
+            .iter()
+            .zip(&self.params)
+            .map(|(a, b)| a - b)
+            .collect();
+        let state = match self.diverged {
+            Some((step, loss)) => RunState::Diverged { step, loss },
+            None => state,
+        };
+        Snapshot {
+            step: self.step,
+            params: Arc::from(self.params.as_slice()),
+            initial_params: Arc::clone(&self.initial),
+            evaluation,
+            gradient: Arc::from(gradient),
+            grad_norm,
+            next_step: Arc::from(next_step),
+            lr: self.current_lr(),
+            state,
+            trajectory: Arc::new(self.trajectory_points()),
+            history: Arc::new(self.history.items().to_vec()),
+            steps_per_second,
+        }
+    }
+
+    /// The kept trajectory points, plus the present as the last point.
+    pub fn trajectory_points(&self) -> Vec<TrajectoryPoint> {
+        let mut points = self.trajectory.items().to_vec();
+        points.push(TrajectoryPoint {
+            step: self.step,
+            params: Arc::from(self.params.as_slice()),
+            loss: self
+                .history
+                .items()
+                .last()
+                .map_or(f32::NAN, |h| h.batch_loss),
+        });
+        points
+    }
+
+    /// The kept loss-curve points.
+    pub fn history(&self) -> &[HistoryPoint] {
+        self.history.items()
+    }
+}
