@@ -7,12 +7,13 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, Axis, Zip};
 
 use super::tape::{Tape, Var};
-use crate::engine::nn::{Activation, loss};
+use crate::engine::nn::{Activation, kernel, loss};
 use crate::engine::scalar::Scalar;
 
 /// How a node was made, with whatever its backward pass needs to remember.
 pub(super) enum Op<T> {
     Leaf,
+    Linear(Var, Var, Var),
     MatMul(Var, Var),
     MatMulT(Var, Var),
     AddRow(Var, Var),
@@ -44,7 +45,15 @@ impl<T: Scalar> Tape<T> {
 
     /// C = A B for A [n, k], B [k, m].
     pub fn matmul(&mut self, a: Var, b: Var) -> Var {
-        let value = self.value(a).dot(self.value(b));
+        let (n, m) = (self.value(a).nrows(), self.value(b).ncols());
+        let mut value = self.buffer((n, m));
+        general_mat_mul(
+            T::one(),
+            self.value(a),
+            self.value(b),
+            T::zero(),
+            &mut value,
+        );
         let needs = self.any_needs_grad(&[a, b]);
         self.push(value, Op::MatMul(a, b), needs)
     }
@@ -52,51 +61,94 @@ impl<T: Scalar> Tape<T> {
     /// Z = A Wᵀ for A [n, in], W [out, in]: a Linear layer's product with
     /// PyTorch's weight layout, without materialising the transpose.
     pub fn matmul_t(&mut self, a: Var, w: Var) -> Var {
-        let value = self.value(a).dot(&self.value(w).t());
+        let (n, m) = (self.value(a).nrows(), self.value(w).nrows());
+        let mut value = self.buffer((n, m));
+        general_mat_mul(
+            T::one(),
+            self.value(a),
+            &self.value(w).t(),
+            T::zero(),
+            &mut value,
+        );
         let needs = self.any_needs_grad(&[a, w]);
         self.push(value, Op::MatMulT(a, w), needs)
     }
 
+    /// Z = X Wᵀ + 1 bᵀ for X [n, in], W [out, in], b [1, out]: a whole
+    /// Linear layer in one node, computed by the register-tiled kernel that
+    /// also serves the tape-free forward pass.
+    pub fn linear(&mut self, x: Var, w: Var, b: Var) -> Var {
+        let (n, k) = self.value(x).dim();
+        let (m, k_w) = self.value(w).dim();
+        assert_eq!(k, k_w, "linear: input width differs from the weight's");
+        assert_eq!(
+            self.value(b).dim(),
+            (1, m),
+            "linear: bias is one row of the output width"
+        );
+        let mut weight_t = std::mem::take(&mut self.scratch);
+        kernel::transpose_padded(contiguous(self.value(w)), m, k, &mut weight_t);
+        let mut value = self.buffer((n, m));
+        let out = kernel::DenseOut {
+            data: value.as_slice_mut().expect("pool arrays are contiguous"),
+            stride: m,
+            cols: m,
+            accumulate: false,
+        };
+        let (xs, bs) = (contiguous(self.value(x)), contiguous(self.value(b)));
+        kernel::dense(xs, (n, k, k), &weight_t, bs, None, out);
+        self.scratch = weight_t;
+        let needs = self.any_needs_grad(&[x, w, b]);
+        self.push(value, Op::Linear(x, w, b), needs)
+    }
+
     /// Z = A + 1 bᵀ: adds the row b [1, m] to every row of A [n, m].
     pub fn add_row(&mut self, a: Var, b: Var) -> Var {
-        let row = self.value(b);
-        assert_eq!(row.nrows(), 1, "add_row takes a single row");
-        let value = self.value(a) + row;
+        assert_eq!(self.value(b).nrows(), 1, "add_row takes a single row");
+        let mut value = self.copy_of(a);
+        value += self.value(b);
         let needs = self.any_needs_grad(&[a, b]);
         self.push(value, Op::AddRow(a, b), needs)
     }
 
     /// A + B, elementwise.
     pub fn add(&mut self, a: Var, b: Var) -> Var {
-        let value = same_shape(self, a, b, "add") + self.value(b);
+        same_shape(self, a, b, "add");
+        let mut value = self.copy_of(a);
+        value += self.value(b);
         let needs = self.any_needs_grad(&[a, b]);
         self.push(value, Op::Add(a, b), needs)
     }
 
     /// A − B, elementwise.
     pub fn sub(&mut self, a: Var, b: Var) -> Var {
-        let value = same_shape(self, a, b, "sub") - self.value(b);
+        same_shape(self, a, b, "sub");
+        let mut value = self.copy_of(a);
+        value -= self.value(b);
         let needs = self.any_needs_grad(&[a, b]);
         self.push(value, Op::Sub(a, b), needs)
     }
 
     /// A ⊙ B, elementwise.
     pub fn mul(&mut self, a: Var, b: Var) -> Var {
-        let value = same_shape(self, a, b, "mul") * self.value(b);
+        same_shape(self, a, b, "mul");
+        let mut value = self.copy_of(a);
+        value *= self.value(b);
         let needs = self.any_needs_grad(&[a, b]);
         self.push(value, Op::Mul(a, b), needs)
     }
 
     /// c A for a constant c.
     pub fn scale(&mut self, a: Var, c: T) -> Var {
-        let value = self.value(a) * c;
+        let mut value = self.copy_of(a);
+        value *= c;
         let needs = self.needs_grad(a);
         self.push(value, Op::Scale(a, c), needs)
     }
 
     /// act(A), elementwise.
     pub fn activate(&mut self, a: Var, activation: Activation) -> Var {
-        let mut value = self.value(a).as_standard_layout().into_owned();
+        let mut value = self.copy_of(a);
         let slice = value
             .as_slice_mut()
             .expect("standard layout arrays are contiguous");
@@ -128,15 +180,18 @@ impl<T: Scalar> Tape<T> {
     /// Mean softmax cross-entropy of logits [n, k] against labels (1 × 1).
     /// Forward: L = (1/n) Σ_i (logsumexp(z_i) − z_i[y_i]).
     pub fn cross_entropy(&mut self, logits: Var, labels: &[usize]) -> Var {
-        let z = self.value(logits);
-        assert_eq!(z.nrows(), labels.len(), "one label per row");
-        assert!(labels.iter().all(|&l| l < z.ncols()), "label out of range");
-        let mut probs = z.to_owned();
+        let (rows, cols) = self.value(logits).dim();
+        assert_eq!(rows, labels.len(), "one label per row");
+        assert!(labels.iter().all(|&l| l < cols), "label out of range");
+        let mut probs = self.copy_of(logits);
         for mut row in probs.rows_mut() {
             let lse = loss::log_sum_exp(row.iter().copied());
             row.mapv_inplace(|v| (v - lse).exp());
         }
-        let value = Array2::from_elem((1, 1), loss::cross_entropy(z.view(), labels));
+        let value = Array2::from_elem(
+            (1, 1),
+            loss::cross_entropy(self.value(logits).view(), labels),
+        );
         let needs = self.needs_grad(logits);
         let op = Op::CrossEntropy {
             logits,
@@ -155,7 +210,7 @@ impl<T: Scalar> Tape<T> {
         let needs = self.needs_grad(pred);
         let op = Op::MeanSquaredError {
             pred,
-            target: target.to_owned(),
+            target: self.buffer_from(target),
         };
         self.push(value, op, needs)
     }
@@ -176,13 +231,29 @@ impl<T: Scalar> Tape<T> {
     }
 }
 
-fn same_shape<'t, T: Scalar>(tape: &'t Tape<T>, a: Var, b: Var, op: &str) -> &'t Array2<T> {
-    let (va, vb) = (tape.value(a), tape.value(b));
-    assert_eq!(va.dim(), vb.dim(), "{op}: shapes differ");
-    va
+/// The elements of a tape array, which is always in standard layout.
+fn contiguous<T>(array: &Array2<T>) -> &[T] {
+    array.as_slice().expect("tape arrays are standard layout")
+}
+
+fn same_shape<T: Scalar>(tape: &Tape<T>, a: Var, b: Var, op: &str) {
+    assert_eq!(
+        tape.value(a).dim(),
+        tape.value(b).dim(),
+        "{op}: shapes differ"
+    );
 }
 
 impl<T: Scalar> Op<T> {
+    /// The array an op keeps for its backward pass, to recycle.
+    pub(super) fn into_buffer(self) -> Option<Array2<T>> {
+        match self {
+            Op::CrossEntropy { probs, .. } => Some(probs),
+            Op::MeanSquaredError { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
     /// Adds dL/d(input) for each input, given dL/d(output) = `grad`.
     pub(super) fn backward(
         &self,
@@ -194,6 +265,33 @@ impl<T: Scalar> Op<T> {
         let one = T::one();
         match self {
             Op::Leaf => {}
+            // Z = X Wᵀ + 1 bᵀ: dX += dZ W, dW += dZᵀ X, db += column sums of dZ.
+            Op::Linear(x, w, b) => {
+                let (n, m) = grad.dim();
+                let k = tape.value(*w).ncols();
+                acc(*x, &mut |g| {
+                    let mut w_padded = Vec::new();
+                    kernel::pad_columns(contiguous(tape.value(*w)), m, k, &mut w_padded);
+                    let out = kernel::DenseOut {
+                        data: g.as_slice_mut().expect("gradients are contiguous"),
+                        stride: k,
+                        cols: k,
+                        accumulate: true,
+                    };
+                    kernel::dense(contiguous(grad), (n, m, m), &w_padded, &[], None, out);
+                });
+                acc(*w, &mut |g| {
+                    general_mat_mul(one, &grad.t(), tape.value(*x), one, g)
+                });
+                acc(*b, &mut |g| {
+                    let sums = g.as_slice_mut().expect("gradients are contiguous");
+                    for row in contiguous(grad).chunks_exact(m.max(1)) {
+                        for (s, &d) in sums.iter_mut().zip(row) {
+                            *s += d;
+                        }
+                    }
+                });
+            }
             // dA += dC Bᵀ, dB += Aᵀ dC.
             Op::MatMul(a, b) => {
                 acc(*a, &mut |g| {

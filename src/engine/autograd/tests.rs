@@ -71,6 +71,22 @@ fn matmul_transposed_gradient() {
 }
 
 #[test]
+fn linear_gradient() {
+    // Widths that are not multiples of the kernel's vector width.
+    check(
+        &[random(5, 3, 21), random(11, 3, 22), random(1, 11, 23)],
+        &|t, v| {
+            // Each input used twice, so the gradients must accumulate.
+            let z1 = t.linear(v[0], v[1], v[2]);
+            let z1 = t.tanh(z1);
+            let z2 = t.linear(v[0], v[1], v[2]);
+            let z = t.add(z1, z2);
+            weigh(t, z, 24)
+        },
+    );
+}
+
+#[test]
 fn add_row_gradient() {
     check(&[random(4, 3, 5), random(1, 3, 6)], &|t, v| {
         let c = t.add_row(v[0], v[1]);

@@ -19,6 +19,19 @@ pub fn padded(width: usize) -> usize {
 }
 
 /// Copies `weight` `[out, in]` (row-major) into `wt` as `[in, padded(out)]`, zeros in the padding.
+/// Copies `matrix` `[rows, cols]` into `out` as `[rows, padded(cols)]`, zeros in the padding.
+pub fn pad_columns<T: Scalar>(matrix: &[T], rows: usize, cols: usize, out: &mut Vec<T>) {
+    let stride = padded(cols);
+    out.clear();
+    out.resize(rows * stride, T::zero());
+    for (dst, src) in out
+        .chunks_exact_mut(stride)
+        .zip(matrix.chunks_exact(cols.max(1)))
+    {
+        dst[..cols].copy_from_slice(src);
+    }
+}
+
 pub fn transpose_padded<T: Scalar>(weight: &[T], fan_out: usize, fan_in: usize, wt: &mut Vec<T>) {
     let stride = padded(fan_out);
     wt.clear();
@@ -30,25 +43,48 @@ pub fn transpose_padded<T: Scalar>(weight: &[T], fan_out: usize, fan_in: usize, 
     }
 }
 
+/// Where [`dense`] writes: row r, column c goes to `data[r * stride + c]`
+/// for c < `cols`; columns past `cols` (padding) are not written.
+pub struct DenseOut<'a, T> {
+    /// The output buffer.
+    pub data: &'a mut [T],
+    /// Distance between rows.
+    pub stride: usize,
+    /// Columns to write (≤ stride).
+    pub cols: usize,
+    /// Add to what `data` holds instead of overwriting it (for gradients).
+    pub accumulate: bool,
+}
+
 /// `out = act(x · W + b)` for `x` `[n, k]` with row stride `x_stride`, `wt` `[k, m_pad]`,
-/// `bias` of length ≤ `m_pad` (the rest is zero), `out` `[n, m_pad]`.
+/// `bias` of length ≤ `m_pad` (the rest is zero).
 /// `activation = None` leaves the affine output (the last layer's logits).
-#[allow(clippy::too_many_arguments)]
 pub fn dense<T: Scalar>(
     x: &[T],
-    n: usize,
-    k: usize,
-    x_stride: usize,
+    (n, k, x_stride): (usize, usize, usize),
     wt: &[T],
     bias: &[T],
     activation: Option<Activation>,
-    out: &mut [T],
+    out: DenseOut<'_, T>,
 ) {
     let m_pad = wt.len() / k.max(1);
     assert_eq!(wt.len(), k * m_pad, "wt is [k, m_pad]");
     assert_eq!(m_pad % LANES, 0, "padded width");
-    assert!(out.len() >= n * m_pad, "out is [n, m_pad]");
+    assert!(
+        out.cols <= out.stride && out.cols <= m_pad,
+        "output columns"
+    );
+    assert!(
+        n == 0 || out.data.len() >= (n - 1) * out.stride + out.cols,
+        "out is [n, stride]"
+    );
     assert!(n == 0 || x.len() >= (n - 1) * x_stride + k, "x is [n, k]");
+    let DenseOut {
+        data: out,
+        stride: out_stride,
+        cols: out_cols,
+        accumulate,
+    } = out;
     let mut bias_padded = [T::zero(); 4 * LANES];
     let mut col = 0;
     while col < m_pad {
@@ -61,6 +97,9 @@ pub fn dense<T: Scalar>(
         for (c, slot) in bias_padded[..width].iter_mut().enumerate() {
             *slot = bias.get(col + c).copied().unwrap_or(T::zero());
         }
+        if col >= out_cols {
+            break;
+        }
         let strip = Strip {
             x,
             k,
@@ -68,6 +107,9 @@ pub fn dense<T: Scalar>(
             wt,
             m_pad,
             col,
+            out_stride,
+            out_cols,
+            accumulate,
         };
         let mut row = 0;
         if width == 4 * LANES {
@@ -94,7 +136,13 @@ pub fn dense<T: Scalar>(
     // One pass over the whole layer: the activation's constants are set up
     // once, and its loop runs long enough to vectorise fully.
     if let Some(act) = activation {
-        act.apply(&mut out[..n * m_pad]);
+        if out_cols == out_stride {
+            act.apply(&mut out[..n * out_stride]);
+        } else {
+            for row in out.chunks_mut(out_stride).take(n) {
+                act.apply(&mut row[..out_cols]);
+            }
+        }
     }
 }
 
@@ -106,6 +154,9 @@ struct Strip<'a, T> {
     wt: &'a [T],
     m_pad: usize,
     col: usize,
+    out_stride: usize,
+    out_cols: usize,
+    accumulate: bool,
 }
 
 impl<T: Scalar> Strip<'_, T> {
@@ -117,6 +168,17 @@ impl<T: Scalar> Strip<'_, T> {
         // by constants after unrolling, and are copied out before anything
         // takes a reference to them.
         let mut acc = [*bias; R];
+        let valid = C.min(self.out_cols - self.col);
+        if self.accumulate {
+            for (r, a) in acc.iter_mut().enumerate() {
+                let start = (row + r) * self.out_stride + self.col;
+                let mut existing = [T::zero(); C];
+                existing[..valid].copy_from_slice(&out[start..start + valid]);
+                for c in 0..C {
+                    a[c] += existing[c];
+                }
+            }
+        }
         let rows: [&[T]; R] =
             std::array::from_fn(|r| &self.x[(row + r) * self.x_stride..][..self.k]);
         for (kk, w_row) in self.wt.chunks_exact(self.m_pad).enumerate() {
@@ -130,9 +192,16 @@ impl<T: Scalar> Strip<'_, T> {
                 }
             }
         }
-        for (r, tile_row) in acc.iter().enumerate() {
-            let start = (row + r) * self.m_pad + self.col;
-            out[start..start + C].copy_from_slice(tile_row);
+        // Whole-tile stores have a constant length, which keeps `acc` in
+        // registers; only a ragged last strip takes the slower copy.
+        for (r, &tile_row) in acc.iter().enumerate() {
+            let start = (row + r) * self.out_stride + self.col;
+            if valid == C {
+                let dst: &mut [T; C] = (&mut out[start..start + C]).try_into().expect("tile width");
+                *dst = tile_row;
+            } else {
+                out[start..start + valid].copy_from_slice(&tile_row[..valid]);
+            }
         }
     }
 }
@@ -153,16 +222,19 @@ mod tests {
             let b: Vec<f64> = (0..m).map(|i| i as f64 * 0.1 - 0.5).collect();
             let mut wt = Vec::new();
             transpose_padded(&w, m, k, &mut wt);
-            let mut out = vec![f64::NAN; n * padded(m)];
-            dense(&x, n, k, k, &wt, &b, Some(Activation::Tanh), &mut out);
+            let mut out = vec![f64::NAN; n * m];
+            let target = DenseOut {
+                data: &mut out,
+                stride: m,
+                cols: m,
+                accumulate: false,
+            };
+            dense(&x, (n, k, k), &wt, &b, Some(Activation::Tanh), target);
             for r in 0..n {
-                for o in 0..padded(m) {
-                    let expected = if o < m {
-                        (b[o] + (0..k).map(|i| x[r * k + i] * w[o * k + i]).sum::<f64>()).tanh()
-                    } else {
-                        0.0
-                    };
-                    let got = out[r * padded(m) + o];
+                for o in 0..m {
+                    let expected =
+                        (b[o] + (0..k).map(|i| x[r * k + i] * w[o * k + i]).sum::<f64>()).tanh();
+                    let got = out[r * m + o];
                     assert!(
                         (got - expected).abs() < 1e-12,
                         "({n},{k},{m}) [{r},{o}]: {got} vs {expected}"

@@ -200,7 +200,13 @@ impl Mlp {
             };
             let bias = &params[self.layout.tensors[2 * l + 1].range()];
             let activation = (l + 1 < layers).then_some(self.activation);
-            kernel::dense(input, n, fan_in, stride, wt, bias, activation, out);
+            let target = kernel::DenseOut {
+                data: out,
+                stride: kernel::padded(fan_out),
+                cols: fan_out,
+                accumulate: false,
+            };
+            kernel::dense(input, (n, fan_in, stride), wt, bias, activation, target);
         }
         let out_width = self.num_outputs();
         ArrayView2::from_shape(
@@ -235,10 +241,10 @@ impl Mlp {
         assert_eq!(grad.len(), self.num_params(), "gradient length");
         assert_eq!(x.nrows(), targets.len(), "one target per example");
         tape.clear();
-        let mut h = tape.leaf(x.to_owned(), false);
+        let mut h = tape.leaf_from(x, false);
         let mut leaves = Vec::with_capacity(2 * self.num_layers());
         for l in 0..self.num_layers() {
-            let w = tape.leaf(self.weight(params, l).to_owned(), true);
+            let w = tape.leaf_from(self.weight(params, l), true);
             let b = tape.leaf(
                 self.bias(params, l)
                     .to_owned()
@@ -246,8 +252,7 @@ impl Mlp {
                 true,
             );
             leaves.extend([w, b]);
-            let z = tape.matmul_t(h, w);
-            let z = tape.add_row(z, b);
+            let z = tape.linear(h, w, b);
             h = if l + 1 < self.num_layers() {
                 tape.activate(z, self.activation)
             } else {
@@ -266,7 +271,9 @@ impl Mlp {
                 None => dst.fill(T::zero()),
             }
         }
-        tape.scalar(loss)
+        let value = tape.scalar(loss);
+        tape.recycle(grads);
+        value
     }
 }
 

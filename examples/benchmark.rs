@@ -1,0 +1,106 @@
+//! Valley's speed on the reference case: MLP 2-32-32-2 tanh on 1,000 points.
+//!
+//! Prints one JSON line per figure: the 101 × 101 and 41 × 41 landscape
+//! grids (filter-normalised directions, as Li et al. 2018), and Adam
+//! training steps per second with the full batch and with minibatches of 64.
+//! The peers in `bench/peers/` measure the same case; `bench/compare.sh`
+//! runs both and prints the ratios.
+//!
+//! Run: `cargo run --release --example benchmark`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use valley::engine::data::{DatasetKind, DatasetSpec, generate};
+use valley::engine::landscape::{DirectionKind, GridSpec, Plane, evaluate_grid, make_direction};
+use valley::engine::nn::{Activation, Init, Mlp};
+use valley::engine::optim::OptimizerConfig;
+use valley::engine::problem::{MlpProblem, Problem};
+use valley::engine::train::{Run, TrainConfig};
+
+fn main() -> anyhow::Result<()> {
+    // An optional argument picks the figures whose names contain it (for profiling).
+    let only = std::env::args().nth(1).unwrap_or_default();
+    let spec = DatasetSpec {
+        size: 1000,
+        test_fraction: 0.0,
+        ..DatasetSpec::new(DatasetKind::Moons)
+    };
+    let mlp = Mlp::new(&[2, 32, 32, 2], Activation::Tanh)?;
+    let problem: Arc<dyn Problem> = Arc::new(MlpProblem::new(
+        mlp,
+        Arc::new(generate(&spec)?),
+        Init::Torch,
+        "moons",
+    )?);
+    let center = problem.init_params(0);
+    let directions = (1..=2)
+        .map(|seed| make_direction(DirectionKind::Filter, problem.layout(), &center, seed))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plane = Plane::new(center, directions)?;
+    for res in [101, 41] {
+        if !format!("grid_{res}").contains(&only) {
+            continue;
+        }
+        let spec = GridSpec::square(1.0, res);
+        let seconds = best_of(5, || {
+            evaluate_grid(problem.as_ref(), &plane, &spec, &|| false).expect("not cancelled");
+        });
+        report(
+            &format!("grid_{res}_s"),
+            seconds,
+            "s",
+            rayon::current_num_threads(),
+        );
+    }
+    for (name, batch) in [
+        ("train_full_steps_per_s", None),
+        ("train_mb64_steps_per_s", Some(64)),
+    ] {
+        if !name.contains(&only) {
+            continue;
+        }
+        let config = TrainConfig {
+            optimizer: OptimizerConfig::default(),
+            batch_size: batch,
+            ..TrainConfig::default()
+        };
+        let mut run = Run::new(Arc::clone(&problem), config)?;
+        for _ in 0..200 {
+            run.step();
+        }
+        let started = Instant::now();
+        let mut steps = 0u64;
+        while started.elapsed() < Duration::from_secs(2) {
+            for _ in 0..100 {
+                run.step();
+            }
+            steps += 100;
+        }
+        report(
+            name,
+            steps as f64 / started.elapsed().as_secs_f64(),
+            "steps/s",
+            1,
+        );
+    }
+    Ok(())
+}
+
+/// Best wall-clock seconds of `runs` runs after one warm-up.
+fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn report(name: &str, value: f64, unit: &str, threads: usize) {
+    println!(
+        "{{\"peer\":\"valley\",\"figure\":\"{name}\",\"value\":{value:.4},\"unit\":\"{unit}\",\"threads\":{threads}}}"
+    );
+}
