@@ -1,0 +1,117 @@
+//! The training loop end to end: accuracy, reproducibility, divergence.
+
+use std::sync::Arc;
+
+use valley::engine::data::{DatasetKind, DatasetSpec, generate};
+use valley::engine::nn::{Activation, Init, Mlp};
+use valley::engine::optim::{OptimizerConfig, OptimizerKind};
+use valley::engine::problem::{MlpProblem, Problem, SurfaceProblem, Workspace};
+use valley::engine::surface::SurfaceKind;
+use valley::engine::train::{Run, StepOutcome, TrainConfig};
+
+fn moons() -> Arc<dyn Problem> {
+    let data = generate(&DatasetSpec::new(DatasetKind::Moons)).expect("valid spec");
+    let mlp = Mlp::new(&[2, 16, 16, 2], Activation::Tanh).expect("valid");
+    Arc::new(MlpProblem::new(mlp, Arc::new(data), Init::Torch, "moons").expect("fits"))
+}
+
+#[test]
+fn adam_reaches_97_percent_on_moons_within_2000_steps() {
+    let problem = moons();
+    let mut run = Run::new(
+        Arc::clone(&problem),
+        TrainConfig {
+            seed: 1,
+            ..TrainConfig::default()
+        },
+    )
+    .expect("valid");
+    let mut reached = None;
+    for step in 1..=2000 {
+        assert!(matches!(run.step(), StepOutcome::Stepped { .. }));
+        if step % 100 == 0 {
+            let eval = problem.evaluate(run.params(), &mut Workspace::default());
+            if eval.train_accuracy.expect("classification") >= 0.97 {
+                reached = Some(step);
+                break;
+            }
+        }
+    }
+    assert!(reached.is_some(), "train accuracy stayed under 97 %");
+    let eval = problem.evaluate(run.params(), &mut Workspace::default());
+    assert!(eval.test_accuracy.expect("has a test set") > 0.9);
+}
+
+#[test]
+fn minibatch_runs_are_reproducible_from_the_seed() {
+    let problem = moons();
+    let config = TrainConfig {
+        batch_size: Some(32),
+        seed: 7,
+        ..TrainConfig::default()
+    };
+    let mut a = Run::new(Arc::clone(&problem), config).expect("valid");
+    let mut b = Run::new(Arc::clone(&problem), config).expect("valid");
+    let mut c = Run::new(problem, TrainConfig { seed: 8, ..config }).expect("valid");
+    for _ in 0..100 {
+        a.step();
+        b.step();
+        c.step();
+    }
+    assert_eq!(a.params(), b.params());
+    assert_ne!(a.params(), c.params());
+    assert_eq!(a.history().len(), 100);
+}
+
+#[test]
+fn a_huge_learning_rate_diverges_and_stops_with_the_step() {
+    let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Bowl));
+    let config = TrainConfig {
+        optimizer: OptimizerConfig {
+            kind: OptimizerKind::Sgd,
+            lr: 100.0,
+            ..OptimizerConfig::default()
+        },
+        ..TrainConfig::default()
+    };
+    let mut run = Run::new(problem, config).expect("valid");
+    let outcome = (0..1000)
+        .map(|_| run.step())
+        .find(|o| matches!(o, StepOutcome::Diverged { .. }));
+    let Some(StepOutcome::Diverged { step, loss }) = outcome else {
+        panic!("never diverged")
+    };
+    assert!(!loss.is_finite());
+    assert!(step > 5 && step < 100, "diverged at {step}");
+    // Further steps do nothing.
+    let before = run.params().to_vec();
+    assert!(matches!(run.step(), StepOutcome::Diverged { .. }));
+    assert_eq!(run.params().len(), before.len());
+    assert_eq!(run.step_index(), step);
+    // Reset brings it back.
+    run.reset(None);
+    assert_eq!(run.divergence(), None);
+    assert!(matches!(run.step(), StepOutcome::Stepped { .. }));
+}
+
+#[test]
+fn gradient_descent_on_the_bowl_follows_the_hand_worked_steps() {
+    // Bowl f = x² + y² (gradient 2x, 2y); SGD with lr 0.1 multiplies by 0.8 each step.
+    let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Bowl));
+    let config = TrainConfig {
+        optimizer: OptimizerConfig {
+            kind: OptimizerKind::Sgd,
+            lr: 0.1,
+            ..OptimizerConfig::default()
+        },
+        ..TrainConfig::default()
+    };
+    let mut run = Run::new(Arc::clone(&problem), config).expect("valid");
+    let start = run.params().to_vec();
+    for _ in 0..3 {
+        run.step();
+    }
+    for (p, s) in run.params().iter().zip(&start) {
+        assert!((p - s * 0.512).abs() < 1e-6, "{p} vs {}", s * 0.512);
+    }
+}
