@@ -11,6 +11,7 @@ Case (Valley's Rust benchmark uses the same sizes):
     the norm of the same row of the weights; bias directions are zero).
 """
 
+import sys
 import time
 
 import numpy as np
@@ -28,6 +29,19 @@ def make_data():
     x = np.concatenate([outer, inner]) + rng.normal(0.0, 0.1, size=(N_POINTS, 2))
     y = np.concatenate([np.zeros(half), np.ones(half)]).astype(np.int64)
     return x.astype(np.float32), y
+
+
+def torch_threads():
+    """Apply `--threads N` from the command line (PyTorch scripts); return the thread count.
+
+    Default: PyTorch's own default (one per core). On a loaded machine, 1 thread can be far
+    faster for these small ops because OpenMP threads then wait on each other.
+    """
+    import torch
+
+    if "--threads" in sys.argv:
+        torch.set_num_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
+    return torch.get_num_threads()
 
 
 def torch_model():

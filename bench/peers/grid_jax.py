@@ -22,7 +22,7 @@ import numpy as np
 
 from common import best_of, directions, grid_points, grid_summary, init_params, make_data
 
-SIZES = [64, 128, 256, 512, 1024]
+SIZES = [16, 32, 64, 128, 256, 512, 1024]
 
 
 def main():

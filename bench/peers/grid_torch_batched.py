@@ -5,7 +5,7 @@ evaluated together: weights [G, out, in] = w + a*d1 + b*d2, then baddbmm per lay
 per-point mean cross-entropy, under torch.no_grad(). The chunk size is chosen by timing
 each candidate once on the 101x101 grid; then best of 3 timings after a warm-up.
 
-Run: python bench/peers/grid_torch_batched.py
+Run: python bench/peers/grid_torch_batched.py [--threads N]
 """
 
 import json
@@ -14,12 +14,13 @@ import time
 import torch
 import torch.nn.functional as F
 
-from common import best_of, directions, grid_points, grid_summary, init_params, make_data
+from common import best_of, directions, grid_points, grid_summary, init_params, make_data, torch_threads
 
 CHUNKS = [16, 32, 64, 128, 256, 512, 1024]
 
 
 def main():
+    threads = torch_threads()
     x, y = make_data()
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     w0 = init_params()
@@ -56,7 +57,7 @@ def main():
     res = {"peer": "torch_batched", "torch": torch.__version__, "chunk": chunk}
     res["grid_101_s"] = round(best_of(lambda: grid(101, chunk)), 3)
     res["grid_41_s"] = round(best_of(lambda: grid(41, chunk)), 3)
-    res["threads"] = torch.get_num_threads()
+    res["threads"] = threads
     res["chunk_trial_101_s"] = {c: round(t, 3) for c, t in times.items()}
     res["check_41"] = grid_summary(grid(41, chunk))
     print(json.dumps(res))

@@ -5,7 +5,7 @@ the common case (see common.py): for every grid point the weights w + a*d1 + b*d
 copied into the model (param.data.copy_) and forward + cross-entropy run under
 torch.no_grad(). Reports best of 3 timings after one warm-up.
 
-Run: python bench/peers/grid_torch_loop.py
+Run: python bench/peers/grid_torch_loop.py [--threads N]
 """
 
 import json
@@ -13,10 +13,11 @@ import json
 import torch
 import torch.nn.functional as F
 
-from common import best_of, directions, grid_summary, make_data, torch_model
+from common import best_of, directions, grid_summary, make_data, torch_model, torch_threads
 
 
 def main():
+    threads = torch_threads()
     x, y = make_data()
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     model = torch_model()
@@ -38,7 +39,7 @@ def main():
     res = {"peer": "torch_loop", "torch": torch.__version__}
     res["grid_101_s"] = round(best_of(lambda: grid(101)), 3)
     res["grid_41_s"] = round(best_of(lambda: grid(41)), 3)
-    res["threads"] = torch.get_num_threads()
+    res["threads"] = threads
     res["check_41"] = grid_summary(grid(41))
     print(json.dumps(res))
 

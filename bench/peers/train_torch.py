@@ -7,7 +7,7 @@ Each step: zero_grad, forward, loss, backward, optimizer.step().
     and takes 15 batches of 64 from it (the last 40 points of the permutation are dropped).
 Steps/s is the best of 3 windows of >= 2 s each, after a warm-up.
 
-Run: python bench/peers/train_torch.py
+Run: python bench/peers/train_torch.py [--threads N]
 """
 
 import json
@@ -15,12 +15,13 @@ import json
 import torch
 import torch.nn.functional as F
 
-from common import make_data, steps_per_second, torch_model
+from common import make_data, steps_per_second, torch_model, torch_threads
 
 BATCH = 64
 
 
 def main():
+    threads = torch_threads()
     x, y = make_data()
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     n = x.shape[0]
@@ -47,17 +48,18 @@ def main():
             for idx in perm:
                 step(x[idx], y[idx])
 
-        final = lambda: F.cross_entropy(model(x), y).item()
-        return (run_epoch, per_epoch, final) if minibatch else (run_full, 100, final)
+        return (run_epoch, per_epoch, model) if minibatch else (run_full, 100, model)
 
     res = {"peer": "torch_train", "torch": torch.__version__}
-    run, k, final = make(False)
-    res["full_batch_steps_s"] = round(steps_per_second(run, k))
-    res["full_batch_final_loss"] = round(final(), 4)
-    run, k, final = make(True)
-    res["minibatch64_steps_s"] = round(steps_per_second(run, k))
-    res["minibatch64_final_loss"] = round(final(), 4)
-    res["threads"] = torch.get_num_threads()
+    # cross-check with train_jax.py: loss after 1,000 full-batch steps from the init
+    run, _, model = make(False)
+    for _ in range(10):
+        run()
+    with torch.no_grad():
+        res["loss_after_1000_full_steps"] = float("%.6g" % F.cross_entropy(model(x), y))
+    res["full_batch_steps_s"] = round(steps_per_second(*make(False)[:2]))
+    res["minibatch64_steps_s"] = round(steps_per_second(*make(True)[:2]))
+    res["threads"] = threads
     print(json.dumps(res))
 
 
