@@ -14,7 +14,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from common import best_of, directions, grid_points, grid_summary, init_params, make_data, torch_threads
+from common import (
+    best_of, directions, grid_points, grid_summary, init_params, make_data, torch_threads,
+)
 
 CHUNKS = [16, 32, 64, 128, 256, 512, 1024]
 
