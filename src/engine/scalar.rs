@@ -144,7 +144,11 @@ pub fn fast_ln(x: f32) -> f32 {
     let mantissa = f32::from_bits((bits & 0x807f_ffff) | 0x3f00_0000);
     let small = mantissa < std::f32::consts::FRAC_1_SQRT_2;
     let e = (exponent - i32::from(small)) as f32;
-    let m = if small { mantissa + mantissa - 1.0 } else { mantissa - 1.0 };
+    let m = if small {
+        mantissa + mantissa - 1.0
+    } else {
+        mantissa - 1.0
+    };
     let z = m * m;
     let mut p = 7.037_683_6e-2;
     p = fma(p, m, -1.151_461e-1);

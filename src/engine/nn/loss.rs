@@ -72,7 +72,13 @@ pub fn cross_entropy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> T {
         .collect();
     T::ln_in_place(&mut sums);
     let mut total = T::zero();
-    for (((row, &label), &shift), &log_sum) in logits.rows().into_iter().zip(labels).zip(&shifts).zip(&sums) {
+    for (((row, &label), &shift), &log_sum) in logits
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .zip(&shifts)
+        .zip(&sums)
+    {
         total += shift + log_sum - row[label];
     }
     total / T::of(n.max(1) as f64)
