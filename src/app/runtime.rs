@@ -52,8 +52,9 @@ pub struct Runtime {
     pub line: Option<LandscapeResult>,
     /// Evaluation curves, decimated.
     pub curves: Decimated<CurvePoint>,
-    /// Step and time of the last slice request.
-    last_request: Option<(u64, Instant, usize)>,
+    /// The last slice request: its step, time, settings key, and whether
+    /// its plane follows the parameters (so a new step needs a new grid).
+    last_request: Option<(u64, Instant, usize, bool)>,
     /// The frozen plane of this run (rebuilt when the run restarts).
     frozen: Option<(Arc<[f32]>, Arc<Plane>)>,
     /// A message for the status bar (a rejected setting, a failed build).
@@ -187,7 +188,7 @@ impl Runtime {
                 .is_some_and(|r| r.is_final && r.generation == w.newest_generation())
         };
         self.last_request
-            .is_some_and(|(step, _, _)| step == self.snapshot.step)
+            .is_some_and(|(step, _, _, follows)| !follows || step == self.snapshot.step)
             && newest(&self.plane_worker, &self.grid)
             && newest(&self.line_worker, &self.line)
     }
@@ -195,15 +196,13 @@ impl Runtime {
     fn request_slices(&mut self, settings: &Settings) {
         let step = self.snapshot.step;
         let key = settings_key(settings);
+        let follows = settings.slice_mode == SliceMode::Follow && self.problem.surface().is_none();
         let due = match self.last_request {
             None => true,
-            Some((_, _, k)) if k != key => true,
-            Some((last_step, at, _)) => {
-                let moved = last_step != step;
-                let follow =
-                    settings.slice_mode == SliceMode::Follow && self.problem.surface().is_none();
-                // A frozen plane only needs a new grid when the plane changes.
-                moved && follow && at.elapsed() >= FOLLOW_INTERVAL
+            Some((_, _, k, _)) if k != key => true,
+            // A frozen plane only needs a new grid when the plane changes.
+            Some((last_step, at, _, _)) => {
+                follows && last_step != step && at.elapsed() >= FOLLOW_INTERVAL
             }
         };
         if !due {
@@ -235,7 +234,7 @@ impl Runtime {
             plane: Arc::new(line_plane),
             spec: GridSpec::line(span, 201),
         });
-        self.last_request = Some((step, Instant::now(), key));
+        self.last_request = Some((step, Instant::now(), key, follows));
     }
 
     /// The slice for the current settings and snapshot.
