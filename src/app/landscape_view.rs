@@ -70,6 +70,9 @@ pub fn landscape_ui(
             .y_axis_label(y_label)
             .allow_double_click_reset(true)
             .show_grid(false)
+            .show_crosshair(show_hover)
+            .show_x(show_hover)
+            .show_y(show_hover)
             .show(ui, |plot| {
                 if let Some(texture) = &cache.texture {
                     let cell = [
@@ -156,7 +159,8 @@ pub fn landscape_ui(
                 clicked = Some(params);
             }
         }
-        let text = if surface {
+        // In follow mode the plane goes through the parameters, so the distance is 0.
+        let text = if surface || overlay.off_plane < 1e-6 {
             String::new()
         } else {
             format!("distance off the plane: {:.3}", overlay.off_plane)
