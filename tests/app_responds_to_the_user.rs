@@ -123,3 +123,38 @@ fn a_diverging_run_pauses_says_so_and_keeps_drawing() {
         app.runtime.snapshot.state == RunState::Paused && app.runtime.snapshot.step == 0
     });
 }
+
+#[test]
+fn save_png_and_export_csv_write_files() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let mut harness = harness();
+    harness.state_mut().export_dir = dir.path().to_path_buf();
+    frames_until(&mut harness, "a final landscape", |app| {
+        app.runtime.is_settled()
+    });
+    harness.get_by_label("Save PNG").click();
+    let png = dir.path().join("valley-step0-landscape.png");
+    frames_until(&mut harness, "the PNG", |_| png.exists());
+    let image = image::open(&png).expect("a readable PNG");
+    assert_eq!((image.width(), image.height()), (1600, 1400));
+    harness.get_by_label("Export CSV").click();
+    let grid = dir.path().join("valley-step0-grid.csv");
+    let trajectory = dir.path().join("valley-step0-trajectory.csv");
+    frames_until(&mut harness, "the CSV files", |_| {
+        grid.exists() && trajectory.exists()
+    });
+    frames_until(&mut harness, "the message", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("trajectory.csv"))
+    });
+    let text = std::fs::read_to_string(&grid).expect("grid csv");
+    assert!(text.starts_with("alpha,beta,loss\n"));
+    assert_eq!(text.lines().count(), 21 * 21 + 1);
+    let trail = std::fs::read_to_string(&trajectory).expect("trajectory csv");
+    assert!(
+        trail.starts_with("step,loss,alpha,beta,distance_off_plane\n0,"),
+        "{trail}"
+    );
+}

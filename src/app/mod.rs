@@ -5,6 +5,7 @@
 mod boundary_view;
 mod charts_view;
 mod controls;
+mod export;
 mod landscape_view;
 mod runtime;
 mod screenshot;
@@ -17,6 +18,7 @@ use std::time::Instant;
 use egui::Key;
 
 pub use controls::Action;
+pub use export::ExportKind;
 pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
 pub use settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
@@ -77,6 +79,9 @@ pub struct ValleyApp {
     boundary: boundary_view::BoundaryCache,
     screenshot: Option<ScreenshotPlan>,
     frame_ms: f32,
+    /// Where exported figures and CSV files go (the working directory by default).
+    pub export_dir: PathBuf,
+    export_message: export::ExportMessage,
 }
 
 impl ValleyApp {
@@ -91,6 +96,8 @@ impl ValleyApp {
             boundary: Default::default(),
             screenshot: None,
             frame_ms: 0.0,
+            export_dir: std::env::current_dir().unwrap_or_default(),
+            export_message: Default::default(),
         })
     }
 
@@ -127,6 +134,17 @@ impl ValleyApp {
         }
     }
 
+    /// Writes the slice as a PNG figure, or the grid and trajectory as CSV, into `export_dir`.
+    pub fn export(&mut self, kind: ExportKind) {
+        export::start(
+            kind,
+            &self.runtime,
+            self.settings.log_scale,
+            &self.export_dir,
+            &self.export_message,
+        );
+    }
+
     /// Tells the engine what changed since the settings were last applied.
     fn apply(&mut self) {
         let before = std::mem::replace(&mut self.applied, self.settings.clone());
@@ -155,6 +173,9 @@ impl ValleyApp {
         install_fonts(ui.ctx());
         self.keyboard(ui);
         self.runtime.logic(&self.settings);
+        if let Some(text) = self.export_message.lock().ok().and_then(|mut m| m.take()) {
+            self.runtime.message = Some(text);
+        }
         if let Some(plan) = &mut self.screenshot {
             plan.advance(ui.ctx(), &self.runtime);
         }
@@ -183,9 +204,26 @@ impl ValleyApp {
                 boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height);
             });
         let mut clicked = None;
+        let mut export_request = None;
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading(self.runtime.problem.name());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui
+                        .button("Export CSV")
+                        .on_hover_text("Write the grid and the trajectory as CSV files")
+                        .clicked()
+                    {
+                        export_request = Some(ExportKind::Csv);
+                    }
+                    if ui
+                        .button("Save PNG")
+                        .on_hover_text("Save this slice as a figure at twice the size (Ctrl+S)")
+                        .clicked()
+                    {
+                        export_request = Some(ExportKind::Png);
+                    }
+                });
             });
             // No hover read-out in screenshots: the pointer is wherever the display left it.
             let show_hover = self.screenshot.is_none();
@@ -197,6 +235,9 @@ impl ValleyApp {
                 show_hover,
             );
         });
+        if let Some(kind) = export_request {
+            self.export(kind);
+        }
         if let Some(params) = clicked {
             self.runtime.send(Command::SetParams(params));
         }
@@ -216,6 +257,10 @@ impl ValleyApp {
     }
 
     fn keyboard(&mut self, ui: &egui::Ui) {
+        let save = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::S));
+        if save {
+            self.export(ExportKind::Png);
+        }
         let (space, right, reset, present) = ui.input(|i| {
             (
                 i.key_pressed(Key::Space),

@@ -1,0 +1,182 @@
+//! Exports for lesson material: the 2D slice as a PNG figure at twice the
+//! usual size, and the grid and the trajectory as CSV. Rendering a figure
+//! takes longer than a frame, so it runs on its own short-lived thread and
+//! reports back through a message.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::runtime::Runtime;
+use crate::engine::landscape::{Grid, Plane, project};
+use crate::engine::train::TrajectoryPoint;
+use crate::figure::{HeatmapFigure, Marker, MarkerStyle, render_heatmap, save_png};
+
+/// Figure size: twice a typical on-screen slice.
+const FIGURE_SIZE: (u32, u32) = (1600, 1400);
+
+/// What to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The slice as a PNG figure.
+    Png,
+    /// The grid and the trajectory as CSV.
+    Csv,
+}
+
+/// Where the last export's outcome is reported.
+pub type ExportMessage = Arc<Mutex<Option<String>>>;
+
+/// Everything an export needs, copied out of the runtime so the UI can go on.
+struct Scene {
+    grid: Arc<Grid>,
+    plane: Arc<Plane>,
+    trajectory: Arc<Vec<TrajectoryPoint>>,
+    params: Arc<[f32]>,
+    step: u64,
+    title: String,
+    origin: [f32; 2],
+    labels: [&'static str; 2],
+    log_scale: bool,
+}
+
+/// Starts an export into `dir`; the outcome appears in `message`.
+pub fn start(
+    kind: ExportKind,
+    runtime: &Runtime,
+    log_scale: bool,
+    dir: &Path,
+    message: &ExportMessage,
+) {
+    let Some(result) = runtime.grid.as_ref().filter(|_| runtime.is_consistent()) else {
+        set(
+            message,
+            "nothing to export yet: the landscape is still being computed".into(),
+        );
+        return;
+    };
+    let surface = runtime.problem.surface();
+    let scene = Scene {
+        grid: Arc::clone(&result.grid),
+        plane: Arc::clone(&result.plane),
+        trajectory: Arc::clone(&runtime.snapshot.trajectory),
+        params: Arc::clone(&runtime.snapshot.params),
+        step: runtime.snapshot.step,
+        title: format!(
+            "{} · step {}",
+            runtime.problem.name(),
+            runtime.snapshot.step
+        ),
+        origin: surface.map_or([0.0, 0.0], |k| {
+            let ([x, y], _) = k.view();
+            [x as f32, y as f32]
+        }),
+        labels: if surface.is_some() {
+            ["x", "y"]
+        } else {
+            ["α", "β"]
+        },
+        log_scale,
+    };
+    let dir = dir.to_path_buf();
+    let report = Arc::clone(message);
+    let spawned = std::thread::Builder::new()
+        .name("valley-export".into())
+        .spawn(move || {
+            let outcome = match kind {
+                ExportKind::Png => write_png(&scene, &dir),
+                ExportKind::Csv => write_csv(&scene, &dir),
+            };
+            set(
+                &report,
+                outcome.unwrap_or_else(|e| format!("export failed: {e:#}")),
+            );
+        });
+    if let Err(e) = spawned {
+        set(
+            message,
+            format!("export failed: cannot start a thread: {e}"),
+        );
+    }
+}
+
+fn set(message: &ExportMessage, text: String) {
+    if let Ok(mut slot) = message.lock() {
+        *slot = Some(text);
+    }
+}
+
+fn file(dir: &Path, step: u64, what: &str) -> PathBuf {
+    dir.join(format!("valley-step{step}-{what}"))
+}
+
+/// The trajectory in slice coordinates (plus the offset that puts surfaces in x, y).
+fn path_on_plane(scene: &Scene) -> Vec<(f32, f32, f32, u64, f32)> {
+    scene
+        .trajectory
+        .iter()
+        .filter(|p| p.params.len() == scene.plane.center.len())
+        .map(|p| {
+            let projection = project(&scene.plane, &p.params);
+            let beta = projection.coords.get(1).copied().unwrap_or(0.0);
+            (
+                projection.coords[0],
+                beta,
+                projection.distance,
+                p.step,
+                p.loss,
+            )
+        })
+        .collect()
+}
+
+fn write_png(scene: &Scene, dir: &Path) -> anyhow::Result<String> {
+    let grid = &scene.grid;
+    let (a, b) = (grid.spec.alpha, grid.spec.beta.unwrap_or(grid.spec.alpha));
+    let [ox, oy] = scene.origin;
+    let path: Vec<(f32, f32)> = path_on_plane(scene)
+        .iter()
+        .map(|p| (p.0 + ox, p.1 + oy))
+        .collect();
+    let here = project(&scene.plane, &scene.params);
+    let ball = Marker::new(
+        here.coords[0] + ox,
+        here.coords.get(1).copied().unwrap_or(0.0) + oy,
+        MarkerStyle::Dot,
+        format!("step {}", scene.step),
+    );
+    let markers = [ball];
+    let mut figure = HeatmapFigure::new(
+        &grid.values,
+        a.points,
+        b.points,
+        (a.min + ox, a.max + ox),
+        (b.min + oy, b.max + oy),
+    );
+    figure.title = &scene.title;
+    figure.x_label = scene.labels[0];
+    figure.y_label = scene.labels[1];
+    figure.log_scale = scene.log_scale;
+    figure.markers = &markers;
+    figure.path = &path;
+    let image = render_heatmap(&figure, FIGURE_SIZE.0, FIGURE_SIZE.1)?;
+    let target = file(dir, scene.step, "landscape.png");
+    save_png(&image, &target)?;
+    Ok(format!("saved {}", target.display()))
+}
+
+fn write_csv(scene: &Scene, dir: &Path) -> anyhow::Result<String> {
+    let grid_file = file(dir, scene.step, "grid.csv");
+    std::fs::write(&grid_file, scene.grid.to_csv())?;
+    let mut text = String::from("step,loss,alpha,beta,distance_off_plane\n");
+    for (alpha, beta, distance, step, loss) in path_on_plane(scene) {
+        writeln!(text, "{step},{loss},{alpha},{beta},{distance}")?;
+    }
+    let trajectory_file = file(dir, scene.step, "trajectory.csv");
+    std::fs::write(&trajectory_file, text)?;
+    Ok(format!(
+        "saved {} and {}",
+        grid_file.display(),
+        trajectory_file.display()
+    ))
+}
