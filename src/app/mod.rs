@@ -7,6 +7,7 @@ mod charts_view;
 mod controls;
 mod export;
 mod landscape_view;
+mod measure;
 mod runtime;
 mod screenshot;
 mod settings;
@@ -41,6 +42,8 @@ pub struct LaunchOptions {
     pub steps: u64,
     /// Window size in points.
     pub size: (f32, f32),
+    /// Measure the app's speed for this many seconds, print it and exit.
+    pub measure: Option<f64>,
 }
 
 /// The settings for a preset name.
@@ -78,6 +81,7 @@ pub struct ValleyApp {
     heatmap: landscape_view::HeatmapCache,
     boundary: boundary_view::BoundaryCache,
     screenshot: Option<ScreenshotPlan>,
+    measure: Option<measure::MeasurePlan>,
     frame_ms: f32,
     /// Where exported figures and CSV files go (the working directory by default).
     pub export_dir: PathBuf,
@@ -95,6 +99,7 @@ impl ValleyApp {
             heatmap: Default::default(),
             boundary: Default::default(),
             screenshot: None,
+            measure: None,
             frame_ms: 0.0,
             export_dir: std::env::current_dir().unwrap_or_default(),
             export_message: Default::default(),
@@ -178,6 +183,9 @@ impl ValleyApp {
         }
         if let Some(plan) = &mut self.screenshot {
             plan.advance(ui.ctx(), &self.runtime);
+        }
+        if let Some(plan) = &mut self.measure {
+            plan.advance(ui.ctx(), &self.runtime, self.frame_ms);
         }
         self.style(ui.ctx());
         let running = self.is_running();
@@ -370,6 +378,13 @@ impl eframe::App for ValleyApp {
 
 /// Opens the window (or renders a screenshot and exits).
 pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    let preset = options.preset.as_deref().map(preset).transpose()?;
+    // The baseline runs before the window exists, so it competes with nothing.
+    let alone = match options.measure {
+        Some(_) => measure::baseline(&preset.clone().unwrap_or_default(), 3.0),
+        None => 0.0,
+    };
+    let launched = Instant::now();
     let (width, height) = options.size;
     let viewport = egui::ViewportBuilder::default()
         .with_title("Valley")
@@ -380,9 +395,10 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         persist_window: options.screenshot.is_none(),
         ..Default::default()
     };
-    let preset = options.preset.as_deref().map(preset).transpose()?;
     let outcome = Arc::new(std::sync::Mutex::new(None));
     let plan_outcome = Arc::clone(&outcome);
+    let report: measure::Report = Default::default();
+    let plan_report = Arc::clone(&report);
     let result = eframe::run_native(
         "Valley",
         native,
@@ -392,19 +408,31 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             let stored = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
-            let settings = match (&preset, &options.screenshot) {
-                (Some(p), _) => p.clone(),
-                (None, Some(_)) => Settings::default(),
-                (None, None) => stored.unwrap_or_default(),
+            let scripted = options.screenshot.is_some() || options.measure.is_some();
+            let settings = match preset.clone() {
+                Some(p) => p,
+                None if scripted => Settings::default(),
+                None => stored.unwrap_or_default(),
             };
             let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
             if let Some(path) = options.screenshot.clone() {
                 app.screenshot = Some(ScreenshotPlan::new(path, options.steps, plan_outcome));
             }
+            if let Some(seconds) = options.measure {
+                app.measure = Some(measure::MeasurePlan::new(
+                    launched,
+                    seconds,
+                    alone,
+                    plan_report,
+                ));
+            }
             Ok(Box::new(app))
         }),
     );
     result.map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
+    if let Some(measurement) = report.lock().ok().and_then(|mut r| r.take()) {
+        println!("{}", serde_json::to_string(&measurement)?);
+    }
     match outcome.lock().ok().and_then(|mut o| o.take()) {
         Some(Err(message)) => anyhow::bail!(message),
         _ => Ok(()),

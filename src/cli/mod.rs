@@ -31,6 +31,9 @@ pub struct Cli {
     /// Steps to train before the screenshot.
     #[arg(long, default_value_t = 0)]
     pub steps: u64,
+    /// Measure the app for this many seconds (fps, UI time, training speed, memory), print JSON and exit.
+    #[arg(long, value_name = "SECONDS")]
+    pub measure: Option<f64>,
     /// Window size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1600x1000")]
     pub size: String,
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 preset: cli.preset,
                 steps: cli.steps,
                 size: (width, height),
+                measure: cli.measure,
             })
         }
     }
