@@ -8,15 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ndarray::Array2;
 use serde_json::Value;
-use valley::engine::autograd::Tape;
-use valley::engine::data::{Dataset, Split, Targets, load_csv};
+use valley::engine::data::{Split, load_csv};
 use valley::engine::io::{DType, read_safetensors, sequential_from_file};
-use valley::engine::nn::{Activation, ForwardScratch, Init, Mlp, TargetsRef, loss};
+use valley::engine::nn::{Activation, Init, Mlp};
 use valley::engine::optim::{OptimizerConfig, OptimizerKind};
-use valley::engine::problem::MlpProblem;
-use valley::engine::scalar::Scalar;
+use valley::engine::problem::{MlpProblem, PreciseEvaluation, evaluate_in};
 use valley::engine::train::{Run, TrainConfig};
 
 fn dir() -> PathBuf {
@@ -36,35 +33,6 @@ fn floats(value: &Value) -> Vec<f64> {
         .iter()
         .map(|v| v.as_f64().expect("a number"))
         .collect()
-}
-
-/// Loss, gradient and accuracy in precision T.
-fn evaluate<T: Scalar>(mlp: &Mlp, params: &[f64], data: &Dataset) -> (f64, Vec<f64>, Option<f64>) {
-    let params: Vec<T> = params.iter().map(|&p| T::of(p)).collect();
-    let x: Array2<T> = data.x.mapv(|v| T::of(f64::from(v)));
-    let values: Option<Array2<T>> = match &data.targets {
-        Targets::Values(v) => Some(v.mapv(|v| T::of(f64::from(v)))),
-        Targets::Classes { .. } => None,
-    };
-    let targets = match (&data.targets, &values) {
-        (Targets::Classes { labels, .. }, _) => TargetsRef::Classes(labels),
-        (_, Some(v)) => TargetsRef::Values(v.view()),
-        _ => unreachable!(),
-    };
-    let mut grad = vec![T::zero(); params.len()];
-    let value = mlp.loss_and_grad(&params, x.view(), targets, &mut grad, &mut Tape::new());
-    let accuracy = match targets {
-        TargetsRef::Classes(labels) => Some(loss::accuracy(
-            mlp.forward(&params, x.view(), &mut ForwardScratch::default()),
-            labels,
-        )),
-        TargetsRef::Values(_) => None,
-    };
-    (
-        value.to_f64_lossless(),
-        grad.iter().map(|g| g.to_f64_lossless()).collect(),
-        accuracy,
-    )
 }
 
 #[test]
@@ -89,9 +57,13 @@ fn loss_and_gradient_match_pytorch_for_every_activation_and_precision() {
             .map(|&s| s as usize)
             .collect();
         assert_eq!(weights.layer_sizes, sizes, "{name}");
-        let (value, grad, accuracy) = match weights.dtype {
-            DType::F64 => evaluate::<f64>(&mlp, &weights.params, &data),
-            DType::F32 => evaluate::<f32>(&mlp, &weights.params, &data),
+        let PreciseEvaluation {
+            loss: value,
+            grad,
+            accuracy,
+        } = match weights.dtype {
+            DType::F64 => evaluate_in::<f64>(&mlp, &weights.params, &data),
+            DType::F32 => evaluate_in::<f32>(&mlp, &weights.params, &data),
         };
         let expected_loss = model["loss"].as_f64().expect("loss");
         let expected_grad = floats(&model["grad_flat"]);

@@ -7,17 +7,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use ndarray::Array2;
 use serde::Serialize;
 
-use crate::engine::autograd::Tape;
 use crate::engine::data::{Dataset, Targets, load_csv};
 use crate::engine::io::{
     DType, SequentialWeights, read_safetensors, sequential_from_file, sequential_tensors,
     write_safetensors,
 };
-use crate::engine::nn::{Activation, ForwardScratch, Mlp, TargetsRef, loss};
-use crate::engine::scalar::Scalar;
+use crate::engine::nn::{Activation, Mlp};
+use crate::engine::problem::{PreciseEvaluation, evaluate_in};
 
 /// Options of `valley inspect`.
 #[derive(Debug, Args)]
@@ -67,9 +65,13 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let data = load_csv(&args.data)?;
     let mlp = Mlp::new(&weights.layer_sizes, args.activation)?;
     check_fit(&mlp, &data, &args.weights, &args.data)?;
-    let (loss, accuracy, grad) = match weights.dtype {
-        DType::F64 => evaluate::<f64>(&mlp, &weights.params, &data),
-        DType::F32 => evaluate::<f32>(&mlp, &weights.params, &data),
+    let PreciseEvaluation {
+        loss,
+        grad,
+        accuracy,
+    } = match weights.dtype {
+        DType::F64 => evaluate_in::<f64>(&mlp, &weights.params, &data),
+        DType::F32 => evaluate_in::<f32>(&mlp, &weights.params, &data),
     };
     let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
     if let Some(path) = &args.grad_out {
@@ -135,38 +137,6 @@ fn check_fit(mlp: &Mlp, data: &Dataset, weights: &Path, csv: &Path) -> anyhow::R
         ),
         _ => Ok(()),
     }
-}
-
-/// Loss, accuracy and gradient in precision `T`.
-fn evaluate<T: Scalar>(mlp: &Mlp, params: &[f64], data: &Dataset) -> (f64, Option<f64>, Vec<f64>) {
-    let params: Vec<T> = params.iter().map(|&p| T::of(p)).collect();
-    let x: Array2<T> = data.x.mapv(|v| T::of(f64::from(v)));
-    let values: Option<Array2<T>> = match &data.targets {
-        Targets::Values(v) => Some(v.mapv(|v| T::of(f64::from(v)))),
-        Targets::Classes { .. } => None,
-    };
-    let targets = match (&data.targets, &values) {
-        (Targets::Classes { labels, .. }, _) => TargetsRef::Classes(labels),
-        (_, Some(v)) => TargetsRef::Values(v.view()),
-        (Targets::Values(_), None) => unreachable!("values were converted above"),
-    };
-    let mut grad = vec![T::zero(); params.len()];
-    let loss = mlp.loss_and_grad(&params, x.view(), targets, &mut grad, &mut Tape::new());
-    let accuracy = match targets {
-        TargetsRef::Classes(labels) => {
-            let mut scratch = ForwardScratch::default();
-            Some(loss::accuracy(
-                mlp.forward(&params, x.view(), &mut scratch),
-                labels,
-            ))
-        }
-        TargetsRef::Values(_) => None,
-    };
-    (
-        loss.to_f64_lossless(),
-        accuracy,
-        grad.iter().map(|g| g.to_f64_lossless()).collect(),
-    )
 }
 
 fn write_gradient(weights: &SequentialWeights, grad: &[f64], path: &Path) -> anyhow::Result<()> {

@@ -6,9 +6,11 @@
 //! without touching them.
 
 mod mlp_problem;
+mod precise;
 mod surface_problem;
 
 pub use mlp_problem::MlpProblem;
+pub use precise::{PreciseEvaluation, evaluate_in};
 pub use surface_problem::SurfaceProblem;
 
 use ndarray::Array2;
