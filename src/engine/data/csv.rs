@@ -43,7 +43,7 @@ pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(DataError::TooLarge {
             file,
-            what: "the file is larger than that".into(),
+            what: format!("the file is larger than {} MiB", MAX_FILE_BYTES >> 20),
             limit: format!("{} MiB", MAX_FILE_BYTES >> 20),
         });
     }
@@ -97,7 +97,7 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Dataset, DataError> {
         if rows == MAX_ROWS {
             return Err(DataError::TooLarge {
                 file,
-                what: "the file has more data rows than that".into(),
+                what: format!("it has more than {MAX_ROWS} data rows"),
                 limit: format!("{MAX_ROWS} rows"),
             });
         }
