@@ -79,7 +79,7 @@ pub struct LandscapeArgs {
     pub log: bool,
     /// Figure size in pixels, WIDTHxHEIGHT.
     #[arg(long, default_value = "900x760")]
-    pub size: String,
+    pub figure_size: String,
 }
 
 /// A problem, the slice through it, and how to label the figure.
@@ -88,6 +88,9 @@ struct Slice {
     plane: Plane,
     title: String,
     axis_labels: [String; 2],
+    /// Added to the coefficients on the figure's axes: a formula surface is
+    /// drawn in its own x, y; a model's slice in α, β around the centre.
+    origin: (f32, f32),
     markers: Vec<Marker>,
 }
 
@@ -116,7 +119,7 @@ pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.png {
-        let (width, height) = parse_size(&args.size)?;
+        let (width, height) = parse_size(&args.figure_size)?;
         let image = draw(&slice, &grid, args.log, width, height)?;
         save_png(&image, path)?;
     }
@@ -144,14 +147,15 @@ fn surface_slice(kind: SurfaceKind, dims: usize) -> Slice {
                 CriticalKind::Saddle => (MarkerStyle::Cross, "saddle"),
                 CriticalKind::Max => (MarkerStyle::Cross, "max"),
             };
-            Marker::new((p.x - cx) as f32, (p.y - cy) as f32, style, label)
+            Marker::new(p.x as f32, p.y as f32, style, label)
         })
         .collect();
     Slice {
         problem: Arc::new(SurfaceProblem::new(kind)),
         plane,
         title: format!("{kind}: {}", kind.formula()),
-        axis_labels: [format!("x − {cx}"), format!("y − {cy}")],
+        axis_labels: ["x".into(), "y".into()],
+        origin: (cx as f32, cy as f32),
         markers,
     }
 }
@@ -177,6 +181,7 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
                     .with_context(|| {
                         format!("{} does not fit {}", path.display(), csv.display())
                     })?;
+            let problem = Arc::new(problem);
             let center: Vec<f32> = weights.params.iter().map(|&p| p as f32).collect();
             (problem, center, weights, format!("around {name}"))
         }
@@ -194,8 +199,6 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
                 dtype: crate::engine::io::DType::F32,
             };
             let center = run.params().to_vec();
-            let problem = Arc::into_inner(problem)
-                .context("training keeps no other reference to the problem")?;
             (
                 problem,
                 center,
@@ -236,18 +239,19 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             .collect::<anyhow::Result<Vec<Vec<f32>>>>()?
     };
     let kind = if !args.directions.is_empty() {
-        "given directions"
+        "direction"
     } else if matches!(args.random, Some(RandomKind::Gaussian)) {
-        "random Gaussian directions"
+        "Gaussian direction"
     } else {
-        "filter-normalised random directions"
+        "filter-normalised direction"
     };
     let plane = Plane::new(center, directions).context("a direction cannot be used")?;
     Ok(Slice {
-        title: format!("{} {what} · {kind}", problem.name()),
-        problem: Arc::new(problem),
+        title: format!("{} · {what}", problem.name()),
+        problem,
         plane,
-        axis_labels: ["α".into(), "β".into()],
+        axis_labels: [format!("α · {kind} 1"), format!("β · {kind} 2")],
+        origin: (0.0, 0.0),
         markers: vec![Marker::new(0.0, 0.0, MarkerStyle::Dot, "θ")],
     })
 }
@@ -282,7 +286,7 @@ fn parse_size(text: &str) -> anyhow::Result<(u32, u32)> {
     let parsed = text
         .split_once(['x', 'X'])
         .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
-    parsed.with_context(|| format!("--size '{text}' is not WIDTHxHEIGHT, e.g. 900x760"))
+    parsed.with_context(|| format!("--figure-size '{text}' is not WIDTHxHEIGHT, e.g. 900x760"))
 }
 
 fn draw(
@@ -295,13 +299,10 @@ fn draw(
     let a = grid.spec.alpha;
     let image = match grid.spec.beta {
         Some(b) => {
-            let mut figure = HeatmapFigure::new(
-                &grid.values,
-                a.points,
-                b.points,
-                (a.min, a.max),
-                (b.min, b.max),
-            );
+            let (ox, oy) = slice.origin;
+            let x_range = (a.min + ox, a.max + ox);
+            let y_range = (b.min + oy, b.max + oy);
+            let mut figure = HeatmapFigure::new(&grid.values, a.points, b.points, x_range, y_range);
             figure.title = &slice.title;
             figure.x_label = &slice.axis_labels[0];
             figure.y_label = &slice.axis_labels[1];
@@ -310,7 +311,7 @@ fn draw(
             render_heatmap(&figure, width, height)?
         }
         None => {
-            let xs = a.values();
+            let xs: Vec<f32> = a.values().iter().map(|v| v + slice.origin.0).collect();
             let mut figure = LineFigure::new(&xs, &grid.values);
             figure.title = &slice.title;
             figure.x_label = &slice.axis_labels[0];
@@ -318,10 +319,10 @@ fn draw(
             let on_line: Vec<Marker> = slice
                 .markers
                 .iter()
-                .filter(|m| m.y == 0.0)
+                .filter(|m| m.y == slice.origin.1)
                 .map(|m| {
                     let mut params = vec![0.0; slice.plane.center.len()];
-                    slice.plane.point(&[m.x], &mut params);
+                    slice.plane.point(&[m.x - slice.origin.0], &mut params);
                     let loss = slice.problem.loss(&params, &mut Default::default());
                     Marker::new(m.x, loss, m.style, m.label.clone())
                 })

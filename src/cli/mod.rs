@@ -14,12 +14,26 @@ pub use problem_args::{DataArgs, ModelArgs, OptimArgs};
 pub use train::TrainArgs;
 
 /// Valley: watch gradient descent roll down a loss landscape.
+///
+/// Without a command, opens the app on the built-in demo.
 #[derive(Debug, Parser)]
-#[command(name = "valley", version, about, long_about = None, arg_required_else_help = true)]
+#[command(name = "valley", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do.
+    /// What to do (default: open the app).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Run the app, train --steps steps, save a screenshot of the window here and exit.
+    #[arg(long, value_name = "FILE.png")]
+    pub screenshot: Option<std::path::PathBuf>,
+    /// Open on a built-in scene: a dataset (spirals, moons, ...) or a surface (rosenbrock, ...).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Steps to train before the screenshot.
+    #[arg(long, default_value_t = 0)]
+    pub steps: u64,
+    /// Window size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1600x1000")]
+    pub size: String,
 }
 
 /// The subcommands.
@@ -36,8 +50,32 @@ pub enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Train(args) => train::run(&args),
-        Command::Inspect(args) => inspect::run(&args),
-        Command::Landscape(args) => landscape::run(&args),
+        Some(Command::Train(args)) => train::run(&args),
+        Some(Command::Inspect(args)) => inspect::run(&args),
+        Some(Command::Landscape(args)) => landscape::run(&args),
+        None => {
+            let (width, height) = parse_size(&cli.size)?;
+            crate::app::run(crate::app::LaunchOptions {
+                screenshot: cli.screenshot,
+                preset: cli.preset,
+                steps: cli.steps,
+                size: (width, height),
+            })
+        }
+    }
+}
+
+/// `1600x1000` → (1600, 1000), within what a screen can show.
+fn parse_size(text: &str) -> anyhow::Result<(f32, f32)> {
+    let parsed = text
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u16>().ok()?, h.trim().parse::<u16>().ok()?)));
+    match parsed {
+        Some((w, h)) if (320..=8192).contains(&w) && (240..=8192).contains(&h) => {
+            Ok((f32::from(w), f32::from(h)))
+        }
+        _ => anyhow::bail!(
+            "--size '{text}' is not WIDTHxHEIGHT between 320x240 and 8192x8192, e.g. 1600x1000"
+        ),
     }
 }

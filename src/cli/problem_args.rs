@@ -25,7 +25,7 @@ pub struct DataArgs {
     #[arg(long, default_value_t = 1000)]
     pub size: usize,
     /// Noise of a built-in dataset (default: the dataset's own).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub noise: Option<f32>,
     /// Classes of the blobs dataset.
     #[arg(long, default_value_t = 3)]
@@ -134,7 +134,7 @@ pub struct OptimArgs {
     #[arg(long, default_value = "adam")]
     pub optimizer: OptimizerKind,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub lr: f32,
     /// Momentum (momentum, nesterov).
     #[arg(long, default_value_t = 0.9)]
@@ -146,7 +146,7 @@ pub struct OptimArgs {
     #[arg(long, default_value_t = 0.999)]
     pub beta2: f32,
     /// Weight decay (L2; decoupled for adamw).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub weight_decay: f32,
     /// Clip the gradient to this global norm.
     #[arg(long)]

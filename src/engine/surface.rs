@@ -1,100 +1,74 @@
-//! Analytic 2D surfaces for teaching: every height, slope and curvature is
-//! known exactly, so a student can see an idea (a ravine, a saddle, a false
-//! minimum) in isolation, and every landscape can be checked against them.
+//! Analytic 2D surfaces for teaching: each is a small, famous function whose
+//! shape shows one behaviour of gradient descent (zigzagging in a ravine,
+//! stalling at a saddle, getting trapped in a local minimum).
+//!
+//! Everything a lesson needs comes with the formula: the closed-form gradient
+//! and Hessian (so steps and curvature are exact, not finite differences),
+//! the known critical points to mark on a plot, a starting point that shows
+//! the idea, and a window that frames it.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// The formula surfaces.
+/// One of the built-in formula surfaces f(x, y).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SurfaceKind {
-    /// x² + y²: the easiest valley. Not halved, so the gradient is 2(x, y)
-    /// and plain gradient descent converges exactly when η < 1.
+    /// A round bowl: every direction curves the same, so descent goes straight down.
     Bowl,
-    /// ½(x² + 20y²): steep walls, a gentle floor. Curvatures 1 and 20, so
-    /// plain gradient descent needs η < 0.1 and then crawls along x.
+    /// A long, narrow valley: curvature 20× steeper across than along.
     Ravine,
-    /// x² − y²: a minimum one way, a maximum the other.
+    /// A horse saddle: a minimum along x, a maximum along y.
     Saddle,
-    /// x³ − 3xy²: a flat point with three ways down.
+    /// A saddle with three downhill valleys and a flat (zero-Hessian) centre.
     MonkeySaddle,
-    /// (1 − x)² + 100(y − x²)²: a curved, nearly flat canyon.
+    /// Rosenbrock's banana valley: easy to enter, slow to follow.
     Rosenbrock,
-    /// (x² + y − 11)² + (x + y² − 7)²: four equal minima.
+    /// Himmelblau's function: four equally deep minima.
     Himmelblau,
-    /// 20 + Σ (v² − 10 cos 2πv): an egg crate of local minima.
+    /// Rastrigin's function: a bowl covered in a grid of local minima.
     Rastrigin,
-    /// Beale's function: flat plateaus and sharp ridges.
+    /// Beale's function: steep walls around a very flat valley floor.
     Beale,
-    /// (x² − 1)² + 0.3x + y²/2: a shallow local and a deeper global minimum,
-    /// at x = [`DOUBLE_WELL_ROOTS`] (global, then saddle, then local) on y = 0.
+    /// Two wells of different depths joined by a saddle.
     DoubleWell,
 }
 
-/// What kind of point has zero gradient.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What a point with zero gradient is, read off the Hessian's eigenvalues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum CriticalKind {
-    /// The lowest point of the surface.
+    /// The lowest value of the surface.
     GlobalMin,
-    /// A minimum that is not the lowest.
+    /// A minimum that is not the lowest: where descent can get stuck.
     LocalMin,
-    /// Down in some directions, up in others (or flat).
+    /// Up in some directions, down in others.
     Saddle,
-    /// A peak.
+    /// A local maximum.
     Max,
 }
 
-/// A point where the gradient vanishes.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// A point where the gradient vanishes, with what kind of point it is.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct CriticalPoint {
-    /// x coordinate.
+    /// Horizontal coordinate.
     pub x: f64,
-    /// y coordinate.
+    /// Vertical coordinate.
     pub y: f64,
-    /// The height f(x, y) there.
-    pub value: f64,
-    /// Its kind.
+    /// Minimum, saddle or maximum.
     pub kind: CriticalKind,
 }
 
-/// The double well's critical points, all on y = 0: the roots of
-/// ∂f/∂x = 4x³ − 4x + 0.3, to 15 digits (the tests recompute them by
-/// Newton's method and check them to 1e-12).
-pub const DOUBLE_WELL_ROOTS: [f64; 3] = [
-    -1.035_578_714_088_854, // global minimum, f = −0.305 428 483 743 916
-    0.075_429_158_569_748,  // saddle, f = 1.011 282 002 715 653
-    0.960_149_555_519_106,  // local minimum, f = 0.294 146 481 028 263
-];
+/// The two wells' tilt: large enough that one well is clearly lower, small
+/// enough that both survive as minima.
+const DOUBLE_WELL_TILT: f64 = 0.3;
 
-/// The critical point of `kind` nearest `guess`, by Newton's method on the
-/// closed-form gradient and Hessian: literature values are known to a few
-/// digits, and this makes them exact to rounding.
-fn refined(kind: SurfaceKind, guess: [f64; 2], critical: CriticalKind) -> CriticalPoint {
-    let [mut x, mut y] = guess;
-    for _ in 0..50 {
-        let [gx, gy] = kind.gradient(x, y);
-        let [[a, b], [_, d]] = kind.hessian(x, y);
-        let det = a * d - b * b;
-        // A zero gradient is done; a singular Hessian (the monkey saddle's) cannot be solved.
-        if (gx == 0.0 && gy == 0.0) || det == 0.0 {
-            break;
-        }
-        x -= (d * gx - b * gy) / det;
-        y -= (a * gy - b * gx) / det;
-    }
-    CriticalPoint {
-        x,
-        y,
-        value: kind.value(x, y),
-        kind: critical,
-    }
-}
+/// Beale's three constants, the targets of its three squared residuals.
+const BEALE_TARGETS: [f64; 3] = [1.5, 2.25, 2.625];
 
 impl SurfaceKind {
-    /// Every surface, in menu order.
+    /// Every surface, in the order menus list them.
     pub const ALL: [SurfaceKind; 9] = [
         SurfaceKind::Bowl,
         SurfaceKind::Ravine,
@@ -107,7 +81,7 @@ impl SurfaceKind {
         SurfaceKind::DoubleWell,
     ];
 
-    /// Lower-case name for the command line and files.
+    /// The kebab-case name used on the command line and in files.
     pub fn name(self) -> &'static str {
         match self {
             SurfaceKind::Bowl => "bowl",
@@ -135,86 +109,78 @@ impl SurfaceKind {
             SurfaceKind::Rastrigin => {
                 20.0 + x * x - 10.0 * (TAU * x).cos() + y * y - 10.0 * (TAU * y).cos()
             }
-            SurfaceKind::Beale => {
-                (1.5 - x + x * y).powi(2)
-                    + (2.25 - x + x * y * y).powi(2)
-                    + (2.625 - x + x * y.powi(3)).powi(2)
-            }
-            SurfaceKind::DoubleWell => (x * x - 1.0).powi(2) + 0.3 * x + 0.5 * y * y,
+            SurfaceKind::Beale => beale_residuals(x, y).iter().map(|r| r.value.powi(2)).sum(),
+            SurfaceKind::DoubleWell => (x * x - 1.0).powi(2) + DOUBLE_WELL_TILT * x + 0.5 * y * y,
         }
     }
 
-    /// ∇f(x, y), in closed form.
+    /// ∇f(x, y) = [∂f/∂x, ∂f/∂y], in closed form.
     pub fn gradient(self, x: f64, y: f64) -> [f64; 2] {
-        use std::f64::consts::TAU;
+        use std::f64::consts::{PI, TAU};
         match self {
             SurfaceKind::Bowl => [2.0 * x, 2.0 * y],
             SurfaceKind::Ravine => [x, 20.0 * y],
             SurfaceKind::Saddle => [2.0 * x, -2.0 * y],
-            SurfaceKind::MonkeySaddle => [3.0 * x * x - 3.0 * y * y, -6.0 * x * y],
-            SurfaceKind::Rosenbrock => [
-                -2.0 * (1.0 - x) - 400.0 * x * (y - x * x),
-                200.0 * (y - x * x),
-            ],
+            SurfaceKind::MonkeySaddle => [3.0 * (x * x - y * y), -6.0 * x * y],
+            SurfaceKind::Rosenbrock => {
+                let bend = y - x * x;
+                [-2.0 * (1.0 - x) - 400.0 * x * bend, 200.0 * bend]
+            }
             SurfaceKind::Himmelblau => {
                 let (a, b) = (x * x + y - 11.0, x + y * y - 7.0);
                 [4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b]
             }
             SurfaceKind::Rastrigin => [
-                2.0 * x + 10.0 * TAU * (TAU * x).sin(),
-                2.0 * y + 10.0 * TAU * (TAU * y).sin(),
+                2.0 * x + 20.0 * PI * (TAU * x).sin(),
+                2.0 * y + 20.0 * PI * (TAU * y).sin(),
             ],
-            SurfaceKind::Beale => {
-                let (t1, t2, t3) = beale_terms(x, y);
-                [
-                    2.0 * t1 * (y - 1.0) + 2.0 * t2 * (y * y - 1.0) + 2.0 * t3 * (y.powi(3) - 1.0),
-                    2.0 * t1 * x + 2.0 * t2 * 2.0 * x * y + 2.0 * t3 * 3.0 * x * y * y,
-                ]
-            }
-            SurfaceKind::DoubleWell => [4.0 * x * (x * x - 1.0) + 0.3, y],
+            SurfaceKind::Beale => beale_residuals(x, y).iter().fold([0.0; 2], |g, r| {
+                [g[0] + 2.0 * r.value * r.dx, g[1] + 2.0 * r.value * r.dy]
+            }),
+            SurfaceKind::DoubleWell => [4.0 * x * (x * x - 1.0) + DOUBLE_WELL_TILT, y],
         }
     }
 
-    /// The Hessian ∇²f(x, y), in closed form.
+    /// The Hessian [[∂²f/∂x², ∂²f/∂x∂y], [∂²f/∂y∂x, ∂²f/∂y²]], in closed form.
     pub fn hessian(self, x: f64, y: f64) -> [[f64; 2]; 2] {
         use std::f64::consts::TAU;
-        match self {
+        let [[xx, xy], [_, yy]] = match self {
             SurfaceKind::Bowl => [[2.0, 0.0], [0.0, 2.0]],
             SurfaceKind::Ravine => [[1.0, 0.0], [0.0, 20.0]],
             SurfaceKind::Saddle => [[2.0, 0.0], [0.0, -2.0]],
-            SurfaceKind::MonkeySaddle => [[6.0 * x, -6.0 * y], [-6.0 * y, -6.0 * x]],
-            SurfaceKind::Rosenbrock => [
-                [2.0 - 400.0 * (y - x * x) + 800.0 * x * x, -400.0 * x],
-                [-400.0 * x, 200.0],
-            ],
+            SurfaceKind::MonkeySaddle => [[6.0 * x, -6.0 * y], [0.0, -6.0 * x]],
+            SurfaceKind::Rosenbrock => {
+                [[2.0 - 400.0 * y + 1200.0 * x * x, -400.0 * x], [0.0, 200.0]]
+            }
             SurfaceKind::Himmelblau => {
                 let (a, b) = (x * x + y - 11.0, x + y * y - 7.0);
-                let xy = 4.0 * x + 4.0 * y;
                 [
-                    [4.0 * a + 8.0 * x * x + 2.0, xy],
-                    [xy, 2.0 + 4.0 * b + 8.0 * y * y],
+                    [4.0 * a + 8.0 * x * x + 2.0, 4.0 * (x + y)],
+                    [0.0, 2.0 + 4.0 * b + 8.0 * y * y],
                 ]
             }
-            SurfaceKind::Rastrigin => [
-                [2.0 + 10.0 * TAU * TAU * (TAU * x).cos(), 0.0],
-                [0.0, 2.0 + 10.0 * TAU * TAU * (TAU * y).cos()],
-            ],
-            SurfaceKind::Beale => {
-                let (t1, t2, t3) = beale_terms(x, y);
-                let (dx1, dx2, dx3) = (y - 1.0, y * y - 1.0, y.powi(3) - 1.0);
-                let (dy1, dy2, dy3) = (x, 2.0 * x * y, 3.0 * x * y * y);
-                let hxx = 2.0 * (dx1 * dx1 + dx2 * dx2 + dx3 * dx3);
-                let hyy = 2.0 * (dy1 * dy1 + dy2 * dy2 + dy3 * dy3)
-                    + 2.0 * (t2 * 2.0 * x + t3 * 6.0 * x * y);
-                let hxy = 2.0 * (dx1 * dy1 + dx2 * dy2 + dx3 * dy3)
-                    + 2.0 * (t1 + t2 * 2.0 * y + t3 * 3.0 * y * y);
-                [[hxx, hxy], [hxy, hyy]]
+            SurfaceKind::Rastrigin => {
+                let curvature = |t: f64| 2.0 + 10.0 * TAU * TAU * (TAU * t).cos();
+                [[curvature(x), 0.0], [0.0, curvature(y)]]
             }
+            // Gauss–Newton part (products of first derivatives) plus each
+            // residual times its own second derivative.
+            SurfaceKind::Beale => beale_residuals(x, y).iter().fold([[0.0; 2]; 2], |h, r| {
+                [
+                    [
+                        h[0][0] + 2.0 * r.dx * r.dx,
+                        h[0][1] + 2.0 * (r.dx * r.dy + r.value * r.dxy),
+                    ],
+                    [0.0, h[1][1] + 2.0 * (r.dy * r.dy + r.value * r.dyy)],
+                ]
+            }),
             SurfaceKind::DoubleWell => [[12.0 * x * x - 4.0, 0.0], [0.0, 1.0]],
-        }
+        };
+        // Each arm fills the upper triangle; symmetry gives the rest.
+        [[xx, xy], [xy, yy]]
     }
 
-    /// The formula, readable on a slide.
+    /// The formula in Unicode, short enough for a slide or a plot title.
     pub fn formula(self) -> &'static str {
         match self {
             SurfaceKind::Bowl => "x² + y²",
@@ -223,128 +189,173 @@ impl SurfaceKind {
             SurfaceKind::MonkeySaddle => "x³ − 3xy²",
             SurfaceKind::Rosenbrock => "(1 − x)² + 100(y − x²)²",
             SurfaceKind::Himmelblau => "(x² + y − 11)² + (x + y² − 7)²",
-            SurfaceKind::Rastrigin => "20 + x² − 10cos 2πx + y² − 10cos 2πy",
+            SurfaceKind::Rastrigin => "20 + x² − 10 cos 2πx + y² − 10 cos 2πy",
             SurfaceKind::Beale => "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
-            SurfaceKind::DoubleWell => "(x² − 1)² + 0.3x + y²/2",
+            SurfaceKind::DoubleWell => "(x² − 1)² + 0.3x + ½y²",
         }
     }
 
-    /// What a student should look for.
+    /// One sentence for a student: what to watch for on this surface.
     pub fn description(self) -> &'static str {
         match self {
             SurfaceKind::Bowl => {
-                "A perfectly round valley: every learning rate below 1 reaches the bottom; above 1 the ball flies out."
+                "The easy case: the gradient points straight at the minimum, so descent walks a straight line and only the step size matters."
             }
             SurfaceKind::Ravine => {
-                "Steep across, gentle along: plain gradient descent zigzags between the walls; momentum and Adam run down the floor."
+                "The valley is 20 times steeper across than along, so a step size that is safe across is tiny along it: watch plain descent zigzag between the walls while momentum glides down the middle."
             }
             SurfaceKind::Saddle => {
-                "The gradient vanishes in the middle, yet it is no minimum: a nudge along y and the ball rolls away."
+                "Started just off the line that leads into the centre, descent slows to a crawl near the flat middle before the slope along y carries it away."
             }
             SurfaceKind::MonkeySaddle => {
-                "A flat point with three valleys around it: the curvature is zero, so only the third derivative says where to go."
+                "Here even the curvature vanishes at the centre, so descent creeps across a plateau before sliding off into one of the three valleys."
             }
             SurfaceKind::Rosenbrock => {
-                "A banana-shaped canyon: finding it is easy, following its nearly flat floor to (1, 1) is slow."
+                "Descent drops into the curved valley quickly, then crawls along its nearly flat floor towards the minimum at (1, 1)."
             }
             SurfaceKind::Himmelblau => {
-                "Four minima of equal depth: where the ball ends depends only on where it starts."
+                "Four minima are equally deep, so which one descent finds depends only on where it starts."
             }
             SurfaceKind::Rastrigin => {
-                "Dozens of local minima on a bowl: a small learning rate gets stuck in the nearest dent."
+                "A gentle bowl under a grid of bumps: descent stops in the nearest dimple, far from the global minimum at the origin."
             }
             SurfaceKind::Beale => {
-                "Flat plateaus and sharp ridges: gradients vanish far from the minimum at (3, 0.5)."
+                "Steep walls surround a very flat valley floor, so the gradient is huge on the way in and nearly zero on the way to the minimum at (3, 0.5)."
             }
             SurfaceKind::DoubleWell => {
-                "Two valleys, one deeper: start on the right and gradient descent settles in the shallower, local minimum."
+                "Descent settles in whichever well it starts above, even when the other well is deeper."
             }
         }
     }
 
-    /// Known critical points inside [`view`](Self::view): minima, saddles
-    /// and maxima, each with its height.
+    /// The known critical points in or near `view()`: every minimum (global
+    /// and local), and the saddles and maxima a plot should mark.
+    ///
+    /// Points not known in closed form are polished by Newton's method on
+    /// the exact gradient, so their gradient is zero to rounding.
     pub fn critical_points(self) -> Vec<CriticalPoint> {
-        use CriticalKind::*;
-        let guesses: &[([f64; 2], CriticalKind)] = match self {
-            SurfaceKind::Bowl | SurfaceKind::Ravine => &[([0.0, 0.0], GlobalMin)],
-            // The monkey saddle's is degenerate: its Hessian is zero there.
-            SurfaceKind::Saddle | SurfaceKind::MonkeySaddle => &[([0.0, 0.0], Saddle)],
-            SurfaceKind::Rosenbrock => &[([1.0, 1.0], GlobalMin)],
-            SurfaceKind::Himmelblau => &[
+        use CriticalKind::{GlobalMin, LocalMin, Max, Saddle};
+        let approximate: Vec<([f64; 2], CriticalKind)> = match self {
+            SurfaceKind::Bowl | SurfaceKind::Ravine => vec![([0.0, 0.0], GlobalMin)],
+            SurfaceKind::Saddle | SurfaceKind::MonkeySaddle => vec![([0.0, 0.0], Saddle)],
+            SurfaceKind::Rosenbrock => vec![([1.0, 1.0], GlobalMin)],
+            SurfaceKind::Himmelblau => vec![
                 ([3.0, 2.0], GlobalMin),
-                ([-2.805_118, 3.131_313], GlobalMin),
-                ([-3.779_310, -3.283_186], GlobalMin),
-                ([3.584_428, -1.848_127], GlobalMin),
-                ([-0.270_845, -0.923_039], Max),
-                ([0.086_678, 2.884_255], Saddle),
-                ([-3.073_026, -0.081_353], Saddle),
-                ([3.385_154, 0.073_852], Saddle),
-                ([-0.127_961, -1.953_715], Saddle),
+                ([-2.805118086953, 3.131312518251], GlobalMin),
+                ([-3.779310253378, -3.283185991286], GlobalMin),
+                ([3.584428340330, -1.848126526964], GlobalMin),
+                ([-0.270844590667, -0.923038556480], Max),
+                ([0.086677504555, 2.884254701175], Saddle),
+                ([3.385154183607, 0.073851879838], Saddle),
+                ([-3.073025750764, -0.081353044288], Saddle),
+                ([-0.127961346731, -1.953714980245], Saddle),
             ],
-            // Near every integer point a minimum, half-way between two of them a
-            // saddle, amid four a maximum: a few of each near the centre.
-            SurfaceKind::Rastrigin => &[
-                ([0.0, 0.0], GlobalMin),
-                ([1.0, 0.0], LocalMin),
-                ([0.0, -1.0], LocalMin),
-                ([1.0, 1.0], LocalMin),
-                ([-2.0, 1.0], LocalMin),
-                ([2.0, 2.0], LocalMin),
-                ([0.5, 0.0], Saddle),
-                ([0.0, -0.5], Saddle),
-                ([1.5, 1.0], Saddle),
-                ([0.5, 0.5], Max),
-                ([-1.5, 1.5], Max),
-            ],
-            SurfaceKind::Beale => &[([3.0, 0.5], GlobalMin), ([0.0, 1.0], Saddle)],
-            SurfaceKind::DoubleWell => &[
-                ([DOUBLE_WELL_ROOTS[0], 0.0], GlobalMin),
-                ([DOUBLE_WELL_ROOTS[1], 0.0], Saddle),
-                ([DOUBLE_WELL_ROOTS[2], 0.0], LocalMin),
+            // Each dimple sits slightly inside its integer point, where the
+            // bowl's pull 2x balances the ripple's: Newton finds it exactly.
+            SurfaceKind::Rastrigin => (0..3)
+                .flat_map(|i| (0..3).map(move |j| (i, j)))
+                .map(|(i, j)| {
+                    let kind = if (i, j) == (0, 0) {
+                        GlobalMin
+                    } else {
+                        LocalMin
+                    };
+                    ([f64::from(i), f64::from(j)], kind)
+                })
+                .collect(),
+            SurfaceKind::Beale => vec![([3.0, 0.5], GlobalMin), ([0.0, 1.0], Saddle)],
+            // Roots of 4x³ − 4x + 0.3 = 0 on y = 0; the tilt makes the left well deeper.
+            SurfaceKind::DoubleWell => vec![
+                ([-1.035578714088854, 0.0], GlobalMin),
+                ([0.075429158569748, 0.0], Saddle),
+                ([0.960149555519106, 0.0], LocalMin),
             ],
         };
-        guesses
-            .iter()
-            .map(|&(guess, critical)| refined(self, guess, critical))
+        approximate
+            .into_iter()
+            .map(|(guess, kind)| {
+                let [x, y] = self.newton_polish(guess);
+                CriticalPoint { x, y, kind }
+            })
             .collect()
     }
 
-    /// A start that shows the idea with plain gradient descent.
+    /// A default start from which plain gradient descent shows the lesson.
     pub fn start(self) -> [f64; 2] {
         match self {
-            SurfaceKind::Bowl => [1.5, 1.0],
-            SurfaceKind::Ravine => [-1.8, 0.9],
-            SurfaceKind::Saddle => [-1.5, 0.02],
-            SurfaceKind::MonkeySaddle => [0.9, 0.3],
+            SurfaceKind::Bowl => [-1.5, 1.0],
+            SurfaceKind::Ravine => [-4.0, 1.0],
+            SurfaceKind::Saddle => [-1.5, 0.05],
+            SurfaceKind::MonkeySaddle => [1.0, 0.05],
             SurfaceKind::Rosenbrock => [-1.2, 1.0],
-            SurfaceKind::Himmelblau => [-0.5, 0.5],
-            SurfaceKind::Rastrigin => [2.3, 1.7],
+            SurfaceKind::Himmelblau => [0.0, 0.0],
+            SurfaceKind::Rastrigin => [2.3, 1.6],
             SurfaceKind::Beale => [1.0, 1.5],
             SurfaceKind::DoubleWell => [1.6, 1.2],
         }
     }
 
-    /// Centre and half-width of a square window on the interesting part.
+    /// Centre and half-width of a square window that holds the start, the
+    /// minima and the interesting shape.
     pub fn view(self) -> ([f64; 2], f64) {
         match self {
-            SurfaceKind::Bowl | SurfaceKind::Ravine | SurfaceKind::Saddle => ([0.0, 0.0], 2.0),
-            SurfaceKind::MonkeySaddle => ([0.0, 0.0], 1.2),
-            SurfaceKind::Rosenbrock => ([0.0, 0.8], 1.8),
+            SurfaceKind::Bowl | SurfaceKind::Saddle | SurfaceKind::DoubleWell => ([0.0, 0.0], 2.0),
+            SurfaceKind::Ravine => ([0.0, 0.0], 5.0),
+            SurfaceKind::MonkeySaddle => ([0.0, 0.0], 1.5),
+            SurfaceKind::Rosenbrock => ([0.0, 1.0], 2.0),
             SurfaceKind::Himmelblau => ([0.0, 0.0], 5.0),
-            SurfaceKind::Rastrigin => ([0.0, 0.0], 3.0),
-            SurfaceKind::Beale => ([1.5, 0.5], 2.5),
-            SurfaceKind::DoubleWell => ([0.0, 0.0], 2.0),
+            SurfaceKind::Rastrigin => ([1.0, 1.0], 1.75),
+            SurfaceKind::Beale => ([1.5, 0.75], 2.0),
         }
+    }
+
+    /// Newton's method on the gradient from a nearby guess; a degenerate
+    /// Hessian (the monkey saddle's centre) leaves the guess as it is.
+    fn newton_polish(self, [mut x, mut y]: [f64; 2]) -> [f64; 2] {
+        for _ in 0..50 {
+            let [gx, gy] = self.gradient(x, y);
+            let [[a, b], [_, d]] = self.hessian(x, y);
+            let det = a * d - b * b;
+            if (gx == 0.0 && gy == 0.0) || det == 0.0 {
+                break;
+            }
+            let (dx, dy) = ((d * gx - b * gy) / det, (a * gy - b * gx) / det);
+            x -= dx;
+            y -= dy;
+            if dx.abs() + dy.abs() <= 1e-15 * (1.0 + x.abs() + y.abs()) {
+                break;
+            }
+        }
+        [x, y]
     }
 }
 
-fn beale_terms(x: f64, y: f64) -> (f64, f64, f64) {
-    (
-        1.5 - x + x * y,
-        2.25 - x + x * y * y,
-        2.625 - x + x * y.powi(3),
-    )
+/// One of Beale's residuals rᵢ = cᵢ − x + x·yⁱ with its partial derivatives
+/// (∂²r/∂x² is zero, so it is not stored).
+struct BealeResidual {
+    value: f64,
+    dx: f64,
+    dy: f64,
+    dxy: f64,
+    dyy: f64,
+}
+
+fn beale_residuals(x: f64, y: f64) -> [BealeResidual; 3] {
+    std::array::from_fn(|k| {
+        let i = k as i32 + 1;
+        let power = f64::from(i);
+        BealeResidual {
+            value: BEALE_TARGETS[k] - x + x * y.powi(i),
+            dx: y.powi(i) - 1.0,
+            dy: power * x * y.powi(i - 1),
+            dxy: power * y.powi(i - 1),
+            dyy: if i > 1 {
+                power * (power - 1.0) * x * y.powi(i - 2)
+            } else {
+                0.0
+            },
+        }
+    })
 }
 
 impl fmt::Display for SurfaceKind {
@@ -356,17 +367,273 @@ impl fmt::Display for SurfaceKind {
 impl FromStr for SurfaceKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
         SurfaceKind::ALL
             .into_iter()
-            .find(|k| k.name() == wanted)
+            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                let names: Vec<&str> = SurfaceKind::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown surface '{s}': use one of {}", names.join(", "))
+                let names = SurfaceKind::ALL.map(SurfaceKind::name).join(", ");
+                format!("unknown surface '{s}': use one of {names}")
             })
     }
 }
 
 #[cfg(test)]
-#[path = "surface_tests.rs"]
-mod tests;
+mod tests {
+    use super::*;
+
+    /// Points on a 9×9 grid over the surface's own window, edges included.
+    fn grid(kind: SurfaceKind) -> impl Iterator<Item = (f64, f64)> {
+        let ([cx, cy], half) = kind.view();
+        let at = move |i: i32| -1.0 + f64::from(i) / 4.0;
+        (0..9).flat_map(move |i| (0..9).map(move |j| (cx + half * at(i), cy + half * at(j))))
+    }
+
+    /// Eigenvalues of a symmetric 2×2 matrix, smaller first.
+    fn eigenvalues([[a, b], [_, d]]: [[f64; 2]; 2]) -> [f64; 2] {
+        let (mean, half_gap) = ((a + d) / 2.0, ((a - d) / 2.0).hypot(b));
+        [mean - half_gap, mean + half_gap]
+    }
+
+    fn close(exact: f64, approx: f64, tolerance: f64) -> bool {
+        (exact - approx).abs() <= tolerance * (1.0 + exact.abs())
+    }
+
+    const H: f64 = 1e-5;
+
+    #[test]
+    fn gradients_match_central_differences() {
+        for kind in SurfaceKind::ALL {
+            for (x, y) in grid(kind) {
+                let [gx, gy] = kind.gradient(x, y);
+                let fd_x = (kind.value(x + H, y) - kind.value(x - H, y)) / (2.0 * H);
+                let fd_y = (kind.value(x, y + H) - kind.value(x, y - H)) / (2.0 * H);
+                assert!(
+                    close(gx, fd_x, 1e-6),
+                    "{kind} ∂x at ({x}, {y}): {gx} vs {fd_x}"
+                );
+                assert!(
+                    close(gy, fd_y, 1e-6),
+                    "{kind} ∂y at ({x}, {y}): {gy} vs {fd_y}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hessians_match_differences_of_the_gradient() {
+        for kind in SurfaceKind::ALL {
+            for (x, y) in grid(kind) {
+                let h = kind.hessian(x, y);
+                let (plus_x, minus_x) = (kind.gradient(x + H, y), kind.gradient(x - H, y));
+                let (plus_y, minus_y) = (kind.gradient(x, y + H), kind.gradient(x, y - H));
+                for row in 0..2 {
+                    let fd_x = (plus_x[row] - minus_x[row]) / (2.0 * H);
+                    let fd_y = (plus_y[row] - minus_y[row]) / (2.0 * H);
+                    assert!(
+                        close(h[row][0], fd_x, 1e-6),
+                        "{kind} H[{row}][0] at ({x}, {y})"
+                    );
+                    assert!(
+                        close(h[row][1], fd_y, 1e-6),
+                        "{kind} H[{row}][1] at ({x}, {y})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn critical_points_are_stationary_and_of_their_kind() {
+        for kind in SurfaceKind::ALL {
+            for p in kind.critical_points() {
+                let [gx, gy] = kind.gradient(p.x, p.y);
+                assert!(gx.hypot(gy) < 1e-8, "{kind} {p:?}: gradient ({gx}, {gy})");
+                let hessian = kind.hessian(p.x, p.y);
+                let [low, high] = eigenvalues(hessian);
+                match p.kind {
+                    CriticalKind::GlobalMin | CriticalKind::LocalMin => {
+                        assert!(low > 0.0, "{kind} {p:?}: eigenvalues {low}, {high}");
+                    }
+                    CriticalKind::Max => {
+                        assert!(high < 0.0, "{kind} {p:?}: eigenvalues {low}, {high}");
+                    }
+                    // The monkey saddle's Hessian is zero at its centre, so the
+                    // eigenvalues cannot tell: the cubic changes sign instead.
+                    CriticalKind::Saddle if kind == SurfaceKind::MonkeySaddle => {
+                        assert_eq!(hessian, [[0.0; 2]; 2]);
+                        assert!(kind.value(0.1, 0.0) > 0.0 && kind.value(-0.1, 0.0) < 0.0);
+                    }
+                    CriticalKind::Saddle => {
+                        assert!(low < 0.0 && high > 0.0, "{kind} {p:?}: {low}, {high}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn global_minima_are_the_lowest_listed_points() {
+        for kind in SurfaceKind::ALL {
+            let points = kind.critical_points();
+            let value = |p: &CriticalPoint| kind.value(p.x, p.y);
+            let global: Vec<f64> = points
+                .iter()
+                .filter(|p| p.kind == CriticalKind::GlobalMin)
+                .map(value)
+                .collect();
+            let lowest = points.iter().map(value).fold(f64::INFINITY, f64::min);
+            if kind == SurfaceKind::Saddle || kind == SurfaceKind::MonkeySaddle {
+                assert!(global.is_empty(), "{kind} is unbounded below");
+                continue;
+            }
+            assert!(!global.is_empty(), "{kind} lists no global minimum");
+            for g in global {
+                assert!(
+                    (g - lowest).abs() < 1e-9,
+                    "{kind}: global {g} vs lowest {lowest}"
+                );
+            }
+            for p in points.iter().filter(|p| p.kind != CriticalKind::GlobalMin) {
+                assert!(
+                    value(p) > lowest + 1e-6,
+                    "{kind} {p:?} is as low as the global"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn known_minima_have_their_textbook_values() {
+        for kind in [
+            SurfaceKind::Rosenbrock,
+            SurfaceKind::Himmelblau,
+            SurfaceKind::Beale,
+        ] {
+            for p in kind.critical_points() {
+                if p.kind == CriticalKind::GlobalMin {
+                    assert!(kind.value(p.x, p.y).abs() < 1e-20, "{kind} {p:?}");
+                }
+            }
+        }
+        assert_eq!(SurfaceKind::Rastrigin.value(0.0, 0.0), 0.0);
+        let himmelblau_max = SurfaceKind::Himmelblau.critical_points()[4];
+        let peak = SurfaceKind::Himmelblau.value(himmelblau_max.x, himmelblau_max.y);
+        assert!((peak - 181.616522).abs() < 1e-6, "{peak}");
+    }
+
+    #[test]
+    fn double_well_points_are_the_roots_of_its_cubic() {
+        // From 40-digit decimal Newton on 4x³ − 4x + 0.3 = 0.
+        let roots = [
+            -1.035_578_714_088_854,
+            0.075_429_158_569_748,
+            0.960_149_555_519_106,
+        ];
+        let points = SurfaceKind::DoubleWell.critical_points();
+        for (p, root) in points.iter().zip(roots) {
+            assert!((p.x - root).abs() < 1e-14, "{} vs {root}", p.x);
+            assert_eq!(p.y, 0.0);
+        }
+        let well = |p: &CriticalPoint| SurfaceKind::DoubleWell.value(p.x, p.y);
+        assert!(
+            well(&points[0]) < well(&points[2]) - 0.5,
+            "the left well is clearly deeper"
+        );
+    }
+
+    #[test]
+    fn rastrigin_dimples_sit_just_inside_their_integer_points() {
+        // The bowl's pull 2n against the ripple's stiffness 2 + 40π² moves
+        // the dimple at n towards the origin by about n/200.
+        for p in SurfaceKind::Rastrigin.critical_points() {
+            for coordinate in [p.x, p.y] {
+                let integer = coordinate.round();
+                let inward = integer.abs() - coordinate.abs();
+                let expected = 2.0 * integer.abs() / (2.0 + 40.0 * std::f64::consts::PI.powi(2));
+                assert!(
+                    (inward - expected).abs() < 1e-4,
+                    "{p:?}: {inward} vs {expected}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn start_and_critical_points_lie_inside_the_view() {
+        for kind in SurfaceKind::ALL {
+            let ([cx, cy], half) = kind.view();
+            let inside = |x: f64, y: f64| (x - cx).abs() < half && (y - cy).abs() < half;
+            let [sx, sy] = kind.start();
+            assert!(inside(sx, sy), "{kind} start");
+            for p in kind.critical_points() {
+                assert!(inside(p.x, p.y), "{kind} {p:?}");
+            }
+        }
+    }
+
+    /// Plain gradient descent with a fixed step; returns every iterate.
+    fn descend(kind: SurfaceKind, rate: f64, steps: usize) -> Vec<[f64; 2]> {
+        let mut path = vec![kind.start()];
+        for _ in 0..steps {
+            let [x, y] = path[path.len() - 1];
+            let [gx, gy] = kind.gradient(x, y);
+            path.push([x - rate * gx, y - rate * gy]);
+        }
+        path
+    }
+
+    #[test]
+    fn descent_from_the_start_shows_the_lesson() {
+        // Ravine: a step near the stability limit across (2/20) makes y flip sign.
+        let ravine = descend(SurfaceKind::Ravine, 0.09, 20);
+        assert!(ravine.windows(2).take(10).all(|w| w[0][1] * w[1][1] < 0.0));
+        // Trapped: descent ends in a listed local minimum, not the global one.
+        for (kind, rate, steps) in [
+            (SurfaceKind::DoubleWell, 0.05, 2000),
+            (SurfaceKind::Rastrigin, 0.002, 5000),
+        ] {
+            let [x, y] = descend(kind, rate, steps)[steps];
+            let nearest = kind
+                .critical_points()
+                .into_iter()
+                .min_by(|a, b| {
+                    (a.x - x)
+                        .hypot(a.y - y)
+                        .total_cmp(&(b.x - x).hypot(b.y - y))
+                })
+                .expect("every surface lists points");
+            assert_eq!(nearest.kind, CriticalKind::LocalMin, "{kind}");
+            assert!(
+                (nearest.x - x).hypot(nearest.y - y) < 1e-6,
+                "{kind} ended at ({x}, {y})"
+            );
+        }
+        // Beale: the start leads into the flat valley and on to (3, 0.5).
+        let [x, y] = descend(SurfaceKind::Beale, 0.01, 5000)[5000];
+        assert!(
+            (x - 3.0).abs() < 1e-3 && (y - 0.5).abs() < 1e-3,
+            "({x}, {y})"
+        );
+    }
+
+    #[test]
+    fn names_round_trip_through_from_str_display_and_serde() {
+        for kind in SurfaceKind::ALL {
+            assert_eq!(kind.to_string().parse::<SurfaceKind>(), Ok(kind));
+            assert_eq!(kind.name().to_uppercase().parse::<SurfaceKind>(), Ok(kind));
+            let json = serde_json::to_string(&kind).expect("a unit variant serialises");
+            assert_eq!(json, format!("\"{kind}\""));
+            assert_eq!(serde_json::from_str::<SurfaceKind>(&json).ok(), Some(kind));
+        }
+        assert_eq!(" Monkey-Saddle ".parse(), Ok(SurfaceKind::MonkeySaddle));
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_valid_ones() {
+        let message = "volcano".parse::<SurfaceKind>().expect_err("not a surface");
+        assert!(message.contains("volcano"), "{message}");
+        for kind in SurfaceKind::ALL {
+            assert!(message.contains(kind.name()), "{message} lacks {kind}");
+        }
+    }
+}

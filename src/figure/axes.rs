@@ -5,7 +5,9 @@
 //! 800x700 on a projector stays in proportion at 400 or 4000 pixels.
 
 use super::canvas::{Canvas, Colour, Rect};
-use super::text::{Direction, HAlign, TextStyle, VAlign, draw_text, line_height, text_box};
+use super::text::{
+    Direction, HAlign, TextStyle, VAlign, draw_text, line_height, text_box, text_width,
+};
 use super::ticks::{format_linear_ticks, format_value, log_ticks, nice_ticks};
 
 /// Figure background.
@@ -211,12 +213,23 @@ pub fn draw_title(canvas: &mut Canvas, style: &Style, title: &str, plot: Rect) {
     if title.is_empty() {
         return;
     }
-    let anchor = ((plot.x0 + plot.x1) / 2.0, plot.y0 - style.gap * 1.5);
+    // A long title shrinks to fit the canvas rather than run off its edges.
+    let available = canvas.width() as f32 - 2.0 * style.gap;
+    let width = text_width(title, style.title);
+    let size = if width > available {
+        style.title * available / width
+    } else {
+        style.title
+    };
+    let centre = ((plot.x0 + plot.x1) / 2.0)
+        .max(style.gap + width.min(available) / 2.0)
+        .min(canvas.width() as f32 - style.gap - width.min(available) / 2.0);
+    let anchor = (centre, plot.y0 - style.gap * 1.5);
     let align = (HAlign::Centre, VAlign::Bottom);
     draw_text(
         canvas,
         title,
-        Style::ink(style.title),
+        Style::ink(size),
         anchor,
         align,
         Direction::Horizontal,

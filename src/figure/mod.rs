@@ -11,15 +11,15 @@
 //! Everything here is plain pixels: no GUI, no windowing, no GPU. Text is drawn with
 //! an embedded copy of DejaVu Sans so a figure looks the same on every machine.
 
-mod axes;
+pub mod axes;
 mod canvas;
 mod colorbar;
-mod colour_scale;
-mod contour;
+pub mod colour_scale;
+pub mod contour;
 mod heatmap;
 mod line_plot;
 mod marker;
-mod text;
+pub mod text;
 mod ticks;
 
 use std::fs;

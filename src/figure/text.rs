@@ -12,7 +12,8 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use super::canvas::{Canvas, Colour};
 
 /// DejaVu Sans 2.37; licence in `assets/fonts/LICENSE-DejaVu.txt`.
-static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// DejaVu Sans, embedded so figures and the app render the same glyphs (α, β, ∇, ²) everywhere.
+pub static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 static FONT: LazyLock<FontRef<'static>> = LazyLock::new(|| {
     // The bytes are fixed at compile time, and a unit test parses them, so this

@@ -140,7 +140,7 @@ fn messages_say_where_and_what_to_do() {
     let error = parse_csv("x1,x2,label\n1,2,0\n3,x,1\n", "f.csv").expect_err("bad");
     assert_eq!(
         error.to_string(),
-        "f.csv: row 3, column `x2`: `x` is not a number; use plain decimals such as 0.5 or -1.2e3"
+        "f.csv: row 3, column `x2`: `x` is not a finite number; write plain decimals such as 0.5 or -1.2e3"
     );
     let error = parse_csv("a,b,c\n1,2,3\n", "g.csv").expect_err("bad");
     assert_eq!(
@@ -150,7 +150,7 @@ fn messages_say_where_and_what_to_do() {
     let error = parse_csv("x1,x2,label\n1,2\n", "h.csv").expect_err("bad");
     assert_eq!(
         error.to_string(),
-        "h.csv: row 2 has 2 value(s) but the header names 3 columns; give every row one value per column"
+        "h.csv: row 2 has 2 column(s) but the header has 3; give every row one value per header column"
     );
     // Long text is cut short in messages.
     let long = format!("x1,label\n{},0\n", "z".repeat(500));

@@ -47,7 +47,7 @@ pub enum DataError {
     },
     /// A row with a different number of fields than the header.
     #[error(
-        "{file}: row {row} has {found} value(s) but the header names {expected} columns; give every row one value per column"
+        "{file}: row {row} has {found} column(s) but the header has {expected}; give every row one value per header column"
     )]
     ColumnCount {
         /// The file.
@@ -61,7 +61,7 @@ pub enum DataError {
     },
     /// A field that isn't a number at all.
     #[error(
-        "{file}: row {row}, column `{column}`: `{text}` is not a number; use plain decimals such as 0.5 or -1.2e3"
+        "{file}: row {row}, column `{column}`: `{text}` is not a finite number; write plain decimals such as 0.5 or -1.2e3"
     )]
     NotANumber {
         /// The file.
@@ -75,7 +75,7 @@ pub enum DataError {
     },
     /// A number that is NaN, infinite, or too large for 32-bit floats.
     #[error(
-        "{file}: row {row}, column `{column}`: `{text}` is not a finite number; remove the row or fill in the missing value"
+        "{file}: row {row}, column `{column}`: `{text}` is not a finite number (it is NaN, infinite, or beyond ±3.4e38); remove the row or fill in the value"
     )]
     NotFinite {
         /// The file.

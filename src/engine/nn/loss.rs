@@ -49,16 +49,21 @@ pub fn log_sum_exp<T: Scalar>(row: impl Iterator<Item = T> + Clone) -> T {
 pub fn cross_entropy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> T {
     assert_eq!(logits.nrows(), labels.len(), "one label per row");
     let (n, k) = logits.dim();
-    let maxima: Vec<T> = logits
-        .rows()
-        .into_iter()
-        .map(|row| row.iter().copied().fold(T::neg_infinity(), T::max))
-        .collect();
+    // Per row: the shift (the maximum, unless it is ±∞ or NaN, which must
+    // poison the total), then every shifted logit into one flat buffer.
+    let mut shifts = Vec::with_capacity(n);
     let mut shifted = Vec::with_capacity(n * k);
-    for (row, &max) in logits.rows().into_iter().zip(&maxima) {
-        // A row whose maximum is ±∞ or NaN is left to poison the total.
-        let shift = if max.is_finite() { max } else { T::zero() };
-        shifted.extend(row.iter().map(|&z| z - shift));
+    for row in logits.rows() {
+        let append = |values: &[T], shifts: &mut Vec<T>, shifted: &mut Vec<T>| {
+            let max = values.iter().copied().fold(T::neg_infinity(), T::max);
+            let shift = if max.is_finite() { max } else { T::zero() };
+            shifts.push(shift);
+            shifted.extend(values.iter().map(|&z| z - shift));
+        };
+        match row.as_slice() {
+            Some(values) => append(values, &mut shifts, &mut shifted),
+            None => append(&row.to_vec(), &mut shifts, &mut shifted),
+        }
     }
     T::exp_in_place(&mut shifted);
     let mut sums: Vec<T> = shifted
@@ -67,14 +72,13 @@ pub fn cross_entropy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> T {
         .collect();
     T::ln_in_place(&mut sums);
     let mut total = T::zero();
-    for (((row, &label), &max), &log_sum) in logits
+    for (((row, &label), &shift), &log_sum) in logits
         .rows()
         .into_iter()
         .zip(labels)
-        .zip(&maxima)
+        .zip(&shifts)
         .zip(&sums)
     {
-        let shift = if max.is_finite() { max } else { T::zero() };
         total += shift + log_sum - row[label];
     }
     total / T::of(n.max(1) as f64)

@@ -1,0 +1,367 @@
+//! The desktop app: a view over the engine. It draws and sends commands;
+//! training and landscape grids run on their own threads, and each frame
+//! only reads their latest results.
+
+mod boundary_view;
+mod charts_view;
+mod controls;
+mod landscape_view;
+mod runtime;
+mod screenshot;
+mod settings;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use egui::Key;
+
+pub use controls::Action;
+pub use runtime::{Runtime, Wake};
+pub use screenshot::ScreenshotPlan;
+pub use settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
+
+use crate::engine::data::DatasetKind;
+use crate::engine::surface::SurfaceKind;
+use crate::engine::train::{Command, RunState};
+
+/// Key under which eframe persists the settings.
+const SETTINGS_KEY: &str = "valley-settings";
+
+/// How the app is started from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// Save a screenshot here after training, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// A built-in scene: a dataset (`spirals`, `moons`, ...) or a surface (`rosenbrock`, ...).
+    pub preset: Option<String>,
+    /// Steps to train before the screenshot.
+    pub steps: u64,
+    /// Window size in points.
+    pub size: (f32, f32),
+}
+
+/// The settings for a preset name.
+pub fn preset(name: &str) -> anyhow::Result<Settings> {
+    let defaults = Settings::default();
+    if let Ok(kind) = name.parse::<DatasetKind>() {
+        return Ok(Settings {
+            problem: ProblemChoice::Dataset(kind),
+            noise: kind.default_noise(),
+            ..defaults
+        });
+    }
+    if let Ok(kind) = name.parse::<SurfaceKind>() {
+        let mut settings = Settings {
+            problem: ProblemChoice::Surface(kind),
+            ..defaults
+        };
+        settings.train.optimizer.lr = 0.01;
+        return Ok(settings);
+    }
+    anyhow::bail!(
+        "unknown preset '{name}': use a dataset (spirals, moons, circles, xor, blobs, sine) or a surface (bowl, ravine, saddle, rosenbrock, ...)"
+    )
+}
+
+/// The app: persisted settings, plus the runtime that serves them.
+pub struct ValleyApp {
+    /// What the user chose (persisted).
+    pub settings: Settings,
+    /// Threads and results.
+    pub runtime: Runtime,
+    /// The settings the engine currently runs with; any difference from
+    /// `settings` (from a control, a key, a test) is applied once per frame.
+    applied: Settings,
+    heatmap: landscape_view::HeatmapCache,
+    boundary: boundary_view::BoundaryCache,
+    screenshot: Option<ScreenshotPlan>,
+    frame_ms: f32,
+}
+
+impl ValleyApp {
+    /// Starts the engine threads for these settings; `wake` asks for a repaint.
+    pub fn new(settings: Settings, wake: Wake) -> anyhow::Result<Self> {
+        let runtime = Runtime::new(&settings, wake)?;
+        Ok(Self {
+            applied: settings.clone(),
+            settings,
+            runtime,
+            heatmap: Default::default(),
+            boundary: Default::default(),
+            screenshot: None,
+            frame_ms: 0.0,
+        })
+    }
+
+    /// Whether training is running.
+    pub fn is_running(&self) -> bool {
+        self.runtime.snapshot.state == RunState::Running
+    }
+
+    /// Applies a button press or key.
+    pub fn act(&mut self, action: Action) {
+        match action {
+            Action::TogglePlay => {
+                let command = if self.is_running() {
+                    Command::Pause
+                } else {
+                    Command::Play
+                };
+                if !self.runtime.trainer.is_alive() {
+                    self.runtime.restart_trainer(&self.settings);
+                }
+                self.runtime.send(command);
+            }
+            Action::Step => self.runtime.send(Command::Step(1)),
+            Action::Reset => {
+                if self.runtime.trainer.is_alive() {
+                    self.runtime.send(Command::Reset {
+                        seed: Some(self.settings.train.seed),
+                    });
+                } else {
+                    self.runtime.restart_trainer(&self.settings);
+                }
+                self.runtime.message = None;
+            }
+        }
+    }
+
+    /// Tells the engine what changed since the settings were last applied.
+    fn apply(&mut self) {
+        let before = std::mem::replace(&mut self.applied, self.settings.clone());
+        let now = &self.settings;
+        if now.needs_new_problem(&before) {
+            if let ProblemChoice::Dataset(kind) = now.problem
+                && now.problem != before.problem
+            {
+                self.settings.noise = kind.default_noise();
+            }
+            self.applied = self.settings.clone();
+            self.runtime.rebuild(&self.settings);
+            return;
+        }
+        if now.train != before.train {
+            self.runtime.send(Command::SetConfig(now.train));
+        }
+        if now.steps_per_second != before.steps_per_second {
+            self.runtime.send(Command::SetSpeed(runtime::speed_of(now)));
+        }
+    }
+
+    /// One frame: keys, ingest results, draw. Used by eframe and by tests.
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let started = Instant::now();
+        install_fonts(ui.ctx());
+        self.keyboard(ui);
+        self.runtime.logic(&self.settings);
+        if let Some(plan) = &mut self.screenshot {
+            plan.advance(ui.ctx(), &self.runtime);
+        }
+        self.style(ui.ctx());
+        let running = self.is_running();
+        let mut action = None;
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        if !self.settings.presentation {
+            egui::Panel::left("controls")
+                .default_size(270.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        action = controls::controls_ui(ui, &mut self.settings, running);
+                    });
+                });
+        }
+        egui::Panel::right("charts")
+            .default_size(ui.available_width() * 0.34)
+            .show(ui, |ui| {
+                let height = (ui.available_height() / 3.0 - 28.0).max(80.0);
+                ui.strong("1D slice along direction 1");
+                charts_view::line_slice_ui(ui, &self.runtime, height);
+                ui.strong("Loss over training");
+                charts_view::curves_ui(ui, &self.runtime, height);
+                ui.strong("What the model predicts");
+                boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height);
+            });
+        let mut clicked = None;
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(self.runtime.problem.name());
+            });
+            // No hover read-out in screenshots: the pointer is wherever the display left it.
+            let show_hover = self.screenshot.is_none();
+            clicked = landscape_view::landscape_ui(
+                ui,
+                &self.runtime,
+                &mut self.heatmap,
+                self.settings.log_scale,
+                show_hover,
+            );
+        });
+        if let Some(params) = clicked {
+            self.runtime.send(Command::SetParams(params));
+        }
+        if let Some(action) = action {
+            self.act(action);
+        }
+        if self.settings != self.applied {
+            self.apply();
+        }
+        // The UI's own cost per frame (it sleeps between frames when idle).
+        let ms = started.elapsed().as_secs_f32() * 1000.0;
+        self.frame_ms = if self.frame_ms == 0.0 {
+            ms
+        } else {
+            0.9 * self.frame_ms + 0.1 * ms
+        };
+    }
+
+    fn keyboard(&mut self, ui: &egui::Ui) {
+        let (space, right, reset, present) = ui.input(|i| {
+            (
+                i.key_pressed(Key::Space),
+                i.key_pressed(Key::ArrowRight),
+                i.key_pressed(Key::R) && !i.modifiers.any(),
+                i.key_pressed(Key::P) && !i.modifiers.any(),
+            )
+        });
+        // Keys must not fire while the user types into a field.
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        if space {
+            self.act(Action::TogglePlay);
+        }
+        if right {
+            self.act(Action::Step);
+        }
+        if reset {
+            self.act(Action::Reset);
+        }
+        if present {
+            self.settings.presentation = !self.settings.presentation;
+        }
+    }
+
+    fn style(&self, ctx: &egui::Context) {
+        let (visuals, zoom) = if self.settings.presentation {
+            (egui::Visuals::light(), 1.5)
+        } else {
+            (egui::Visuals::dark(), 1.0)
+        };
+        if ctx.zoom_factor() != zoom {
+            ctx.set_zoom_factor(zoom);
+        }
+        if ctx.global_style().visuals.dark_mode != visuals.dark_mode {
+            ctx.set_visuals(visuals);
+        }
+    }
+
+    fn status_ui(&self, ui: &mut egui::Ui) {
+        let s = &self.runtime.snapshot;
+        ui.horizontal_wrapped(|ui| {
+            match s.state {
+                RunState::Diverged { .. } => {
+                    ui.colored_label(egui::Color32::from_rgb(230, 60, 60), s.state.describe());
+                }
+                RunState::Paused if s.step == 0 => {
+                    ui.strong("Space to train");
+                }
+                state => {
+                    ui.label(state.describe());
+                }
+            }
+            ui.separator();
+            ui.label(format!("step {}", s.step));
+            ui.separator();
+            ui.label(format!("train loss {:.4}", s.evaluation.train_loss));
+            if let Some(test) = s.evaluation.test_loss {
+                ui.label(format!("test loss {test:.4}"));
+            }
+            if let Some(acc) = s.evaluation.train_accuracy {
+                ui.label(format!("accuracy {:.1} %", 100.0 * acc));
+            }
+            ui.separator();
+            ui.label(format!("lr {:.2e}", s.lr));
+            ui.label(format!("|∇| {:.2e}", s.grad_norm));
+            ui.separator();
+            ui.label(format!("{:.0} steps/s", s.steps_per_second));
+            ui.label(format!("UI {:.1} ms/frame", self.frame_ms));
+            if let Some(message) = &self.runtime.message {
+                ui.separator();
+                ui.colored_label(egui::Color32::from_rgb(230, 150, 40), message);
+            }
+        });
+    }
+}
+
+/// Adds DejaVu Sans after egui's own fonts, for the glyphs they lack (∇, ₁, ², …).
+fn install_fonts(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    // add_font does nothing once the font is installed, so calling it every frame is cheap.
+    ctx.add_font(FontInsert {
+        name: "DejaVuSans".into(),
+        data: egui::FontData::from_static(crate::figure::text::FONT_BYTES),
+        families: [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+            .into_iter()
+            .map(|family| InsertFontFamily {
+                family,
+                priority: FontPriority::Lowest,
+            })
+            .collect(),
+    });
+}
+
+impl eframe::App for ValleyApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.screenshot.is_none() {
+            eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+        }
+    }
+}
+
+/// Opens the window (or renders a screenshot and exits).
+pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    let (width, height) = options.size;
+    let viewport = egui::ViewportBuilder::default()
+        .with_title("Valley")
+        .with_inner_size([width, height])
+        .with_min_inner_size([640.0, 480.0]);
+    let native = eframe::NativeOptions {
+        viewport,
+        persist_window: options.screenshot.is_none(),
+        ..Default::default()
+    };
+    let preset = options.preset.as_deref().map(preset).transpose()?;
+    let outcome = Arc::new(std::sync::Mutex::new(None));
+    let plan_outcome = Arc::clone(&outcome);
+    let result = eframe::run_native(
+        "Valley",
+        native,
+        Box::new(move |cc| {
+            let ctx = cc.egui_ctx.clone();
+            let wake: Wake = Arc::new(move || ctx.request_repaint());
+            let stored = cc
+                .storage
+                .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
+            let settings = match (&preset, &options.screenshot) {
+                (Some(p), _) => p.clone(),
+                (None, Some(_)) => Settings::default(),
+                (None, None) => stored.unwrap_or_default(),
+            };
+            let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
+            if let Some(path) = options.screenshot.clone() {
+                app.screenshot = Some(ScreenshotPlan::new(path, options.steps, plan_outcome));
+            }
+            Ok(Box::new(app))
+        }),
+    );
+    result.map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
+    match outcome.lock().ok().and_then(|mut o| o.take()) {
+        Some(Err(message)) => anyhow::bail!(message),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,360 @@
+//! The app's live state: the problem, the trainer and landscape threads,
+//! and the latest results they produced. `logic` ingests results and asks
+//! for new grids; the views only read what is here.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
+use crate::engine::data::{DatasetSpec, generate};
+use crate::engine::landscape::{
+    DirectionKind, GridSpec, LandscapeRequest, LandscapeResult, LandscapeWorker, Plane,
+    make_direction,
+};
+use crate::engine::nn::{Init, Mlp};
+use crate::engine::problem::{MlpProblem, Problem, SurfaceProblem};
+use crate::engine::train::{Command, Decimated, Snapshot, Speed, Trainer};
+
+/// How often a following slice may be recomputed while training runs.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(120);
+
+/// One point of the evaluation curves the app keeps.
+#[derive(Clone, Copy, Debug)]
+pub struct CurvePoint {
+    /// Step.
+    pub step: u64,
+    /// Full training loss.
+    pub train_loss: f32,
+    /// Test loss, if there is a test set.
+    pub test_loss: Option<f32>,
+}
+
+/// Callback that wakes the UI (a repaint request in the real app).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// Threads and their latest results.
+pub struct Runtime {
+    /// The problem being trained.
+    pub problem: Arc<dyn Problem>,
+    /// The same problem when it is an MLP (for decision boundaries).
+    pub mlp_problem: Option<Arc<MlpProblem>>,
+    /// The trainer thread.
+    pub trainer: Trainer,
+    /// The 2D slice thread.
+    pub plane_worker: LandscapeWorker,
+    /// The 1D slice thread.
+    pub line_worker: LandscapeWorker,
+    /// The newest snapshot.
+    pub snapshot: Arc<Snapshot>,
+    /// Newest 2D grid.
+    pub grid: Option<LandscapeResult>,
+    /// Newest 1D grid.
+    pub line: Option<LandscapeResult>,
+    /// Evaluation curves, decimated.
+    pub curves: Decimated<CurvePoint>,
+    /// The last slice request: its step, time, settings key, and whether
+    /// its plane follows the parameters (so a new step needs a new grid).
+    last_request: Option<(u64, Instant, usize, bool)>,
+    /// The frozen plane of this run (rebuilt when the run restarts).
+    frozen: Option<(Arc<[f32]>, Arc<Plane>)>,
+    /// A message for the status bar (a rejected setting, a failed build).
+    pub message: Option<String>,
+    wake: Wake,
+}
+
+impl Runtime {
+    /// Builds the problem and starts the threads.
+    pub fn new(settings: &Settings, wake: Wake) -> anyhow::Result<Self> {
+        let (problem, mlp_problem) = build_problem(settings)?;
+        let trainer = spawn_trainer(&problem, settings, &wake)?;
+        let plane_worker = LandscapeWorker::spawn(boxed(&wake))?;
+        let line_worker = LandscapeWorker::spawn(boxed(&wake))?;
+        let snapshot = trainer.latest();
+        Ok(Self {
+            problem,
+            mlp_problem,
+            trainer,
+            plane_worker,
+            line_worker,
+            snapshot,
+            grid: None,
+            line: None,
+            curves: Decimated::new(2048),
+            last_request: None,
+            frozen: None,
+            message: None,
+            wake,
+        })
+    }
+
+    /// Swaps in a new problem (architecture or dataset changed) with a fresh run.
+    pub fn rebuild(&mut self, settings: &Settings) {
+        match build_problem(settings) {
+            Ok((problem, mlp_problem)) => {
+                self.trainer
+                    .send(Command::SetProblem(Arc::clone(&problem), settings.train));
+                self.problem = problem;
+                self.mlp_problem = mlp_problem;
+                self.forget_views();
+            }
+            Err(e) => self.message = Some(format!("{e:#}")),
+        }
+    }
+
+    /// Drops grids and curves that belong to an earlier run or slice.
+    pub fn forget_views(&mut self) {
+        self.grid = None;
+        self.line = None;
+        self.curves.clear();
+        self.last_request = None;
+        self.frozen = None;
+    }
+
+    /// Sends a command to the trainer.
+    pub fn send(&self, command: Command) {
+        self.trainer.send(command);
+    }
+
+    /// Ingests the newest results and asks for new slices when needed.
+    pub fn logic(&mut self, settings: &Settings) {
+        let snapshot = self.trainer.latest();
+        if snapshot.step < self.snapshot.step
+            || !Arc::ptr_eq(&snapshot.initial_params, &self.snapshot.initial_params)
+        {
+            self.curves.clear();
+            self.frozen = None;
+            self.last_request = None;
+        }
+        if snapshot.step != self.snapshot.step || self.curves.items().is_empty() {
+            self.curves.push(CurvePoint {
+                step: snapshot.step,
+                train_loss: snapshot.evaluation.train_loss,
+                test_loss: snapshot.evaluation.test_loss,
+            });
+        }
+        self.snapshot = snapshot;
+        if let Some(error) = self.trainer.take_error() {
+            self.message = Some(error);
+        }
+        if !self.trainer.is_alive() {
+            self.message = Some(
+                "the trainer thread stopped unexpectedly; press Reset to start a new one".into(),
+            );
+        }
+        // Right after a new problem is chosen, results of the old one may
+        // still arrive; they live in another parameter space and are dropped.
+        let n = self.problem.num_params();
+        if let Some(result) = self.plane_worker.latest()
+            && result.generation == self.plane_worker.newest_generation()
+            && result.plane.center.len() == n
+        {
+            self.grid = Some(result);
+        }
+        if let Some(result) = self.line_worker.latest()
+            && result.generation == self.line_worker.newest_generation()
+            && result.plane.center.len() == n
+        {
+            self.line = Some(result);
+        }
+        if self.snapshot.params.len() == n {
+            self.request_slices(settings);
+        }
+    }
+
+    /// Restarts the trainer thread after it died.
+    pub fn restart_trainer(&mut self, settings: &Settings) {
+        match spawn_trainer(&self.problem, settings, &self.wake) {
+            Ok(trainer) => {
+                self.trainer = trainer;
+                self.message = None;
+                self.forget_views();
+            }
+            Err(e) => self.message = Some(e.to_string()),
+        }
+    }
+
+    /// Whether the snapshot and the slices all belong to the current problem.
+    pub fn is_consistent(&self) -> bool {
+        let n = self.problem.num_params();
+        let fits =
+            |r: &Option<LandscapeResult>| r.as_ref().is_none_or(|r| r.plane.center.len() == n);
+        self.snapshot.params.len() == n && fits(&self.grid) && fits(&self.line)
+    }
+
+    /// Whether the views show the newest slice at full resolution.
+    pub fn is_settled(&self) -> bool {
+        let newest = |w: &LandscapeWorker, r: &Option<LandscapeResult>| {
+            r.as_ref()
+                .is_some_and(|r| r.is_final && r.generation == w.newest_generation())
+        };
+        self.last_request
+            .is_some_and(|(step, _, _, follows)| !follows || step == self.snapshot.step)
+            && newest(&self.plane_worker, &self.grid)
+            && newest(&self.line_worker, &self.line)
+    }
+
+    fn request_slices(&mut self, settings: &Settings) {
+        let step = self.snapshot.step;
+        let key = settings_key(settings);
+        let follows = settings.slice_mode == SliceMode::Follow && self.problem.surface().is_none();
+        let due = match self.last_request {
+            None => true,
+            Some((_, _, k, _)) if k != key => true,
+            // A frozen plane only needs a new grid when the plane changes.
+            Some((last_step, at, _, _)) => {
+                follows && last_step != step && at.elapsed() >= FOLLOW_INTERVAL
+            }
+        };
+        if !due {
+            return;
+        }
+        let plane = match self.plane_for(settings) {
+            Ok(plane) => plane,
+            Err(e) => {
+                self.message = Some(e);
+                return;
+            }
+        };
+        let span = match self.problem.surface() {
+            Some(kind) => kind.view().1 as f32,
+            None => settings.span,
+        };
+        let resolution = settings.resolution.clamp(11, 201);
+        self.plane_worker.request(LandscapeRequest {
+            problem: Arc::clone(&self.problem),
+            plane: Arc::clone(&plane),
+            spec: GridSpec::square(span, resolution),
+        });
+        let line_plane = Plane {
+            center: plane.center.clone(),
+            directions: vec![plane.directions[0].clone()],
+        };
+        self.line_worker.request(LandscapeRequest {
+            problem: Arc::clone(&self.problem),
+            plane: Arc::new(line_plane),
+            spec: GridSpec::line(span, 201),
+        });
+        self.last_request = Some((step, Instant::now(), key, follows));
+    }
+
+    /// The slice for the current settings and snapshot.
+    fn plane_for(&mut self, settings: &Settings) -> Result<Arc<Plane>, String> {
+        let layout = self.problem.layout();
+        if let Some(kind) = self.problem.surface() {
+            let ([cx, cy], _) = kind.view();
+            let plane = Plane::new(
+                vec![cx as f32, cy as f32],
+                vec![vec![1.0, 0.0], vec![0.0, 1.0]],
+            )
+            .map_err(|e| e.to_string())?;
+            return Ok(Arc::new(plane));
+        }
+        let centre: Arc<[f32]> = match settings.slice_mode {
+            SliceMode::Follow => Arc::clone(&self.snapshot.params),
+            SliceMode::Frozen => {
+                if let Some((initial, plane)) = &self.frozen
+                    && Arc::ptr_eq(initial, &self.snapshot.initial_params)
+                {
+                    return Ok(Arc::clone(plane));
+                }
+                Arc::clone(&self.snapshot.initial_params)
+            }
+        };
+        let seed = settings.train.seed.wrapping_mul(2);
+        let direction = |kind: DirectionKind, k: u64| {
+            make_direction(kind, layout, &centre, seed.wrapping_add(k)).map_err(|e| e.to_string())
+        };
+        let directions = match settings.directions {
+            DirectionChoice::Filter => vec![
+                direction(DirectionKind::Filter, 1)?,
+                direction(DirectionKind::Filter, 2)?,
+            ],
+            DirectionChoice::Gaussian => vec![
+                direction(DirectionKind::Gaussian, 1)?,
+                direction(DirectionKind::Gaussian, 2)?,
+            ],
+            DirectionChoice::Parameters(i, j) => {
+                vec![
+                    direction(DirectionKind::Axis(i), 0)?,
+                    direction(DirectionKind::Axis(j), 0)?,
+                ]
+            }
+        };
+        let plane = Arc::new(Plane::new(centre.to_vec(), directions).map_err(|e| e.to_string())?);
+        if settings.slice_mode == SliceMode::Frozen {
+            self.frozen = Some((
+                Arc::clone(&self.snapshot.initial_params),
+                Arc::clone(&plane),
+            ));
+        }
+        Ok(plane)
+    }
+}
+
+/// A number that changes whenever a slice setting does.
+fn settings_key(settings: &Settings) -> usize {
+    let text = format!(
+        "{:?}{:?}{}{}{}",
+        settings.slice_mode,
+        settings.directions,
+        settings.span,
+        settings.resolution,
+        settings.train.seed
+    );
+    text.bytes().fold(17usize, |h, b| {
+        h.wrapping_mul(31).wrapping_add(usize::from(b))
+    })
+}
+
+fn boxed(wake: &Wake) -> Box<dyn Fn() + Send> {
+    let wake = Arc::clone(wake);
+    Box::new(move || wake())
+}
+
+fn spawn_trainer(
+    problem: &Arc<dyn Problem>,
+    settings: &Settings,
+    wake: &Wake,
+) -> anyhow::Result<Trainer> {
+    let trainer = Trainer::spawn(Arc::clone(problem), settings.train, boxed(wake))?;
+    trainer.send(Command::SetSpeed(speed_of(settings)));
+    Ok(trainer)
+}
+
+/// The trainer's throttle for these settings.
+pub fn speed_of(settings: &Settings) -> Speed {
+    match settings.steps_per_second {
+        Some(rate) => Speed::StepsPerSecond(rate),
+        None => Speed::Max,
+    }
+}
+
+/// A problem, and the same problem as an MLP when it is one.
+type BuiltProblem = (Arc<dyn Problem>, Option<Arc<MlpProblem>>);
+
+/// The problem the settings describe.
+pub fn build_problem(settings: &Settings) -> anyhow::Result<BuiltProblem> {
+    match settings.problem {
+        ProblemChoice::Surface(kind) => Ok((Arc::new(SurfaceProblem::new(kind)), None)),
+        ProblemChoice::Dataset(kind) => {
+            let spec = DatasetSpec {
+                size: settings.dataset_size,
+                noise: settings.noise,
+                seed: settings.data_seed,
+                ..DatasetSpec::new(kind)
+            };
+            let data = generate(&spec)?;
+            let mut sizes = vec![data.train.num_features()];
+            sizes.extend(std::iter::repeat_n(settings.width, settings.hidden_layers));
+            sizes.push(data.train.num_outputs());
+            let mlp = Mlp::new(&sizes, settings.activation)?;
+            let problem = Arc::new(MlpProblem::new(
+                mlp,
+                Arc::new(data),
+                Init::Torch,
+                kind.title(),
+            )?);
+            Ok((problem.clone() as Arc<dyn Problem>, Some(problem)))
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Everything a user chooses in the app, in one serde struct that persists
+//! between launches; nothing here is a runtime handle.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::data::DatasetKind;
+use crate::engine::nn::Activation;
+use crate::engine::surface::SurfaceKind;
+use crate::engine::train::TrainConfig;
+
+/// What is being trained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProblemChoice {
+    /// An MLP on a built-in dataset.
+    Dataset(DatasetKind),
+    /// A ball on a formula surface.
+    Surface(SurfaceKind),
+}
+
+/// How the slice relates to the moving parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SliceMode {
+    /// Re-centred on the current parameters: the landscape changes under the ball.
+    Follow,
+    /// Fixed through the initial parameters: the trajectory is projected onto it.
+    Frozen,
+}
+
+/// Which directions span the slice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DirectionChoice {
+    /// Random, filter-normalised (Li et al. 2018).
+    Filter,
+    /// Random Gaussian.
+    Gaussian,
+    /// Two chosen parameters (flat indices).
+    Parameters(usize, usize),
+}
+
+/// The user's choices.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Dataset or formula surface.
+    pub problem: ProblemChoice,
+    /// Points in the dataset.
+    pub dataset_size: usize,
+    /// Dataset noise.
+    pub noise: f32,
+    /// Dataset seed.
+    pub data_seed: u64,
+    /// Hidden layers.
+    pub hidden_layers: usize,
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Optimiser, schedule, batch size, seed.
+    pub train: TrainConfig,
+    /// Throttle; `None` trains as fast as possible.
+    pub steps_per_second: Option<f64>,
+    /// Follow or frozen.
+    pub slice_mode: SliceMode,
+    /// Slice directions.
+    pub directions: DirectionChoice,
+    /// Half-width of the slice in direction units.
+    pub span: f32,
+    /// Points per axis of the slice.
+    pub resolution: usize,
+    /// Log colour scale.
+    pub log_scale: bool,
+    /// Large fonts and thick lines for projectors.
+    pub presentation: bool,
+}
+
+impl Default for Settings {
+    /// The built-in demo: two spirals, MLP 2-16-16-2 tanh, Adam, filter-normalised slice.
+    fn default() -> Self {
+        Self {
+            problem: ProblemChoice::Dataset(DatasetKind::Spirals),
+            dataset_size: 400,
+            noise: DatasetKind::Spirals.default_noise(),
+            data_seed: 0,
+            hidden_layers: 2,
+            width: 16,
+            activation: Activation::Tanh,
+            train: TrainConfig::default(),
+            steps_per_second: Some(60.0),
+            slice_mode: SliceMode::Follow,
+            directions: DirectionChoice::Filter,
+            span: 1.0,
+            resolution: 61,
+            log_scale: true,
+            presentation: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether two settings need a new problem (and a fresh run) to go from one to the other.
+    pub fn needs_new_problem(&self, other: &Settings) -> bool {
+        self.problem != other.problem
+            || self.dataset_size != other.dataset_size
+            || self.noise != other.noise
+            || self.data_seed != other.data_seed
+            || self.hidden_layers != other.hidden_layers
+            || self.width != other.width
+            || self.activation != other.activation
+    }
+}

@@ -1,0 +1,125 @@
+//! The app driven through its widgets and keys (egui_kittest; no display needed).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use valley::app::{Settings, ValleyApp};
+use valley::engine::train::RunState;
+
+fn harness() -> Harness<'static, ValleyApp> {
+    let settings = Settings {
+        dataset_size: 200,
+        resolution: 21,
+        ..Settings::default()
+    };
+    let app = ValleyApp::new(settings, Arc::new(|| {})).expect("the app starts");
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut ValleyApp| app.frame_ui(ui), app)
+}
+
+/// Steps frames until `done` holds (the engine answers on its own threads).
+fn frames_until(
+    harness: &mut Harness<'static, ValleyApp>,
+    what: &str,
+    done: impl Fn(&ValleyApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn pressing_play_moves_the_step_counter_and_pause_stops_it() {
+    let mut harness = harness();
+    frames_until(&mut harness, "the first landscape", |app| {
+        app.runtime.grid.is_some()
+    });
+    assert_eq!(harness.state().runtime.snapshot.step, 0);
+    harness.get_by_label("Play").click();
+    frames_until(&mut harness, "steps", |app| app.runtime.snapshot.step > 3);
+    assert_eq!(harness.state().runtime.snapshot.state, RunState::Running);
+    harness.get_by_label("Pause").click();
+    frames_until(&mut harness, "pause", |app| {
+        app.runtime.snapshot.state == RunState::Paused
+    });
+    harness.get_by_label("Step").click();
+    let before = harness.state().runtime.snapshot.step;
+    frames_until(&mut harness, "one step", |app| {
+        app.runtime.snapshot.step == before + 1
+    });
+}
+
+#[test]
+fn keys_play_step_reset_and_toggle_presentation() {
+    let mut harness = harness();
+    harness.key_press(Key::ArrowRight);
+    frames_until(&mut harness, "a step from the arrow key", |app| {
+        app.runtime.snapshot.step == 1
+    });
+    harness.key_press(Key::Space);
+    frames_until(&mut harness, "running from Space", |app| {
+        app.runtime.snapshot.step > 5
+    });
+    harness.key_press(Key::Space);
+    frames_until(&mut harness, "paused from Space", |app| {
+        app.runtime.snapshot.state == RunState::Paused
+    });
+    harness.key_press(Key::R);
+    frames_until(&mut harness, "reset from R", |app| {
+        app.runtime.snapshot.step == 0
+    });
+    assert!(!harness.state().settings.presentation);
+    harness.key_press(Key::P);
+    harness.step();
+    assert!(harness.state().settings.presentation);
+    assert_eq!(harness.ctx.zoom_factor(), 1.5);
+    harness.key_press(Key::P);
+    harness.step();
+    assert!(!harness.state().settings.presentation);
+}
+
+#[test]
+fn changing_the_learning_rate_reaches_the_trainer() {
+    let mut harness = harness();
+    harness.state_mut().settings.train.optimizer.lr = 0.0375;
+    frames_until(&mut harness, "the new learning rate", |app| {
+        (app.runtime.snapshot.lr - 0.0375).abs() < 1e-7
+    });
+    // Changing the architecture starts a new run on a new problem.
+    harness.state_mut().settings.width = 5;
+    frames_until(&mut harness, "the new model", |app| {
+        app.runtime.snapshot.params.len() == 2 * 5 + 5 + 5 * 5 + 5 + 5 * 2 + 2
+    });
+}
+
+#[test]
+fn a_diverging_run_pauses_says_so_and_keeps_drawing() {
+    let mut harness = harness();
+    harness.state_mut().settings.problem =
+        valley::app::ProblemChoice::Surface(valley::engine::surface::SurfaceKind::Bowl);
+    harness.state_mut().settings.train.optimizer.kind = valley::engine::optim::OptimizerKind::Sgd;
+    harness.state_mut().settings.train.optimizer.lr = 100.0;
+    harness.state_mut().settings.steps_per_second = None;
+    frames_until(&mut harness, "the surface", |app| {
+        app.runtime.problem.surface().is_some()
+    });
+    harness.key_press(Key::Space);
+    frames_until(&mut harness, "divergence", |app| {
+        matches!(app.runtime.snapshot.state, RunState::Diverged { .. })
+    });
+    for _ in 0..5 {
+        harness.step();
+    }
+    harness.get_by_label_contains("diverged at step");
+    harness.key_press(Key::R);
+    frames_until(&mut harness, "reset after divergence", |app| {
+        app.runtime.snapshot.state == RunState::Paused && app.runtime.snapshot.step == 0
+    });
+}

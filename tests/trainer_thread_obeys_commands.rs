@@ -1,0 +1,214 @@
+//! The trainer thread: commands take effect, divergence pauses, memory and
+//! publication rate stay bounded whatever the consumer does.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use valley::engine::data::{DatasetKind, DatasetSpec, generate};
+use valley::engine::nn::{Activation, Init, Mlp};
+use valley::engine::optim::{OptimizerConfig, OptimizerKind};
+use valley::engine::problem::{MlpProblem, Problem, SurfaceProblem};
+use valley::engine::surface::SurfaceKind;
+use valley::engine::train::{Command, RunState, Snapshot, Speed, TrainConfig, Trainer};
+
+fn moons() -> Arc<dyn Problem> {
+    let data = generate(&DatasetSpec {
+        size: 200,
+        ..DatasetSpec::new(DatasetKind::Moons)
+    })
+    .expect("valid");
+    let mlp = Mlp::new(&[2, 8, 2], Activation::Tanh).expect("valid");
+    Arc::new(MlpProblem::new(mlp, Arc::new(data), Init::Torch, "moons").expect("fits"))
+}
+
+fn wait_for(trainer: &Trainer, what: &str, done: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let snapshot = trainer.latest();
+        if done(&snapshot) {
+            return snapshot;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; last state {:?} at step {}",
+            snapshot.state,
+            snapshot.step
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn step_play_pause_reset_and_live_changes_take_effect() {
+    let trainer = Trainer::spawn(moons(), TrainConfig::default(), Box::new(|| {})).expect("starts");
+    let first = trainer.latest();
+    assert_eq!((first.step, first.state), (0, RunState::Paused));
+
+    trainer.send(Command::Step(10));
+    let s = wait_for(&trainer, "10 steps", |s| {
+        s.step == 10 && s.state == RunState::Paused
+    });
+    assert_eq!(s.history.len(), 10);
+    assert!(s.evaluation.train_accuracy.is_some());
+    assert_eq!(s.gradient.len(), s.params.len());
+    assert!(
+        s.next_step.iter().any(|&d| d != 0.0),
+        "the next step is shown"
+    );
+
+    trainer.send(Command::Play);
+    wait_for(&trainer, "running past 200", |s| {
+        s.step > 200 && s.state == RunState::Running
+    });
+    trainer.send(Command::Pause);
+    let paused = wait_for(&trainer, "pause", |s| s.state == RunState::Paused);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(trainer.latest().step, paused.step, "no steps after pause");
+
+    let config = TrainConfig {
+        optimizer: OptimizerConfig {
+            kind: OptimizerKind::Momentum,
+            lr: 0.123,
+            ..OptimizerConfig::default()
+        },
+        ..TrainConfig::default()
+    };
+    trainer.send(Command::SetConfig(config));
+    wait_for(&trainer, "the new learning rate", |s| {
+        (s.lr - 0.123).abs() < 1e-7
+    });
+
+    trainer.send(Command::Reset { seed: Some(3) });
+    let reset = wait_for(&trainer, "reset", |s| s.step == 0);
+    assert_eq!(&*reset.params, &*reset.initial_params);
+    assert_eq!(&*reset.params, moons().init_params(3).as_slice());
+
+    let target = vec![0.25f32; reset.params.len()];
+    trainer.send(Command::SetParams(target.clone()));
+    let moved = wait_for(&trainer, "start here", |s| s.params.first() == Some(&0.25));
+    assert_eq!(&*moved.params, target.as_slice());
+
+    trainer.send(Command::SetParams(vec![0.0; 3]));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let error = loop {
+        if let Some(e) = trainer.take_error() {
+            break e;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a wrong-length point was not refused"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    assert!(error.contains("3 parameters"), "{error}");
+    assert!(trainer.is_alive());
+}
+
+#[test]
+fn a_diverging_run_pauses_and_says_where() {
+    let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Bowl));
+    let config = TrainConfig {
+        optimizer: OptimizerConfig {
+            kind: OptimizerKind::Sgd,
+            lr: 100.0,
+            ..OptimizerConfig::default()
+        },
+        ..TrainConfig::default()
+    };
+    let trainer = Trainer::spawn(problem, config, Box::new(|| {})).expect("starts");
+    trainer.send(Command::Play);
+    let s = wait_for(&trainer, "divergence", |s| {
+        matches!(s.state, RunState::Diverged { .. })
+    });
+    let RunState::Diverged { step, loss } = s.state else {
+        unreachable!()
+    };
+    assert!(!loss.is_finite());
+    assert_eq!(s.step, step);
+    assert!(
+        s.state
+            .describe()
+            .starts_with(&format!("diverged at step {step} (loss = inf)")),
+        "{}",
+        s.state.describe()
+    );
+    std::thread::sleep(Duration::from_millis(30));
+    assert_eq!(trainer.latest().step, step, "a diverged run stays put");
+    trainer.send(Command::Reset { seed: None });
+    wait_for(&trainer, "reset after divergence", |s| {
+        s.step == 0 && s.state == RunState::Paused
+    });
+}
+
+#[test]
+fn the_throttle_limits_steps_per_second() {
+    let trainer = Trainer::spawn(moons(), TrainConfig::default(), Box::new(|| {})).expect("starts");
+    trainer.send(Command::SetSpeed(Speed::StepsPerSecond(40.0)));
+    trainer.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(500));
+    let steps = trainer.latest().step;
+    assert!(
+        (10..=30).contains(&steps),
+        "{steps} steps in 0.5 s at 40 steps/s"
+    );
+}
+
+#[cfg(target_os = "linux")]
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("procfs");
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .expect("resident pages");
+    pages * 4096
+}
+
+#[test]
+fn memory_and_publications_stay_bounded_when_nobody_reads() {
+    let wakes = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&wakes);
+    let trainer = Trainer::spawn(
+        moons(),
+        TrainConfig {
+            batch_size: Some(16),
+            ..TrainConfig::default()
+        },
+        Box::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }),
+    )
+    .expect("starts");
+    trainer.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(700));
+    #[cfg(target_os = "linux")]
+    let warm = resident_bytes();
+    let wakes_before = wakes.load(Ordering::Relaxed);
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let wakes_during = wakes.load(Ordering::Relaxed) - wakes_before;
+    let seconds = started.elapsed().as_secs_f64();
+    let s = trainer.latest();
+    assert!(s.step > 10_000, "only {} steps", s.step);
+    // At most one publication per 8 ms (plus slack for timer jitter).
+    assert!(
+        wakes_during as f64 <= seconds * 130.0,
+        "{wakes_during} wake-ups in {seconds:.2} s"
+    );
+    assert!(wakes_during > 0);
+    assert!(
+        s.trajectory.len() <= 1025 && s.history.len() <= 4096,
+        "{} / {}",
+        s.trajectory.len(),
+        s.history.len()
+    );
+    #[cfg(target_os = "linux")]
+    {
+        let grown = resident_bytes().saturating_sub(warm);
+        assert!(
+            grown < 8 << 20,
+            "resident memory grew by {grown} bytes while training"
+        );
+    }
+}
