@@ -141,7 +141,8 @@ pub struct DatasetSpec {
     pub kind: DatasetKind,
     /// Total points (train + test).
     pub size: usize,
-    /// Standard deviation of the Gaussian noise.
+    /// Standard deviation of the Gaussian noise: added to both coordinates
+    /// for the classification sets (the blobs' spread), to y for sine.
     pub noise: f32,
     /// Fraction held out as the test set.
     pub test_fraction: f32,
@@ -164,7 +165,8 @@ impl DatasetSpec {
         }
     }
 
-    fn validate(&self) -> Result<(), DataError> {
+    /// Checks the settings before any point is made; the message names the bad one.
+    pub fn validate(&self) -> Result<(), DataError> {
         let bad = |m: String| Err(DataError::InvalidSpec(m));
         if !(2..=MAX_GENERATED).contains(&self.size) {
             return bad(format!(
@@ -209,8 +211,27 @@ pub fn generate(spec: &DatasetSpec) -> Result<Split, DataError> {
     Ok(split(data, spec.test_fraction, spec.seed.wrapping_add(1)))
 }
 
-/// A noiseless point: class, its number of classes, position t ∈ [0, 1) along the class, rng.
-type Shape = fn(usize, usize, f32, &mut StdRng) -> [f32; 2];
+/// Where a point sits along its class's shape: the `index`-th of `count`.
+#[derive(Clone, Copy)]
+struct Along {
+    index: usize,
+    count: usize,
+}
+
+impl Along {
+    /// Evenly spaced in [0, 1), for closed curves (numpy `linspace(..., endpoint=False)`).
+    fn open(self) -> f32 {
+        self.index as f32 / self.count.max(1) as f32
+    }
+
+    /// Evenly spaced in [0, 1] with both ends, for arcs (numpy `linspace`).
+    fn closed(self) -> f32 {
+        self.index as f32 / self.count.saturating_sub(1).max(1) as f32
+    }
+}
+
+/// A noiseless point: its class, the number of classes, its place along the class, rng.
+type Shape = fn(usize, usize, Along, &mut StdRng) -> [f32; 2];
 
 fn classes(spec: &DatasetSpec, k: usize, rng: &mut StdRng, shape: Shape) -> Dataset {
     let n = spec.size;
@@ -219,9 +240,11 @@ fn classes(spec: &DatasetSpec, k: usize, rng: &mut StdRng, shape: Shape) -> Data
     for i in 0..n {
         // Balanced: class i % k, spread evenly along its shape.
         let class = i % k;
-        let members = (n - class).div_ceil(k);
-        let t = (i / k) as f32 / members.max(1) as f32;
-        let [a, b] = shape(class, k, t, rng);
+        let along = Along {
+            index: i / k,
+            count: (n - class).div_ceil(k),
+        };
+        let [a, b] = shape(class, k, along, rng);
         let na: f32 = StandardNormal.sample(rng);
         let nb: f32 = StandardNormal.sample(rng);
         x[[i, 0]] = a + spec.noise * na;
@@ -237,9 +260,10 @@ fn classes(spec: &DatasetSpec, k: usize, rng: &mut StdRng, shape: Shape) -> Data
     }
 }
 
-/// sklearn's make_moons, centred on the origin.
-fn moon(class: usize, _: usize, t: f32, _: &mut StdRng) -> [f32; 2] {
-    let angle = PI * t;
+/// sklearn's make_moons (outer arc class 0, inner arc class 1), shifted by
+/// (−0.5, −0.25) so the pair is centred on the origin.
+fn moon(class: usize, _: usize, along: Along, _: &mut StdRng) -> [f32; 2] {
+    let angle = PI * along.closed();
     if class == 0 {
         [angle.cos() - 0.5, angle.sin() - 0.25]
     } else {
@@ -248,23 +272,30 @@ fn moon(class: usize, _: usize, t: f32, _: &mut StdRng) -> [f32; 2] {
 }
 
 /// sklearn's make_circles with factor 0.5, radius 1.5.
-fn circle(class: usize, _: usize, t: f32, _: &mut StdRng) -> [f32; 2] {
+fn circle(class: usize, _: usize, along: Along, _: &mut StdRng) -> [f32; 2] {
     let radius = if class == 0 { 1.5 } else { 0.75 };
-    let angle = 2.0 * PI * t;
+    let angle = 2.0 * PI * along.open();
     [radius * angle.cos(), radius * angle.sin()]
 }
 
-/// Two arms of 1.5 turns each, the second rotated by half a turn.
-fn spiral(class: usize, _: usize, t: f32, _: &mut StdRng) -> [f32; 2] {
+/// Two arms of 1.5 turns each from near the centre out to radius 2, the
+/// second rotated by half a turn (as in CS231n's and the TensorFlow
+/// Playground's spirals).
+fn spiral(class: usize, _: usize, along: Along, _: &mut StdRng) -> [f32; 2] {
+    let t = along.open();
     let radius = 0.1 + 1.9 * t;
     let angle = 3.0 * PI * t + PI * class as f32;
     [radius * angle.cos(), radius * angle.sin()]
 }
 
-/// Uniform in a quadrant: class 0 where x·y > 0, class 1 where x·y < 0.
-fn xor(class: usize, _: usize, _: f32, rng: &mut StdRng) -> [f32; 2] {
-    let a: f32 = rng.random_range(0.05..1.5);
-    let b: f32 = rng.random_range(0.05..1.5);
+/// Gap kept clear along both axes, so every XOR label is unambiguous before noise.
+const XOR_MARGIN: f32 = 0.05;
+
+/// Uniform in [−1, 1]² outside the margin: class 0 where x·y > 0 (first and
+/// third quadrants), class 1 where x·y < 0.
+fn xor(class: usize, _: usize, _: Along, rng: &mut StdRng) -> [f32; 2] {
+    let a: f32 = rng.random_range(XOR_MARGIN..1.0);
+    let b: f32 = rng.random_range(XOR_MARGIN..1.0);
     let flip = rng.random_bool(0.5);
     match (class, flip) {
         (0, false) => [a, b],
@@ -275,11 +306,12 @@ fn xor(class: usize, _: usize, _: f32, rng: &mut StdRng) -> [f32; 2] {
 }
 
 /// Cluster centres evenly on a circle of radius 1.5.
-fn blob(class: usize, k: usize, _: f32, _: &mut StdRng) -> [f32; 2] {
+fn blob(class: usize, k: usize, _: Along, _: &mut StdRng) -> [f32; 2] {
     let angle = 2.0 * PI * class as f32 / k as f32;
     [1.5 * angle.cos(), 1.5 * angle.sin()]
 }
 
+/// x uniform in [−π, π), y = sin x plus Gaussian noise: one input, one target.
 fn sine(spec: &DatasetSpec, rng: &mut StdRng) -> Dataset {
     let n = spec.size;
     let mut x = Array2::zeros((n, 1));
@@ -297,112 +329,5 @@ fn sine(spec: &DatasetSpec, rng: &mut StdRng) -> Dataset {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_kind_is_balanced_seeded_and_in_range() {
-        for kind in DatasetKind::ALL {
-            let spec = DatasetSpec::new(kind);
-            let split = generate(&spec).expect("valid spec");
-            assert_eq!(split.train.len() + split.test.len(), 1000, "{kind}");
-            assert_eq!(split.test.len(), 200, "{kind}");
-            let all_x = split.train.x.iter().chain(split.test.x.iter());
-            assert!(
-                all_x.clone().all(|v| v.is_finite() && v.abs() < 4.0),
-                "{kind}"
-            );
-            if let Targets::Classes {
-                labels,
-                num_classes,
-            } = &split.train.targets
-            {
-                for c in 0..*num_classes {
-                    let count = labels.iter().filter(|&&l| l == c).count();
-                    let share = count as f64 / labels.len() as f64;
-                    assert!(
-                        (share - 1.0 / *num_classes as f64).abs() < 0.06,
-                        "{kind} class {c}: {share}"
-                    );
-                }
-            }
-            assert_eq!(generate(&spec), generate(&spec), "{kind} reproducible");
-            let other = generate(&DatasetSpec { seed: 5, ..spec }).expect("valid");
-            assert_ne!(other.train.x, split.train.x, "{kind} depends on the seed");
-        }
-    }
-
-    #[test]
-    fn noiseless_moons_lie_on_their_arcs() {
-        let spec = DatasetSpec {
-            noise: 0.0,
-            test_fraction: 0.0,
-            ..DatasetSpec::new(DatasetKind::Moons)
-        };
-        let data = generate(&spec).expect("valid").train;
-        let Targets::Classes { labels, .. } = &data.targets else {
-            panic!("moons are classes")
-        };
-        for (row, &label) in data.x.rows().into_iter().zip(labels) {
-            let centre = if label == 0 {
-                (-0.5, -0.25)
-            } else {
-                (0.5, 0.25)
-            };
-            let r = ((row[0] - centre.0).powi(2) + (row[1] - centre.1).powi(2)).sqrt();
-            assert!((r - 1.0).abs() < 1e-5, "radius {r}");
-        }
-    }
-
-    #[test]
-    fn sine_is_regression_near_sin() {
-        let spec = DatasetSpec {
-            noise: 0.0,
-            ..DatasetSpec::new(DatasetKind::Sine)
-        };
-        let data = generate(&spec).expect("valid").train;
-        let Targets::Values(y) = &data.targets else {
-            panic!("sine is regression")
-        };
-        for (x, y) in data.x.column(0).iter().zip(y.column(0)) {
-            assert!((x.sin() - y).abs() < 1e-6);
-        }
-    }
-
-    #[test]
-    fn bad_specs_are_refused() {
-        let base = DatasetSpec::default();
-        for bad in [
-            DatasetSpec { size: 1, ..base },
-            DatasetSpec {
-                noise: -1.0,
-                ..base
-            },
-            DatasetSpec {
-                noise: f32::NAN,
-                ..base
-            },
-            DatasetSpec {
-                test_fraction: 1.0,
-                ..base
-            },
-            DatasetSpec {
-                kind: DatasetKind::Blobs,
-                classes: 1,
-                ..base
-            },
-        ] {
-            assert!(
-                matches!(generate(&bad), Err(DataError::InvalidSpec(_))),
-                "{bad:?}"
-            );
-        }
-        assert_eq!("Spirals".parse(), Ok(DatasetKind::Spirals));
-        assert!(
-            "mnist"
-                .parse::<DatasetKind>()
-                .unwrap_err()
-                .contains("moons")
-        );
-    }
-}
+#[path = "synthetic_tests.rs"]
+mod tests;

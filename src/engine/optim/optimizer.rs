@@ -1,184 +1,20 @@
 //! The update rules, written as in `torch.optim`'s documentation so a step
 //! here equals a step there: SGD (with momentum and Nesterov), RMSProp,
 //! Adam and AdamW.
-
-use std::fmt;
-use std::str::FromStr;
+//!
+//! The trainer calls [`Optimizer::step`] tens of thousands of times a second
+//! on about a thousand parameters, so each rule is one plain loop over
+//! slices of equal length (which the compiler turns into vector code) and a
+//! step allocates nothing.
 
 use serde::{Deserialize, Serialize};
 
-/// Hyperparameters that cannot be used.
-#[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
-pub enum OptimError {
-    /// A value out of its range; the message says which and what is allowed.
-    #[error("{0}")]
-    Invalid(String),
-}
-
-/// Which update rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OptimizerKind {
-    /// Plain gradient descent: θ ← θ − η g.
-    Sgd,
-    /// Heavy ball: a velocity that accumulates gradients.
-    Momentum,
-    /// Momentum that looks ahead along the velocity.
-    Nesterov,
-    /// Divides by a running RMS of gradients.
-    RmsProp,
-    /// Momentum plus RMS scaling, bias-corrected.
-    Adam,
-    /// Adam with weight decay applied to the weights directly.
-    AdamW,
-}
-
-impl OptimizerKind {
-    /// Every rule, in menu order.
-    pub const ALL: [OptimizerKind; 6] = [
-        OptimizerKind::Sgd,
-        OptimizerKind::Momentum,
-        OptimizerKind::Nesterov,
-        OptimizerKind::RmsProp,
-        OptimizerKind::Adam,
-        OptimizerKind::AdamW,
-    ];
-
-    /// Lower-case name for the command line and files.
-    pub fn name(self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "sgd",
-            OptimizerKind::Momentum => "momentum",
-            OptimizerKind::Nesterov => "nesterov",
-            OptimizerKind::RmsProp => "rmsprop",
-            OptimizerKind::Adam => "adam",
-            OptimizerKind::AdamW => "adamw",
-        }
-    }
-
-    /// One sentence for a student.
-    pub fn description(self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "Step straight downhill, a fixed multiple of the slope.",
-            OptimizerKind::Momentum => {
-                "A heavy ball: keeps rolling in the direction it was going, so it crosses flat stretches and damps zigzags."
-            }
-            OptimizerKind::Nesterov => {
-                "Momentum that corrects itself by looking where the velocity is about to take it."
-            }
-            OptimizerKind::RmsProp => {
-                "Scales each parameter's step by how large its gradients have recently been."
-            }
-            OptimizerKind::Adam => {
-                "Momentum plus per-parameter step sizes: the default for neural networks."
-            }
-            OptimizerKind::AdamW => {
-                "Adam whose weight decay shrinks the weights directly instead of through the gradient."
-            }
-        }
-    }
-}
-
-impl fmt::Display for OptimizerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for OptimizerKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        OptimizerKind::ALL
-            .into_iter()
-            .find(|k| k.name() == wanted)
-            .ok_or_else(|| format!("unknown optimizer '{s}': use one of sgd, momentum, nesterov, rmsprop, adam, adamw"))
-    }
-}
-
-/// An optimiser's hyperparameters (PyTorch's defaults where it has them).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OptimizerConfig {
-    /// Update rule.
-    pub kind: OptimizerKind,
-    /// Base learning rate η (a schedule may scale it).
-    pub lr: f32,
-    /// Momentum μ (momentum and Nesterov).
-    pub momentum: f32,
-    /// Adam's β₁.
-    pub beta1: f32,
-    /// Adam's β₂.
-    pub beta2: f32,
-    /// ε added to denominators.
-    pub eps: f32,
-    /// RMSProp's smoothing constant α.
-    pub rms_alpha: f32,
-    /// L2 penalty (added to the gradient; decoupled for AdamW).
-    pub weight_decay: f32,
-    /// Rescale the gradient to at most this global norm.
-    pub clip_norm: Option<f32>,
-}
-
-impl Default for OptimizerConfig {
-    fn default() -> Self {
-        Self {
-            kind: OptimizerKind::Adam,
-            lr: 0.01,
-            momentum: 0.9,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            rms_alpha: 0.99,
-            weight_decay: 0.0,
-            clip_norm: None,
-        }
-    }
-}
-
-impl OptimizerConfig {
-    /// Checks every value; the message names the value and its range.
-    pub fn validate(&self) -> Result<(), OptimError> {
-        let bad = |m: String| Err(OptimError::Invalid(m));
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!(
-                "learning rate {} must be a positive number",
-                self.lr
-            ));
-        }
-        for (name, value) in [
-            ("momentum", self.momentum),
-            ("beta1", self.beta1),
-            ("beta2", self.beta2),
-            ("rmsprop alpha", self.rms_alpha),
-        ] {
-            if !(0.0..1.0).contains(&value) {
-                return bad(format!("{name} {value} must be in [0, 1)"));
-            }
-        }
-        if !(self.eps.is_finite() && self.eps > 0.0) {
-            return bad(format!("eps {} must be a positive number", self.eps));
-        }
-        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return bad(format!(
-                "weight decay {} must be a number ≥ 0",
-                self.weight_decay
-            ));
-        }
-        if let Some(clip) = self.clip_norm
-            && !(clip.is_finite() && clip > 0.0)
-        {
-            return bad(format!(
-                "gradient clip norm {clip} must be a positive number"
-            ));
-        }
-        Ok(())
-    }
-}
+use super::config::{OptimizerConfig, OptimizerKind};
 
 /// Scales `grad` to global norm `max_norm` if it is longer (as
 /// `torch.nn.utils.clip_grad_norm_`: factor max / (norm + 1e-6)); returns the norm before.
 pub fn clip_grad_norm(grad: &mut [f32], max_norm: f32) -> f32 {
-    let norm = norm(grad);
+    let norm = l2_norm(grad);
     if norm > max_norm {
         let scale = max_norm / (norm + 1e-6);
         grad.iter_mut().for_each(|g| *g *= scale);
@@ -186,15 +22,25 @@ pub fn clip_grad_norm(grad: &mut [f32], max_norm: f32) -> f32 {
     norm
 }
 
-fn norm(values: &[f32]) -> f32 {
-    values
-        .iter()
-        .map(|&v| f64::from(v) * f64::from(v))
-        .sum::<f64>()
-        .sqrt() as f32
+/// The Euclidean norm, summed in f64 so that a thousand squares lose no
+/// digits; eight running sums instead of one let the loop vectorise.
+fn l2_norm(values: &[f32]) -> f32 {
+    let mut sums = [0.0f64; 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (sum, &v) in sums.iter_mut().zip(chunk) {
+            *sum += f64::from(v) * f64::from(v);
+        }
+    }
+    let tail_sum: f64 = tail.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+    (sums.iter().sum::<f64>() + tail_sum).sqrt() as f32
 }
 
 /// An optimiser with its state (velocity, moment estimates, step count).
+///
+/// The state serialises with serde, so a saved session resumes with the
+/// same momentum it had.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Optimizer {
     config: OptimizerConfig,
@@ -225,7 +71,14 @@ impl Optimizer {
         &self.config
     }
 
-    /// Changes hyperparameters mid-run: the state survives unless the rule changes.
+    /// How many parameters this optimiser was built for (check this before
+    /// stepping an optimiser restored from a file).
+    pub fn num_params(&self) -> usize {
+        self.first.len()
+    }
+
+    /// Changes hyperparameters mid-run: the state survives unless the rule
+    /// changes, because a velocity from one rule means nothing to another.
     pub fn set_config(&mut self, config: OptimizerConfig) {
         let kind_changed = config.kind != self.config.kind;
         self.config = config;
@@ -246,7 +99,10 @@ impl Optimizer {
         self.steps
     }
 
-    /// One update with this step's learning rate; returns the gradient norm before clipping.
+    /// One update with this step's learning rate `lr` (from the schedule).
+    /// If `clip_norm` is set the gradient is first clipped by its global
+    /// norm, as `torch.nn.utils.clip_grad_norm_` does. Returns the gradient
+    /// norm before clipping.
     pub fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32) -> f32 {
         assert_eq!(params.len(), grad.len(), "one gradient per parameter");
         assert_eq!(
@@ -260,61 +116,42 @@ impl Optimizer {
             Some(max) => {
                 scratch.clear();
                 scratch.extend_from_slice(grad);
-                let n = clip_grad_norm(&mut scratch, max);
-                (&scratch[..], n)
+                let norm = clip_grad_norm(&mut scratch, max);
+                (&scratch[..], norm)
             }
-            None => (grad, norm(grad)),
+            None => (grad, l2_norm(grad)),
         };
         self.steps += 1;
         let wd = c.weight_decay;
         match c.kind {
-            OptimizerKind::Sgd => {
-                for (p, &g) in params.iter_mut().zip(grad) {
-                    *p -= lr * (g + wd * *p);
-                }
-            }
+            OptimizerKind::Sgd => sgd(params, grad, lr, wd),
             OptimizerKind::Momentum | OptimizerKind::Nesterov => {
-                // torch: b ← g on the first step, then b ← μ b + g (dampening 0).
-                let nesterov = c.kind == OptimizerKind::Nesterov;
-                let first_step = self.steps == 1;
-                for ((p, &g), b) in params.iter_mut().zip(grad).zip(self.first.iter_mut()) {
-                    let g = g + wd * *p;
-                    *b = if first_step { g } else { c.momentum * *b + g };
-                    let update = if nesterov { g + c.momentum * *b } else { *b };
-                    *p -= lr * update;
-                }
+                // torch starts the buffer at g on the first step; the buffer
+                // is zero then (new or reset), so μ = 0 does the same.
+                let carry = if self.steps == 1 { 0.0 } else { c.momentum };
+                let look_ahead = if c.kind == OptimizerKind::Nesterov {
+                    c.momentum
+                } else {
+                    0.0
+                };
+                momentum(params, grad, &mut self.first, lr, wd, carry, look_ahead);
             }
             OptimizerKind::RmsProp => {
-                // v ← α v + (1 − α) g²; θ ← θ − η g / (√v + ε).
-                for ((p, &g), v) in params.iter_mut().zip(grad).zip(self.second.iter_mut()) {
-                    let g = g + wd * *p;
-                    *v = c.rms_alpha * *v + (1.0 - c.rms_alpha) * g * g;
-                    *p -= lr * g / (v.sqrt() + c.eps);
-                }
+                rmsprop(params, grad, &mut self.second, lr, wd, c.rms_alpha, c.eps)
             }
             OptimizerKind::Adam | OptimizerKind::AdamW => {
-                // m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
-                // θ ← θ − η (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε).
-                let decoupled = c.kind == OptimizerKind::AdamW;
-                let t = self.steps as i32;
-                let bias1 = 1.0 - c.beta1.powi(t);
-                let bias2_sqrt = (1.0 - c.beta2.powi(t)).sqrt();
-                let step_size = lr / bias1;
-                let iter = params
-                    .iter_mut()
-                    .zip(grad)
-                    .zip(self.first.iter_mut().zip(self.second.iter_mut()));
-                for ((p, &g), (m, v)) in iter {
-                    let g = if decoupled {
-                        *p *= 1.0 - lr * wd;
-                        g
-                    } else {
-                        g + wd * *p
-                    };
-                    *m = c.beta1 * *m + (1.0 - c.beta1) * g;
-                    *v = c.beta2 * *v + (1.0 - c.beta2) * g * g;
-                    *p -= step_size * *m / (v.sqrt() / bias2_sqrt + c.eps);
-                }
+                let l2 = if c.kind == OptimizerKind::AdamW {
+                    // Decoupled decay (Loshchilov & Hutter): shrink first, then Adam without L2.
+                    let keep = 1.0 - lr * wd;
+                    params.iter_mut().for_each(|p| *p *= keep);
+                    0.0
+                } else {
+                    wd
+                };
+                // Past 2³¹ steps βᵗ has long been 0; the cap keeps powi's exponent valid.
+                let t = self.steps.min(i32::MAX as u64) as i32;
+                let moments = (&mut self.first[..], &mut self.second[..]);
+                adam(params, grad, moments, lr, l2, [c.beta1, c.beta2], t, c.eps);
             }
         }
         self.scratch = scratch;
@@ -322,168 +159,87 @@ impl Optimizer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(kind: OptimizerKind) -> OptimizerConfig {
-        OptimizerConfig {
-            kind,
-            ..OptimizerConfig::default()
-        }
-    }
-
-    fn close(a: &[f32], b: &[f32]) {
-        for (x, y) in a.iter().zip(b) {
-            assert!((x - y).abs() <= 1e-6 * (1.0 + y.abs()), "{a:?} vs {b:?}");
-        }
-    }
-
-    #[test]
-    fn sgd_with_weight_decay_by_hand() {
-        // p = 1, g = 0.5, wd = 0.1, lr = 0.1: p ← 1 − 0.1·(0.5 + 0.1) = 0.94.
-        let mut opt = Optimizer::new(
-            OptimizerConfig {
-                weight_decay: 0.1,
-                ..config(OptimizerKind::Sgd)
-            },
-            1,
-        );
-        let mut p = [1.0];
-        opt.step(&mut p, &[0.5], 0.1);
-        close(&p, &[0.94]);
-    }
-
-    #[test]
-    fn momentum_and_nesterov_by_hand() {
-        // μ = 0.9, lr = 0.1, g = 1 then 1.
-        // Momentum: b = 1, p = −0.1; b = 1.9, p = −0.29.
-        let mut opt = Optimizer::new(config(OptimizerKind::Momentum), 1);
-        let mut p = [0.0];
-        opt.step(&mut p, &[1.0], 0.1);
-        close(&p, &[-0.1]);
-        opt.step(&mut p, &[1.0], 0.1);
-        close(&p, &[-0.29]);
-        // Nesterov: b = 1, update = 1 + 0.9 = 1.9, p = −0.19;
-        // b = 1.9, update = 1 + 1.71 = 2.71, p = −0.19 − 0.271 = −0.461.
-        let mut opt = Optimizer::new(config(OptimizerKind::Nesterov), 1);
-        let mut p = [0.0];
-        opt.step(&mut p, &[1.0], 0.1);
-        close(&p, &[-0.19]);
-        opt.step(&mut p, &[1.0], 0.1);
-        close(&p, &[-0.461]);
-    }
-
-    #[test]
-    fn rmsprop_by_hand() {
-        // α = 0.99, g = 2: v = 0.01·4 = 0.04, √v = 0.2, p = 1 − 0.01·2/0.2 = 0.9.
-        // g = 2 again: v = 0.0396 + 0.04 = 0.0796, p = 0.9 − 0.02/√0.0796 = 0.829_111_6.
-        let mut opt = Optimizer::new(
-            OptimizerConfig {
-                eps: 1e-30,
-                ..config(OptimizerKind::RmsProp)
-            },
-            1,
-        );
-        let mut p = [1.0];
-        opt.step(&mut p, &[2.0], 0.01);
-        close(&p, &[0.9]);
-        opt.step(&mut p, &[2.0], 0.01);
-        close(&p, &[0.9 - 0.02 / 0.0796f32.sqrt()]);
-    }
-
-    #[test]
-    fn adam_and_adamw_by_hand() {
-        // Adam's first step is lr·sign(g) (up to ε): m̂ = g, v̂ = g².
-        let mut opt = Optimizer::new(config(OptimizerKind::Adam), 2);
-        let mut p = [1.0, 1.0];
-        opt.step(&mut p, &[0.3, -4.0], 0.1);
-        close(&p, &[0.9, 1.1]);
-        // Second step, g = 0.1 on the first parameter:
-        // m = 0.9·0.03 + 0.1·0.1 = 0.037, v = 0.999·0.00009 + 0.001·0.01 = 0.00009991,
-        // m̂ = 0.037/0.19 = 0.194737, v̂ = 0.00009991/0.001999 = 0.0499800, √ = 0.223562,
-        // p = 0.9 − 0.1·0.194737/0.223562 = 0.812_894.
-        opt.step(&mut p, &[0.1, 0.0], 0.1);
-        assert!((p[0] - 0.812_894).abs() < 2e-6, "{}", p[0]);
-        // AdamW: p ← p(1 − lr·wd) first: 1·(1 − 0.1·0.5) = 0.95, then −0.1·sign(g).
-        let mut opt = Optimizer::new(
-            OptimizerConfig {
-                weight_decay: 0.5,
-                ..config(OptimizerKind::AdamW)
-            },
-            1,
-        );
-        let mut p = [1.0];
-        opt.step(&mut p, &[2.0], 0.1);
-        close(&p, &[0.85]);
-        // Adam with L2: g' = 2 + 0.5 = 2.5, still a sign step: 0.9.
-        let mut opt = Optimizer::new(
-            OptimizerConfig {
-                weight_decay: 0.5,
-                ..config(OptimizerKind::Adam)
-            },
-            1,
-        );
-        let mut p = [1.0];
-        opt.step(&mut p, &[2.0], 0.1);
-        close(&p, &[0.9]);
-    }
-
-    #[test]
-    fn clipping_rescales_to_the_max_norm() {
-        let mut g = [3.0, 4.0];
-        assert_eq!(clip_grad_norm(&mut g, 1.0), 5.0);
-        close(&g, &[0.6, 0.8]);
-        let mut g = [0.3, 0.4];
-        clip_grad_norm(&mut g, 1.0);
-        close(&g, &[0.3, 0.4]);
-        // Through the optimiser: SGD step with clipped gradient.
-        let mut opt = Optimizer::new(
-            OptimizerConfig {
-                clip_norm: Some(1.0),
-                ..config(OptimizerKind::Sgd)
-            },
-            2,
-        );
-        let mut p = [0.0, 0.0];
-        assert_eq!(opt.step(&mut p, &[3.0, 4.0], 1.0), 5.0);
-        close(&p, &[-0.6, -0.8]);
-    }
-
-    #[test]
-    fn live_changes_keep_state_unless_the_rule_changes() {
-        let mut opt = Optimizer::new(config(OptimizerKind::Momentum), 1);
-        let mut p = [0.0];
-        opt.step(&mut p, &[1.0], 0.1);
-        opt.set_config(OptimizerConfig {
-            lr: 0.5,
-            ..config(OptimizerKind::Momentum)
-        });
-        assert_eq!(opt.step_count(), 1);
-        opt.step(&mut p, &[1.0], 0.1);
-        close(&p, &[-0.29]);
-        opt.set_config(config(OptimizerKind::Adam));
-        assert_eq!(opt.step_count(), 0);
-    }
-
-    #[test]
-    fn validation_names_the_problem() {
-        let bad = OptimizerConfig {
-            lr: -1.0,
-            ..OptimizerConfig::default()
-        };
-        assert!(
-            bad.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("learning rate")
-        );
-        let bad = OptimizerConfig {
-            beta2: 1.0,
-            ..OptimizerConfig::default()
-        };
-        assert!(bad.validate().unwrap_err().to_string().contains("beta2"));
-        assert!(OptimizerConfig::default().validate().is_ok());
-        assert_eq!("AdamW".parse(), Ok(OptimizerKind::AdamW));
+/// θ ← θ − η (g + wd θ).
+fn sgd(params: &mut [f32], grad: &[f32], lr: f32, wd: f32) {
+    let n = params.len();
+    let grad = &grad[..n];
+    for i in 0..n {
+        params[i] -= lr * (grad[i] + wd * params[i]);
     }
 }
+
+/// torch SGD with dampening 0: g ← g + wd θ; b ← `carry`·b + g;
+/// θ ← θ − η (g + `look_ahead`·b) for Nesterov (`look_ahead` = μ), or θ ← θ − η b
+/// for heavy-ball momentum (`look_ahead` = 0, where the update is b itself).
+fn momentum(
+    params: &mut [f32],
+    grad: &[f32],
+    buf: &mut [f32],
+    lr: f32,
+    wd: f32,
+    carry: f32,
+    look_ahead: f32,
+) {
+    let n = params.len();
+    let (grad, buf) = (&grad[..n], &mut buf[..n]);
+    let nesterov = look_ahead != 0.0;
+    for i in 0..n {
+        let g = grad[i] + wd * params[i];
+        buf[i] = carry * buf[i] + g;
+        let update = if nesterov {
+            g + look_ahead * buf[i]
+        } else {
+            buf[i]
+        };
+        params[i] -= lr * update;
+    }
+}
+
+/// torch RMSprop (not centred, no momentum): g ← g + wd θ;
+/// v ← α v + (1 − α) g²; θ ← θ − η g / (√v + ε).
+fn rmsprop(
+    params: &mut [f32],
+    grad: &[f32],
+    square_avg: &mut [f32],
+    lr: f32,
+    wd: f32,
+    alpha: f32,
+    eps: f32,
+) {
+    let n = params.len();
+    let (grad, square_avg) = (&grad[..n], &mut square_avg[..n]);
+    for i in 0..n {
+        let g = grad[i] + wd * params[i];
+        square_avg[i] = alpha * square_avg[i] + (1.0 - alpha) * g * g;
+        params[i] -= lr * g / (square_avg[i].sqrt() + eps);
+    }
+}
+
+/// torch Adam at step `t` (1-based): g ← g + wd θ; m ← β₁m + (1−β₁)g;
+/// v ← β₂v + (1−β₂)g²; θ ← θ − (η / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).
+#[allow(clippy::too_many_arguments)] // one line per quantity in the formula reads best
+fn adam(
+    params: &mut [f32],
+    grad: &[f32],
+    (m, v): (&mut [f32], &mut [f32]),
+    lr: f32,
+    wd: f32,
+    [beta1, beta2]: [f32; 2],
+    t: i32,
+    eps: f32,
+) {
+    let step_size = lr / (1.0 - beta1.powi(t));
+    let bias2_sqrt = (1.0 - beta2.powi(t)).sqrt();
+    let n = params.len();
+    let (grad, m, v) = (&grad[..n], &mut m[..n], &mut v[..n]);
+    for i in 0..n {
+        let g = grad[i] + wd * params[i];
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g;
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
+        params[i] -= step_size * m[i] / (v[i].sqrt() / bias2_sqrt + eps);
+    }
+}
+
+#[cfg(test)]
+#[path = "optimizer_tests.rs"]
+mod tests;
