@@ -38,6 +38,7 @@ impl TrainConfig {
     /// Checks every hyperparameter; the message says what to change.
     pub fn validate(&self) -> Result<(), OptimError> {
         self.optimizer.validate()?;
+        self.schedule.validate()?;
         if self.batch_size == Some(0) {
             return Err(OptimError::Invalid("batch size must be at least 1".into()));
         }
