@@ -115,3 +115,19 @@ fn gradient_descent_on_the_bowl_follows_the_hand_worked_steps() {
         assert!((p - s * 0.512).abs() < 1e-6, "{p} vs {}", s * 0.512);
     }
 }
+
+#[test]
+fn a_schedule_out_of_range_is_refused_before_training() {
+    let config = TrainConfig {
+        schedule: valley::engine::optim::LrSchedule {
+            schedule: valley::engine::optim::Schedule::Step {
+                every: 0,
+                gamma: 0.5,
+            },
+            warmup_steps: 0,
+        },
+        ..TrainConfig::default()
+    };
+    let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Bowl));
+    assert!(Run::new(problem, config).is_err());
+}
