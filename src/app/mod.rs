@@ -390,9 +390,15 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         .with_title("Valley")
         .with_inner_size([width, height])
         .with_min_inner_size([640.0, 480.0]);
+    // Scripted runs (screenshots, measurements) must not restore or overwrite the
+    // user's window and settings: they get a storage file of their own.
+    let scripted = options.screenshot.is_some() || options.measure.is_some();
+    let scratch_storage = scripted
+        .then(|| std::env::temp_dir().join(format!("valley-scripted-{}.ron", std::process::id())));
     let native = eframe::NativeOptions {
         viewport,
-        persist_window: options.screenshot.is_none(),
+        persist_window: !scripted,
+        persistence_path: scratch_storage.clone(),
         ..Default::default()
     };
     let outcome = Arc::new(std::sync::Mutex::new(None));
@@ -408,7 +414,6 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             let stored = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
-            let scripted = options.screenshot.is_some() || options.measure.is_some();
             let settings = match preset.clone() {
                 Some(p) => p,
                 None if scripted => Settings::default(),
@@ -429,6 +434,10 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             Ok(Box::new(app))
         }),
     );
+    if let Some(file) = scratch_storage {
+        // Best effort: it only holds this run's throwaway state.
+        let _ = std::fs::remove_file(file);
+    }
     result.map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
     if let Some(measurement) = report.lock().ok().and_then(|mut r| r.take()) {
         println!("{}", serde_json::to_string(&measurement)?);
