@@ -5,8 +5,11 @@
 use egui::{Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions, Vec2};
 use egui_plot::{Arrows, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
+use std::sync::Arc;
+
 use super::runtime::Runtime;
 use crate::engine::landscape::{Grid, LandscapeResult, Plane, project};
+use crate::engine::train::Snapshot;
 use crate::figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 use crate::figure::contour::isoline_segments;
 
@@ -24,9 +27,16 @@ pub struct HeatmapCache {
     texture: Option<TextureHandle>,
     scale: Option<ColourScale>,
     contours: Vec<[(f64, f64); 2]>,
+    /// The projected ball, trail and arrows, and the snapshot and grid they
+    /// were projected for: projecting the whole trajectory every frame would
+    /// repeat the same work on the UI thread.
+    /// Holding the snapshot's `Arc` keeps its address from being reused, so
+    /// pointer equality identifies it.
+    overlay: Option<(Arc<Snapshot>, (u64, bool), Overlay)>,
 }
 
 /// Where the ball and its arrows are on the slice.
+#[derive(Clone)]
 struct Overlay {
     ball: [f64; 2],
     trail: Vec<[f64; 2]>,
@@ -51,7 +61,19 @@ pub fn landscape_ui(
     cache.refresh(ui.ctx(), result, log_scale);
     let grid = &result.grid;
     let plane = &result.plane;
-    let overlay = overlay(runtime, plane);
+    let grid_key = (result.generation, result.is_final);
+    let overlay = match &cache.overlay {
+        Some((snapshot, key, overlay))
+            if Arc::ptr_eq(snapshot, &runtime.snapshot) && *key == grid_key =>
+        {
+            overlay.clone()
+        }
+        _ => {
+            let fresh = overlay(runtime, plane);
+            cache.overlay = Some((Arc::clone(&runtime.snapshot), grid_key, fresh.clone()));
+            fresh
+        }
+    };
     let (a, b) = (grid.spec.alpha, grid.spec.beta.unwrap_or(grid.spec.alpha));
     let origin = origin(runtime);
     let surface = runtime.problem.surface().is_some();
