@@ -81,6 +81,7 @@ pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCac
             }
             let [x0, x1, y0, y1] = cache.bounds;
             Plot::new("decision regions")
+                .show_background(false)
                 .height(height)
                 .data_aspect(1.0)
                 .allow_scroll(false)
@@ -134,6 +135,7 @@ pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCac
                 .map(|(&x, &y)| [f64::from(x), f64::from(y)])
                 .collect();
             Plot::new("fit")
+                .show_background(false)
                 .height(height)
                 .allow_scroll(false)
                 .show(ui, |plot| {

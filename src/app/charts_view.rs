@@ -31,6 +31,7 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     result.plane.point(&[here.coords[0]], &mut params);
     let loss = runtime.problem.loss(&params, &mut Default::default());
     Plot::new("line slice")
+        .show_background(false)
         .height(height)
         .x_axis_label(if runtime.problem.surface().is_some() {
             "x (y fixed)"
@@ -70,6 +71,7 @@ pub fn curves_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     let train = curve(&|p| Some(p.train_loss));
     let test = curve(&|p| p.test_loss);
     Plot::new("loss curves")
+        .show_background(false)
         .height(height)
         .legend(Legend::default())
         .x_axis_label("step")

@@ -85,6 +85,7 @@ pub fn landscape_ui(
     let mut clicked = None;
     ui.horizontal(|ui| {
         let response = Plot::new("landscape")
+            .show_background(false)
             .width(plot_width)
             .height(plot_height)
             .data_aspect(1.0)

@@ -28,6 +28,8 @@ pub struct Measurement {
     pub steps_per_s_alone: f64,
     /// 1 − with/alone.
     pub training_slowdown: f64,
+    /// Following 2D slices finished per second while training.
+    pub slice_refreshes_per_s: f64,
     /// Resident memory at the end, in MB.
     pub resident_mb: f64,
     /// Seconds measured.
@@ -67,6 +69,9 @@ pub struct MeasurePlan {
     frames: u64,
     ui_ms: f64,
     first_frame: Option<f64>,
+    /// The generation of the last finished 2D slice, and how many arrived.
+    last_slice: u64,
+    slices: u64,
     report: Report,
 }
 
@@ -81,6 +86,8 @@ impl MeasurePlan {
             frames: 0,
             ui_ms: 0.0,
             first_frame: None,
+            last_slice: 0,
+            slices: 0,
             report,
         }
     }
@@ -106,6 +113,13 @@ impl MeasurePlan {
         };
         self.frames += 1;
         self.ui_ms += f64::from(ui_ms);
+        if let Some(grid) = &runtime.grid
+            && grid.is_final
+            && grid.generation != self.last_slice
+        {
+            self.last_slice = grid.generation;
+            self.slices += 1;
+        }
         let elapsed = started.elapsed().as_secs_f64();
         if elapsed < self.seconds {
             return;
@@ -118,6 +132,7 @@ impl MeasurePlan {
             steps_per_s_with_window: with_window,
             steps_per_s_alone: self.alone,
             training_slowdown: 1.0 - with_window / self.alone.max(1e-9),
+            slice_refreshes_per_s: self.slices as f64 / elapsed,
             resident_mb: resident_mb(),
             seconds: elapsed,
         };

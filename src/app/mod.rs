@@ -190,9 +190,17 @@ impl ValleyApp {
         self.style(ui.ctx());
         let running = self.is_running();
         let mut action = None;
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        // Panels leave their fill to the clear colour: under a software
+        // renderer every full-window layer costs frames per second.
+        let style = ui.style().clone();
+        let side = egui::Frame::side_top_panel(&style).fill(egui::Color32::TRANSPARENT);
+        let central = egui::Frame::central_panel(&style).fill(egui::Color32::TRANSPARENT);
+        egui::Panel::bottom("status")
+            .frame(side)
+            .show(ui, |ui| self.status_ui(ui));
         if !self.settings.presentation {
             egui::Panel::left("controls")
+                .frame(side)
                 .default_size(270.0)
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -201,6 +209,7 @@ impl ValleyApp {
                 });
         }
         egui::Panel::right("charts")
+            .frame(side)
             .default_size(ui.available_width() * 0.34)
             .show(ui, |ui| {
                 let height = (ui.available_height() / 3.0 - 28.0).max(80.0);
@@ -213,7 +222,7 @@ impl ValleyApp {
             });
         let mut clicked = None;
         let mut export_request = None;
-        egui::CentralPanel::default().show(ui, |ui| {
+        egui::CentralPanel::default().frame(central).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading(self.runtime.problem.name());
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -365,6 +374,11 @@ fn install_fonts(ctx: &egui::Context) {
 }
 
 impl eframe::App for ValleyApp {
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        // The panels are transparent (see `frame_ui`), so this is their colour.
+        visuals.panel_fill.to_normalized_gamma_f32()
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.frame_ui(ui);
     }
@@ -378,6 +392,7 @@ impl eframe::App for ValleyApp {
 
 /// Opens the window (or renders a screenshot and exits).
 pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    use_spare_cores_for_software_rendering();
     let preset = options.preset.as_deref().map(preset).transpose()?;
     // The baseline runs before the window exists, so it competes with nothing.
     let alone = match options.measure {
@@ -445,5 +460,19 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
     match outcome.lock().ok().and_then(|mut o| o.take()) {
         Some(Err(message)) => anyhow::bail!(message),
         _ => Ok(()),
+    }
+}
+
+/// Mesa's software renderer (llvmpipe: no GPU, a VM, a projector laptop in
+/// safe mode) starts a rasteriser thread per core, and on a two-core machine
+/// those threads take turns with the trainer. Rasterising on the UI thread
+/// instead costs a few frames per second and keeps the trainer at full pace.
+/// A user's own `LP_NUM_THREADS` wins; with a real GPU this changes nothing.
+fn use_spare_cores_for_software_rendering() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if std::env::var_os("LP_NUM_THREADS").is_none() {
+        let spare = cores.saturating_sub(2);
+        // SAFETY: called first thing in `run`, before the app starts any thread.
+        unsafe { std::env::set_var("LP_NUM_THREADS", spare.to_string()) };
     }
 }

@@ -13,10 +13,17 @@ use crate::engine::landscape::{
 };
 use crate::engine::nn::{Init, Mlp};
 use crate::engine::problem::{MlpProblem, Problem, SurfaceProblem};
-use crate::engine::train::{Command, Decimated, Snapshot, Speed, Trainer};
+use crate::engine::train::{Command, Decimated, RunState, Snapshot, Speed, Trainer};
 
-/// How often a following slice may be recomputed while training runs.
+/// How often a following slice may be recomputed while training runs, at most.
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(120);
+/// A following slice rests this many times its own cost between refreshes,
+/// so refreshing takes at most a third of the time and the trainer keeps its pace.
+const FOLLOW_REST: u32 = 2;
+/// Points per axis of a following slice while training runs (at most).
+const MOVING_RESOLUTION: usize = 41;
+/// A following slice that has not finished after this long is superseded anyway.
+const FOLLOW_PATIENCE: Duration = Duration::from_secs(2);
 
 /// One point of the evaluation curves the app keeps.
 #[derive(Clone, Copy, Debug)]
@@ -55,6 +62,8 @@ pub struct Runtime {
     /// The last slice request: its step, time, settings key, and whether
     /// its plane follows the parameters (so a new step needs a new grid).
     last_request: Option<(u64, Instant, usize, bool)>,
+    /// When the last requested 2D slice arrived at full resolution, and how long it took.
+    last_finished: Option<(Instant, Duration)>,
     /// The frozen plane of this run (rebuilt when the run restarts).
     frozen: Option<(Arc<[f32]>, Arc<Plane>)>,
     /// A message for the status bar (a rejected setting, a failed build).
@@ -81,6 +90,7 @@ impl Runtime {
             line: None,
             curves: Decimated::new(2048),
             last_request: None,
+            last_finished: None,
             frozen: None,
             message: None,
             wake,
@@ -148,6 +158,15 @@ impl Runtime {
             && result.generation == self.plane_worker.newest_generation()
             && result.plane.center.len() == n
         {
+            if result.is_final
+                && self
+                    .grid
+                    .as_ref()
+                    .is_none_or(|g| g.generation != result.generation || !g.is_final)
+                && let Some((_, requested, _, _)) = self.last_request
+            {
+                self.last_finished = Some((Instant::now(), requested.elapsed()));
+            }
             self.grid = Some(result);
         }
         if let Some(result) = self.line_worker.latest()
@@ -195,14 +214,27 @@ impl Runtime {
 
     fn request_slices(&mut self, settings: &Settings) {
         let step = self.snapshot.step;
-        let key = settings_key(settings);
         let follows = settings.slice_mode == SliceMode::Follow && self.problem.surface().is_none();
+        // A slice that follows a running trainer is redrawn often and seen
+        // briefly: it is computed coarser, and sharpened once training pauses.
+        let moving = follows && self.snapshot.state == RunState::Running;
+        let resolution = match moving {
+            true => settings.resolution.clamp(11, MOVING_RESOLUTION),
+            false => settings.resolution.clamp(11, 201),
+        };
+        let key = settings_key(settings) ^ usize::from(moving);
         let due = match self.last_request {
             None => true,
             Some((_, _, k, _)) if k != key => true,
             // A frozen plane only needs a new grid when the plane changes.
             Some((last_step, at, _, _)) => {
-                follows && last_step != step && at.elapsed() >= FOLLOW_INTERVAL
+                let rested = match self.last_finished {
+                    Some((finished, cost)) if finished >= at => {
+                        finished.elapsed() >= cost * FOLLOW_REST
+                    }
+                    _ => at.elapsed() >= FOLLOW_PATIENCE,
+                };
+                follows && last_step != step && at.elapsed() >= FOLLOW_INTERVAL && rested
             }
         };
         if !due {
@@ -219,7 +251,6 @@ impl Runtime {
             Some(kind) => kind.view().1 as f32,
             None => settings.span,
         };
-        let resolution = settings.resolution.clamp(11, 201);
         self.plane_worker.request(LandscapeRequest {
             problem: Arc::clone(&self.problem),
             plane: Arc::clone(&plane),

@@ -5,10 +5,14 @@
 //! skips requests that are already stale, abandons a grid as soon as a newer
 //! request arrives, and first delivers a coarse grid so the view has
 //! something to draw at once.
+//!
+//! Grids are computed on a pool of their own at a lower scheduling priority:
+//! a slice is the backdrop, the training run is the show, so on a small
+//! machine the grid takes what the trainer and the window leave over.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -69,7 +73,10 @@ impl LandscapeWorker {
             .spawn({
                 let newest = Arc::clone(&newest);
                 let latest = Arc::clone(&latest);
-                move || run(&receiver, &newest, &latest, on_result.as_ref())
+                move || {
+                    lower_priority();
+                    run(&receiver, &newest, &latest, on_result.as_ref())
+                }
             })?;
         Ok(Self {
             sender,
@@ -134,8 +141,13 @@ fn run(
         let last = passes.len() - 1;
         for (k, spec) in passes.into_iter().enumerate() {
             let started = Instant::now();
-            let Some(grid) = evaluate_grid(request.problem.as_ref(), &request.plane, &spec, &stale)
-            else {
+            let evaluate =
+                || evaluate_grid(request.problem.as_ref(), &request.plane, &spec, &stale);
+            let grid = match background_pool() {
+                Some(pool) => pool.install(evaluate),
+                None => evaluate(),
+            };
+            let Some(grid) = grid else {
                 break;
             };
             let result = LandscapeResult {
@@ -150,5 +162,30 @@ fn run(
             }
             on_result();
         }
+    }
+}
+
+/// The shared pool grids are computed on, one low-priority thread per core
+/// (`None` if the threads could not be started: grids then use the global pool).
+fn background_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("valley-grid-{i}"))
+            .start_handler(|_| lower_priority())
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Lowers the calling thread's scheduling priority (nice +10). On Linux the
+/// nice value belongs to the thread, so the trainer and the UI keep theirs.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority has no memory-safety preconditions; `who = 0` names
+    // the calling thread. Failure only leaves the priority as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }

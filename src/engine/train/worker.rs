@@ -4,7 +4,10 @@
 //! `PUBLISH_INTERVAL`, however fast training runs and however rarely (or
 //! never) anyone reads; the wake-up callback then tells the consumer to
 //! look. Memory therefore stays bounded and throughput does not depend on
-//! the consumer.
+//! the consumer. While training, a new snapshot waits until the consumer
+//! has taken the last one (or for `UNREAD_PUBLISH_INTERVAL`): a snapshot
+//! costs a full-batch evaluation, and a window drawing 30 frames a second
+//! should not make the trainer pay for 125.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
@@ -17,6 +20,9 @@ use crate::engine::problem::Problem;
 
 /// Fastest snapshot rate: one per frame of a 120 Hz display.
 const PUBLISH_INTERVAL: Duration = Duration::from_millis(8);
+/// While the last snapshot is unread, the next one waits this long: a
+/// consumer that looks only now and then still sees a recent state.
+const UNREAD_PUBLISH_INTERVAL: Duration = Duration::from_millis(100);
 /// Longest stretch of uninterrupted stepping before commands are checked.
 const SLICE: Duration = Duration::from_millis(2);
 
@@ -57,7 +63,7 @@ pub enum Command {
 /// Handle to the trainer thread; shuts it down and joins on drop.
 pub struct Trainer {
     sender: Sender<Command>,
-    latest: Arc<Mutex<Arc<Snapshot>>>,
+    latest: Arc<Mutex<Slot>>,
     errors: Arc<Mutex<Option<String>>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -70,7 +76,10 @@ impl Trainer {
         wake: Box<dyn Fn() + Send>,
     ) -> Result<Self, OptimError> {
         let mut run = Run::new(problem, config)?;
-        let latest = Arc::new(Mutex::new(Arc::new(run.snapshot(RunState::Paused, 0.0))));
+        let latest = Arc::new(Mutex::new(Slot {
+            snapshot: Arc::new(run.snapshot(RunState::Paused, 0.0)),
+            taken: false,
+        }));
         let errors = Arc::new(Mutex::new(None));
         let (sender, receiver) = channel();
         let thread = std::thread::Builder::new()
@@ -96,10 +105,12 @@ impl Trainer {
 
     /// The newest snapshot.
     pub fn latest(&self) -> Arc<Snapshot> {
-        match self.latest.lock() {
-            Ok(slot) => Arc::clone(&slot),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        let mut slot = match self.latest.lock() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        slot.taken = true;
+        Arc::clone(&slot.snapshot)
     }
 
     /// The last rejected command's message (e.g. an invalid hyperparameter), taken once.
@@ -122,9 +133,15 @@ impl Drop for Trainer {
     }
 }
 
+/// The latest-value slot, and whether its snapshot has been read.
+struct Slot {
+    snapshot: Arc<Snapshot>,
+    taken: bool,
+}
+
 struct Worker {
     run: Run,
-    latest: Arc<Mutex<Arc<Snapshot>>>,
+    latest: Arc<Mutex<Slot>>,
     errors: Arc<Mutex<Option<String>>>,
     wake: Box<dyn Fn() + Send>,
     running: bool,
@@ -141,7 +158,7 @@ struct Worker {
 impl Worker {
     fn new(
         run: Run,
-        latest: Arc<Mutex<Arc<Snapshot>>>,
+        latest: Arc<Mutex<Slot>>,
         errors: Arc<Mutex<Option<String>>>,
         wake: Box<dyn Fn() + Send>,
     ) -> Self {
@@ -201,7 +218,9 @@ impl Worker {
             if self.busy() {
                 self.train_slice();
             }
-            let due = self.last_publish.elapsed() >= PUBLISH_INTERVAL;
+            let since = self.last_publish.elapsed();
+            let due = since >= UNREAD_PUBLISH_INTERVAL
+                || (since >= PUBLISH_INTERVAL && self.was_taken());
             if self.dirty && (due || !self.busy()) {
                 self.publish();
             }
@@ -313,6 +332,14 @@ impl Worker {
         self.rate.add(taken);
     }
 
+    /// Whether the consumer has read the last snapshot.
+    fn was_taken(&self) -> bool {
+        match self.latest.lock() {
+            Ok(slot) => slot.taken,
+            Err(poisoned) => poisoned.into_inner().taken,
+        }
+    }
+
     fn publish(&mut self) {
         let state = if self.busy() {
             RunState::Running
@@ -325,10 +352,15 @@ impl Worker {
             0.0
         };
         let snapshot = Arc::new(self.run.snapshot(state, rate));
-        match self.latest.lock() {
-            Ok(mut slot) => *slot = snapshot,
-            Err(poisoned) => *poisoned.into_inner() = snapshot,
-        }
+        let mut slot = match self.latest.lock() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *slot = Slot {
+            snapshot,
+            taken: false,
+        };
+        drop(slot);
         self.last_publish = Instant::now();
         self.dirty = false;
         (self.wake)();
