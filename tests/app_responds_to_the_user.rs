@@ -158,3 +158,53 @@ fn save_png_and_export_csv_write_files() {
         "{trail}"
     );
 }
+
+#[test]
+fn the_3d_surface_turns_when_dragged() {
+    let mut harness = harness();
+    frames_until(&mut harness, "the first landscape", |app| {
+        app.runtime.grid.is_some()
+    });
+    harness.get_by_label("3D surface").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().settings.view,
+        valley::app::CentralView::Surface
+    );
+    let before = harness.state().settings.camera;
+    let (from, to) = (egui::pos2(600.0, 450.0), egui::pos2(700.0, 420.0));
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.event(egui::Event::PointerMoved(from));
+    harness.event(button(from, true));
+    harness.run_steps(1);
+    for k in 1..=5 {
+        harness.event(egui::Event::PointerMoved(
+            from + (to - from) * (k as f32 / 5.0),
+        ));
+        harness.run_steps(1);
+    }
+    harness.event(button(to, false));
+    harness.run_steps(2);
+    let after = harness.state().settings.camera;
+    assert!(
+        after.yaw < before.yaw - 0.5,
+        "yaw {} -> {}",
+        before.yaw,
+        after.yaw
+    );
+    assert!(
+        after.elevation < before.elevation,
+        "elevation {} -> {}",
+        before.elevation,
+        after.elevation
+    );
+    // Back to the map: the heatmap view comes back with its colorbar.
+    harness.get_by_label("2D map").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings.view, valley::app::CentralView::Map);
+}

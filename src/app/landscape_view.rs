@@ -35,11 +35,13 @@ pub struct HeatmapCache {
     overlay: Option<(Arc<Snapshot>, (u64, bool), Overlay)>,
 }
 
-/// Where the ball and its arrows are on the slice.
+/// Where the ball and its arrows are on the slice, in slice coefficients.
 #[derive(Clone)]
-struct Overlay {
-    ball: [f64; 2],
-    trail: Vec<[f64; 2]>,
+pub struct Overlay {
+    /// The current parameters, projected.
+    pub ball: [f64; 2],
+    /// The kept trajectory, projected.
+    pub trail: Vec<[f64; 2]>,
     gradient: [f64; 2],
     step: [f64; 2],
     step_magnified: f64,
@@ -61,19 +63,7 @@ pub fn landscape_ui(
     cache.refresh(ui.ctx(), result, log_scale);
     let grid = &result.grid;
     let plane = &result.plane;
-    let grid_key = (result.generation, result.is_final);
-    let overlay = match &cache.overlay {
-        Some((snapshot, key, overlay))
-            if Arc::ptr_eq(snapshot, &runtime.snapshot) && *key == grid_key =>
-        {
-            overlay.clone()
-        }
-        _ => {
-            let fresh = overlay(runtime, plane);
-            cache.overlay = Some((Arc::clone(&runtime.snapshot), grid_key, fresh.clone()));
-            fresh
-        }
-    };
+    let overlay = cache.overlay_for(runtime, result);
     let (a, b) = (grid.spec.alpha, grid.spec.beta.unwrap_or(grid.spec.alpha));
     let origin = origin(runtime);
     let surface = runtime.problem.surface().is_some();
@@ -271,6 +261,23 @@ fn loss_at(grid: &Grid, alpha: f64, beta: f64) -> Option<f32> {
 }
 
 impl HeatmapCache {
+    /// The ball, trail and arrows for this snapshot on this grid's plane.
+    pub fn overlay_for(&mut self, runtime: &Runtime, result: &LandscapeResult) -> Overlay {
+        let grid_key = (result.generation, result.is_final);
+        match &self.overlay {
+            Some((snapshot, key, overlay))
+                if Arc::ptr_eq(snapshot, &runtime.snapshot) && *key == grid_key =>
+            {
+                overlay.clone()
+            }
+            _ => {
+                let fresh = overlay(runtime, &result.plane);
+                self.overlay = Some((Arc::clone(&runtime.snapshot), grid_key, fresh.clone()));
+                fresh
+            }
+        }
+    }
+
     fn refresh(&mut self, ctx: &egui::Context, result: &LandscapeResult, log_scale: bool) {
         let key = (result.generation, result.is_final, log_scale);
         if self.key == Some(key) {

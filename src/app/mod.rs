@@ -11,6 +11,7 @@ mod measure;
 mod runtime;
 mod screenshot;
 mod settings;
+mod surface_view;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +23,8 @@ pub use controls::Action;
 pub use export::ExportKind;
 pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
-pub use settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
+pub use settings::{CentralView, DirectionChoice, ProblemChoice, Settings, SliceMode};
+pub use surface_view::Camera;
 
 use crate::engine::data::DatasetKind;
 use crate::engine::surface::SurfaceKind;
@@ -44,6 +46,8 @@ pub struct LaunchOptions {
     pub size: (f32, f32),
     /// Measure the app's speed for this many seconds, print it and exit.
     pub measure: Option<f64>,
+    /// Start on this central view instead of the saved one.
+    pub view: Option<CentralView>,
 }
 
 /// The settings for a preset name.
@@ -79,6 +83,7 @@ pub struct ValleyApp {
     /// `settings` (from a control, a key, a test) is applied once per frame.
     applied: Settings,
     heatmap: landscape_view::HeatmapCache,
+    surface: surface_view::SurfaceCache,
     boundary: boundary_view::BoundaryCache,
     screenshot: Option<ScreenshotPlan>,
     measure: Option<measure::MeasurePlan>,
@@ -97,6 +102,7 @@ impl ValleyApp {
             settings,
             runtime,
             heatmap: Default::default(),
+            surface: Default::default(),
             boundary: Default::default(),
             screenshot: None,
             measure: None,
@@ -225,6 +231,13 @@ impl ValleyApp {
         egui::CentralPanel::default().frame(central).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading(self.runtime.problem.name());
+                ui.add_space(12.0);
+                ui.selectable_value(&mut self.settings.view, CentralView::Map, "2D map")
+                    .on_hover_text("The slice seen from above: colour is loss, lines are contours");
+                ui.selectable_value(&mut self.settings.view, CentralView::Surface, "3D surface")
+                    .on_hover_text(
+                        "The same slice as a landscape: height is loss. Drag to turn it",
+                    );
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui
                         .button("Export CSV")
@@ -244,13 +257,33 @@ impl ValleyApp {
             });
             // No hover read-out in screenshots: the pointer is wherever the display left it.
             let show_hover = self.screenshot.is_none();
-            clicked = landscape_view::landscape_ui(
-                ui,
-                &self.runtime,
-                &mut self.heatmap,
-                self.settings.log_scale,
-                show_hover,
-            );
+            match self.settings.view {
+                CentralView::Map => {
+                    clicked = landscape_view::landscape_ui(
+                        ui,
+                        &self.runtime,
+                        &mut self.heatmap,
+                        self.settings.log_scale,
+                        show_hover,
+                    );
+                }
+                CentralView::Surface => {
+                    let overlay = self
+                        .runtime
+                        .grid
+                        .as_ref()
+                        .filter(|_| self.runtime.is_consistent())
+                        .map(|grid| self.heatmap.overlay_for(&self.runtime, grid));
+                    surface_view::surface_ui(
+                        ui,
+                        &self.runtime,
+                        &mut self.surface,
+                        overlay.as_ref(),
+                        &mut self.settings.camera,
+                        self.settings.log_scale,
+                    );
+                }
+            }
         });
         if let Some(kind) = export_request {
             self.export(kind);
@@ -429,11 +462,14 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             let stored = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
-            let settings = match preset.clone() {
+            let mut settings = match preset.clone() {
                 Some(p) => p,
                 None if scripted => Settings::default(),
                 None => stored.unwrap_or_default(),
             };
+            if let Some(view) = options.view {
+                settings.view = view;
+            }
             let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
             if let Some(path) = options.screenshot.clone() {
                 app.screenshot = Some(ScreenshotPlan::new(path, options.steps, plan_outcome));

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::surface_view::Camera;
 use crate::engine::data::DatasetKind;
 use crate::engine::nn::Activation;
 use crate::engine::surface::SurfaceKind;
@@ -35,6 +36,15 @@ pub enum DirectionChoice {
     Gaussian,
     /// Two chosen parameters (flat indices).
     Parameters(usize, usize),
+}
+
+/// What the central panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CentralView {
+    /// The slice as a heatmap with contours.
+    Map,
+    /// The slice as a 3D surface.
+    Surface,
 }
 
 /// The user's choices.
@@ -71,6 +81,10 @@ pub struct Settings {
     pub log_scale: bool,
     /// Large fonts and thick lines for projectors.
     pub presentation: bool,
+    /// Heatmap or 3D surface.
+    pub view: CentralView,
+    /// The 3D view's camera.
+    pub camera: Camera,
 }
 
 impl Default for Settings {
@@ -92,6 +106,8 @@ impl Default for Settings {
             resolution: 61,
             log_scale: true,
             presentation: false,
+            view: CentralView::Map,
+            camera: Camera::default(),
         }
     }
 }

@@ -37,6 +37,19 @@ pub struct Cli {
     /// Window size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1600x1000")]
     pub size: String,
+    /// What the central panel shows: the 2D map or the 3D surface.
+    #[arg(long, value_enum)]
+    pub view: Option<ViewArg>,
+}
+
+/// `--view` choices.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ViewArg {
+    /// The slice as a heatmap with contours.
+    Map,
+    /// The slice as a 3D surface.
+    #[value(alias = "3d")]
+    Surface,
 }
 
 /// The subcommands.
@@ -64,6 +77,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 steps: cli.steps,
                 size: (width, height),
                 measure: cli.measure,
+                view: cli.view.map(|v| match v {
+                    ViewArg::Map => crate::app::CentralView::Map,
+                    ViewArg::Surface => crate::app::CentralView::Surface,
+                }),
             })
         }
     }

@@ -219,8 +219,8 @@ impl Worker {
                 self.train_slice();
             }
             let since = self.last_publish.elapsed();
-            let due = since >= UNREAD_PUBLISH_INTERVAL
-                || (since >= PUBLISH_INTERVAL && self.was_taken());
+            let due =
+                since >= UNREAD_PUBLISH_INTERVAL || (since >= PUBLISH_INTERVAL && self.was_taken());
             if self.dirty && (due || !self.busy()) {
                 self.publish();
             }
