@@ -36,6 +36,9 @@ impl Default for Camera {
     }
 }
 
+/// A grid node's (column, row).
+type Node = (usize, usize);
+
 /// Height of the tallest point relative to the slice's half-width.
 const HEIGHT: f32 = 0.9;
 /// Direction the light comes from (world coordinates, unit length).
@@ -252,7 +255,7 @@ impl SurfaceCache {
         if self.rows < 2 || self.cols < 2 {
             return Vec::new();
         }
-        let edges: [(Vec<(usize, usize)>, [f32; 2]); 4] = [
+        let edges: [(Vec<Node>, [f32; 2]); 4] = [
             ((0..self.cols).map(|i| (i, 0)).collect(), [0.0, -1.0]),
             (
                 (0..self.cols).map(|i| (i, self.rows - 1)).collect(),
