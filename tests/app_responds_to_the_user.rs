@@ -208,3 +208,38 @@ fn the_3d_surface_turns_when_dragged() {
     harness.run_steps(2);
     assert_eq!(harness.state().settings.view, valley::app::CentralView::Map);
 }
+
+#[test]
+fn ticking_optimisers_on_a_surface_races_them_in_lockstep() {
+    let settings = valley::app::preset("rosenbrock").expect("preset");
+    let app = ValleyApp::new(settings, Arc::new(|| {})).expect("the app starts");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut ValleyApp| app.frame_ui(ui), app);
+    harness.run_steps(2);
+    assert!(!harness.state().runtime.race.is_on());
+    harness.get_by_label("sgd").click();
+    harness.get_by_label("adam").click();
+    frames_until(&mut harness, "the race", |app| app.runtime.race.is_on());
+    harness.get_by_label("Step").click();
+    frames_until(&mut harness, "a step of the race", |app| {
+        app.runtime
+            .race
+            .latest
+            .as_ref()
+            .is_some_and(|r| r.step == 1)
+    });
+    let race = harness.state().runtime.race.latest.clone().expect("race");
+    let names: Vec<&str> = race.lanes.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["sgd", "adam"]);
+    assert_ne!(
+        race.lanes[0].params, race.lanes[1].params,
+        "two rules, two places"
+    );
+    // Unticking every lane ends the race.
+    harness.get_by_label("sgd").click();
+    harness.get_by_label("adam").click();
+    frames_until(&mut harness, "the race to end", |app| {
+        !app.runtime.race.is_on()
+    });
+}

@@ -33,10 +33,12 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     Plot::new("line slice")
         .show_background(false)
         .height(height)
-        .x_axis_label(if runtime.problem.surface().is_some() {
-            "x (y fixed)"
-        } else {
-            "α"
+        .x_axis_label(match runtime.problem.surface() {
+            Some(_) => format!(
+                "x, at the ball's y = {:.2}",
+                result.plane.center.get(1).copied().unwrap_or(0.0)
+            ),
+            None => "α".to_string(),
         })
         .y_axis_label("loss")
         .allow_scroll(false)

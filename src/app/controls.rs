@@ -210,6 +210,9 @@ pub fn controls_ui(ui: &mut egui::Ui, settings: &mut Settings, running: bool) ->
         .on_hover_text("How the learning rate changes as training goes on");
     ui.add(egui::DragValue::new(&mut settings.train.seed).prefix("seed "))
         .on_hover_text("Seeds the initial weights: Reset to start from a new point");
+    if matches!(settings.problem, ProblemChoice::Surface(_)) {
+        race_ui(ui, settings);
+    }
     ui.separator();
 
     ui.strong("Slice");
@@ -254,4 +257,29 @@ pub fn controls_ui(ui: &mut egui::Ui, settings: &mut Settings, running: bool) ->
     ui.checkbox(&mut settings.presentation, "presentation mode")
         .on_hover_text("Large text, light theme and fewer controls for a projector (P)");
     action
+}
+
+/// On a formula surface: pick optimisers to race from the same start.
+fn race_ui(ui: &mut egui::Ui, settings: &mut Settings) {
+    ui.label("Race")
+        .on_hover_text("Tick optimisers to race them from the same start with the same learning rate; each gets its own ball and trail");
+    ui.horizontal_wrapped(|ui| {
+        for kind in OptimizerKind::ALL {
+            let mut on = settings.race.contains(&kind);
+            if ui
+                .checkbox(&mut on, kind.name())
+                .on_hover_text(kind.description())
+                .changed()
+            {
+                if on {
+                    settings.race.push(kind);
+                    settings
+                        .race
+                        .sort_by_key(|k| OptimizerKind::ALL.iter().position(|a| a == k));
+                } else {
+                    settings.race.retain(|k| *k != kind);
+                }
+            }
+        }
+    });
 }

@@ -3,13 +3,16 @@
 //! reads out (α, β, loss); a click moves the parameters there.
 
 use egui::{Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions, Vec2};
-use egui_plot::{Arrows, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{
+    Arrows, Corner, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points,
+};
 
 use std::sync::Arc;
 
+use super::race::lane_colour;
 use super::runtime::Runtime;
 use crate::engine::landscape::{Grid, LandscapeResult, Plane, project};
-use crate::engine::train::Snapshot;
+use crate::engine::train::{RunState, Snapshot};
 use crate::figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 use crate::figure::contour::isoline_segments;
 
@@ -73,8 +76,13 @@ pub fn landscape_ui(
     let plot_width = (available.x - colorbar_width - 8.0).max(100.0);
     let plot_height = available.y.max(100.0);
     let mut clicked = None;
+    let racing = runtime.race.is_on() && runtime.race.latest.is_some();
     ui.horizontal(|ui| {
-        let response = Plot::new("landscape")
+        let mut plot = Plot::new("landscape");
+        if racing {
+            plot = plot.legend(Legend::default().position(Corner::LeftTop));
+        }
+        let response = plot
             .show_background(false)
             .width(plot_width)
             .height(plot_height)
@@ -97,9 +105,13 @@ pub fn landscape_ui(
                         origin[1] + f64::from(b.min + b.max) / 2.0,
                     );
                     let size = Vec2::new(a.max - a.min + cell[0], b.max - b.min + cell[1]);
-                    plot.image(PlotImage::new("loss", texture.id(), centre, size));
+                    plot.image(PlotImage::new("", texture.id(), centre, size));
                 }
                 let shift = |p: [f64; 2]| [p[0] + origin[0], p[1] + origin[1]];
+                if racing {
+                    race_ui(plot, runtime, plane, shift);
+                    return;
+                }
                 if overlay.trail.len() > 1 {
                     let trail: Vec<[f64; 2]> = overlay.trail.iter().map(|&p| shift(p)).collect();
                     plot.line(
@@ -190,6 +202,56 @@ pub fn landscape_ui(
         colorbar_ui(ui, cache, colorbar_width, rect.height());
     });
     clicked
+}
+
+/// Every lane of the race: its trail and ball in its own colour, named in the legend.
+fn race_ui(
+    plot: &mut egui_plot::PlotUi<'_>,
+    runtime: &Runtime,
+    plane: &Plane,
+    shift: impl Fn([f64; 2]) -> [f64; 2],
+) {
+    let Some(race) = &runtime.race.latest else {
+        return;
+    };
+    let coords = |params: &[f32]| {
+        let c = project(plane, params).coords;
+        shift([f64::from(c[0]), f64::from(c.get(1).copied().unwrap_or(0.0))])
+    };
+    for lane in &race.lanes {
+        if lane.params.len() != plane.center.len() {
+            continue;
+        }
+        let colour = lane_colour(lane.kind);
+        let name = match lane.state {
+            RunState::Diverged { .. } => format!("{}: diverged", lane.name),
+            _ => format!("{}: loss {:.3e}", lane.name, lane.loss),
+        };
+        let trail: Vec<[f64; 2]> = lane
+            .trail
+            .iter()
+            .filter(|p| p.params.len() == plane.center.len())
+            .map(|p| coords(&p.params))
+            .filter(|p| p[0].is_finite() && p[1].is_finite())
+            .collect();
+        if trail.len() > 1 {
+            plot.line(
+                Line::new(name.clone(), PlotPoints::from(trail))
+                    .color(colour)
+                    .width(2.5),
+            );
+        }
+        let ball = coords(&lane.params);
+        if ball[0].is_finite() && ball[1].is_finite() {
+            plot.points(
+                Points::new(name, PlotPoints::from(vec![ball]))
+                    .shape(MarkerShape::Circle)
+                    .radius(7.0)
+                    .filled(true)
+                    .color(colour),
+            );
+        }
+    }
 }
 
 /// Coordinates added to slice coefficients on screen: a surface is shown in its own x, y.

@@ -8,6 +8,7 @@ mod controls;
 mod export;
 mod landscape_view;
 mod measure;
+mod race;
 mod runtime;
 mod screenshot;
 mod settings;
@@ -27,6 +28,7 @@ pub use settings::{CentralView, DirectionChoice, ProblemChoice, Settings, SliceM
 pub use surface_view::Camera;
 
 use crate::engine::data::DatasetKind;
+use crate::engine::optim::OptimizerKind;
 use crate::engine::surface::SurfaceKind;
 use crate::engine::train::{Command, RunState};
 
@@ -60,6 +62,18 @@ pub fn preset(name: &str) -> anyhow::Result<Settings> {
             ..defaults
         });
     }
+    if name == "race" {
+        // Four optimisers on Rosenbrock's banana valley from the same start.
+        let mut settings = preset("rosenbrock")?;
+        settings.train.optimizer.lr = 0.002;
+        settings.race = vec![
+            OptimizerKind::Sgd,
+            OptimizerKind::Momentum,
+            OptimizerKind::RmsProp,
+            OptimizerKind::Adam,
+        ];
+        return Ok(settings);
+    }
     if let Ok(kind) = name.parse::<SurfaceKind>() {
         let mut settings = Settings {
             problem: ProblemChoice::Surface(kind),
@@ -69,7 +83,7 @@ pub fn preset(name: &str) -> anyhow::Result<Settings> {
         return Ok(settings);
     }
     anyhow::bail!(
-        "unknown preset '{name}': use a dataset (spirals, moons, circles, xor, blobs, sine) or a surface (bowl, ravine, saddle, rosenbrock, ...)"
+        "unknown preset '{name}': use a dataset (spirals, moons, circles, xor, blobs, sine) or a surface (bowl, ravine, saddle, rosenbrock, ...), or race"
     )
 }
 

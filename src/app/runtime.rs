@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::race::RaceState;
 use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
 use crate::engine::data::{DatasetSpec, generate};
 use crate::engine::landscape::{
@@ -66,6 +67,10 @@ pub struct Runtime {
     last_finished: Option<(Instant, Duration)>,
     /// The frozen plane of this run (rebuilt when the run restarts).
     frozen: Option<(Arc<[f32]>, Arc<Plane>)>,
+    /// When the 1D slice was last asked for.
+    last_line: Instant,
+    /// The optimiser race, when one is on.
+    pub race: RaceState,
     /// A message for the status bar (a rejected setting, a failed build).
     pub message: Option<String>,
     wake: Wake,
@@ -91,6 +96,8 @@ impl Runtime {
             curves: Decimated::new(2048),
             last_request: None,
             last_finished: None,
+            race: RaceState::default(),
+            last_line: Instant::now(),
             frozen: None,
             message: None,
             wake,
@@ -120,8 +127,9 @@ impl Runtime {
         self.frozen = None;
     }
 
-    /// Sends a command to the trainer.
+    /// Sends a command to the trainer (and to the race, if one is on).
     pub fn send(&self, command: Command) {
+        self.race.mirror(&command, self.problem.as_ref(), 0);
         self.trainer.send(command);
     }
 
@@ -143,6 +151,8 @@ impl Runtime {
             });
         }
         self.snapshot = snapshot;
+        self.race
+            .sync(settings, &self.problem, &self.snapshot, &self.wake);
         if let Some(error) = self.trainer.take_error() {
             self.message = Some(error);
         }
@@ -177,6 +187,7 @@ impl Runtime {
         }
         if self.snapshot.params.len() == n {
             self.request_slices(settings);
+            self.follow_ball_with_line();
         }
     }
 
@@ -256,8 +267,22 @@ impl Runtime {
             plane: Arc::clone(&plane),
             spec: GridSpec::square(span, resolution),
         });
+        self.request_line(&plane, span);
+        self.last_request = Some((step, Instant::now(), key, follows));
+    }
+
+    /// The 1D slice along the plane's first direction. On a formula surface
+    /// it runs along x through the ball, so the ball always sits on the curve.
+    fn request_line(&mut self, plane: &Plane, span: f32) {
+        let mut center = plane.center.clone();
+        if self.problem.surface().is_some()
+            && let (Some(c), Some(&y)) = (center.get_mut(1), self.snapshot.params.get(1))
+            && y.is_finite()
+        {
+            *c = y;
+        }
         let line_plane = Plane {
-            center: plane.center.clone(),
+            center,
             directions: vec![plane.directions[0].clone()],
         };
         self.line_worker.request(LandscapeRequest {
@@ -265,7 +290,25 @@ impl Runtime {
             plane: Arc::new(line_plane),
             spec: GridSpec::line(span, 201),
         });
-        self.last_request = Some((step, Instant::now(), key, follows));
+        self.last_line = Instant::now();
+    }
+
+    /// On a surface the plane stays put but the 1D slice follows the ball's y.
+    fn follow_ball_with_line(&mut self) {
+        let (Some(grid), Some(line)) = (&self.grid, &self.line) else {
+            return;
+        };
+        let ball_y = self.snapshot.params.get(1).copied();
+        let line_y = line.plane.center.get(1).copied();
+        if self.problem.surface().is_none()
+            || ball_y == line_y
+            || self.last_line.elapsed() < FOLLOW_INTERVAL / 2
+        {
+            return;
+        }
+        let plane = Arc::clone(&grid.plane);
+        let span = grid.grid.spec.alpha.max;
+        self.request_line(&plane, span);
     }
 
     /// The slice for the current settings and snapshot.

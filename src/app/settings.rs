@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::surface_view::Camera;
 use crate::engine::data::DatasetKind;
 use crate::engine::nn::Activation;
+use crate::engine::optim::OptimizerKind;
 use crate::engine::surface::SurfaceKind;
 use crate::engine::train::TrainConfig;
 
@@ -85,6 +86,8 @@ pub struct Settings {
     pub view: CentralView,
     /// The 3D view's camera.
     pub camera: Camera,
+    /// Optimisers racing on a formula surface (empty: no race).
+    pub race: Vec<OptimizerKind>,
 }
 
 impl Default for Settings {
@@ -108,6 +111,7 @@ impl Default for Settings {
             presentation: false,
             view: CentralView::Map,
             camera: Camera::default(),
+            race: Vec::new(),
         }
     }
 }
