@@ -416,7 +416,7 @@ mod tests {
                 .latest()
                 .lanes
                 .iter()
-                .all(|l| &*l.params == [1.0, 1.0])
+                .all(|l| *l.params == [1.0, 1.0])
         );
     }
 }
