@@ -243,3 +243,50 @@ fn ticking_optimisers_on_a_surface_races_them_in_lockstep() {
         !app.runtime.race.is_on()
     });
 }
+
+#[test]
+fn a_saved_png_reopens_as_the_same_scene_and_other_files_are_refused() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let mut harness = harness();
+    harness.state_mut().export_dir = dir.path().to_path_buf();
+    harness.state_mut().settings.train.optimizer.lr = 0.0037;
+    harness.state_mut().settings.train.seed = 9;
+    harness.key_press(Key::R);
+    frames_until(&mut harness, "a final landscape", |app| {
+        app.runtime.is_settled()
+    });
+    harness.get_by_label("Step").click();
+    frames_until(&mut harness, "one step", |app| {
+        app.runtime.snapshot.step == 1
+    });
+    frames_until(&mut harness, "a final landscape", |app| {
+        app.runtime.is_settled()
+    });
+    harness.get_by_label("Save PNG").click();
+    let png = dir.path().join("valley-step1-landscape.png");
+    frames_until(&mut harness, "the PNG", |_| png.exists());
+    let saved = harness.state().settings.clone();
+    let params = harness.state().runtime.snapshot.params.clone();
+
+    // A fresh app with default settings opens the figure and replays to step 1.
+    let mut other = self::harness();
+    other.run_steps(2);
+    other.state_mut().open(&png);
+    frames_until(&mut other, "the replayed step", |app| {
+        app.runtime.snapshot.step == 1 && app.runtime.snapshot.state == RunState::Paused
+    });
+    assert_eq!(other.state().settings, saved);
+    assert_eq!(
+        other.state().runtime.snapshot.params,
+        params,
+        "same seed, same step, same point"
+    );
+
+    // A PNG without a scene is refused with a message, and nothing changes.
+    let plain = dir.path().join("plain.png");
+    image::RgbImage::new(4, 4).save(&plain).expect("plain png");
+    other.state_mut().open(&plain);
+    let message = other.state().runtime.message.clone().unwrap_or_default();
+    assert!(message.contains("holds no Valley scene"), "{message}");
+    assert_eq!(other.state().settings, saved);
+}

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::runtime::Runtime;
+use super::scene::SCENE_KEY;
 use crate::engine::landscape::{Grid, Plane, project};
 use crate::engine::train::TrajectoryPoint;
-use crate::figure::{HeatmapFigure, Marker, MarkerStyle, render_heatmap, save_png};
+use crate::figure::{HeatmapFigure, Marker, MarkerStyle, render_heatmap, save_png_with_text};
 
 /// Figure size: twice a typical on-screen slice.
 const FIGURE_SIZE: (u32, u32) = (1600, 1400);
@@ -20,6 +21,8 @@ const FIGURE_SIZE: (u32, u32) = (1600, 1400);
 pub enum ExportKind {
     /// The slice as a PNG figure.
     Png,
+    /// The whole window as a PNG, at the screen's resolution.
+    Window,
     /// The grid and the trajectory as CSV.
     Csv,
 }
@@ -38,6 +41,8 @@ struct Scene {
     origin: [f32; 2],
     labels: [&'static str; 2],
     log_scale: bool,
+    /// The scene as JSON, stored in the PNG so that opening it restores the scene.
+    scene_json: String,
 }
 
 /// Starts an export into `dir`; the outcome appears in `message`.
@@ -46,6 +51,7 @@ pub fn start(
     runtime: &Runtime,
     log_scale: bool,
     dir: &Path,
+    scene_json: String,
     message: &ExportMessage,
 ) {
     let Some(result) = runtime.grid.as_ref().filter(|_| runtime.is_consistent()) else {
@@ -77,6 +83,7 @@ pub fn start(
             ["α", "β"]
         },
         log_scale,
+        scene_json,
     };
     let dir = dir.to_path_buf();
     let report = Arc::clone(message);
@@ -86,6 +93,7 @@ pub fn start(
             let outcome = match kind {
                 ExportKind::Png => write_png(&scene, &dir),
                 ExportKind::Csv => write_csv(&scene, &dir),
+                ExportKind::Window => Err(anyhow::anyhow!("the window is saved by save_window")),
             };
             set(
                 &report,
@@ -98,6 +106,47 @@ pub fn start(
             format!("export failed: cannot start a thread: {e}"),
         );
     }
+}
+
+/// Saves the whole window as the next frame shows it, with the scene inside.
+/// The frame is read back after it is drawn; encoding runs on a thread.
+pub fn save_window(
+    ctx: &egui::Context,
+    dir: &Path,
+    step: u64,
+    scene_json: String,
+    message: &ExportMessage,
+) {
+    let target = file(dir, step, "window.png");
+    let report = Arc::clone(message);
+    ctx.request_screenshot(move |image| {
+        let spawned = std::thread::Builder::new()
+            .name("valley-export".into())
+            .spawn({
+                let report = Arc::clone(&report);
+                move || {
+                    let [w, h] = image.size;
+                    let rgb: Vec<u8> = image
+                        .pixels
+                        .iter()
+                        .flat_map(|c| [c.r(), c.g(), c.b()])
+                        .collect();
+                    let outcome = match image::RgbImage::from_raw(w as u32, h as u32, rgb) {
+                        Some(img) => save_png_with_text(&img, &target, &[(SCENE_KEY, &scene_json)])
+                            .map(|()| format!("saved {}", target.display()))
+                            .unwrap_or_else(|e| format!("export failed: {e}")),
+                        None => "export failed: the screenshot had an unexpected size".into(),
+                    };
+                    set(&report, outcome);
+                }
+            });
+        if let Err(e) = spawned {
+            set(
+                &report,
+                format!("export failed: cannot start a thread: {e}"),
+            );
+        }
+    });
 }
 
 fn set(message: &ExportMessage, text: String) {
@@ -161,7 +210,7 @@ fn write_png(scene: &Scene, dir: &Path) -> anyhow::Result<String> {
     figure.path = &path;
     let image = render_heatmap(&figure, FIGURE_SIZE.0, FIGURE_SIZE.1)?;
     let target = file(dir, scene.step, "landscape.png");
-    save_png(&image, &target)?;
+    save_png_with_text(&image, &target, &[(SCENE_KEY, &scene.scene_json)])?;
     Ok(format!("saved {}", target.display()))
 }
 

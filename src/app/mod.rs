@@ -6,10 +6,12 @@ mod boundary_view;
 mod charts_view;
 mod controls;
 mod export;
+mod files;
 mod landscape_view;
 mod measure;
 mod race;
 mod runtime;
+mod scene;
 mod screenshot;
 mod settings;
 mod surface_view;
@@ -50,6 +52,8 @@ pub struct LaunchOptions {
     pub measure: Option<f64>,
     /// Start on this central view instead of the saved one.
     pub view: Option<CentralView>,
+    /// Open this scene (a PNG saved by Valley, or a `.json` scene) at launch.
+    pub open: Option<PathBuf>,
 }
 
 /// The settings for a preset name.
@@ -105,6 +109,12 @@ pub struct ValleyApp {
     /// Where exported figures and CSV files go (the working directory by default).
     pub export_dir: PathBuf,
     export_message: export::ExportMessage,
+    /// A file picked in the dialog, waiting to be opened.
+    picked: files::Picked,
+    /// The step a replayed scene is heading for.
+    replaying: Option<u64>,
+    /// Save the window once this frame is drawn.
+    window_save_requested: bool,
 }
 
 impl ValleyApp {
@@ -123,6 +133,9 @@ impl ValleyApp {
             frame_ms: 0.0,
             export_dir: std::env::current_dir().unwrap_or_default(),
             export_message: Default::default(),
+            picked: Default::default(),
+            replaying: None,
+            window_save_requested: false,
         })
     }
 
@@ -159,15 +172,26 @@ impl ValleyApp {
         }
     }
 
-    /// Writes the slice as a PNG figure, or the grid and trajectory as CSV, into `export_dir`.
+    /// Writes the slice as a PNG figure, the window as a PNG, or the grid and
+    /// trajectory as CSV, into `export_dir`. PNGs carry the scene.
     pub fn export(&mut self, kind: ExportKind) {
+        if kind == ExportKind::Window {
+            self.window_save_requested = true;
+            return;
+        }
         export::start(
             kind,
             &self.runtime,
             self.settings.log_scale,
             &self.export_dir,
+            self.scene_json(),
             &self.export_message,
         );
+    }
+
+    /// The current scene as JSON, for the metadata of saved PNGs.
+    pub fn scene_json(&self) -> String {
+        scene::Scene::new(&self.settings, self.runtime.snapshot.step).to_json()
     }
 
     /// Tells the engine what changed since the settings were last applied.
@@ -201,11 +225,24 @@ impl ValleyApp {
         if let Some(text) = self.export_message.lock().ok().and_then(|mut m| m.take()) {
             self.runtime.message = Some(text);
         }
-        if let Some(plan) = &mut self.screenshot {
-            plan.advance(ui.ctx(), &self.runtime);
+        if self.screenshot.is_some() {
+            let scene = self.scene_json();
+            if let Some(plan) = &mut self.screenshot {
+                plan.advance(ui.ctx(), &self.runtime, scene);
+            }
         }
         if let Some(plan) = &mut self.measure {
             plan.advance(ui.ctx(), &self.runtime, self.frame_ms);
+        }
+        self.poll_files(ui);
+        if std::mem::take(&mut self.window_save_requested) {
+            export::save_window(
+                ui.ctx(),
+                &self.export_dir,
+                self.runtime.snapshot.step,
+                self.scene_json(),
+                &self.export_message,
+            );
         }
         self.style(ui.ctx());
         let running = self.is_running();
@@ -242,10 +279,10 @@ impl ValleyApp {
             });
         let mut clicked = None;
         let mut export_request = None;
+        let mut open_requested = false;
         egui::CentralPanel::default().frame(central).show(ui, |ui| {
+            ui.heading(self.runtime.problem.name());
             ui.horizontal(|ui| {
-                ui.heading(self.runtime.problem.name());
-                ui.add_space(12.0);
                 ui.selectable_value(&mut self.settings.view, CentralView::Map, "2D map")
                     .on_hover_text("The slice seen from above: colour is loss, lines are contours");
                 ui.selectable_value(&mut self.settings.view, CentralView::Surface, "3D surface")
@@ -254,6 +291,13 @@ impl ValleyApp {
                     );
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui
+                        .button("Open…")
+                        .on_hover_text("Open a PNG saved by Valley to restore its scene (Ctrl+O); or drop it onto the window")
+                        .clicked()
+                    {
+                        open_requested = true;
+                    }
+                    if ui
                         .button("Export CSV")
                         .on_hover_text("Write the grid and the trajectory as CSV files")
                         .clicked()
@@ -261,8 +305,15 @@ impl ValleyApp {
                         export_request = Some(ExportKind::Csv);
                     }
                     if ui
+                        .button("Save window")
+                        .on_hover_text("Save the whole window as a PNG; opening it in Valley restores this scene")
+                        .clicked()
+                    {
+                        export_request = Some(ExportKind::Window);
+                    }
+                    if ui
                         .button("Save PNG")
-                        .on_hover_text("Save this slice as a figure at twice the size (Ctrl+S)")
+                        .on_hover_text("Save this slice as a figure at twice the size (Ctrl+S); opening it in Valley restores this scene")
                         .clicked()
                     {
                         export_request = Some(ExportKind::Png);
@@ -302,6 +353,9 @@ impl ValleyApp {
         if let Some(kind) = export_request {
             self.export(kind);
         }
+        if open_requested {
+            self.ask_for_file();
+        }
         if let Some(params) = clicked {
             self.runtime.send(Command::SetParams(params));
         }
@@ -324,6 +378,10 @@ impl ValleyApp {
         let save = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::S));
         if save {
             self.export(ExportKind::Png);
+        }
+        let open = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::O));
+        if open {
+            self.ask_for_file();
         }
         let (space, right, reset, present) = ui.input(|i| {
             (
@@ -440,6 +498,12 @@ impl eframe::App for ValleyApp {
 /// Opens the window (or renders a screenshot and exits).
 pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
     use_spare_cores_for_software_rendering();
+    // A scene that cannot be opened is an error before any window appears.
+    let opened = options
+        .open
+        .as_deref()
+        .map(scene::Scene::read)
+        .transpose()?;
     let preset = options.preset.as_deref().map(preset).transpose()?;
     // The baseline runs before the window exists, so it competes with nothing.
     let alone = match options.measure {
@@ -481,10 +545,16 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
                 None if scripted => Settings::default(),
                 None => stored.unwrap_or_default(),
             };
+            if let Some(scene) = &opened {
+                settings = scene.settings.clone();
+            }
             if let Some(view) = options.view {
                 settings.view = view;
             }
             let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
+            if let Some(path) = &options.open {
+                app.open(path);
+            }
             if let Some(path) = options.screenshot.clone() {
                 app.screenshot = Some(ScreenshotPlan::new(path, options.steps, plan_outcome));
             }

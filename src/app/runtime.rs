@@ -127,6 +127,11 @@ impl Runtime {
         self.frozen = None;
     }
 
+    /// The UI's wake-up call, for threads that report back.
+    pub fn wake(&self) -> Wake {
+        Arc::clone(&self.wake)
+    }
+
     /// Sends a command to the trainer (and to the race, if one is on).
     pub fn send(&self, command: Command) {
         self.race.mirror(&command, self.problem.as_ref(), 0);

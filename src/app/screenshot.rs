@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::runtime::Runtime;
+use super::scene::SCENE_KEY;
 use crate::engine::train::{Command, RunState, Speed};
+use crate::figure::save_png_with_text;
 
 /// Longest the app waits for training and grids before giving up.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -40,7 +42,8 @@ impl ScreenshotPlan {
     }
 
     /// Moves the plan on by one frame.
-    pub fn advance(&mut self, ctx: &egui::Context, runtime: &Runtime) {
+    /// `scene` is the scene as JSON, stored in the PNG.
+    pub fn advance(&mut self, ctx: &egui::Context, runtime: &Runtime, scene: String) {
         ctx.request_repaint();
         if !self.sent {
             runtime.send(Command::SetSpeed(Speed::Max));
@@ -79,12 +82,16 @@ impl ScreenshotPlan {
         let outcome = Arc::clone(&self.outcome);
         ctx.request_screenshot(move |image| {
             let [w, h] = image.size;
-            let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-            let result = image::RgbaImage::from_raw(w as u32, h as u32, bytes)
+            let bytes: Vec<u8> = image
+                .pixels
+                .iter()
+                .flat_map(|c| [c.r(), c.g(), c.b()])
+                .collect();
+            let result = image::RgbImage::from_raw(w as u32, h as u32, bytes)
                 .ok_or_else(|| "the screenshot had an unexpected size".to_string())
                 .and_then(|img| {
-                    img.save(&path)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                    save_png_with_text(&img, &path, &[(SCENE_KEY, &scene)])
+                        .map_err(|e| e.to_string())
                 });
             if let Ok(mut slot) = outcome.lock() {
                 *slot = Some(result);

@@ -37,6 +37,9 @@ pub struct Cli {
     /// Window size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1600x1000")]
     pub size: String,
+    /// Open a scene at launch: a PNG saved by Valley (its settings, seeds and step) or a .json scene.
+    #[arg(long, value_name = "FILE")]
+    pub open: Option<std::path::PathBuf>,
     /// What the central panel shows: the 2D map or the 3D surface.
     #[arg(long, value_enum)]
     pub view: Option<ViewArg>,
@@ -77,6 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 steps: cli.steps,
                 size: (width, height),
                 measure: cli.measure,
+                open: cli.open,
                 view: cli.view.map(|v| match v {
                     ViewArg::Map => crate::app::CentralView::Map,
                     ViewArg::Surface => crate::app::CentralView::Surface,

@@ -26,9 +26,6 @@ use std::fs;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use image::ImageEncoder;
-use image::codecs::png::PngEncoder;
-
 pub use heatmap::{HeatmapFigure, render_heatmap};
 pub use line_plot::{LineFigure, render_line};
 
@@ -141,7 +138,15 @@ pub enum FigureError {
         /// The file that was being written.
         path: PathBuf,
         /// What went wrong.
-        source: image::ImageError,
+        source: png::EncodingError,
+    },
+    /// Reading a PNG failed.
+    #[error("could not read {}: {source}", path.display())]
+    Read {
+        /// The file that was being read.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
     },
 }
 
@@ -161,6 +166,16 @@ fn check_size(width: u32, height: u32) -> Result<(), FigureError> {
 /// so a crash or a full disk never leaves a half-written figure where a slide deck
 /// expects a whole one.
 pub fn save_png(image: &image::RgbImage, path: &Path) -> Result<(), FigureError> {
+    save_png_with_text(image, path, &[])
+}
+
+/// Like [`save_png`], with UTF-8 text chunks (`iTXt`) such as the scene a
+/// figure was made from, so that opening the figure can restore it.
+pub fn save_png_with_text(
+    image: &image::RgbImage,
+    path: &Path,
+    text: &[(&str, &str)],
+) -> Result<(), FigureError> {
     let file_name = path.file_name().ok_or_else(|| FigureError::Write {
         path: path.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
@@ -170,7 +185,7 @@ pub fn save_png(image: &image::RgbImage, path: &Path) -> Result<(), FigureError>
     temp_name.push(format!(".{}.tmp", std::process::id()));
     let temp_path = path.with_file_name(temp_name);
 
-    let written = write_png(image, &temp_path, path).and_then(|()| {
+    let written = write_png(image, text, &temp_path, path).and_then(|()| {
         fs::rename(&temp_path, path).map_err(|source| FigureError::Write {
             path: path.to_path_buf(),
             source,
@@ -186,6 +201,7 @@ pub fn save_png(image: &image::RgbImage, path: &Path) -> Result<(), FigureError>
 /// Encodes `image` into `temp_path`; errors name `final_path`, the file the user asked for.
 fn write_png(
     image: &image::RgbImage,
+    text: &[(&str, &str)],
     temp_path: &Path,
     final_path: &Path,
 ) -> Result<(), FigureError> {
@@ -193,19 +209,27 @@ fn write_png(
         path: final_path.to_path_buf(),
         source,
     };
+    let encode_error = |source| FigureError::Encode {
+        path: final_path.to_path_buf(),
+        source,
+    };
     let file = fs::File::create(temp_path).map_err(write_error)?;
     let mut writer = BufWriter::new(file);
-    PngEncoder::new(&mut writer)
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|source| FigureError::Encode {
-            path: final_path.to_path_buf(),
-            source,
-        })?;
+    let mut encoder = png::Encoder::new(&mut writer, image.width(), image.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    for (key, value) in text {
+        encoder
+            .add_itxt_chunk((*key).to_string(), (*value).to_string())
+            .map_err(encode_error)?;
+    }
+    encoder
+        .write_header()
+        .and_then(|mut png| {
+            png.write_image_data(image.as_raw())?;
+            png.finish()
+        })
+        .map_err(encode_error)?;
     let file = writer
         .into_inner()
         .map_err(|error| write_error(error.into_error()))?;
@@ -213,9 +237,63 @@ fn write_png(
     file.sync_all().map_err(write_error)
 }
 
+/// The text chunk `key` of a PNG file, if it has one. Only the header and
+/// text chunks are read; the pixels are not decoded.
+pub fn read_png_text(path: &Path, key: &str) -> Result<Option<String>, FigureError> {
+    let read_error = |source| FigureError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = fs::File::open(path).map_err(read_error)?;
+    let decoder = png::Decoder::new(std::io::BufReader::new(file));
+    let reader = decoder.read_info().map_err(|e| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a readable PNG ({e})"),
+        ))
+    })?;
+    let info = reader.info();
+    let utf8 = info.utf8_text.iter().find(|c| c.keyword == key);
+    if let Some(chunk) = utf8 {
+        return chunk.get_text().map(Some).map_err(|e| {
+            read_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            ))
+        });
+    }
+    Ok(info
+        .uncompressed_latin1_text
+        .iter()
+        .find(|c| c.keyword == key)
+        .map(|c| c.text.clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_chunks_round_trip_and_a_missing_key_is_none() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("scene.png");
+        let image = image::RgbImage::from_pixel(8, 4, image::Rgb([10, 20, 30]));
+        let scene = r#"{"lr": 0.01, "name": "β → ∞"}"#;
+        save_png_with_text(&image, &path, &[("valley-scene", scene)]).expect("save");
+        assert_eq!(
+            read_png_text(&path, "valley-scene")
+                .expect("read")
+                .as_deref(),
+            Some(scene)
+        );
+        assert_eq!(read_png_text(&path, "other").expect("read"), None);
+        let decoded = image::open(&path).expect("a valid PNG").to_rgb8();
+        assert_eq!(decoded, image);
+        let garbage = dir.path().join("garbage.png");
+        std::fs::write(&garbage, b"not a png at all").expect("write");
+        let error = read_png_text(&garbage, "valley-scene").expect_err("garbage");
+        assert!(error.to_string().contains("garbage.png"), "{error}");
+    }
 
     #[test]
     fn sizes_outside_the_allowed_range_are_rejected() {
