@@ -290,3 +290,30 @@ fn a_saved_png_reopens_as_the_same_scene_and_other_files_are_refused() {
     assert!(message.contains("holds no Valley scene"), "{message}");
     assert_eq!(other.state().settings, saved);
 }
+
+#[test]
+fn the_training_chart_switches_between_loss_gradient_norm_and_learning_rate() {
+    let mut harness = harness();
+    harness.run_steps(2);
+    harness.get_by_label("Gradient norm").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().settings.curve,
+        valley::app::CurveChoice::GradNorm
+    );
+    // Move the pointer off the buttons so a tooltip does not cover the next one.
+    harness.event(egui::Event::PointerMoved(egui::pos2(5.0, 890.0)));
+    harness.run_steps(2);
+    harness.get_by_label("Learning rate").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().settings.curve,
+        valley::app::CurveChoice::LearningRate
+    );
+    harness.get_by_label("Loss").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().settings.curve,
+        valley::app::CurveChoice::Loss
+    );
+}

@@ -1,12 +1,13 @@
 //! Charts beside the landscape: the 1D slice with the ball on it, and the
-//! loss curves over training (log scale).
+//! training curves (loss, gradient norm, learning rate; log scale).
 
 use egui::Color32;
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 
-use super::landscape_view::BALL_COLOUR;
+use super::landscape_view::{BALL_COLOUR, GRADIENT_COLOUR, STEP_COLOUR};
 use super::runtime::Runtime;
 use crate::engine::landscape::project;
+use crate::engine::train::HistoryPoint;
 
 /// The loss along the slice's first direction, with the ball on the curve.
 pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
@@ -59,8 +60,70 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
         });
 }
 
-/// Train and test loss (log10) over steps.
-pub fn curves_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
+/// Which training curve the chart shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CurveChoice {
+    /// Train and test loss.
+    Loss,
+    /// Norm of each step's gradient.
+    GradNorm,
+    /// Learning rate of each step (shows schedules).
+    LearningRate,
+}
+
+/// The chart's title row: which curve to show.
+pub fn curve_choice_ui(ui: &mut egui::Ui, choice: &mut CurveChoice) {
+    ui.horizontal(|ui| {
+        ui.selectable_value(choice, CurveChoice::Loss, "Loss")
+            .on_hover_text("Train and test loss over steps: is the model still learning, is it overfitting?");
+        ui.selectable_value(choice, CurveChoice::GradNorm, "Gradient norm")
+            .on_hover_text("How steep the slope is at each step: it shrinks near a minimum and spikes when a step overshoots");
+        ui.selectable_value(choice, CurveChoice::LearningRate, "Learning rate")
+            .on_hover_text("The step size at each step, as the schedule sets it");
+    });
+}
+
+/// The chosen training curve over steps, on a log scale.
+pub fn curves_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveChoice) {
+    if choice != CurveChoice::Loss {
+        history_ui(ui, runtime, height, choice);
+        return;
+    }
+    loss_ui(ui, runtime, height);
+}
+
+/// Gradient norm or learning rate, from the trainer's own (decimated) record of every step.
+fn history_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveChoice) {
+    let log = |v: f32| (v > 0.0 && v.is_finite()).then(|| f64::from(v).log10());
+    let (name, colour, value): (&str, Color32, fn(&HistoryPoint) -> f32) = match choice {
+        CurveChoice::GradNorm => ("gradient norm", GRADIENT_COLOUR, |p| p.grad_norm),
+        _ => ("learning rate", STEP_COLOUR, |p| p.lr),
+    };
+    let points: Vec<[f64; 2]> = runtime
+        .snapshot
+        .history
+        .iter()
+        .filter_map(|p| Some([p.step as f64, log(value(p))?]))
+        .collect();
+    Plot::new("history curves")
+        .show_background(false)
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_label(format!("{name} (log)"))
+        .y_axis_formatter(|mark, _| format!("{:.2e}", 10f64.powf(mark.value)))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new(name, PlotPoints::from(points))
+                    .width(2.0)
+                    .color(colour),
+            );
+        });
+}
+
+/// Train and test loss (log10) over steps, with each step's batch loss behind them.
+fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     let log = |v: f32| (v > 0.0 && v.is_finite()).then(|| f64::from(v).log10());
     let curve = |value: &dyn Fn(&super::runtime::CurvePoint) -> Option<f32>| -> Vec<[f64; 2]> {
         runtime
@@ -72,6 +135,14 @@ pub fn curves_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     };
     let train = curve(&|p| Some(p.train_loss));
     let test = curve(&|p| p.test_loss);
+    // The trainer's record covers every step, even those run faster than
+    // the window draws (a replayed scene, full speed).
+    let batch: Vec<[f64; 2]> = runtime
+        .snapshot
+        .history
+        .iter()
+        .filter_map(|p| Some([p.step as f64, log(p.batch_loss)?]))
+        .collect();
     Plot::new("loss curves")
         .show_background(false)
         .height(height)
@@ -82,11 +153,29 @@ pub fn curves_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(
+                Line::new("batch loss", PlotPoints::from(batch))
+                    .width(1.0)
+                    .color(Color32::from_rgba_unmultiplied(160, 160, 160, 110)),
+            );
+            // Dots mark where the loss was really evaluated: at full speed
+            // the window samples far fewer steps than the trainer takes.
+            let train_colour = Color32::from_rgb(60, 120, 220);
+            plot.points(
+                Points::new("train loss", PlotPoints::from(train.clone()))
+                    .radius(2.5)
+                    .color(train_colour),
+            );
+            plot.line(
                 Line::new("train loss", PlotPoints::from(train))
                     .width(2.0)
-                    .color(Color32::from_rgb(60, 120, 220)),
+                    .color(train_colour),
             );
             if !test.is_empty() {
+                plot.points(
+                    Points::new("test loss", PlotPoints::from(test.clone()))
+                        .radius(2.5)
+                        .color(Color32::from_rgb(230, 120, 40)),
+                );
                 plot.line(
                     Line::new("test loss", PlotPoints::from(test))
                         .width(2.0)

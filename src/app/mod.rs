@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use egui::Key;
 
+pub use charts_view::CurveChoice;
 pub use controls::Action;
 pub use export::ExportKind;
 pub use runtime::{Runtime, Wake};
@@ -272,8 +273,8 @@ impl ValleyApp {
                 let height = (ui.available_height() / 3.0 - 28.0).max(80.0);
                 ui.strong("1D slice along direction 1");
                 charts_view::line_slice_ui(ui, &self.runtime, height);
-                ui.strong("Loss over training");
-                charts_view::curves_ui(ui, &self.runtime, height);
+                charts_view::curve_choice_ui(ui, &mut self.settings.curve);
+                charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
                 ui.strong("What the model predicts");
                 boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height);
             });

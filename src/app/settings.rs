@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::charts_view::CurveChoice;
 use super::surface_view::Camera;
 use crate::engine::data::DatasetKind;
 use crate::engine::nn::Activation;
@@ -88,6 +89,8 @@ pub struct Settings {
     pub camera: Camera,
     /// Optimisers racing on a formula surface (empty: no race).
     pub race: Vec<OptimizerKind>,
+    /// The training curve beside the landscape.
+    pub curve: CurveChoice,
 }
 
 impl Default for Settings {
@@ -112,6 +115,7 @@ impl Default for Settings {
             view: CentralView::Map,
             camera: Camera::default(),
             race: Vec::new(),
+            curve: CurveChoice::Loss,
         }
     }
 }
