@@ -55,6 +55,8 @@ pub struct LaunchOptions {
     pub view: Option<CentralView>,
     /// Open this scene (a PNG saved by Valley, or a `.json` scene) at launch.
     pub open: Option<PathBuf>,
+    /// Start in presentation mode.
+    pub presentation: bool,
 }
 
 /// The settings for a preset name.
@@ -266,18 +268,23 @@ impl ValleyApp {
                     });
                 });
         }
-        egui::Panel::right("charts")
-            .frame(side)
-            .default_size(ui.available_width() * 0.34)
-            .show(ui, |ui| {
-                let height = (ui.available_height() / 3.0 - 28.0).max(80.0);
-                ui.strong("1D slice along direction 1");
-                charts_view::line_slice_ui(ui, &self.runtime, height);
-                charts_view::curve_choice_ui(ui, &mut self.settings.curve);
-                charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
-                ui.strong("What the model predicts");
-                boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height);
-            });
+        let charts_width = ui.available_width() * 0.34;
+        let mut charts = egui::Panel::right("charts").frame(side);
+        // On a projector the landscape gets the room; the charts keep a third.
+        charts = if self.settings.presentation {
+            charts.exact_size(charts_width)
+        } else {
+            charts.default_size(charts_width)
+        };
+        charts.show(ui, |ui| {
+            let height = (ui.available_height() / 3.0 - 28.0).max(80.0);
+            ui.strong("1D slice along direction 1");
+            charts_view::line_slice_ui(ui, &self.runtime, height);
+            charts_view::curve_choice_ui(ui, &mut self.settings.curve);
+            charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
+            ui.strong("What the model predicts");
+            boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height);
+        });
         let mut clicked = None;
         let mut export_request = None;
         let mut open_requested = false;
@@ -552,6 +559,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             if let Some(view) = options.view {
                 settings.view = view;
             }
+            settings.presentation |= options.presentation;
             let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
             if let Some(path) = &options.open {
                 app.open(path);

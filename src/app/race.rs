@@ -22,8 +22,8 @@ pub fn lane_colour(kind: OptimizerKind) -> Color32 {
         OptimizerKind::Momentum => Color32::from_rgb(86, 180, 233),
         OptimizerKind::Nesterov => Color32::from_rgb(0, 114, 178),
         OptimizerKind::RmsProp => Color32::from_rgb(204, 121, 167),
-        OptimizerKind::Adam => Color32::from_rgb(245, 245, 245),
-        OptimizerKind::AdamW => Color32::from_rgb(213, 94, 0),
+        OptimizerKind::Adam => Color32::from_rgb(213, 94, 0),
+        OptimizerKind::AdamW => Color32::from_rgb(245, 245, 245),
     }
 }
 

@@ -40,6 +40,9 @@ pub struct Cli {
     /// Open a scene at launch: a PNG saved by Valley (its settings, seeds and step) or a .json scene.
     #[arg(long, value_name = "FILE")]
     pub open: Option<std::path::PathBuf>,
+    /// Start in presentation mode: large text, a light high-contrast theme, fewer controls.
+    #[arg(long)]
+    pub presentation: bool,
     /// What the central panel shows: the 2D map or the 3D surface.
     #[arg(long, value_enum)]
     pub view: Option<ViewArg>,
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 size: (width, height),
                 measure: cli.measure,
                 open: cli.open,
+                presentation: cli.presentation,
                 view: cli.view.map(|v| match v {
                     ViewArg::Map => crate::app::CentralView::Map,
                     ViewArg::Surface => crate::app::CentralView::Surface,
