@@ -460,7 +460,13 @@ impl ValleyApp {
             ui.label(format!("|∇| {:.2e}", s.grad_norm));
             ui.separator();
             ui.label(format!("{:.0} steps/s", s.steps_per_second));
-            ui.label(format!("UI {:.1} ms/frame", self.frame_ms));
+            // The interval between frames (what the eye sees) and the UI's own share of it.
+            let interval = ui.input(|i| i.stable_dt).max(1e-4) * 1000.0;
+            ui.label(format!(
+                "frame {interval:.0} ms · UI {:.1} ms",
+                self.frame_ms
+            ))
+            .on_hover_text("Time between frames, and the part of it the UI spends on layout; training and slices run on their own threads");
             if let Some(message) = &self.runtime.message {
                 ui.separator();
                 ui.colored_label(egui::Color32::from_rgb(230, 150, 40), message);
