@@ -317,3 +317,82 @@ fn the_training_chart_switches_between_loss_gradient_norm_and_learning_rate() {
         valley::app::CurveChoice::Loss
     );
 }
+
+#[test]
+fn an_imported_pytorch_model_trains_from_its_weights_and_saves_back() {
+    use valley::engine::io::{
+        DType, default_tensor_names, read_safetensors, sequential_from_file, sequential_tensors,
+        write_safetensors,
+    };
+    use valley::engine::nn::{Activation, Init, Mlp};
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    // A 2-8-2 network as PyTorch would save it, and XOR-like data for it.
+    let mlp = Mlp::new(&[2, 8, 2], Activation::Tanh).expect("mlp");
+    let start: Vec<f64> = mlp
+        .init(Init::Torch, 3)
+        .iter()
+        .map(|&w| f64::from(w))
+        .collect();
+    let weights = dir.path().join("model.safetensors");
+    write_safetensors(
+        &weights,
+        &sequential_tensors(&[2, 8, 2], &default_tensor_names(2), &start),
+        DType::F32,
+    )
+    .expect("weights");
+    let mut csv = String::from("x1,x2,label\n");
+    for i in 0..60 {
+        let (a, b) = ((i % 7) as f32 / 3.0 - 1.0, (i % 5) as f32 / 2.0 - 1.0);
+        csv.push_str(&format!("{a},{b},{}\n", usize::from(a * b > 0.0)));
+    }
+    let data = dir.path().join("data.csv");
+    std::fs::write(&data, csv).expect("csv");
+
+    let mut harness = harness();
+    harness.state_mut().export_dir = dir.path().to_path_buf();
+    {
+        let settings = &mut harness.state_mut().settings;
+        settings.import = Some(valley::app::ImportSpec {
+            weights: weights.clone(),
+            data,
+            activation: Activation::Tanh,
+        });
+        settings.problem = valley::app::ProblemChoice::Imported;
+    }
+    frames_until(&mut harness, "the imported model", |app| {
+        app.runtime.problem.num_params() == 2 * 8 + 8 + 8 * 2 + 2 && app.runtime.is_consistent()
+    });
+    let loaded: Vec<f64> = harness
+        .state()
+        .runtime
+        .snapshot
+        .params
+        .iter()
+        .map(|&w| f64::from(w))
+        .collect();
+    assert_eq!(loaded, start, "training starts from the file's weights");
+    harness.get_by_label("Step").click();
+    frames_until(&mut harness, "a step", |app| app.runtime.snapshot.step == 1);
+    harness.get_by_label("Save weights").click();
+    let saved = dir.path().join("valley-step1-weights.safetensors");
+    frames_until(&mut harness, "the weights file", |_| saved.exists());
+    frames_until(&mut harness, "the message", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("weights.safetensors"))
+    });
+    let file = read_safetensors(&saved).expect("readable");
+    let back = sequential_from_file(&file, "saved").expect("an nn.Sequential");
+    assert_eq!(back.layer_sizes, vec![2, 8, 2]);
+    let now: Vec<f64> = harness
+        .state()
+        .runtime
+        .snapshot
+        .params
+        .iter()
+        .map(|&w| f64::from(w))
+        .collect();
+    assert_eq!(back.params, now);
+    assert_ne!(back.params, start, "one step moved the weights");
+}

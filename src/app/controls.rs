@@ -4,10 +4,12 @@
 
 use egui::{ComboBox, Slider};
 
+use super::import::{ImportForm, import_ui};
 use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
 use crate::engine::data::DatasetKind;
 use crate::engine::nn::Activation;
 use crate::engine::optim::{OptimizerKind, Schedule};
+use crate::engine::problem::MlpProblem;
 use crate::engine::surface::SurfaceKind;
 
 /// Buttons that act instead of setting a value.
@@ -22,7 +24,13 @@ pub enum Action {
 }
 
 /// Draws the controls; returns the button pressed, if any.
-pub fn controls_ui(ui: &mut egui::Ui, settings: &mut Settings, running: bool) -> Option<Action> {
+pub fn controls_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    import: &mut ImportForm,
+    loaded: Option<&MlpProblem>,
+    running: bool,
+) -> Option<Action> {
     let mut action = None;
     ui.heading("Valley");
     ui.label("gradient descent, made visible");
@@ -76,6 +84,7 @@ pub fn controls_ui(ui: &mut egui::Ui, settings: &mut Settings, running: bool) ->
     let current = match settings.problem {
         ProblemChoice::Dataset(kind) => kind.title().to_string(),
         ProblemChoice::Surface(kind) => format!("surface: {kind}"),
+        ProblemChoice::Imported => "your model".to_string(),
     };
     ComboBox::from_label("problem")
         .selected_text(current)
@@ -89,6 +98,15 @@ pub fn controls_ui(ui: &mut egui::Ui, settings: &mut Settings, running: bool) ->
                 .on_hover_text(kind.description());
             }
             ui.separator();
+            ui.selectable_value(
+                &mut settings.problem,
+                ProblemChoice::Imported,
+                "your model…",
+            )
+            .on_hover_text(
+                "A PyTorch nn.Sequential of Linear layers (safetensors) and its CSV data",
+            );
+            ui.separator();
             for kind in SurfaceKind::ALL {
                 ui.selectable_value(
                     &mut settings.problem,
@@ -100,6 +118,9 @@ pub fn controls_ui(ui: &mut egui::Ui, settings: &mut Settings, running: bool) ->
         })
         .response
         .on_hover_text("A dataset to train a network on, or a formula surface to roll a ball down");
+    if settings.problem == ProblemChoice::Imported {
+        import_ui(ui, settings, import, loaded);
+    }
     if let ProblemChoice::Dataset(_) = settings.problem {
         ui.add(Slider::new(&mut settings.noise, 0.0..=0.5).text("noise"))
             .on_hover_text(

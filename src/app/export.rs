@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::import::ImportSpec;
 use super::runtime::Runtime;
 use super::scene::SCENE_KEY;
+use crate::engine::io::{read_safetensors, sequential_from_file};
 use crate::engine::landscape::{Grid, Plane, project};
 use crate::engine::train::TrajectoryPoint;
 use crate::figure::{HeatmapFigure, Marker, MarkerStyle, render_heatmap, save_png_with_text};
@@ -25,6 +27,8 @@ pub enum ExportKind {
     Window,
     /// The grid and the trajectory as CSV.
     Csv,
+    /// The network's current weights as safetensors for PyTorch.
+    Weights,
 }
 
 /// Where the last export's outcome is reported.
@@ -93,7 +97,9 @@ pub fn start(
             let outcome = match kind {
                 ExportKind::Png => write_png(&scene, &dir),
                 ExportKind::Csv => write_csv(&scene, &dir),
-                ExportKind::Window => Err(anyhow::anyhow!("the window is saved by save_window")),
+                ExportKind::Window | ExportKind::Weights => {
+                    Err(anyhow::anyhow!("saved by save_window and save_weights"))
+                }
             };
             set(
                 &report,
@@ -147,6 +153,52 @@ pub fn save_window(
             );
         }
     });
+}
+
+/// Saves the network's current weights as safetensors that
+/// `nn.Sequential.load_state_dict` accepts, named as the imported file named
+/// them (or `0.weight`, `0.bias`, `2.weight`, ...).
+pub fn save_weights(
+    runtime: &Runtime,
+    import: Option<ImportSpec>,
+    dir: &Path,
+    message: &ExportMessage,
+) {
+    let Some(problem) = runtime
+        .mlp_problem
+        .clone()
+        .filter(|_| runtime.is_consistent())
+    else {
+        set(
+            message,
+            "only a network has weights to save: a formula surface's point is its x and y".into(),
+        );
+        return;
+    };
+    let params = Arc::clone(&runtime.snapshot.params);
+    let target = file(dir, runtime.snapshot.step, "weights.safetensors");
+    let report = Arc::clone(message);
+    let spawned = std::thread::Builder::new()
+        .name("valley-export".into())
+        .spawn(move || {
+            // The imported file's own names, so the state dict loads into the user's module.
+            let names = import.and_then(|spec| {
+                let file = read_safetensors(&spec.weights).ok()?;
+                let weights = sequential_from_file(&file, "").ok()?;
+                (weights.layer_sizes == problem.mlp().layer_sizes()).then_some(weights.tensor_names)
+            });
+            let outcome =
+                super::import::save_weights(problem.mlp(), names.as_deref(), &params, &target)
+                    .map(|()| format!("saved {}", target.display()))
+                    .unwrap_or_else(|e| format!("export failed: {e:#}"));
+            set(&report, outcome);
+        });
+    if let Err(e) = spawned {
+        set(
+            message,
+            format!("export failed: cannot start a thread: {e}"),
+        );
+    }
 }
 
 fn set(message: &ExportMessage, text: String) {

@@ -7,6 +7,7 @@ mod charts_view;
 mod controls;
 mod export;
 mod files;
+mod import;
 mod landscape_view;
 mod measure;
 mod race;
@@ -25,6 +26,7 @@ use egui::Key;
 pub use charts_view::CurveChoice;
 pub use controls::Action;
 pub use export::ExportKind;
+pub use import::ImportSpec;
 pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
 pub use settings::{CentralView, DirectionChoice, ProblemChoice, Settings, SliceMode};
@@ -57,6 +59,8 @@ pub struct LaunchOptions {
     pub open: Option<PathBuf>,
     /// Start in presentation mode.
     pub presentation: bool,
+    /// Start on this imported model.
+    pub import: Option<ImportSpec>,
 }
 
 /// The settings for a preset name.
@@ -118,6 +122,8 @@ pub struct ValleyApp {
     replaying: Option<u64>,
     /// Save the window once this frame is drawn.
     window_save_requested: bool,
+    /// The import form's paths and outcome.
+    import: import::ImportForm,
 }
 
 impl ValleyApp {
@@ -139,6 +145,7 @@ impl ValleyApp {
             picked: Default::default(),
             replaying: None,
             window_save_requested: false,
+            import: Default::default(),
         })
     }
 
@@ -180,6 +187,18 @@ impl ValleyApp {
     pub fn export(&mut self, kind: ExportKind) {
         if kind == ExportKind::Window {
             self.window_save_requested = true;
+            return;
+        }
+        if kind == ExportKind::Weights {
+            let import = (self.settings.problem == ProblemChoice::Imported)
+                .then(|| self.settings.import.clone())
+                .flatten();
+            export::save_weights(
+                &self.runtime,
+                import,
+                &self.export_dir,
+                &self.export_message,
+            );
             return;
         }
         export::start(
@@ -264,7 +283,15 @@ impl ValleyApp {
                 .default_size(270.0)
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
-                        action = controls::controls_ui(ui, &mut self.settings, running);
+                        action = controls::controls_ui(
+                            ui,
+                            &mut self.settings,
+                            &mut self.import,
+                            (self.applied.problem == ProblemChoice::Imported)
+                                .then_some(self.runtime.mlp_problem.as_deref())
+                                .flatten(),
+                            running,
+                        );
                     });
                 });
         }
@@ -304,6 +331,14 @@ impl ValleyApp {
                         .clicked()
                     {
                         open_requested = true;
+                    }
+                    if self.runtime.mlp_problem.is_some()
+                        && ui
+                            .button("Save weights")
+                            .on_hover_text("Save the network's current weights as safetensors that PyTorch's nn.Sequential loads")
+                            .clicked()
+                    {
+                        export_request = Some(ExportKind::Weights);
                     }
                     if ui
                         .button("Export CSV")
@@ -518,6 +553,10 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         .as_deref()
         .map(scene::Scene::read)
         .transpose()?;
+    // So is a model that does not load: say why before opening the window.
+    if let Some(spec) = &options.import {
+        import::load(spec, 0)?;
+    }
     let preset = options.preset.as_deref().map(preset).transpose()?;
     // The baseline runs before the window exists, so it competes with nothing.
     let alone = match options.measure {
@@ -566,6 +605,10 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
                 settings.view = view;
             }
             settings.presentation |= options.presentation;
+            if let Some(spec) = options.import.clone() {
+                settings.import = Some(spec);
+                settings.problem = ProblemChoice::Imported;
+            }
             let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
             if let Some(path) = &options.open {
                 app.open(path);

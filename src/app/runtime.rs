@@ -415,6 +415,14 @@ type BuiltProblem = (Arc<dyn Problem>, Option<Arc<MlpProblem>>);
 pub fn build_problem(settings: &Settings) -> anyhow::Result<BuiltProblem> {
     match settings.problem {
         ProblemChoice::Surface(kind) => Ok((Arc::new(SurfaceProblem::new(kind)), None)),
+        ProblemChoice::Imported => {
+            let spec = settings.import.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("no model imported yet: choose its weights and data, then Load")
+            })?;
+            let (problem, _) = super::import::load(spec, settings.data_seed)?;
+            let problem = Arc::new(problem);
+            Ok((problem.clone() as Arc<dyn Problem>, Some(problem)))
+        }
         ProblemChoice::Dataset(kind) => {
             let spec = DatasetSpec {
                 size: settings.dataset_size,

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::charts_view::CurveChoice;
+use super::import::ImportSpec;
 use super::surface_view::Camera;
 use crate::engine::data::DatasetKind;
 use crate::engine::nn::Activation;
@@ -18,6 +19,8 @@ pub enum ProblemChoice {
     Dataset(DatasetKind),
     /// A ball on a formula surface.
     Surface(SurfaceKind),
+    /// The user's own model and data (see `Settings::import`).
+    Imported,
 }
 
 /// How the slice relates to the moving parameters.
@@ -91,6 +94,8 @@ pub struct Settings {
     pub race: Vec<OptimizerKind>,
     /// The training curve beside the landscape.
     pub curve: CurveChoice,
+    /// The files of an imported model (used when the problem is `Imported`).
+    pub import: Option<ImportSpec>,
 }
 
 impl Default for Settings {
@@ -116,6 +121,7 @@ impl Default for Settings {
             camera: Camera::default(),
             race: Vec::new(),
             curve: CurveChoice::Loss,
+            import: None,
         }
     }
 }
@@ -130,5 +136,6 @@ impl Settings {
             || self.hidden_layers != other.hidden_layers
             || self.width != other.width
             || self.activation != other.activation
+            || (self.problem == ProblemChoice::Imported && self.import != other.import)
     }
 }

@@ -40,6 +40,15 @@ pub struct Cli {
     /// Open a scene at launch: a PNG saved by Valley (its settings, seeds and step) or a .json scene.
     #[arg(long, value_name = "FILE")]
     pub open: Option<std::path::PathBuf>,
+    /// Open the app on your own model: PyTorch weights (safetensors, nn.Sequential of Linear layers) ...
+    #[arg(long, value_name = "W.safetensors", requires = "data")]
+    pub weights: Option<std::path::PathBuf>,
+    /// ... and its data: CSV with header x1,...,xd,label or x1,...,xd,y.
+    #[arg(long, value_name = "D.csv", requires = "weights")]
+    pub data: Option<std::path::PathBuf>,
+    /// ... with this activation between the Linear layers.
+    #[arg(long, default_value = "tanh")]
+    pub activation: crate::engine::nn::Activation,
     /// Start in presentation mode: large text, a light high-contrast theme, fewer controls.
     #[arg(long)]
     pub presentation: bool,
@@ -85,6 +94,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 measure: cli.measure,
                 open: cli.open,
                 presentation: cli.presentation,
+                import: cli
+                    .weights
+                    .zip(cli.data)
+                    .map(|(weights, data)| crate::app::ImportSpec {
+                        weights,
+                        data,
+                        activation: cli.activation,
+                    }),
                 view: cli.view.map(|v| match v {
                     ViewArg::Map => crate::app::CentralView::Map,
                     ViewArg::Surface => crate::app::CentralView::Surface,

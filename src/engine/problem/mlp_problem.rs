@@ -40,6 +40,14 @@ pub enum MismatchError {
     /// No training examples.
     #[error("the training data is empty")]
     Empty,
+    /// Starting parameters of the wrong length.
+    #[error("the starting weights hold {actual} parameters but the network has {expected}")]
+    StartLength {
+        /// Parameters of the network.
+        expected: usize,
+        /// Parameters given.
+        actual: usize,
+    },
 }
 
 /// A multi-layer perceptron trained on a dataset.
@@ -48,6 +56,8 @@ pub struct MlpProblem {
     data: Arc<Split>,
     init: Init,
     label: String,
+    /// Imported weights to start from instead of a seeded initialisation.
+    start: Option<Arc<[f32]>>,
 }
 
 impl MlpProblem {
@@ -70,7 +80,21 @@ impl MlpProblem {
             data,
             init,
             label,
+            start: None,
         })
+    }
+
+    /// Starts every run from these parameters (imported weights), whatever
+    /// the seed. The count must match the network.
+    pub fn with_start(mut self, params: Vec<f32>) -> Result<Self, MismatchError> {
+        if params.len() != self.mlp.num_params() {
+            return Err(MismatchError::StartLength {
+                expected: self.mlp.num_params(),
+                actual: params.len(),
+            });
+        }
+        self.start = Some(Arc::from(params));
+        Ok(self)
     }
 
     /// The network.
@@ -163,7 +187,10 @@ impl Problem for MlpProblem {
     }
 
     fn init_params(&self, seed: u64) -> Vec<f32> {
-        self.mlp.init(self.init, seed)
+        match &self.start {
+            Some(start) => start.to_vec(),
+            None => self.mlp.init(self.init, seed),
+        }
     }
 
     fn num_train_examples(&self) -> usize {

@@ -1,0 +1,305 @@
+//! Bring your own model: a PyTorch `nn.Sequential` of Linear layers saved as
+//! safetensors, with its data as CSV, loaded as the command line loads them,
+//! and trained and sliced like a built-in problem. Trained weights go back
+//! out as safetensors with the same tensor names.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context as _, bail};
+use egui::ComboBox;
+use serde::{Deserialize, Serialize};
+
+use super::settings::{ProblemChoice, Settings};
+use crate::engine::data::{Targets, load_csv, split};
+use crate::engine::io::{
+    DType, default_tensor_names, read_safetensors, sequential_from_file, sequential_tensors,
+    write_safetensors,
+};
+use crate::engine::nn::{Activation, Init, Mlp};
+use crate::engine::problem::MlpProblem;
+
+/// Share of the imported rows held out as a test set.
+const TEST_FRACTION: f32 = 0.2;
+
+/// Which files make the imported problem.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportSpec {
+    /// Weights of an `nn.Sequential` of Linear layers (safetensors, f32 or f64).
+    pub weights: PathBuf,
+    /// Data: CSV with header `x1,...,xd,label` or `x1,...,xd,y`.
+    pub data: PathBuf,
+    /// The activation between the Linear layers.
+    pub activation: Activation,
+}
+
+/// What was loaded, in words for the panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportSummary {
+    /// e.g. `2-16-16-2`.
+    pub layers: String,
+    /// Parameter count.
+    pub num_params: usize,
+    /// Rows in the CSV (train + test).
+    pub rows: usize,
+    /// `classification, 2 classes` or `regression, 1 output`.
+    pub task: String,
+    /// Precision of the file (training runs in f32).
+    pub dtype: String,
+}
+
+impl ImportSummary {
+    /// One line for the panel.
+    pub fn describe(&self) -> String {
+        format!(
+            "MLP {} · {} parameters ({}) · {} rows · {}",
+            self.layers, self.num_params, self.dtype, self.rows, self.task
+        )
+    }
+}
+
+/// Loads the weights and the data and checks that they fit; the loaded
+/// weights are where every run starts.
+pub fn load(spec: &ImportSpec, data_seed: u64) -> anyhow::Result<(MlpProblem, ImportSummary)> {
+    let file = read_safetensors(&spec.weights)?;
+    let weights = sequential_from_file(&file, &spec.weights.display().to_string())?;
+    let data = load_csv(&spec.data)?;
+    let mlp = Mlp::new(&weights.layer_sizes, spec.activation)?;
+    let (features, outputs) = (
+        weights.layer_sizes[0],
+        weights.layer_sizes[weights.layer_sizes.len() - 1],
+    );
+    if data.num_features() != features {
+        bail!(
+            "{} has {} input columns but the model in {} takes {features} inputs: use the CSV the model was trained on",
+            spec.data.display(),
+            data.num_features(),
+            spec.weights.display()
+        );
+    }
+    if data.num_outputs() != outputs {
+        bail!(
+            "{} needs {} outputs but the model in {} has {outputs}: check the label column or the last layer",
+            spec.data.display(),
+            data.num_outputs(),
+            spec.weights.display()
+        );
+    }
+    let task = match &data.targets {
+        Targets::Classes { .. } => format!("classification, {} classes", data.num_outputs()),
+        Targets::Values(_) => format!("regression, {} output(s)", data.num_outputs()),
+    };
+    let rows = data.len();
+    let name = spec
+        .data
+        .file_name()
+        .map_or("data".into(), |n| n.to_string_lossy().into_owned());
+    let start: Vec<f32> = weights.params.iter().map(|&w| w as f32).collect();
+    if start.iter().any(|w| !w.is_finite()) {
+        bail!(
+            "{} holds NaN or infinite weights: export the model again from a healthy checkpoint",
+            spec.weights.display()
+        );
+    }
+    let problem = MlpProblem::new(
+        mlp,
+        Arc::new(split(data, TEST_FRACTION, data_seed)),
+        Init::Torch,
+        &name,
+    )?
+    .with_start(start)?;
+    let summary = ImportSummary {
+        layers: weights
+            .layer_sizes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("-"),
+        num_params: problem.mlp().num_params(),
+        rows,
+        task,
+        dtype: format!("{:?}", weights.dtype).to_lowercase(),
+    };
+    Ok((problem, summary))
+}
+
+/// Writes `params` as safetensors that `nn.Sequential.load_state_dict` accepts
+/// (`0.weight`, `0.bias`, `2.weight`, ... or the names of the imported file).
+pub fn save_weights(
+    mlp: &Mlp,
+    names: Option<&[(String, String)]>,
+    params: &[f32],
+    path: &Path,
+) -> anyhow::Result<()> {
+    let sizes = mlp.layer_sizes();
+    let default_names = default_tensor_names(sizes.len() - 1);
+    let names = names.unwrap_or(&default_names);
+    let flat: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
+    let tensors = sequential_tensors(sizes, names, &flat);
+    write_safetensors(path, &tensors, DType::F32)
+        .with_context(|| format!("could not save the weights to {}", path.display()))
+}
+
+/// Which path a dialog is choosing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Weights,
+    Data,
+}
+
+/// The import form: paths being typed or browsed, before Load applies them.
+#[derive(Default)]
+pub struct ImportForm {
+    weights: String,
+    data: String,
+    activation: Option<Activation>,
+    browsed: Arc<Mutex<Option<(Field, PathBuf)>>>,
+    /// The last load's outcome: what was loaded, or why not.
+    pub status: Option<Result<ImportSummary, String>>,
+}
+
+/// What the running imported problem holds, for the panel.
+fn summary_of(problem: &MlpProblem) -> String {
+    let data = problem.data();
+    let task = match &data.train.targets {
+        Targets::Classes { num_classes, .. } => format!("classification, {num_classes} classes"),
+        Targets::Values(_) => format!("regression, {} output(s)", data.train.num_outputs()),
+    };
+    format!(
+        "loaded: MLP {} · {} parameters · {} rows ({} train, {} test) · {task}",
+        problem
+            .mlp()
+            .layer_sizes()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("-"),
+        problem.mlp().num_params(),
+        data.train.len() + data.test.len(),
+        data.train.len(),
+        data.test.len(),
+    )
+}
+
+/// The form; Load switches the problem to the imported model. `loaded` is
+/// the model now running, if it is an imported one.
+pub fn import_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    form: &mut ImportForm,
+    loaded: Option<&MlpProblem>,
+) {
+    if let Some((field, path)) = form.browsed.lock().ok().and_then(|mut b| b.take()) {
+        let text = path.display().to_string();
+        match field {
+            Field::Weights => form.weights = text,
+            Field::Data => form.data = text,
+        }
+    }
+    if form.weights.is_empty()
+        && form.data.is_empty()
+        && let Some(spec) = &settings.import
+    {
+        form.weights = spec.weights.display().to_string();
+        form.data = spec.data.display().to_string();
+        form.activation = Some(spec.activation);
+    }
+    path_row(
+        ui,
+        "weights",
+        "PyTorch weights (.safetensors) of an nn.Sequential of Linear layers",
+        &mut form.weights,
+        Field::Weights,
+        &form.browsed,
+    );
+    path_row(
+        ui,
+        "data",
+        "CSV with header x1,…,xd,label (classes) or x1,…,xd,y (regression)",
+        &mut form.data,
+        Field::Data,
+        &form.browsed,
+    );
+    let activation = form.activation.get_or_insert(Activation::Tanh);
+    ComboBox::from_label("between layers")
+        .selected_text(activation.name())
+        .show_ui(ui, |ui| {
+            for act in Activation::ALL {
+                ui.selectable_value(activation, act, act.name());
+            }
+        })
+        .response
+        .on_hover_text("The activation your nn.Sequential puts between its Linear layers");
+    if ui
+        .button("Load model")
+        .on_hover_text("Load the weights and the data; training starts from the loaded weights")
+        .clicked()
+    {
+        let spec = ImportSpec {
+            weights: PathBuf::from(form.weights.trim()),
+            data: PathBuf::from(form.data.trim()),
+            activation: *activation,
+        };
+        form.status = Some(match load(&spec, settings.data_seed) {
+            Ok((_, summary)) => {
+                settings.import = Some(spec);
+                settings.problem = ProblemChoice::Imported;
+                Ok(summary)
+            }
+            Err(e) => Err(format!("{e:#}")),
+        });
+    }
+    match (&form.status, loaded) {
+        (Some(Err(message)), _) => {
+            ui.colored_label(ui.visuals().error_fg_color, message);
+        }
+        (_, Some(problem)) => {
+            ui.label(summary_of(problem));
+        }
+        (Some(Ok(summary)), None) => {
+            ui.label(summary.describe());
+        }
+        (None, None) => {
+            ui.label("choose the weights and the data, then Load model");
+        }
+    }
+}
+
+fn path_row(
+    ui: &mut egui::Ui,
+    label: &str,
+    hint: &str,
+    text: &mut String,
+    field: Field,
+    browsed: &Arc<Mutex<Option<(Field, PathBuf)>>>,
+) {
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(text)
+                .desired_width(150.0)
+                .hint_text(label),
+        )
+        .on_hover_text(hint);
+        if ui.button("Browse…").on_hover_text(hint).clicked() {
+            let browsed = Arc::clone(browsed);
+            let ctx = ui.ctx().clone();
+            let (name, extension) = match field {
+                Field::Weights => ("safetensors", "safetensors"),
+                Field::Data => ("CSV", "csv"),
+            };
+            // The dialog blocks its own thread only; the answer arrives in a later frame.
+            let _ = std::thread::Builder::new()
+                .name("valley-dialog".into())
+                .spawn(move || {
+                    if let Some(path) = rfd::FileDialog::new()
+                        .add_filter(name, &[extension])
+                        .pick_file()
+                        && let Ok(mut slot) = browsed.lock()
+                    {
+                        *slot = Some((field, path));
+                    }
+                    ctx.request_repaint();
+                });
+        }
+    });
+}
