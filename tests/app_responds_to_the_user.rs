@@ -294,6 +294,10 @@ fn a_saved_png_reopens_as_the_same_scene_and_other_files_are_refused() {
 #[test]
 fn the_training_chart_switches_between_loss_gradient_norm_and_learning_rate() {
     let mut harness = harness();
+    // Let the views settle first: a chart that arrives moves the buttons below it.
+    frames_until(&mut harness, "the first slices", |app| {
+        app.runtime.is_settled()
+    });
     harness.run_steps(2);
     harness.get_by_label("Gradient norm").click();
     harness.run_steps(2);

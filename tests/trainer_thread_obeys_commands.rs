@@ -111,7 +111,8 @@ fn a_diverging_run_pauses_and_says_where() {
     let config = TrainConfig {
         optimizer: OptimizerConfig {
             kind: OptimizerKind::Sgd,
-            lr: 100.0,
+            // Big enough that the loss overflows f32 on the first step.
+            lr: 1e20,
             ..OptimizerConfig::default()
         },
         ..TrainConfig::default()

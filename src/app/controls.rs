@@ -165,7 +165,7 @@ pub fn controls_ui(
         .response
         .on_hover_text(opt.kind.description());
     ui.add(
-        Slider::new(&mut opt.lr, 1e-4..=10.0)
+        Slider::new(&mut opt.lr, 1e-5..=100.0)
             .logarithmic(true)
             .text("learning rate"),
     )

@@ -46,6 +46,33 @@ impl TrainConfig {
     }
 }
 
+/// A finite loss this many times the run's first loss (or times 1, if the
+/// run started lower) counts as diverged: with tanh or a softmax the loss
+/// of a run whose weights are flying apart can stay finite for a long time.
+pub const BLOW_UP_FACTOR: f32 = 1e3;
+
+/// Parameters whose norm has grown this many times (from at least 1) count as
+/// diverged: saturated tanh units keep the loss finite while the weights run off.
+pub const PARAMS_BLOW_UP_FACTOR: f32 = 100.0;
+
+/// A ball this many half-widths of its surface's view from the centre has
+/// left the map for good.
+const OFF_THE_MAP: f64 = 20.0;
+
+/// Euclidean norm, accumulated in f64.
+fn norm(params: &[f32]) -> f32 {
+    params
+        .iter()
+        .map(|&p| f64::from(p) * f64::from(p))
+        .sum::<f64>()
+        .sqrt() as f32
+}
+
+/// Whether `loss` has blown up relative to the run's first loss.
+fn blew_up(loss: f32, first: f32) -> bool {
+    first.is_finite() && loss > BLOW_UP_FACTOR * first.max(1.0)
+}
+
 /// Whether the run is moving.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum RunState {
@@ -57,7 +84,7 @@ pub enum RunState {
     Diverged {
         /// The step at which it happened.
         step: u64,
-        /// The loss seen (NaN or ±∞, or finite with a non-finite gradient).
+        /// The loss seen (NaN or ±∞; finite with a non-finite gradient, or blown up).
         loss: f32,
     },
 }
@@ -68,6 +95,9 @@ impl RunState {
         match self {
             RunState::Paused => "paused".into(),
             RunState::Running => "running".into(),
+            RunState::Diverged { step, loss } if loss.is_finite() => format!(
+                "diverged at step {step} (loss = {loss:.4e}): the loss or the weights blew up far past where they started; lower the learning rate and reset"
+            ),
             RunState::Diverged { step, loss } => {
                 format!(
                     "diverged at step {step} (loss = {loss}); lower the learning rate and reset"
@@ -139,6 +169,10 @@ pub struct Run {
     trajectory: Decimated<TrajectoryPoint>,
     history: Decimated<HistoryPoint>,
     diverged: Option<(u64, f32)>,
+    /// The first batch loss of the run: the yardstick for a blow-up.
+    first_loss: Option<f32>,
+    /// The norm of the starting parameters: the other yardstick.
+    start_norm: f32,
 }
 
 impl Run {
@@ -160,6 +194,8 @@ impl Run {
             trajectory: Decimated::new(capacity),
             history: Decimated::new(HISTORY_CAPACITY),
             diverged: None,
+            first_loss: None,
+            start_norm: 0.0,
             problem,
             config,
         };
@@ -194,6 +230,8 @@ impl Run {
         self.trajectory.clear();
         self.history.clear();
         self.diverged = None;
+        self.first_loss = None;
+        self.start_norm = norm(&self.params);
     }
 
     /// Changes hyperparameters mid-run; optimiser state survives where it can.
@@ -253,8 +291,9 @@ impl Run {
         Some(range)
     }
 
-    /// One optimiser step. A non-finite loss or gradient leaves the
-    /// parameters where they are and marks the run diverged.
+    /// One optimiser step. A non-finite loss or gradient, or a loss that has
+    /// blown up far past where the run started, leaves the parameters where
+    /// they are and marks the run diverged.
     pub fn step(&mut self) -> StepOutcome {
         if let Some((step, loss)) = self.diverged {
             return StepOutcome::Diverged { step, loss };
@@ -269,7 +308,12 @@ impl Run {
                 .loss_and_grad(&self.params, batch, &mut self.grad, &mut self.workspace)
         };
         let grad_finite = self.grad.iter().all(|g| g.is_finite());
-        if !loss.is_finite() || !grad_finite {
+        let first = *self.first_loss.get_or_insert(loss);
+        // The norm costs a pass over the parameters: for a big model every
+        // 8th step is soon enough; a small one (a surface) bounces faster.
+        let due = self.params.len() <= 64 || self.step.is_multiple_of(8);
+        let flew_apart = due && self.flew_apart();
+        if !loss.is_finite() || !grad_finite || blew_up(loss, first) || flew_apart {
             self.diverged = Some((self.step, loss));
             return StepOutcome::Diverged {
                 step: self.step,
@@ -295,6 +339,20 @@ impl Run {
         });
         self.step += 1;
         StepOutcome::Stepped { loss }
+    }
+
+    /// Whether the parameters have run off: their norm has grown a hundredfold,
+    /// or, on a formula surface, the ball is far off the map (an optimiser
+    /// whose steps are bounded, like Adam, bounces there instead of overflowing).
+    fn flew_apart(&self) -> bool {
+        if norm(&self.params) > PARAMS_BLOW_UP_FACTOR * self.start_norm.max(1.0) {
+            return true;
+        }
+        self.problem.surface().is_some_and(|kind| {
+            let ([cx, cy], half_width) = kind.view();
+            let (x, y) = (f64::from(self.params[0]), f64::from(self.params[1]));
+            (x - cx).hypot(y - cy) > OFF_THE_MAP * half_width
+        })
     }
 
     /// A full picture of the present: evaluation, gradient, the next update.
