@@ -11,11 +11,15 @@ mod error;
 mod header;
 pub mod limits;
 mod sequential;
+mod session;
 mod tensors;
 
 pub use error::IoError;
 pub use sequential::{
     SequentialWeights, default_tensor_names, flat_like, sequential_from_file, sequential_tensors,
+};
+pub use session::{
+    SESSION_FORMAT, Session, SessionError, load_session, parse_session, save_session,
 };
 pub use tensors::{
     DType, NamedTensor, TensorFile, parse_safetensors, read_safetensors, tensors_to_bytes,

@@ -77,6 +77,17 @@ impl Optimizer {
         self.first.len()
     }
 
+    /// Whether both moment buffers hold `n` values (an optimiser read from a
+    /// file might not; stepping it would then go out of bounds).
+    pub fn fits(&self, n: usize) -> bool {
+        self.first.len() == n && self.second.len() == n
+    }
+
+    /// Whether every moment is a finite number (a diverged run's may not be).
+    pub fn is_finite(&self) -> bool {
+        self.first.iter().chain(&self.second).all(|v| v.is_finite())
+    }
+
     /// Changes hyperparameters mid-run: the state survives unless the rule
     /// changes, because a velocity from one rule means nothing to another.
     pub fn set_config(&mut self, config: OptimizerConfig) {

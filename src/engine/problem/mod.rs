@@ -7,10 +7,12 @@
 
 mod mlp_problem;
 mod precise;
+mod spec;
 mod surface_problem;
 
 pub use mlp_problem::MlpProblem;
 pub use precise::{PreciseEvaluation, evaluate_in};
+pub use spec::ProblemSpec;
 pub use surface_problem::SurfaceProblem;
 
 use ndarray::Array2;

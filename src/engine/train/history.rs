@@ -52,6 +52,20 @@ impl<T> Decimated<T> {
         self.items.push(item);
     }
 
+    /// Takes `other`'s items (converted) and its decimation state, so a
+    /// restored series goes on keeping exactly the items the original would.
+    /// This series keeps its own capacity: a file cannot make it unbounded.
+    pub fn restore_from<U>(&mut self, other: &Decimated<U>, convert: impl Fn(&U) -> T) {
+        self.items = other
+            .items
+            .iter()
+            .take(self.capacity)
+            .map(convert)
+            .collect();
+        self.stride = other.stride.max(1);
+        self.offered = other.offered;
+    }
+
     /// Whether the next offered item will be kept (so the caller can skip
     /// building an expensive item that would be dropped).
     pub fn wants_next(&self) -> bool {

@@ -9,5 +9,7 @@ mod worker;
 
 pub use history::{Decimated, HistoryPoint, TrajectoryPoint};
 pub use race::{Lane, LaneSnapshot, Race, RaceCommand, RaceSnapshot, RaceTrainer};
-pub use run::{Run, RunState, Snapshot, StepOutcome, TrainConfig};
+pub use run::{
+    RestoreError, Run, RunState, SavedPoint, SavedRun, Snapshot, StepOutcome, TrainConfig,
+};
 pub use worker::{Command, Speed, Trainer};

@@ -3,6 +3,10 @@
 //! The CLI drives a [`Run`] directly; the app drives it through the
 //! [`super::Trainer`] thread. Both see the same steps for the same seed.
 
+mod saved;
+
+pub use saved::{RestoreError, SavedPoint, SavedRun};
+
 use std::sync::Arc;
 
 use rand::rngs::StdRng;
@@ -54,6 +58,10 @@ pub const BLOW_UP_FACTOR: f32 = 1e3;
 /// Parameters whose norm has grown this many times (from at least 1) count as
 /// diverged: saturated tanh units keep the loss finite while the weights run off.
 pub const PARAMS_BLOW_UP_FACTOR: f32 = 100.0;
+
+/// Mixed into the seed of the batch-order stream, so it differs from the
+/// initialisation's stream for the same seed.
+const SHUFFLE_SALT: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// A ball this many half-widths of its surface's view from the centre has
 /// left the map for good.
@@ -162,6 +170,8 @@ pub struct Run {
     optimizer: Optimizer,
     step: u64,
     rng: StdRng,
+    /// Shuffles drawn from `rng` so far (a session replays them).
+    shuffles: u64,
     order: Vec<usize>,
     cursor: usize,
     grad: Vec<f32>,
@@ -187,6 +197,7 @@ impl Run {
             initial: Arc::from(Vec::new()),
             step: 0,
             rng: seeded_rng(config.seed),
+            shuffles: 0,
             order: Vec::new(),
             cursor: 0,
             grad: vec![0.0; n],
@@ -224,7 +235,8 @@ impl Run {
         self.params = params;
         self.optimizer.reset();
         self.step = 0;
-        self.rng = seeded_rng(self.config.seed ^ 0x9E37_79B9_7F4A_7C15);
+        self.rng = seeded_rng(self.config.seed ^ SHUFFLE_SALT);
+        self.shuffles = 0;
         self.order = (0..self.problem.num_train_examples()).collect();
         self.cursor = self.order.len();
         self.trajectory.clear();
@@ -284,6 +296,7 @@ impl Run {
         }
         if self.cursor >= n {
             self.order.shuffle(&mut self.rng);
+            self.shuffles += 1;
             self.cursor = 0;
         }
         let range = self.cursor..(self.cursor + size).min(n);
