@@ -400,3 +400,59 @@ fn an_imported_pytorch_model_trains_from_its_weights_and_saves_back() {
     assert_eq!(back.params, now);
     assert_ne!(back.params, start, "one step moved the weights");
 }
+
+#[test]
+fn a_saved_session_reopens_with_the_same_run_and_goes_on_identically() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let mut harness = harness();
+    harness.state_mut().export_dir = dir.path().to_path_buf();
+    harness.state_mut().settings.train.batch_size = Some(16);
+    frames_until(&mut harness, "the first landscape", |app| {
+        app.runtime.is_settled()
+    });
+    harness
+        .state_mut()
+        .runtime
+        .send(valley::engine::train::Command::Step(25));
+    frames_until(&mut harness, "25 steps", |app| {
+        app.runtime.snapshot.step == 25
+    });
+    harness.get_by_label("Save session").click();
+    let file = dir.path().join("valley-step25-session.json");
+    frames_until(&mut harness, "the session file", |_| file.exists());
+    let saved_settings = harness.state().settings.clone();
+
+    let mut other = self::harness();
+    other.run_steps(2);
+    other.state_mut().open(&file);
+    frames_until(&mut other, "the restored run", |app| {
+        app.runtime.snapshot.step == 25 && app.runtime.is_consistent()
+    });
+    assert_eq!(other.state().settings, saved_settings);
+    assert_eq!(
+        other.state().runtime.snapshot.params,
+        harness.state().runtime.snapshot.params
+    );
+    // Ten more minibatch steps on each: the same batches, the same moments, the same point.
+    for h in [&mut harness, &mut other] {
+        h.state_mut()
+            .runtime
+            .send(valley::engine::train::Command::Step(10));
+        frames_until(h, "10 more steps", |app| app.runtime.snapshot.step == 35);
+    }
+    assert_eq!(
+        other.state().runtime.snapshot.params,
+        harness.state().runtime.snapshot.params
+    );
+
+    // A damaged session is refused with its reason; the run stays as it was.
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, r#"{"format_version": 1, "problem": 3}"#).expect("write");
+    other.state_mut().open(&broken);
+    let message = other.state().runtime.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("not a readable Valley session"),
+        "{message}"
+    );
+    assert_eq!(other.state().runtime.snapshot.step, 35);
+}

@@ -9,6 +9,19 @@ use super::runtime;
 use super::scene::Scene;
 use crate::engine::train::{Command, RunState, Speed};
 
+/// Whether a file is a session (JSON with a `format_version`), not a scene.
+fn is_session(path: &Path) -> bool {
+    let json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    json && std::fs::File::open(path).is_ok_and(|file| {
+        use std::io::Read as _;
+        let mut head = [0u8; 64];
+        let read = file.take(64).read(&mut head).unwrap_or(0);
+        String::from_utf8_lossy(&head[..read]).contains("\"format_version\"")
+    })
+}
+
 /// A file chosen in the dialog, handed from its thread to the UI.
 pub type Picked = Arc<Mutex<Option<PathBuf>>>;
 
@@ -17,6 +30,12 @@ impl ValleyApp {
     /// settings and seeds are restored and the run replays to the saved step.
     /// A file that is not a scene leaves everything as it was and says why.
     pub fn open(&mut self, path: &Path) {
+        if is_session(path) {
+            if let Err(e) = self.open_session(path) {
+                self.runtime.message = Some(format!("{e:#}"));
+            }
+            return;
+        }
         match Scene::read(path) {
             Ok(scene) => {
                 let seed = scene.settings.train.seed;
@@ -46,8 +65,8 @@ impl ValleyApp {
             .name("valley-dialog".into())
             .spawn(move || {
                 let choice = rfd::FileDialog::new()
-                    .set_title("Open a Valley scene")
-                    .add_filter("Valley figure or scene", &["png", "json"])
+                    .set_title("Open a Valley session or figure")
+                    .add_filter("Valley session or figure", &["json", "png"])
                     .pick_file();
                 if let (Some(path), Ok(mut slot)) = (choice, picked.lock()) {
                     *slot = Some(path);

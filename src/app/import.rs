@@ -6,21 +6,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use egui::ComboBox;
 use serde::{Deserialize, Serialize};
 
 use super::settings::{ProblemChoice, Settings};
-use crate::engine::data::{Targets, load_csv, split};
-use crate::engine::io::{
-    DType, default_tensor_names, read_safetensors, sequential_from_file, sequential_tensors,
-    write_safetensors,
-};
-use crate::engine::nn::{Activation, Init, Mlp};
-use crate::engine::problem::MlpProblem;
+use crate::engine::data::Targets;
+use crate::engine::io::{DType, default_tensor_names, sequential_tensors, write_safetensors};
+use crate::engine::nn::{Activation, Mlp};
+use crate::engine::problem::{MlpProblem, ProblemSpec};
 
 /// Share of the imported rows held out as a test set.
-const TEST_FRACTION: f32 = 0.2;
+pub const TEST_FRACTION: f32 = 0.2;
 
 /// Which files make the imported problem.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,94 +30,17 @@ pub struct ImportSpec {
     pub activation: Activation,
 }
 
-/// What was loaded, in words for the panel.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ImportSummary {
-    /// e.g. `2-16-16-2`.
-    pub layers: String,
-    /// Parameter count.
-    pub num_params: usize,
-    /// Rows in the CSV (train + test).
-    pub rows: usize,
-    /// `classification, 2 classes` or `regression, 1 output`.
-    pub task: String,
-    /// Precision of the file (training runs in f32).
-    pub dtype: String,
-}
-
-impl ImportSummary {
-    /// One line for the panel.
-    pub fn describe(&self) -> String {
-        format!(
-            "MLP {} · {} parameters ({}) · {} rows · {}",
-            self.layers, self.num_params, self.dtype, self.rows, self.task
-        )
-    }
-}
-
 /// Loads the weights and the data and checks that they fit; the loaded
 /// weights are where every run starts.
-pub fn load(spec: &ImportSpec, data_seed: u64) -> anyhow::Result<(MlpProblem, ImportSummary)> {
-    let file = read_safetensors(&spec.weights)?;
-    let weights = sequential_from_file(&file, &spec.weights.display().to_string())?;
-    let data = load_csv(&spec.data)?;
-    let mlp = Mlp::new(&weights.layer_sizes, spec.activation)?;
-    let (features, outputs) = (
-        weights.layer_sizes[0],
-        weights.layer_sizes[weights.layer_sizes.len() - 1],
-    );
-    if data.num_features() != features {
-        bail!(
-            "{} has {} input columns but the model in {} takes {features} inputs: use the CSV the model was trained on",
-            spec.data.display(),
-            data.num_features(),
-            spec.weights.display()
-        );
+pub fn load(spec: &ImportSpec, data_seed: u64) -> anyhow::Result<Arc<MlpProblem>> {
+    ProblemSpec::Imported {
+        weights: spec.weights.clone(),
+        data: spec.data.clone(),
+        test_fraction: TEST_FRACTION,
+        data_seed,
+        activation: spec.activation,
     }
-    if data.num_outputs() != outputs {
-        bail!(
-            "{} needs {} outputs but the model in {} has {outputs}: check the label column or the last layer",
-            spec.data.display(),
-            data.num_outputs(),
-            spec.weights.display()
-        );
-    }
-    let task = match &data.targets {
-        Targets::Classes { .. } => format!("classification, {} classes", data.num_outputs()),
-        Targets::Values(_) => format!("regression, {} output(s)", data.num_outputs()),
-    };
-    let rows = data.len();
-    let name = spec
-        .data
-        .file_name()
-        .map_or("data".into(), |n| n.to_string_lossy().into_owned());
-    let start: Vec<f32> = weights.params.iter().map(|&w| w as f32).collect();
-    if start.iter().any(|w| !w.is_finite()) {
-        bail!(
-            "{} holds NaN or infinite weights: export the model again from a healthy checkpoint",
-            spec.weights.display()
-        );
-    }
-    let problem = MlpProblem::new(
-        mlp,
-        Arc::new(split(data, TEST_FRACTION, data_seed)),
-        Init::Torch,
-        &name,
-    )?
-    .with_start(start)?;
-    let summary = ImportSummary {
-        layers: weights
-            .layer_sizes
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("-"),
-        num_params: problem.mlp().num_params(),
-        rows,
-        task,
-        dtype: format!("{:?}", weights.dtype).to_lowercase(),
-    };
-    Ok((problem, summary))
+    .build_mlp()
 }
 
 /// Writes `params` as safetensors that `nn.Sequential.load_state_dict` accepts
@@ -155,7 +75,7 @@ pub struct ImportForm {
     activation: Option<Activation>,
     browsed: Arc<Mutex<Option<(Field, PathBuf)>>>,
     /// The last load's outcome: what was loaded, or why not.
-    pub status: Option<Result<ImportSummary, String>>,
+    pub status: Option<Result<String, String>>,
 }
 
 /// What the running imported problem holds, for the panel.
@@ -241,10 +161,10 @@ pub fn import_ui(
             activation: *activation,
         };
         form.status = Some(match load(&spec, settings.data_seed) {
-            Ok((_, summary)) => {
+            Ok(problem) => {
                 settings.import = Some(spec);
                 settings.problem = ProblemChoice::Imported;
-                Ok(summary)
+                Ok(summary_of(&problem))
             }
             Err(e) => Err(format!("{e:#}")),
         });
@@ -257,7 +177,7 @@ pub fn import_ui(
             ui.label(summary_of(problem));
         }
         (Some(Ok(summary)), None) => {
-            ui.label(summary.describe());
+            ui.label(summary);
         }
         (None, None) => {
             ui.label("choose the weights and the data, then Load model");

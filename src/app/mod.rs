@@ -14,6 +14,7 @@ mod race;
 mod runtime;
 mod scene;
 mod screenshot;
+mod sessions;
 mod settings;
 mod surface_view;
 
@@ -124,6 +125,10 @@ pub struct ValleyApp {
     window_save_requested: bool,
     /// The import form's paths and outcome.
     import: import::ImportForm,
+    /// A session save waiting for the trainer's state.
+    pending_save: Option<sessions::PendingSave>,
+    /// Autosaving (the real app only; not tests or scripted runs).
+    autosave: Option<sessions::Autosave>,
 }
 
 impl ValleyApp {
@@ -146,6 +151,8 @@ impl ValleyApp {
             replaying: None,
             window_save_requested: false,
             import: Default::default(),
+            pending_save: None,
+            autosave: None,
         })
     }
 
@@ -257,6 +264,7 @@ impl ValleyApp {
             plan.advance(ui.ctx(), &self.runtime, self.frame_ms);
         }
         self.poll_files(ui);
+        self.poll_sessions();
         if std::mem::take(&mut self.window_save_requested) {
             export::save_window(
                 ui.ctx(),
@@ -315,7 +323,9 @@ impl ValleyApp {
         let mut clicked = None;
         let mut export_request = None;
         let mut open_requested = false;
+        let mut session_requested = false;
         egui::CentralPanel::default().frame(central).show(ui, |ui| {
+            self.restore_offer_ui(ui);
             ui.heading(self.runtime.problem.name());
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.settings.view, CentralView::Map, "2D map")
@@ -331,6 +341,13 @@ impl ValleyApp {
                         .clicked()
                     {
                         open_requested = true;
+                    }
+                    if ui
+                        .button("Save session")
+                        .on_hover_text("Save the whole run (weights, optimiser state, trail, curves) to go on later exactly where it stopped")
+                        .clicked()
+                    {
+                        session_requested = true;
                     }
                     if self.runtime.mlp_problem.is_some()
                         && ui
@@ -398,6 +415,9 @@ impl ValleyApp {
         }
         if open_requested {
             self.ask_for_file();
+        }
+        if session_requested {
+            self.save_session();
         }
         if let Some(params) = clicked {
             self.runtime.send(Command::SetParams(params));
@@ -537,6 +557,10 @@ impl eframe::App for ValleyApp {
         self.frame_ui(ui);
     }
 
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.save_on_exit();
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot.is_none() {
             eframe::set_value(storage, SETTINGS_KEY, &self.settings);
@@ -612,6 +636,9 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
             if let Some(path) = &options.open {
                 app.open(path);
+            }
+            if !scripted && let Some(dir) = eframe::storage_dir("Valley") {
+                app.autosave = Some(sessions::Autosave::new(&dir));
             }
             if let Some(path) = options.screenshot.clone() {
                 app.screenshot = Some(ScreenshotPlan::new(path, options.steps, plan_outcome));

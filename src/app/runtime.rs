@@ -6,14 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::race::RaceState;
-use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
-use crate::engine::data::{DatasetSpec, generate};
+use super::settings::{DirectionChoice, Settings, SliceMode};
 use crate::engine::landscape::{
     DirectionKind, GridSpec, LandscapeRequest, LandscapeResult, LandscapeWorker, Plane,
     make_direction,
 };
-use crate::engine::nn::{Init, Mlp};
-use crate::engine::problem::{MlpProblem, Problem, SurfaceProblem};
+use crate::engine::problem::{MlpProblem, Problem, ProblemSpec};
 use crate::engine::train::{Command, Decimated, RunState, Snapshot, Speed, Trainer};
 
 /// How often a following slice may be recomputed while training runs, at most.
@@ -413,34 +411,11 @@ type BuiltProblem = (Arc<dyn Problem>, Option<Arc<MlpProblem>>);
 
 /// The problem the settings describe.
 pub fn build_problem(settings: &Settings) -> anyhow::Result<BuiltProblem> {
-    match settings.problem {
-        ProblemChoice::Surface(kind) => Ok((Arc::new(SurfaceProblem::new(kind)), None)),
-        ProblemChoice::Imported => {
-            let spec = settings.import.as_ref().ok_or_else(|| {
-                anyhow::anyhow!("no model imported yet: choose its weights and data, then Load")
-            })?;
-            let (problem, _) = super::import::load(spec, settings.data_seed)?;
-            let problem = Arc::new(problem);
-            Ok((problem.clone() as Arc<dyn Problem>, Some(problem)))
-        }
-        ProblemChoice::Dataset(kind) => {
-            let spec = DatasetSpec {
-                size: settings.dataset_size,
-                noise: settings.noise,
-                seed: settings.data_seed,
-                ..DatasetSpec::new(kind)
-            };
-            let data = generate(&spec)?;
-            let mut sizes = vec![data.train.num_features()];
-            sizes.extend(std::iter::repeat_n(settings.width, settings.hidden_layers));
-            sizes.push(data.train.num_outputs());
-            let mlp = Mlp::new(&sizes, settings.activation)?;
-            let problem = Arc::new(MlpProblem::new(
-                mlp,
-                Arc::new(data),
-                Init::Torch,
-                kind.title(),
-            )?);
+    let spec = settings.problem_spec()?;
+    match spec {
+        ProblemSpec::Surface { .. } => Ok((spec.build()?, None)),
+        _ => {
+            let problem = spec.build_mlp()?;
             Ok((problem.clone() as Arc<dyn Problem>, Some(problem)))
         }
     }

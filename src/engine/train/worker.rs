@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::run::{Run, RunState, Snapshot, StepOutcome, TrainConfig};
+use super::run::{Run, RunState, SavedRun, Snapshot, StepOutcome, TrainConfig};
 use crate::engine::optim::OptimError;
 use crate::engine::problem::Problem;
 
@@ -56,6 +56,10 @@ pub enum Command {
     SetParams(Vec<f32>),
     /// Swap in another problem (architecture or dataset changed), with a fresh run.
     SetProblem(Arc<dyn Problem>, TrainConfig),
+    /// Send the run, frozen for a session file, and its config back on this channel.
+    Save(Sender<(SavedRun, TrainConfig)>),
+    /// Replace the run's state with a saved one (same problem and config).
+    Restore(Box<SavedRun>),
     /// End the thread.
     Shutdown,
 }
@@ -277,6 +281,17 @@ impl Worker {
                 }
                 Err(e) => self.report(e.to_string()),
             },
+            Command::Save(reply) => {
+                // The asker may have gone away; then nobody needs the answer.
+                let _ = reply.send((self.run.save(), *self.run.config()));
+            }
+            Command::Restore(saved) => {
+                if let Err(e) = self.run.restore(*saved) {
+                    self.report(e.to_string());
+                }
+                self.running = false;
+                self.pending_steps = 0;
+            }
             Command::Shutdown => return false,
         }
         self.dirty = true;
