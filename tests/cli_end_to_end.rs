@@ -490,3 +490,74 @@ fn bad_input_gets_a_clear_error_naming_the_file_and_no_panic() {
         );
     }
 }
+
+#[test]
+fn a_saved_session_resumes_exactly_where_it_stopped() {
+    let dir = TempDir::new().expect("temp dir");
+    let session = dir.path().join("lesson.json");
+    let session_arg = session.to_str().expect("utf-8 path");
+    let common = [
+        "--dataset",
+        "moons",
+        "--size",
+        "300",
+        "--batch",
+        "32",
+        "--json",
+    ];
+    let first = json(&valley(
+        &[
+            &["train", "--steps", "150"][..],
+            &common,
+            &["--save-session", session_arg],
+        ]
+        .concat(),
+    ));
+    assert_eq!(first["steps"], 150);
+    let resumed = json(&valley(&[
+        "train",
+        "--session",
+        session_arg,
+        "--steps",
+        "250",
+        "--json",
+    ]));
+    let straight = json(&valley(
+        &[&["train", "--steps", "400"][..], &common].concat(),
+    ));
+    assert_eq!(resumed["steps"], 400);
+    for key in ["train_loss", "test_loss", "train_accuracy"] {
+        assert_eq!(
+            resumed[key], straight[key],
+            "{key}: resumed vs uninterrupted"
+        );
+    }
+    // The landscape around a session is drawn where it stands.
+    let csv = dir.path().join("slice.csv");
+    let output = valley(&[
+        "landscape",
+        "--session",
+        session_arg,
+        "--res",
+        "11",
+        "--csv",
+        csv.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("after 150 steps"));
+    // A session from a newer Valley, or a damaged one, is refused by name.
+    let newer = dir.path().join("newer.json");
+    std::fs::write(&newer, r#"{"format_version": 2}"#).expect("write");
+    let output = valley(&["train", "--session", newer.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("newer than this Valley reads") && stderr.contains("newer.json"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -13,7 +13,8 @@ use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
 use super::progress::Progress;
 use crate::engine::data::{Split, load_csv};
 use crate::engine::io::{
-    SequentialWeights, default_tensor_names, flat_like, read_safetensors, sequential_from_file,
+    SequentialWeights, default_tensor_names, flat_like, load_session, read_safetensors,
+    sequential_from_file,
 };
 use crate::engine::landscape::{
     DirectionKind, Grid, GridSpec, Plane, evaluate_grid, make_direction,
@@ -41,6 +42,9 @@ pub struct LandscapeArgs {
     /// rosenbrock, himmelblau, rastrigin, beale, double-well.
     #[arg(long, conflicts_with_all = ["weights", "dataset", "data"])]
     pub surface: Option<SurfaceKind>,
+    /// Slice around a saved session's current parameters (no training).
+    #[arg(long, value_name = "FILE.json", conflicts_with_all = ["surface", "weights", "dataset", "data"])]
+    pub session: Option<PathBuf>,
     /// Weights of an nn.Sequential of Linear layers (safetensors); needs --data and --activation.
     #[arg(long, value_name = "W.safetensors", requires = "data")]
     pub weights: Option<PathBuf>,
@@ -186,8 +190,23 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             (problem, center, weights, format!("around {name}"))
         }
         None => {
-            let problem = Arc::new(mlp_problem(&args.data, &args.model)?);
-            let (run, summary) = super::train::train(Arc::clone(&problem), &args.optim)?;
+            let (problem, config, saved, steps) = match &args.session {
+                Some(path) => {
+                    let session = load_session(path)?;
+                    let problem = session.problem.build_mlp().with_context(|| {
+                        format!("the session {} cannot be sliced here", path.display())
+                    })?;
+                    // A session is sliced where it stands, without training.
+                    (problem, session.train, Some(session.run), 0)
+                }
+                None => (
+                    Arc::new(mlp_problem(&args.data, &args.model)?),
+                    args.optim.config()?,
+                    None,
+                    args.optim.steps,
+                ),
+            };
+            let (run, summary) = super::train::train(Arc::clone(&problem), config, steps, saved)?;
             if let Some(message) = &summary.diverged {
                 bail!("training before the slice {message}");
             }

@@ -9,7 +9,7 @@ use clap::Args;
 use crate::engine::data::{self, DatasetKind, DatasetSpec, Split};
 use crate::engine::nn::{Activation, Init, Mlp, parse_layer_sizes};
 use crate::engine::optim::{LrSchedule, OptimizerConfig, OptimizerKind, Schedule};
-use crate::engine::problem::MlpProblem;
+use crate::engine::problem::{MlpProblem, ProblemSpec};
 use crate::engine::train::TrainConfig;
 
 /// Where the data comes from.
@@ -200,4 +200,36 @@ pub fn mlp_problem(data: &DataArgs, model: &ModelArgs) -> anyhow::Result<MlpProb
     let mlp = model.build(&split)?;
     MlpProblem::new(mlp, Arc::new(split), model.init, &name)
         .context("the model does not fit the data")
+}
+
+/// The problem as a session describes it (the same data and network as `mlp_problem`).
+pub fn problem_spec(data: &DataArgs, model: &ModelArgs) -> anyhow::Result<ProblemSpec> {
+    let (split, _) = data.load()?;
+    let mlp = model.build(&split)?;
+    let sizes = mlp.layer_sizes();
+    let hidden = sizes[1..sizes.len() - 1].to_vec();
+    Ok(match (&data.data, data.dataset) {
+        (Some(path), _) => ProblemSpec::Csv {
+            data: path.clone(),
+            test_fraction: data.test_fraction,
+            data_seed: data.data_seed,
+            hidden,
+            activation: model.activation,
+        },
+        (None, Some(kind)) => ProblemSpec::Dataset {
+            data: DatasetSpec {
+                kind,
+                size: data.size,
+                noise: data.noise.unwrap_or(kind.default_noise()),
+                test_fraction: data.test_fraction,
+                seed: data.data_seed,
+                classes: data.classes,
+            },
+            hidden,
+            activation: model.activation,
+        },
+        (None, None) => {
+            bail!("say which data to use: --dataset NAME (moons, spirals, ...) or --data FILE.csv")
+        }
+    })
 }

@@ -4,15 +4,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use clap::Args;
 use serde::Serialize;
 
-use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
+use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem, problem_spec};
 use super::progress::Progress;
-use crate::engine::io::{DType, default_tensor_names, sequential_tensors, write_safetensors};
+use crate::engine::io::{
+    DType, Session, default_tensor_names, load_session, save_session, sequential_tensors,
+    write_safetensors,
+};
 use crate::engine::problem::{MlpProblem, Problem};
-use crate::engine::train::{Run, StepOutcome};
+use crate::engine::train::{Run, SavedRun, StepOutcome, TrainConfig};
 
 /// Options of `valley train`.
 #[derive(Debug, Args)]
@@ -29,6 +32,12 @@ pub struct TrainArgs {
     /// Save the trained weights as safetensors (nn.Sequential names, float32).
     #[arg(long, value_name = "FILE.safetensors")]
     pub weights_out: Option<PathBuf>,
+    /// Go on from a saved session: its data, model, optimiser and state; --steps more steps.
+    #[arg(long, value_name = "FILE.json")]
+    pub session: Option<PathBuf>,
+    /// Save the whole run (weights, optimiser state, batch order, records) as a session.
+    #[arg(long, value_name = "FILE.json")]
+    pub save_session: Option<PathBuf>,
     /// Print one JSON object on stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
@@ -61,10 +70,28 @@ pub struct TrainSummary {
 
 /// Runs `valley train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    let problem = Arc::new(mlp_problem(&args.data, &args.model)?);
-    let (run, summary) = train(Arc::clone(&problem), &args.optim)?;
+    let (spec, problem, config, saved) = match &args.session {
+        Some(path) => {
+            let session = load_session(path)?;
+            let problem = session.problem.build_mlp().with_context(|| {
+                format!("the session {} cannot be continued here", path.display())
+            })?;
+            (session.problem, problem, session.train, Some(session.run))
+        }
+        None => (
+            problem_spec(&args.data, &args.model)?,
+            Arc::new(mlp_problem(&args.data, &args.model)?),
+            args.optim.config()?,
+            None,
+        ),
+    };
+    let (run, summary) = train(Arc::clone(&problem), config, args.optim.steps, saved)?;
     if let Some(path) = &args.weights_out {
         save_weights(&problem, run.params(), path)?;
+    }
+    if let Some(path) = &args.save_session {
+        let session = Session::new(spec, *run.config(), run.save(), serde_json::Value::Null);
+        save_session(&session, path)?;
     }
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
@@ -77,14 +104,23 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Trains for `--steps` with a progress bar; stops early if the run diverges.
-pub fn train(problem: Arc<MlpProblem>, optim: &OptimArgs) -> anyhow::Result<(Run, TrainSummary)> {
-    let config = optim.config()?;
+/// Trains `steps` steps with a progress bar (from a saved run, if given);
+/// stops early if the run diverges.
+pub fn train(
+    problem: Arc<MlpProblem>,
+    config: TrainConfig,
+    steps: u64,
+    saved: Option<SavedRun>,
+) -> anyhow::Result<(Run, TrainSummary)> {
     let mut run = Run::new(problem.clone() as Arc<dyn Problem>, config)?;
-    let mut progress = Progress::new(optim.steps, "steps");
+    if let Some(saved) = saved {
+        run.restore(saved)?;
+    }
+    let mut progress = Progress::new(steps, "steps");
     let started = Instant::now();
+    let first_step = run.step_index();
     let mut diverged = None;
-    for step in 0..optim.steps {
+    for step in 0..steps {
         if let StepOutcome::Diverged { step, loss } = run.step() {
             diverged = Some(format!(
                 "diverged at step {step} (loss = {loss}); try a smaller --lr"
@@ -107,7 +143,7 @@ pub fn train(problem: Arc<MlpProblem>, optim: &OptimArgs) -> anyhow::Result<(Run
         train_accuracy: evaluation.train_accuracy,
         test_accuracy: evaluation.test_accuracy,
         seconds,
-        steps_per_second: run.step_index() as f64 / seconds.max(1e-9),
+        steps_per_second: (run.step_index() - first_step) as f64 / seconds.max(1e-9),
         diverged,
     };
     Ok((run, summary))
