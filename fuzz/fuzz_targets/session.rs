@@ -1,22 +1,33 @@
-//! Any bytes as a session file: parsed, then restored into a small run and
-//! stepped, which must end in a value or an error, never a panic.
+//! Any bytes as a session file: parsed, then (for problems that need no
+//! other file) rebuilt, restored and stepped, which must end in a value or
+//! an error, never a panic.
 #![no_main]
 
 use std::path::Path;
-use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
 use valley::engine::io::parse_session;
-use valley::engine::problem::{Problem, SurfaceProblem};
-use valley::engine::surface::SurfaceKind;
+use valley::engine::problem::ProblemSpec;
 use valley::engine::train::Run;
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(session) = parse_session(bytes, Path::new("fuzz.json")) else {
         return;
     };
-    // Building the problem would read files named inside; a surface stands in.
-    let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Rosenbrock));
+    // Problems that name files would read them; small built-in ones stand in.
+    let buildable = match &session.problem {
+        ProblemSpec::Surface { .. } => true,
+        ProblemSpec::Dataset { data, hidden, .. } => {
+            data.size <= 2_000 && hidden.len() <= 4 && hidden.iter().all(|&h| h <= 64)
+        }
+        _ => false,
+    };
+    if !buildable {
+        return;
+    }
+    let Ok(problem) = session.problem.build() else {
+        return;
+    };
     let Ok(mut run) = Run::new(problem, session.train) else {
         return;
     };
