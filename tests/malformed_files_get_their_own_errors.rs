@@ -12,6 +12,10 @@ use valley::engine::io::{
 use valley::engine::nn::Activation;
 use valley::engine::problem::ProblemSpec;
 
+/// One row of a table: what is wrong, the input, the expected error, a
+/// fragment its message must contain.
+type Case<'a, Input, Error> = (&'a str, Input, fn(&Error) -> bool, &'a str);
+
 /// A valid 2-3-2 nn.Sequential as safetensors bytes.
 fn model_bytes(weights: &[(&str, &[usize], f64)]) -> Vec<u8> {
     let tensors: Vec<NamedTensor> = weights
@@ -54,7 +58,7 @@ fn safetensors_error(bytes: &[u8]) -> IoError {
 #[test]
 fn malformed_safetensors_files() {
     let good = good_model();
-    let cases: Vec<(&str, Vec<u8>, fn(&IoError) -> bool, &str)> = vec![
+    let cases: Vec<Case<Vec<u8>, IoError>> = vec![
         (
             "empty file",
             vec![],
@@ -144,7 +148,7 @@ fn malformed_csv_files() {
     let binary: String = (0..300u32)
         .map(|i| char::from((i * 53 % 32) as u8))
         .collect();
-    let cases: Vec<(&str, String, fn(&DataError) -> bool, &str)> = vec![
+    let cases: Vec<Case<String, DataError>> = vec![
         (
             "empty file",
             String::new(),
@@ -224,7 +228,7 @@ fn malformed_sessions_and_models_that_do_not_fit_their_data() {
         std::fs::write(&path, text).expect("write");
         path
     };
-    let cases: Vec<(&str, &str, fn(&SessionError) -> bool, &str)> = vec![
+    let cases: Vec<Case<&str, SessionError>> = vec![
         (
             "empty file",
             "",
