@@ -248,3 +248,119 @@ fn a_reader_that_keeps_up_gets_fresh_snapshots_often() {
     assert!(distinct >= 40, "only {distinct} fresh snapshots in 1 s");
     assert!(published <= 130, "{published} publications in 1 s");
 }
+
+/// A problem whose loss panics from step `fuse` on (a stand-in for a bug).
+struct Fused {
+    inner: Arc<dyn Problem>,
+    calls: std::sync::atomic::AtomicU64,
+    fuse: u64,
+}
+
+impl Problem for Fused {
+    fn name(&self) -> String {
+        "fused".into()
+    }
+    fn layout(&self) -> &valley::engine::nn::ParamLayout {
+        self.inner.layout()
+    }
+    fn init_params(&self, seed: u64) -> Vec<f32> {
+        self.inner.init_params(seed)
+    }
+    fn num_train_examples(&self) -> usize {
+        self.inner.num_train_examples()
+    }
+    fn loss_and_grad(
+        &self,
+        params: &[f32],
+        batch: valley::engine::problem::Batch<'_>,
+        grad: &mut [f32],
+        workspace: &mut valley::engine::problem::Workspace,
+    ) -> f32 {
+        let calls = self.calls.fetch_add(1, Ordering::SeqCst);
+        assert!(calls < self.fuse, "the fuse blew at call {calls}");
+        self.inner.loss_and_grad(params, batch, grad, workspace)
+    }
+    fn loss(&self, params: &[f32], workspace: &mut valley::engine::problem::Workspace) -> f32 {
+        let calls = self.calls.load(Ordering::SeqCst);
+        assert!(calls < self.fuse, "the fuse blew while evaluating");
+        self.inner.loss(params, workspace)
+    }
+    fn evaluate(
+        &self,
+        params: &[f32],
+        workspace: &mut valley::engine::problem::Workspace,
+    ) -> valley::engine::problem::Evaluation {
+        self.inner.evaluate(params, workspace)
+    }
+}
+
+#[test]
+fn a_panicking_problem_stops_the_trainer_with_its_message_and_a_new_one_starts() {
+    let problem: Arc<dyn Problem> = Arc::new(Fused {
+        inner: Arc::new(SurfaceProblem::new(SurfaceKind::Bowl)),
+        calls: Default::default(),
+        fuse: 10,
+    });
+    let trainer = Trainer::spawn(
+        Arc::clone(&problem),
+        TrainConfig::default(),
+        Box::new(|| {}),
+    )
+    .expect("starts");
+    trainer.send(Command::Play);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while trainer.is_alive() {
+        assert!(Instant::now() < deadline, "the trainer never hit the fuse");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let message = trainer.take_error().expect("a message");
+    assert!(
+        message.starts_with("the trainer stopped: the fuse blew"),
+        "{message}"
+    );
+    assert!(message.contains("press Reset"), "{message}");
+    // The last snapshot stays readable, and a fresh trainer on a healthy problem runs.
+    let _ = trainer.latest();
+    let healthy = Trainer::spawn(moons(), TrainConfig::default(), Box::new(|| {})).expect("starts");
+    healthy.send(Command::Step(3));
+    wait_for(&healthy, "three steps", |s| s.step == 3);
+}
+
+#[test]
+fn a_panicking_problem_costs_one_grid_and_the_landscape_worker_goes_on() {
+    use valley::engine::landscape::{GridSpec, LandscapeRequest, LandscapeWorker, Plane};
+    let worker = LandscapeWorker::spawn(Box::new(|| {})).expect("starts");
+    let plane =
+        Arc::new(Plane::new(vec![0.0, 0.0], vec![vec![1.0, 0.0], vec![0.0, 1.0]]).expect("plane"));
+    let broken: Arc<dyn Problem> = Arc::new(Fused {
+        inner: Arc::new(SurfaceProblem::new(SurfaceKind::Bowl)),
+        calls: Default::default(),
+        fuse: 0,
+    });
+    worker.request(LandscapeRequest {
+        problem: broken,
+        plane: Arc::clone(&plane),
+        spec: GridSpec::square(1.0, 5),
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let error = loop {
+        if let Some(e) = worker.take_error() {
+            break e;
+        }
+        assert!(Instant::now() < deadline, "no error reported");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(error.contains("the fuse blew"), "{error}");
+    let generation = worker.request(LandscapeRequest {
+        problem: Arc::new(SurfaceProblem::new(SurfaceKind::Bowl)),
+        plane,
+        spec: GridSpec::square(1.0, 5),
+    });
+    while !worker
+        .latest()
+        .is_some_and(|r| r.generation == generation && r.is_final)
+    {
+        assert!(Instant::now() < deadline, "the worker stopped serving");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

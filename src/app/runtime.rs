@@ -159,7 +159,16 @@ impl Runtime {
         if let Some(error) = self.trainer.take_error() {
             self.message = Some(error);
         }
-        if !self.trainer.is_alive() {
+        for worker in [&self.plane_worker, &self.line_worker] {
+            if let Some(error) = worker.take_error() {
+                self.message = Some(error);
+            }
+        }
+        let explained = self
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("the trainer stopped"));
+        if !self.trainer.is_alive() && !explained {
             self.message = Some(
                 "the trainer thread stopped unexpectedly; press Reset to start a new one".into(),
             );

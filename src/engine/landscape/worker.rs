@@ -58,6 +58,7 @@ pub struct LandscapeWorker {
     sender: Sender<Message>,
     newest: Arc<AtomicU64>,
     latest: Arc<Mutex<Option<LandscapeResult>>>,
+    error: Arc<Mutex<Option<String>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -68,20 +69,23 @@ impl LandscapeWorker {
         let (sender, receiver) = channel();
         let newest = Arc::new(AtomicU64::new(0));
         let latest = Arc::new(Mutex::new(None));
+        let error = Arc::new(Mutex::new(None));
         let thread = std::thread::Builder::new()
             .name("valley-landscape".into())
             .spawn({
                 let newest = Arc::clone(&newest);
                 let latest = Arc::clone(&latest);
+                let error = Arc::clone(&error);
                 move || {
                     lower_priority();
-                    run(&receiver, &newest, &latest, on_result.as_ref())
+                    run(&receiver, &newest, &latest, &error, on_result.as_ref())
                 }
             })?;
         Ok(Self {
             sender,
             newest,
             latest,
+            error,
             thread: Some(thread),
         })
     }
@@ -97,6 +101,11 @@ impl LandscapeWorker {
     /// The generation of the newest request.
     pub fn newest_generation(&self) -> u64 {
         self.newest.load(Ordering::SeqCst)
+    }
+
+    /// Why the last grid failed (a panic in the problem), taken once.
+    pub fn take_error(&self) -> Option<String> {
+        self.error.lock().ok().and_then(|mut e| e.take())
     }
 
     /// The most recently published grid (never one older than a grid already returned).
@@ -120,6 +129,7 @@ fn run(
     receiver: &Receiver<Message>,
     newest: &AtomicU64,
     latest: &Mutex<Option<LandscapeResult>>,
+    error: &Mutex<Option<String>>,
     on_result: &(dyn Fn() + Send),
 ) {
     while let Ok(mut message) = receiver.recv() {
@@ -143,9 +153,25 @@ fn run(
             let started = Instant::now();
             let evaluate =
                 || evaluate_grid(request.problem.as_ref(), &request.plane, &spec, &stale);
-            let grid = match background_pool() {
-                Some(pool) => pool.install(evaluate),
-                None => evaluate(),
+            // A problem that panics while evaluating costs this grid, not the thread.
+            let grid = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match background_pool() {
+                    Some(pool) => pool.install(evaluate),
+                    None => evaluate(),
+                }
+            }));
+            let grid = match grid {
+                Ok(grid) => grid,
+                Err(payload) => {
+                    if let Ok(mut slot) = error.lock() {
+                        *slot = Some(format!(
+                            "the landscape could not be computed: {}",
+                            crate::engine::train::panic_message(payload.as_ref())
+                        ));
+                    }
+                    on_result();
+                    None
+                }
             };
             let Some(grid) = grid else {
                 break;

@@ -12,4 +12,4 @@ pub use race::{Lane, LaneSnapshot, Race, RaceCommand, RaceSnapshot, RaceTrainer}
 pub use run::{
     RestoreError, Run, RunState, SavedPoint, SavedRun, Snapshot, StepOutcome, TrainConfig,
 };
-pub use worker::{Command, Speed, Trainer};
+pub use worker::{Command, Speed, Trainer, panic_message};

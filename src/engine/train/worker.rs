@@ -91,7 +91,23 @@ impl Trainer {
             .spawn({
                 let latest = Arc::clone(&latest);
                 let errors = Arc::clone(&errors);
-                move || Worker::new(run, latest, errors, wake).serve(&receiver)
+                move || {
+                    // A panic inside a step (a bug, or a problem's own code)
+                    // ends this thread only; the message goes to the UI,
+                    // which can start a new trainer.
+                    let report = Arc::clone(&errors);
+                    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        Worker::new(run, latest, errors, wake).serve(&receiver)
+                    }));
+                    if let Err(payload) = served
+                        && let Ok(mut slot) = report.lock()
+                    {
+                        *slot = Some(format!(
+                            "the trainer stopped: {}; press Reset to start it again",
+                            panic_message(payload.as_ref())
+                        ));
+                    }
+                }
             })
             .map_err(|e| OptimError::Invalid(format!("could not start the trainer thread: {e}")))?;
         Ok(Self {
@@ -380,6 +396,15 @@ impl Worker {
         self.dirty = false;
         (self.wake)();
     }
+}
+
+/// The text of a panic, whatever its payload type.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "an unknown error".into())
 }
 
 /// Steps per second over roughly the last half second.
