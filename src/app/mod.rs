@@ -7,6 +7,7 @@ mod charts_view;
 mod controls;
 mod export;
 mod files;
+mod header;
 mod import;
 mod landscape_view;
 mod measure;
@@ -327,59 +328,16 @@ impl ValleyApp {
         egui::CentralPanel::default().frame(central).show(ui, |ui| {
             self.restore_offer_ui(ui);
             ui.heading(self.runtime.problem.name());
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.settings.view, CentralView::Map, "2D map")
-                    .on_hover_text("The slice seen from above: colour is loss, lines are contours");
-                ui.selectable_value(&mut self.settings.view, CentralView::Surface, "3D surface")
-                    .on_hover_text(
-                        "The same slice as a landscape: height is loss. Drag to turn it",
-                    );
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui
-                        .button("Open…")
-                        .on_hover_text("Open a PNG saved by Valley to restore its scene (Ctrl+O); or drop it onto the window")
-                        .clicked()
-                    {
-                        open_requested = true;
-                    }
-                    if ui
-                        .button("Save session")
-                        .on_hover_text("Save the whole run (weights, optimiser state, trail, curves) to go on later exactly where it stopped")
-                        .clicked()
-                    {
-                        session_requested = true;
-                    }
-                    if self.runtime.mlp_problem.is_some()
-                        && ui
-                            .button("Save weights")
-                            .on_hover_text("Save the network's current weights as safetensors that PyTorch's nn.Sequential loads")
-                            .clicked()
-                    {
-                        export_request = Some(ExportKind::Weights);
-                    }
-                    if ui
-                        .button("Export CSV")
-                        .on_hover_text("Write the grid and the trajectory as CSV files")
-                        .clicked()
-                    {
-                        export_request = Some(ExportKind::Csv);
-                    }
-                    if ui
-                        .button("Save window")
-                        .on_hover_text("Save the whole window as a PNG; opening it in Valley restores this scene")
-                        .clicked()
-                    {
-                        export_request = Some(ExportKind::Window);
-                    }
-                    if ui
-                        .button("Save PNG")
-                        .on_hover_text("Save this slice as a figure at twice the size (Ctrl+S); opening it in Valley restores this scene")
-                        .clicked()
-                    {
-                        export_request = Some(ExportKind::Png);
-                    }
-                });
-            });
+            match header::header_ui(
+                ui,
+                &mut self.settings.view,
+                self.runtime.mlp_problem.is_some(),
+            ) {
+                Some(header::FileAction::Open) => open_requested = true,
+                Some(header::FileAction::SaveSession) => session_requested = true,
+                Some(header::FileAction::Export(kind)) => export_request = Some(kind),
+                None => {}
+            }
             // No hover read-out in screenshots: the pointer is wherever the display left it.
             let show_hover = self.screenshot.is_none();
             match self.settings.view {

@@ -1,0 +1,94 @@
+//! The row above the landscape: which view to show, and the file buttons.
+//! On a narrow window the buttons wrap onto a row of their own rather than
+//! cover the view tabs.
+
+use super::export::ExportKind;
+use super::settings::CentralView;
+
+/// A file button that was pressed.
+pub enum FileAction {
+    /// Open a session or a figure.
+    Open,
+    /// Save the whole run.
+    SaveSession,
+    /// A PNG, CSV or weights export.
+    Export(ExportKind),
+}
+
+/// Width the tabs and all the buttons need on one row, in points.
+const ONE_ROW_WIDTH: f32 = 700.0;
+
+/// Draws the tabs and buttons; returns the button pressed, if any.
+pub fn header_ui(
+    ui: &mut egui::Ui,
+    view: &mut CentralView,
+    has_weights: bool,
+) -> Option<FileAction> {
+    let one_row = ui.available_width() >= ONE_ROW_WIDTH;
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.selectable_value(view, CentralView::Map, "2D map")
+            .on_hover_text("The slice seen from above: colour is loss, lines are contours");
+        ui.selectable_value(view, CentralView::Surface, "3D surface")
+            .on_hover_text("The same slice as a landscape: height is loss. Drag to turn it");
+        if one_row {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                action = buttons_ui(ui, has_weights, true);
+            });
+        }
+    });
+    if !one_row {
+        ui.horizontal_wrapped(|ui| {
+            action = buttons_ui(ui, has_weights, false);
+        });
+    }
+    action
+}
+
+/// The file buttons, in reading order whichever way the layout runs.
+fn buttons_ui(ui: &mut egui::Ui, has_weights: bool, right_to_left: bool) -> Option<FileAction> {
+    let mut buttons: Vec<(&str, &str, FileAction)> = vec![
+        (
+            "Save PNG",
+            "Save this slice as a figure at twice the size (Ctrl+S); opening it in Valley restores this scene",
+            FileAction::Export(ExportKind::Png),
+        ),
+        (
+            "Save window",
+            "Save the whole window as a PNG; opening it in Valley restores this scene",
+            FileAction::Export(ExportKind::Window),
+        ),
+        (
+            "Export CSV",
+            "Write the grid and the trajectory as CSV files",
+            FileAction::Export(ExportKind::Csv),
+        ),
+    ];
+    if has_weights {
+        buttons.push((
+            "Save weights",
+            "Save the network's current weights as safetensors that PyTorch's nn.Sequential loads",
+            FileAction::Export(ExportKind::Weights),
+        ));
+    }
+    buttons.push((
+        "Save session",
+        "Save the whole run (weights, optimiser state, trail, curves) to go on later exactly where it stopped",
+        FileAction::SaveSession,
+    ));
+    buttons.push((
+        "Open…",
+        "Open a session or a PNG saved by Valley (Ctrl+O); or drop it onto the window",
+        FileAction::Open,
+    ));
+    if right_to_left {
+        buttons.reverse();
+    }
+    let mut pressed = None;
+    for (label, hint, action) in buttons {
+        if ui.button(label).on_hover_text(hint).clicked() {
+            pressed = Some(action);
+        }
+    }
+    pressed
+}
