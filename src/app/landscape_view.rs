@@ -29,6 +29,8 @@ pub struct HeatmapCache {
     key: Option<(u64, bool, bool)>,
     texture: Option<TextureHandle>,
     scale: Option<ColourScale>,
+    /// Whether some cells are NaN or infinite (the colorbar then names their colour).
+    has_non_finite: bool,
     contours: Vec<[(f64, f64); 2]>,
     /// The projected ball, trail and arrows, and the snapshot and grid they
     /// were projected for: projecting the whole trajectory every frame would
@@ -378,6 +380,7 @@ impl HeatmapCache {
             .flat_map(|k| isoline_segments(&field, cols, rows, f64::from(k) / 10.0))
             .collect();
         self.scale = Some(scale);
+        self.has_non_finite = grid.values.iter().any(|v| !v.is_finite());
         self.key = Some(key);
     }
 }
@@ -437,6 +440,22 @@ fn colorbar_ui(ui: &mut egui::Ui, cache: &HeatmapCache, width: f32, height: f32)
             Pos2::new(bar.right() + 6.0, y),
             egui::Align2::LEFT_CENTER,
             label,
+            egui::FontId::proportional(12.0),
+            text_colour,
+        );
+    }
+    if cache.has_non_finite {
+        // Cells where the loss is NaN or infinite get their own colour, named here.
+        let [r, g, b] = NOT_FINITE_COLOUR;
+        let swatch = Rect::from_min_size(
+            Pos2::new(bar.left(), bar.bottom() + 8.0),
+            Vec2::new(bar.width(), 12.0),
+        );
+        painter.rect_filled(swatch, 0.0, Color32::from_rgb(r, g, b));
+        painter.text(
+            Pos2::new(bar.right() + 6.0, swatch.center().y),
+            egui::Align2::LEFT_CENTER,
+            "not finite",
             egui::FontId::proportional(12.0),
             text_colour,
         );
