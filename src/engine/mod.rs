@@ -1,6 +1,7 @@
 //! Everything that computes: autograd, models, data, optimisers, problems,
 //! landscapes and training. Nothing here knows about a screen.
 
+pub mod analysis;
 pub mod autograd;
 pub mod data;
 pub mod io;

@@ -186,6 +186,11 @@ impl Problem for MlpProblem {
         self.mlp.layout()
     }
 
+    fn loss_and_grad_f64(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
+        let evaluation = super::evaluate_in::<f64>(&self.mlp, params, &self.data.train);
+        Some((evaluation.loss, evaluation.grad))
+    }
+
     fn init_params(&self, seed: u64) -> Vec<f32> {
         match &self.start {
             Some(start) => start.to_vec(),

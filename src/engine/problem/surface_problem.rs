@@ -75,4 +75,19 @@ impl Problem for SurfaceProblem {
     fn surface(&self) -> Option<SurfaceKind> {
         Some(self.kind)
     }
+
+    fn loss_and_grad_f64(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
+        let (x, y) = (*params.first()?, *params.get(1)?);
+        Some((self.kind.value(x, y), self.kind.gradient(x, y).to_vec()))
+    }
+
+    /// Exact: the surface's closed-form Hessian.
+    fn hessian_vector(&self, params: &[f64], v: &[f64]) -> Option<Vec<f64>> {
+        let (x, y) = (*params.first()?, *params.get(1)?);
+        let h = self.kind.hessian(x, y);
+        Some(vec![
+            h[0][0] * v[0] + h[0][1] * v[1],
+            h[1][0] * v[0] + h[1][1] * v[1],
+        ])
+    }
 }

@@ -1,0 +1,23 @@
+//! Curvature of the loss: Hessian-vector products (through the `Problem`
+//! trait), the extreme eigenvalues and their directions, the trace, and the
+//! eigenvalue density. Everything runs on products, never the full Hessian.
+
+mod eigen;
+mod lanczos;
+
+pub use eigen::symmetric_eigen;
+pub use lanczos::{
+    AnalysisError, Control, Density, EXACT_TRACE_MAX, Extremes, Hvp, Trace, density, extremes,
+    trace,
+};
+
+use crate::engine::problem::Problem;
+
+/// A Hessian-vector product closure for `problem` at `params` (f32 parameters, f64 maths).
+pub fn hvp_at<'a>(
+    problem: &'a dyn Problem,
+    params: &[f32],
+) -> impl FnMut(&[f64]) -> Option<Vec<f64>> + 'a {
+    let at: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
+    move |v: &[f64]| problem.hessian_vector(&at, v)
+}
