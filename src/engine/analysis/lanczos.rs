@@ -158,7 +158,7 @@ pub fn extremes(
     let converged = |t: &Tridiagonal, last_beta: f64| {
         let m = t.alphas.len();
         (control.progress)(m as f32 / steps as f32);
-        if m < k + 2 || m % 5 != 0 {
+        if m < k + 2 || !m.is_multiple_of(5) {
             return false;
         }
         // The residual of a Ritz pair is |β_m · (last component of its vector)|.
