@@ -2,7 +2,9 @@
 //!
 //! Prints one JSON line per figure: the 101 × 101 and 41 × 41 landscape
 //! grids (filter-normalised directions, as Li et al. 2018), and Adam
-//! training steps per second with the full batch and with minibatches of 64.
+//! training steps per second with the full batch and with minibatches of 64,
+//! and the time for the Hessian's 5 largest eigenvalues (Lanczos on
+//! Hessian-vector products) at the initial point.
 //! The peers in `bench/peers/` measure the same case; `bench/compare.sh`
 //! runs both and prints the ratios.
 //!
@@ -11,6 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use valley::engine::analysis::{Control, extremes};
 use valley::engine::data::{DatasetKind, DatasetSpec, generate};
 use valley::engine::landscape::{DirectionKind, GridSpec, Plane, evaluate_grid, make_direction};
 use valley::engine::nn::{Activation, Init, Mlp};
@@ -52,6 +55,18 @@ fn main() -> anyhow::Result<()> {
             "s",
             rayon::current_num_threads(),
         );
+    }
+    if "hessian_top5_s".contains(&only) {
+        let at: Vec<f64> = plane.center.iter().map(|&p| f64::from(p)).collect();
+        let n = at.len();
+        let mut products = 0;
+        let seconds = best_of(3, || {
+            let mut hvp = |v: &[f64]| problem.hessian_vector(&at, v);
+            let found = extremes(n, 5, &mut hvp, 0, &Control::none()).expect("not cancelled");
+            products = found.products;
+        });
+        report("hessian_top5_s", seconds, "s", 1);
+        eprintln!("  ({products} Hessian-vector products, {n} parameters)");
     }
     for (name, batch) in [
         ("train_full_steps_per_s", None),

@@ -561,3 +561,63 @@ fn a_saved_session_resumes_exactly_where_it_stopped() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn inspect_reports_the_hessian_spectrum_like_pytorch() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/torch_ref");
+    let report = json(&valley(&[
+        "inspect",
+        "--weights",
+        &format!("{data}/cls_tanh_f64.safetensors"),
+        "--data",
+        &format!("{data}/cls_data.csv"),
+        "--activation",
+        "tanh",
+        "--hessian",
+        "3",
+        "--json",
+    ]));
+    let reference: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{data}/hessian.json")).expect("reference"),
+    )
+    .expect("JSON");
+    let eigenvalues: Vec<f64> = reference["tanh"]["eigenvalues"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect();
+    let top: Vec<f64> = report["hessian_top"]
+        .as_array()
+        .expect("hessian_top")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect();
+    assert_eq!(top.len(), 3);
+    for (k, got) in top.iter().enumerate() {
+        let want = eigenvalues[eigenvalues.len() - 1 - k];
+        assert!(
+            (got - want).abs() <= 1e-6 * want.abs(),
+            "top {k}: {got} vs {want}"
+        );
+    }
+    let min = report["hessian_min"].as_f64().expect("hessian_min");
+    assert!((min - eigenvalues[0]).abs() <= 1e-6 * eigenvalues[0].abs());
+    let trace = report["hessian_trace"].as_f64().expect("hessian_trace");
+    let want = reference["tanh"]["trace"].as_f64().expect("trace");
+    assert!((trace - want).abs() <= 1e-6 * want.abs());
+    // K must be at least 1.
+    let output = valley(&[
+        "inspect",
+        "--weights",
+        &format!("{data}/cls_tanh_f64.safetensors"),
+        "--data",
+        &format!("{data}/cls_data.csv"),
+        "--activation",
+        "tanh",
+        "--hessian",
+        "0",
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--hessian"));
+}

@@ -9,13 +9,14 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 
+use crate::engine::analysis::{Control, Extremes, Trace, extremes, trace};
 use crate::engine::data::{Dataset, Targets, load_csv};
 use crate::engine::io::{
     DType, SequentialWeights, read_safetensors, sequential_from_file, sequential_tensors,
     write_safetensors,
 };
 use crate::engine::nn::{Activation, Mlp};
-use crate::engine::problem::{PreciseEvaluation, evaluate_in};
+use crate::engine::problem::{PreciseEvaluation, Problem, ProblemSpec, evaluate_in};
 
 /// Options of `valley inspect`.
 #[derive(Debug, Args)]
@@ -32,6 +33,9 @@ pub struct InspectArgs {
     /// Write the gradient of the mean loss, with the weights' names, shapes and dtype.
     #[arg(long, value_name = "G.safetensors")]
     pub grad_out: Option<PathBuf>,
+    /// Also compute the Hessian's K largest eigenvalues, its smallest and its trace.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub hessian: Option<u16>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -56,6 +60,15 @@ pub struct InspectReport {
     pub task: String,
     /// Precision of the weights and of the computation.
     pub dtype: String,
+    /// With `--hessian K`: the K largest Hessian eigenvalues, descending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hessian_top: Option<Vec<f64>>,
+    /// With `--hessian K`: the smallest (most negative) Hessian eigenvalue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hessian_min: Option<f64>,
+    /// With `--hessian K`: the trace (exact up to 3,000 parameters, else estimated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hessian_trace: Option<f64>,
 }
 
 /// Runs `valley inspect`.
@@ -77,7 +90,14 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.grad_out {
         write_gradient(&weights, &grad, path)?;
     }
+    let curvature = match args.hessian {
+        Some(k) => Some(hessian(args, &weights.params, usize::from(k))?),
+        None => None,
+    };
     let report = InspectReport {
+        hessian_top: curvature.as_ref().map(|c| c.0.top.clone()),
+        hessian_min: curvature.as_ref().map(|c| c.0.min),
+        hessian_trace: curvature.as_ref().map(|c| c.1.value),
         loss,
         accuracy,
         grad_norm,
@@ -105,8 +125,37 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         if let Some(path) = &args.grad_out {
             println!("gradient saved to {}", path.display());
         }
+        if let Some((extremes, trace)) = &curvature {
+            let top: Vec<String> = extremes.top.iter().map(|v| format!("{v:.6e}")).collect();
+            println!("Hessian: largest eigenvalues {}", top.join(", "));
+            println!("Hessian: smallest eigenvalue {:.6e}", extremes.min);
+            match trace.exact {
+                true => println!("Hessian: trace {:.6e}", trace.value),
+                false => println!(
+                    "Hessian: trace {:.6e} ± {:.1e} (Hutchinson)",
+                    trace.value, trace.error
+                ),
+            }
+        }
     }
     Ok(())
+}
+
+/// The Hessian of the mean loss over every row, at the file's own weights (f64).
+fn hessian(args: &InspectArgs, params: &[f64], k: usize) -> anyhow::Result<(Extremes, Trace)> {
+    let problem = ProblemSpec::Imported {
+        weights: args.weights.clone(),
+        data: args.data.clone(),
+        test_fraction: 0.0,
+        data_seed: 0,
+        activation: args.activation,
+    }
+    .build_mlp()?;
+    let n = params.len();
+    let mut product = |v: &[f64]| problem.hessian_vector(params, v);
+    let extremes = extremes(n, k.min(n), &mut product, 0, &Control::none())?;
+    let trace = trace(n, &mut product, 100, 0, &Control::none())?;
+    Ok((extremes, trace))
 }
 
 fn check_fit(mlp: &Mlp, data: &Dataset, weights: &Path, csv: &Path) -> anyhow::Result<()> {
