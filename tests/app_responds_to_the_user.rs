@@ -456,3 +456,31 @@ fn a_saved_session_reopens_with_the_same_run_and_goes_on_identically() {
     );
     assert_eq!(other.state().runtime.snapshot.step, 35);
 }
+
+#[test]
+fn the_curvature_panel_reports_sharpness_and_a_verdict_when_training_pauses() {
+    let mut harness = harness();
+    frames_until(&mut harness, "the first slices", |app| {
+        app.runtime.is_settled()
+    });
+    harness.run_steps(2);
+    harness.get_by_label("Curvature").click();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while harness.query_by_label_contains("sharpness").is_none() {
+        assert!(Instant::now() < deadline, "no curvature result");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        harness
+            .query_by_label_contains("at step 0: sharpness λmax =")
+            .is_some()
+    );
+    assert!(harness.query_by_label_contains("λmin =").is_some());
+    // At initialisation the slope is steep: still descending.
+    assert!(
+        harness
+            .query_by_label_contains("still descending")
+            .is_some()
+    );
+}

@@ -292,3 +292,25 @@ fn malformed_sessions_and_models_that_do_not_fit_their_data() {
     );
     assert!(Path::new(&weights).exists());
 }
+
+#[test]
+fn fuzzer_findings_stay_harmless() {
+    // Inputs kept from `cargo fuzz` runs (see fuzz/README.md); each must parse
+    // or be refused, without a panic.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fuzz");
+    for entry in std::fs::read_dir(dir).expect("the findings folder") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("readable");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with("csv") {
+            let _ = parse_csv(&String::from_utf8_lossy(&bytes), name);
+        } else if name.starts_with("safetensors") {
+            let _ = parse_safetensors(&bytes, name).map(|f| sequential_from_file(&f, name));
+        } else if name.starts_with("session") {
+            let _ = valley::engine::io::parse_session(&bytes, &path);
+        }
+    }
+}

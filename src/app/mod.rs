@@ -5,6 +5,7 @@
 mod boundary_view;
 mod charts_view;
 mod controls;
+mod curvature_view;
 mod export;
 mod files;
 mod header;
@@ -31,7 +32,7 @@ pub use export::ExportKind;
 pub use import::ImportSpec;
 pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
-pub use settings::{CentralView, DirectionChoice, ProblemChoice, Settings, SliceMode};
+pub use settings::{CentralView, DirectionChoice, LowerChart, ProblemChoice, Settings, SliceMode};
 pub use surface_view::Camera;
 
 use crate::engine::data::DatasetKind;
@@ -126,6 +127,8 @@ pub struct ValleyApp {
     window_save_requested: bool,
     /// The import form's paths and outcome.
     import: import::ImportForm,
+    /// The curvature analysis at the ball.
+    curvature: curvature_view::CurvatureState,
     /// A session save waiting for the trainer's state.
     pending_save: Option<sessions::PendingSave>,
     /// Autosaving (the real app only; not tests or scripted runs).
@@ -152,6 +155,7 @@ impl ValleyApp {
             replaying: None,
             window_save_requested: false,
             import: Default::default(),
+            curvature: Default::default(),
             pending_save: None,
             autosave: None,
         })
@@ -318,8 +322,20 @@ impl ValleyApp {
             charts_view::line_slice_ui(ui, &self.runtime, height);
             charts_view::curve_choice_ui(ui, &mut self.settings.curve);
             charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
-            ui.strong("What the model predicts");
-            boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height);
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Predictions")
+                    .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
+                ui.selectable_value(&mut self.settings.lower, LowerChart::Curvature, "Curvature")
+                    .on_hover_text("The Hessian at the ball: sharpness, the most negative curvature, and the spectrum");
+            });
+            match self.settings.lower {
+                LowerChart::Predictions => {
+                    boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height)
+                }
+                LowerChart::Curvature => {
+                    curvature_view::curvature_ui(ui, &self.runtime, &mut self.curvature, height)
+                }
+            }
         });
         let mut clicked = None;
         let mut export_request = None;

@@ -52,6 +52,15 @@ pub enum CentralView {
     Surface,
 }
 
+/// What the lowest chart on the right shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LowerChart {
+    /// Decision regions or the fitted curve.
+    Predictions,
+    /// The Hessian at the ball.
+    Curvature,
+}
+
 /// The user's choices.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -96,6 +105,8 @@ pub struct Settings {
     pub curve: CurveChoice,
     /// The files of an imported model (used when the problem is `Imported`).
     pub import: Option<ImportSpec>,
+    /// Predictions or curvature, lowest on the right.
+    pub lower: LowerChart,
 }
 
 impl Default for Settings {
@@ -122,6 +133,7 @@ impl Default for Settings {
             race: Vec::new(),
             curve: CurveChoice::Loss,
             import: None,
+            lower: LowerChart::Predictions,
         }
     }
 }
