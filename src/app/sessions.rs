@@ -264,3 +264,49 @@ fn write(
     save_session(&session, path)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_left_behind_means_a_crash_and_offers_the_autosave() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // First launch: nothing to offer; the marker now exists.
+        let first = Autosave::new(dir.path());
+        assert!(first.offer.is_none());
+        assert!(dir.path().join("running").exists());
+        std::fs::write(&first.path, b"{}").expect("an autosave");
+        // The app "crashed": the marker is still there, so the next launch offers the autosave.
+        let second = Autosave::new(dir.path());
+        assert_eq!(
+            second.offer.as_deref(),
+            Some(dir.path().join("autosave.json").as_path())
+        );
+        // A clean exit removes the marker: no offer next time.
+        std::fs::remove_file(dir.path().join("running")).expect("clean exit");
+        assert!(Autosave::new(dir.path()).offer.is_none());
+    }
+
+    #[test]
+    fn settings_and_problem_specs_translate_both_ways() {
+        let settings = Settings::default();
+        let spec = settings.problem_spec().expect("a dataset");
+        let back = Settings::default()
+            .showing(&spec, settings.train)
+            .expect("the app can show it");
+        assert_eq!(back.problem_spec().expect("spec"), spec);
+        let uneven = ProblemSpec::Dataset {
+            data: crate::engine::data::DatasetSpec::new(crate::engine::data::DatasetKind::Moons),
+            hidden: vec![16, 8],
+            activation: crate::engine::nn::Activation::Tanh,
+        };
+        let error = settings
+            .showing(&uneven, settings.train)
+            .expect_err("uneven widths");
+        assert!(
+            error.to_string().contains("valley train --session"),
+            "{error}"
+        );
+    }
+}
