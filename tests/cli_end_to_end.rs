@@ -621,3 +621,60 @@ fn inspect_reports_the_hessian_spectrum_like_pytorch() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--hessian"));
 }
+
+#[test]
+fn landscape_along_the_hessian_is_sharp_along_alpha_and_flat_along_beta() {
+    let dir = TempDir::new().expect("temp dir");
+    let csv = dir.path().join("hessian.csv");
+    let output = valley(&[
+        "landscape",
+        "--dataset",
+        "moons",
+        "--size",
+        "200",
+        "--steps",
+        "400",
+        "--directions",
+        "hessian",
+        "--res",
+        "11",
+        "--span",
+        "0.5",
+        "--csv",
+        csv.to_str().expect("utf-8"),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("sharpest eigenvalue"), "{stdout}");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let rows: Vec<(f64, f64, f64)> = text
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let v: Vec<f64> = line
+                .split(',')
+                .map(|x| x.parse().expect("number"))
+                .collect();
+            (v[0], v[1], v[2])
+        })
+        .collect();
+    assert_eq!(rows.len(), 121);
+    let at = |a: f64, b: f64| {
+        rows.iter()
+            .find(|r| (r.0 - a).abs() < 1e-6 && (r.1 - b).abs() < 1e-6)
+            .expect("grid point")
+            .2
+    };
+    let centre = at(0.0, 0.0);
+    // The loss rises far more along the sharpest direction than along the flattest.
+    let rise_alpha = at(0.5, 0.0) + at(-0.5, 0.0) - 2.0 * centre;
+    let rise_beta = at(0.0, 0.5) + at(0.0, -0.5) - 2.0 * centre;
+    assert!(
+        rise_alpha > 10.0 * rise_beta.abs(),
+        "α {rise_alpha} vs β {rise_beta}"
+    );
+}

@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 
 use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
 use super::progress::Progress;
+use crate::engine::analysis::{Control, extremes};
 use crate::engine::data::{Split, load_csv};
 use crate::engine::io::{
     SequentialWeights, default_tensor_names, flat_like, load_session, read_safetensors,
@@ -33,6 +34,13 @@ pub enum RandomKind {
     Filter,
     /// Plain Gaussian.
     Gaussian,
+}
+
+/// Directions computed at the centre.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ComputedDirections {
+    /// The Hessian's sharpest eigenvector, and (for a plane) its most negative one.
+    Hessian,
 }
 
 /// Options of `valley landscape`.
@@ -63,6 +71,10 @@ pub struct LandscapeArgs {
     /// Random directions: filter (normalised, the default) or gaussian.
     #[arg(long, conflicts_with = "directions")]
     pub random: Option<RandomKind>,
+    /// Directions from the Hessian at the centre instead: the sharpest
+    /// eigenvector (α) and the most negative one (β).
+    #[arg(long = "directions", value_name = "KIND", conflicts_with_all = ["directions", "random"])]
+    pub computed: Option<ComputedDirections>,
     /// 1 for a line, 2 for a plane (default: 2, or the number of --direction files).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub dims: Option<u8>,
@@ -226,7 +238,21 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             )
         }
     };
-    let directions = if args.directions.is_empty() {
+    let directions = if let Some(ComputedDirections::Hessian) = args.computed {
+        let at: Vec<f64> = center.iter().map(|&p| f64::from(p)).collect();
+        let mut product = |v: &[f64]| problem.hessian_vector(&at, v);
+        let found = extremes(at.len(), 1, &mut product, args.optim.seed, &Control::none())?;
+        println!(
+            "Hessian at the centre: sharpest eigenvalue {:.4e} (α), most negative {:.4e} (β)",
+            found.top[0], found.min
+        );
+        let as_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+        let mut directions = vec![as_f32(&found.top_vectors[0])];
+        if dims == 2 {
+            directions.push(as_f32(&found.min_vector));
+        }
+        directions
+    } else if args.directions.is_empty() {
         let kind = match args.random.unwrap_or(RandomKind::Filter) {
             RandomKind::Filter => DirectionKind::Filter,
             RandomKind::Gaussian => DirectionKind::Gaussian,
@@ -257,7 +283,9 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             })
             .collect::<anyhow::Result<Vec<Vec<f32>>>>()?
     };
-    let kind = if !args.directions.is_empty() {
+    let kind = if args.computed.is_some() {
+        "Hessian eigenvector"
+    } else if !args.directions.is_empty() {
         "direction"
     } else if matches!(args.random, Some(RandomKind::Gaussian)) {
         "Gaussian direction"
