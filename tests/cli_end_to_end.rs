@@ -678,3 +678,88 @@ fn landscape_along_the_hessian_is_sharp_along_alpha_and_flat_along_beta() {
         "α {rise_alpha} vs β {rise_beta}"
     );
 }
+
+#[test]
+fn landscape_along_the_trajectory_pca_and_the_interpolation_line() {
+    let output = valley(&[
+        "landscape",
+        "--dataset",
+        "moons",
+        "--size",
+        "200",
+        "--steps",
+        "600",
+        "--directions",
+        "pca",
+        "--res",
+        "11",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // "the two components explain 90.8 % and 6.8 % of its variance"
+    let shares: Vec<f64> = stdout
+        .split("explain ")
+        .nth(1)
+        .expect("the explained variance")
+        .split(" % ")
+        .take(2)
+        .map(|s| s.trim_start_matches("and ").parse().expect("a percentage"))
+        .collect();
+    assert!(
+        shares[0] >= shares[1] && shares[0] + shares[1] <= 100.0 + 1e-9,
+        "{shares:?}"
+    );
+    assert!(
+        shares[0] + shares[1] > 50.0,
+        "a descent moves mostly in a plane: {shares:?}"
+    );
+
+    let dir = TempDir::new().expect("temp dir");
+    let csv = dir.path().join("line.csv");
+    let output = valley(&[
+        "landscape",
+        "--dataset",
+        "moons",
+        "--size",
+        "200",
+        "--steps",
+        "600",
+        "--directions",
+        "interpolate",
+        "--res",
+        "21",
+        "--csv",
+        csv.to_str().expect("utf-8"),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("barrier"), "{stdout}");
+    // α = −1 is the start and α = 1 the end: training lowered the loss.
+    let rows: Vec<(f64, f64)> = std::fs::read_to_string(&csv)
+        .expect("csv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (a, b) = l.split_once(',').expect("two columns");
+            (a.parse().expect("alpha"), b.parse().expect("loss"))
+        })
+        .collect();
+    let at = |alpha: f64| {
+        rows.iter()
+            .find(|r| (r.0 - alpha).abs() < 1e-6)
+            .expect("point")
+            .1
+    };
+    assert!(at(1.0) < at(-1.0), "start {} end {}", at(-1.0), at(1.0));
+    // Interpolation needs a run to interpolate along.
+    let output = valley(&["landscape", "--surface", "bowl", "--directions", "pca"]);
+    assert!(!output.status.success());
+}

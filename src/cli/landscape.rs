@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 
 use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
 use super::progress::Progress;
-use crate::engine::analysis::{Control, extremes};
+use crate::engine::analysis::{Control, extremes, interpolate, pca_plane};
 use crate::engine::data::{Split, load_csv};
 use crate::engine::io::{
     SequentialWeights, default_tensor_names, flat_like, load_session, read_safetensors,
@@ -41,6 +41,10 @@ pub enum RandomKind {
 pub enum ComputedDirections {
     /// The Hessian's sharpest eigenvector, and (for a plane) its most negative one.
     Hessian,
+    /// The two principal components of the training trajectory (Li et al. 2018, §7).
+    Pca,
+    /// The straight line from the starting point to the trained one (a 1D slice).
+    Interpolate,
 }
 
 /// Options of `valley landscape`.
@@ -73,7 +77,7 @@ pub struct LandscapeArgs {
     pub random: Option<RandomKind>,
     /// Directions from the Hessian at the centre instead: the sharpest
     /// eigenvector (α) and the most negative one (β).
-    #[arg(long = "directions", value_name = "KIND", conflicts_with_all = ["directions", "random"])]
+    #[arg(long = "directions", value_name = "KIND", conflicts_with_all = ["directions", "random", "surface"])]
     pub computed: Option<ComputedDirections>,
     /// 1 for a line, 2 for a plane (default: 2, or the number of --direction files).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
@@ -108,18 +112,31 @@ struct Slice {
     /// drawn in its own x, y; a model's slice in α, β around the centre.
     origin: (f32, f32),
     markers: Vec<Marker>,
+    /// The training path projected onto the plane, drawn on the figure.
+    path: Vec<(f32, f32)>,
+    /// A span that shows what matters (the whole path), when `--span` is not given.
+    span: Option<f32>,
 }
 
 /// Runs `valley landscape`.
 pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
-    let dims = args
-        .dims
-        .map_or(if args.directions.len() == 1 { 1 } else { 2 }, usize::from);
+    let interpolating = matches!(args.computed, Some(ComputedDirections::Interpolate));
+    if interpolating && args.dims == Some(2) {
+        anyhow::bail!("--directions interpolate is a line: use --dims 1 (the default for it)");
+    }
+    let dims = args.dims.map_or(
+        if args.directions.len() == 1 || interpolating {
+            1
+        } else {
+            2
+        },
+        usize::from,
+    );
     let slice = match args.surface {
         Some(kind) => surface_slice(kind, dims),
         None => model_slice(args, dims)?,
     };
-    let span = args.span.unwrap_or(match args.surface {
+    let span = args.span.or(slice.span).unwrap_or(match args.surface {
         Some(kind) => kind.view().1 as f32,
         None => 1.0,
     });
@@ -173,10 +190,14 @@ fn surface_slice(kind: SurfaceKind, dims: usize) -> Slice {
         axis_labels: ["x".into(), "y".into()],
         origin: (cx as f32, cy as f32),
         markers,
+        path: Vec::new(),
+        span: None,
     }
 }
 
 fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
+    // The run's path and starting point, when this command trained it (for PCA and interpolation).
+    let mut path: Option<(Vec<std::sync::Arc<[f32]>>, Vec<f32>)> = None;
     let (problem, center, reference, what) = match &args.weights {
         Some(path) => {
             let activation: Activation = args.model.activation;
@@ -230,6 +251,13 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
                 dtype: crate::engine::io::DType::F32,
             };
             let center = run.params().to_vec();
+            path = Some((
+                run.trajectory_points()
+                    .into_iter()
+                    .map(|p| p.params)
+                    .collect(),
+                run.initial_params().to_vec(),
+            ));
             (
                 problem,
                 center,
@@ -238,7 +266,64 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             )
         }
     };
-    let directions = if let Some(ComputedDirections::Hessian) = args.computed {
+    let needs_path = || {
+        path.as_ref().ok_or_else(|| {
+            anyhow::anyhow!("--directions pca and interpolate need a training run: use --dataset or --data (or --session) instead of --weights")
+        })
+    };
+    let mut center = center;
+    let mut path_on_plane = Vec::new();
+    let mut span = None;
+    let directions = if let Some(ComputedDirections::Pca) = args.computed {
+        let (points, _) = needs_path()?;
+        let refs: Vec<&[f32]> = points.iter().map(|p| &p[..]).collect();
+        let plane = pca_plane(&refs, &center).map_err(|_| {
+            anyhow::anyhow!("the run did not move: there is no trajectory to take components of")
+        })?;
+        println!(
+            "PCA of the trajectory: the two components explain {:.1} % and {:.1} % of its variance",
+            100.0 * plane.explained[0],
+            100.0 * plane.explained.get(1).copied().unwrap_or(0.0)
+        );
+        // The path in the plane's coordinates (the components are orthonormal).
+        let along = |p: &[f32], d: &[f32]| -> f32 {
+            p.iter()
+                .zip(&center)
+                .zip(d)
+                .map(|((a, c), x)| (a - c) * x)
+                .sum()
+        };
+        path_on_plane = points
+            .iter()
+            .map(|p| {
+                let beta = plane.directions.get(1).map_or(0.0, |d| along(p, d));
+                (along(p, &plane.directions[0]), beta)
+            })
+            .collect();
+        let reach = path_on_plane
+            .iter()
+            .fold(0.0f32, |m, &(a, b)| m.max(a.abs()).max(b.abs()));
+        span = Some(1.2 * reach.max(1e-3));
+        plane.directions.into_iter().take(dims).collect()
+    } else if let Some(ComputedDirections::Interpolate) = args.computed {
+        let (_, initial) = needs_path()?;
+        let line = interpolate(problem.as_ref(), initial, &center, 101);
+        println!(
+            "from the start (α = −1) to the end (α = 1): loss {:.4} → {:.4}, barrier {:.4} above the higher end",
+            line.loss[0],
+            line.loss[line.loss.len() - 1],
+            line.barrier
+        );
+        // Centred halfway, so that α runs from the start (−1) to the end (+1).
+        let half: Vec<f32> = center
+            .iter()
+            .zip(initial)
+            .map(|(e, s)| 0.5 * (e - s))
+            .collect();
+        center = center.iter().zip(&half).map(|(e, h)| e - h).collect();
+        span = Some(1.25);
+        vec![half]
+    } else if let Some(ComputedDirections::Hessian) = args.computed {
         let at: Vec<f64> = center.iter().map(|&p| f64::from(p)).collect();
         let mut product = |v: &[f64]| problem.hessian_vector(&at, v);
         let found = extremes(at.len(), 1, &mut product, args.optim.seed, &Control::none())?;
@@ -283,8 +368,12 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             })
             .collect::<anyhow::Result<Vec<Vec<f32>>>>()?
     };
-    let kind = if args.computed.is_some() {
-        "Hessian eigenvector"
+    let kind = if let Some(computed) = args.computed {
+        match computed {
+            ComputedDirections::Hessian => "Hessian eigenvector",
+            ComputedDirections::Pca => "principal component",
+            ComputedDirections::Interpolate => "start → end",
+        }
     } else if !args.directions.is_empty() {
         "direction"
     } else if matches!(args.random, Some(RandomKind::Gaussian)) {
@@ -300,6 +389,8 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
         axis_labels: [format!("α · {kind} 1"), format!("β · {kind} 2")],
         origin: (0.0, 0.0),
         markers: vec![Marker::new(0.0, 0.0, MarkerStyle::Dot, "θ")],
+        path: path_on_plane,
+        span,
     })
 }
 
@@ -355,6 +446,7 @@ fn draw(
             figure.y_label = &slice.axis_labels[1];
             figure.log_scale = log;
             figure.markers = &slice.markers;
+            figure.path = &slice.path;
             render_heatmap(&figure, width, height)?
         }
         None => {

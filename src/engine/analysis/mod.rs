@@ -1,15 +1,18 @@
 //! Curvature of the loss: Hessian-vector products (through the `Problem`
-//! trait), the extreme eigenvalues and their directions, the trace, and the
-//! eigenvalue density. Everything runs on products, never the full Hessian.
+//! trait), the extreme eigenvalues and their directions, the trace, the
+//! eigenvalue density, and planes and lines with a meaning (PCA of a
+//! trajectory, interpolation). Everything runs on products, never a full matrix.
 
 mod eigen;
 mod lanczos;
+mod planes;
 
 pub use eigen::symmetric_eigen;
 pub use lanczos::{
     AnalysisError, Control, Density, EXACT_TRACE_MAX, Extremes, Hvp, Trace, density, extremes,
     trace,
 };
+pub use planes::{Interpolation, PcaPlane, interpolate, pca_plane};
 
 use crate::engine::problem::Problem;
 

@@ -264,6 +264,11 @@ impl Run {
         &self.config
     }
 
+    /// Parameters at step 0 of this run.
+    pub fn initial_params(&self) -> &[f32] {
+        &self.initial
+    }
+
     /// Current parameters.
     pub fn params(&self) -> &[f32] {
         &self.params
