@@ -195,9 +195,15 @@ fn surface_slice(kind: SurfaceKind, dims: usize) -> Slice {
     }
 }
 
+/// Where the training before a slice went: its kept points and its start.
+struct TrainedPath {
+    points: Vec<Arc<[f32]>>,
+    start: Vec<f32>,
+}
+
 fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
     // The run's path and starting point, when this command trained it (for PCA and interpolation).
-    let mut path: Option<(Vec<std::sync::Arc<[f32]>>, Vec<f32>)> = None;
+    let mut path: Option<TrainedPath> = None;
     let (problem, center, reference, what) = match &args.weights {
         Some(path) => {
             let activation: Activation = args.model.activation;
@@ -275,7 +281,7 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
     let mut path_on_plane = Vec::new();
     let mut span = None;
     let directions = if let Some(ComputedDirections::Pca) = args.computed {
-        let (points, _) = needs_path()?;
+        let points = &needs_path()?.points;
         let refs: Vec<&[f32]> = points.iter().map(|p| &p[..]).collect();
         let plane = pca_plane(&refs, &center).map_err(|_| {
             anyhow::anyhow!("the run did not move: there is no trajectory to take components of")
@@ -306,7 +312,7 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
         span = Some(1.2 * reach.max(1e-3));
         plane.directions.into_iter().take(dims).collect()
     } else if let Some(ComputedDirections::Interpolate) = args.computed {
-        let (_, initial) = needs_path()?;
+        let initial = &needs_path()?.start;
         let line = interpolate(problem.as_ref(), initial, &center, 101);
         println!(
             "from the start (α = −1) to the end (α = 1): loss {:.4} → {:.4}, barrier {:.4} above the higher end",
