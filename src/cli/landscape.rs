@@ -257,13 +257,14 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
                 dtype: crate::engine::io::DType::F32,
             };
             let center = run.params().to_vec();
-            path = Some((
-                run.trajectory_points()
+            path = Some(TrainedPath {
+                points: run
+                    .trajectory_points()
                     .into_iter()
                     .map(|p| p.params)
                     .collect(),
-                run.initial_params().to_vec(),
-            ));
+                start: run.initial_params().to_vec(),
+            });
             (
                 problem,
                 center,
