@@ -484,3 +484,78 @@ fn the_curvature_panel_reports_sharpness_and_a_verdict_when_training_pauses() {
             .is_some()
     );
 }
+
+#[test]
+fn hessian_and_pca_planes_are_computed_where_asked_and_then_kept() {
+    let mut harness = harness();
+    frames_until(&mut harness, "the first slices", |app| {
+        app.runtime.is_settled()
+    });
+    // PCA needs a path: at step 0 it says so and waits to be asked again.
+    harness.state_mut().settings.directions = valley::app::DirectionChoice::Pca;
+    frames_until(&mut harness, "the PCA refusal", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("PCA needs a path"))
+    });
+    harness
+        .state_mut()
+        .runtime
+        .send(valley::engine::train::Command::Step(40));
+    frames_until(&mut harness, "40 steps", |app| {
+        app.runtime.snapshot.step == 40
+    });
+    harness.get_by_label("Compute again here").click();
+    frames_until(&mut harness, "the PCA plane", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("PCA plane of the path to step 40"))
+            && app.runtime.is_settled()
+    });
+    // The Hessian plane: α sharpest, β most negative, through the current point.
+    harness.state_mut().settings.directions = valley::app::DirectionChoice::Hessian;
+    frames_until(&mut harness, "the Hessian plane", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("slice along the Hessian at step 40"))
+            && app.runtime.is_settled()
+    });
+    let plane = harness
+        .state()
+        .runtime
+        .grid
+        .as_ref()
+        .expect("a grid")
+        .plane
+        .clone();
+    assert_eq!(
+        &plane.center[..],
+        &harness.state().runtime.snapshot.params[..]
+    );
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    assert!(
+        (norm(&plane.directions[0]) - 1.0).abs() < 1e-4,
+        "unit eigenvectors"
+    );
+    // The plane stays put while training goes on.
+    harness
+        .state_mut()
+        .runtime
+        .send(valley::engine::train::Command::Step(5));
+    frames_until(&mut harness, "5 more steps", |app| {
+        app.runtime.snapshot.step == 45
+    });
+    harness.run_steps(3);
+    let after = harness
+        .state()
+        .runtime
+        .grid
+        .as_ref()
+        .expect("a grid")
+        .plane
+        .clone();
+    assert_eq!(after.center, plane.center, "a computed plane is fixed");
+}

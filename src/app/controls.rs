@@ -21,6 +21,8 @@ pub enum Action {
     Step,
     /// Back to step 0.
     Reset,
+    /// Compute the Hessian or PCA directions again, at the current point.
+    RecomputeDirections,
 }
 
 /// Draws the controls; returns the button pressed, if any.
@@ -247,6 +249,8 @@ pub fn controls_ui(
         DirectionChoice::Filter => "filter-normalised".to_string(),
         DirectionChoice::Gaussian => "Gaussian".to_string(),
         DirectionChoice::Parameters(i, j) => format!("parameters {i} and {j}"),
+        DirectionChoice::Hessian => "Hessian".to_string(),
+        DirectionChoice::Pca => "PCA of the path".to_string(),
     };
     ComboBox::from_label("directions")
         .selected_text(direction_name)
@@ -257,7 +261,21 @@ pub fn controls_ui(
                 .on_hover_text("Plain random directions");
             ui.selectable_value(&mut settings.directions, DirectionChoice::Parameters(0, 1), "two parameters")
                 .on_hover_text("Move just two weights and keep all others fixed");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Hessian, "Hessian")
+                .on_hover_text("α along the sharpest direction (largest curvature), β along the most negative one: computed where you are, then kept fixed");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Pca, "PCA of the path")
+                .on_hover_text("The plane in which training has moved most so far (the path's two principal components, Li et al. 2018): computed where you are, then kept fixed");
         });
+    if settings.directions.is_computed()
+        && ui
+            .button("Compute again here")
+            .on_hover_text(
+                "The plane was computed where you chose it; compute it again at the current point",
+            )
+            .clicked()
+    {
+        action = Some(Action::RecomputeDirections);
+    }
     if let DirectionChoice::Parameters(i, j) = &mut settings.directions {
         ui.horizontal(|ui| {
             ui.add(egui::DragValue::new(i).prefix("α: #"));

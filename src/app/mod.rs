@@ -4,6 +4,7 @@
 
 mod boundary_view;
 mod charts_view;
+mod computed_plane;
 mod controls;
 mod curvature_view;
 mod export;
@@ -190,6 +191,10 @@ impl ValleyApp {
                     self.runtime.restart_trainer(&self.settings);
                 }
                 self.runtime.message = None;
+            }
+            Action::RecomputeDirections => {
+                self.runtime.computed.again();
+                self.runtime.forget_slices();
             }
         }
     }

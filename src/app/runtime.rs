@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::computed_plane::ComputedPlanes;
 use super::race::RaceState;
 use super::settings::{DirectionChoice, Settings, SliceMode};
 use crate::engine::landscape::{
@@ -65,6 +66,8 @@ pub struct Runtime {
     last_finished: Option<(Instant, Duration)>,
     /// The frozen plane of this run (rebuilt when the run restarts).
     frozen: Option<(Arc<[f32]>, Arc<Plane>)>,
+    /// Hessian and PCA planes, computed on a thread.
+    pub computed: ComputedPlanes,
     /// When the 1D slice was last asked for.
     last_line: Instant,
     /// The optimiser race, when one is on.
@@ -96,6 +99,7 @@ impl Runtime {
             last_finished: None,
             race: RaceState::default(),
             last_line: Instant::now(),
+            computed: ComputedPlanes::default(),
             frozen: None,
             message: None,
             wake,
@@ -114,6 +118,11 @@ impl Runtime {
             }
             Err(e) => self.message = Some(format!("{e:#}")),
         }
+    }
+
+    /// Asks for new slices at the next frame (the plane has changed).
+    pub fn forget_slices(&mut self) {
+        self.last_request = None;
     }
 
     /// Drops grids and curves that belong to an earlier run or slice.
@@ -237,7 +246,9 @@ impl Runtime {
 
     fn request_slices(&mut self, settings: &Settings) {
         let step = self.snapshot.step;
-        let follows = settings.slice_mode == SliceMode::Follow && self.problem.surface().is_none();
+        let follows = settings.slice_mode == SliceMode::Follow
+            && self.problem.surface().is_none()
+            && !settings.directions.is_computed();
         // A slice that follows a running trainer is redrawn often and seen
         // briefly: it is computed coarser, and sharpened once training pauses.
         let moving = follows && self.snapshot.state == RunState::Running;
@@ -335,6 +346,18 @@ impl Runtime {
             .map_err(|e| e.to_string())?;
             return Ok(Arc::new(plane));
         }
+        if settings.directions.is_computed() {
+            let plane = self.computed.plane(
+                settings.directions,
+                &self.problem,
+                &self.snapshot,
+                &self.wake,
+            )?;
+            if let Some(news) = self.computed.news.take() {
+                self.message = Some(news);
+            }
+            return Ok(plane);
+        }
         let centre: Arc<[f32]> = match settings.slice_mode {
             SliceMode::Follow => Arc::clone(&self.snapshot.params),
             SliceMode::Frozen => {
@@ -364,6 +387,9 @@ impl Runtime {
                     direction(DirectionKind::Axis(i), 0)?,
                     direction(DirectionKind::Axis(j), 0)?,
                 ]
+            }
+            DirectionChoice::Hessian | DirectionChoice::Pca => {
+                unreachable!("computed directions returned above")
             }
         };
         let plane = Arc::new(Plane::new(centre.to_vec(), directions).map_err(|e| e.to_string())?);

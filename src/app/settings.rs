@@ -41,6 +41,17 @@ pub enum DirectionChoice {
     Gaussian,
     /// Two chosen parameters (flat indices).
     Parameters(usize, usize),
+    /// The Hessian's sharpest and most negative eigenvectors, computed once where asked.
+    Hessian,
+    /// The two principal components of the path so far, computed once where asked.
+    Pca,
+}
+
+impl DirectionChoice {
+    /// Whether the directions are computed at a point (and the plane then stays put).
+    pub fn is_computed(self) -> bool {
+        matches!(self, DirectionChoice::Hessian | DirectionChoice::Pca)
+    }
 }
 
 /// What the central panel shows.
