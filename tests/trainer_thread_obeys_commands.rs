@@ -166,8 +166,8 @@ fn resident_bytes() -> u64 {
     pages * 4096
 }
 
-#[test]
-fn memory_and_publications_stay_bounded_when_nobody_reads() {
+/// A minibatch trainer on moons whose wake-ups (publications) are counted.
+fn counting_trainer() -> (Trainer, Arc<AtomicU64>) {
     let wakes = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&wakes);
     let trainer = Trainer::spawn(
@@ -181,6 +181,12 @@ fn memory_and_publications_stay_bounded_when_nobody_reads() {
         }),
     )
     .expect("starts");
+    (trainer, wakes)
+}
+
+#[test]
+fn memory_and_publications_stay_bounded_when_nobody_reads() {
+    let (trainer, wakes) = counting_trainer();
     trainer.send(Command::Play);
     std::thread::sleep(Duration::from_millis(700));
     #[cfg(target_os = "linux")]
@@ -216,19 +222,7 @@ fn memory_and_publications_stay_bounded_when_nobody_reads() {
 
 #[test]
 fn a_reader_that_keeps_up_gets_fresh_snapshots_often() {
-    let wakes = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&wakes);
-    let trainer = Trainer::spawn(
-        moons(),
-        TrainConfig {
-            batch_size: Some(16),
-            ..TrainConfig::default()
-        },
-        Box::new(move || {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }),
-    )
-    .expect("starts");
+    let (trainer, wakes) = counting_trainer();
     trainer.send(Command::Play);
     let started = Instant::now();
     let mut distinct = 0;

@@ -115,19 +115,7 @@ fn compute(choice: DirectionChoice, problem: &dyn Problem, snapshot: &Snapshot) 
             let plane = pca_plane(&points, &centre)
                 .map_err(|_| "PCA needs a path to take components of: train a little, then press Compute again here".to_string())?;
             // Scaled so that the slice's span of 1 reaches the far end of the path.
-            let along = |p: &[f32], d: &[f32]| -> f32 {
-                p.iter()
-                    .zip(&centre)
-                    .zip(d)
-                    .map(|((a, c), x)| (a - c) * x)
-                    .sum()
-            };
-            let reach = points
-                .iter()
-                .flat_map(|p| plane.directions.iter().map(move |d| along(p, d).abs()))
-                .fold(0.0f32, f32::max)
-                .max(1e-3)
-                * 1.2;
+            let reach = 1.2 * plane.reach.max(1e-3);
             let scaled = plane
                 .directions
                 .iter()

@@ -121,7 +121,7 @@ impl CurvatureState {
                     progress: &|f| progress.store((f * 1000.0) as u32, Ordering::SeqCst),
                 };
                 let outcome = analyse(problem.as_ref(), &snapshot, &control);
-                if outcome != Err(AnalysisError::Cancelled)
+                if !matches!(outcome, Err(AnalysisError::Cancelled))
                     && let Ok(mut slot) = result.lock()
                 {
                     *slot = Some(outcome.map_err(|e| e.to_string()));
@@ -129,12 +129,6 @@ impl CurvatureState {
                 wake();
             })
             .ok();
-    }
-}
-
-impl PartialEq for Curvature {
-    fn eq(&self, other: &Self) -> bool {
-        self.step == other.step && self.top == other.top && self.min == other.min
     }
 }
 

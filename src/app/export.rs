@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use super::import::ImportSpec;
 use super::runtime::Runtime;
 use super::scene::SCENE_KEY;
-use crate::engine::io::{read_safetensors, sequential_from_file};
+use crate::engine::io::{read_safetensors, sequential_from_file, write_sequential};
 use crate::engine::landscape::{Grid, Plane, project};
 use crate::engine::train::TrajectoryPoint;
 use crate::figure::{HeatmapFigure, Marker, MarkerStyle, render_heatmap, save_png_with_text};
@@ -131,18 +131,9 @@ pub fn save_window(
             .spawn({
                 let report = Arc::clone(&report);
                 move || {
-                    let [w, h] = image.size;
-                    let rgb: Vec<u8> = image
-                        .pixels
-                        .iter()
-                        .flat_map(|c| [c.r(), c.g(), c.b()])
-                        .collect();
-                    let outcome = match image::RgbImage::from_raw(w as u32, h as u32, rgb) {
-                        Some(img) => save_png_with_text(&img, &target, &[(SCENE_KEY, &scene_json)])
-                            .map(|()| format!("saved {}", target.display()))
-                            .unwrap_or_else(|e| format!("export failed: {e}")),
-                        None => "export failed: the screenshot had an unexpected size".into(),
-                    };
+                    let outcome = save_frame(&image, &target, &scene_json)
+                        .map(|()| format!("saved {}", target.display()))
+                        .unwrap_or_else(|e| format!("export failed: {e}"));
                     set(&report, outcome);
                 }
             });
@@ -187,10 +178,14 @@ pub fn save_weights(
                 let weights = sequential_from_file(&file, "").ok()?;
                 (weights.layer_sizes == problem.mlp().layer_sizes()).then_some(weights.tensor_names)
             });
-            let outcome =
-                super::import::save_weights(problem.mlp(), names.as_deref(), &params, &target)
-                    .map(|()| format!("saved {}", target.display()))
-                    .unwrap_or_else(|e| format!("export failed: {e:#}"));
+            let outcome = write_sequential(
+                &target,
+                problem.mlp().layer_sizes(),
+                names.as_deref(),
+                &params,
+            )
+            .map(|()| format!("saved {}", target.display()))
+            .unwrap_or_else(|e| format!("export failed: {e}"));
             set(&report, outcome);
         });
     if let Err(e) = spawned {
@@ -199,6 +194,19 @@ pub fn save_weights(
             format!("export failed: cannot start a thread: {e}"),
         );
     }
+}
+
+/// Writes a frame read back from the window as a PNG with the scene inside.
+pub fn save_frame(image: &egui::ColorImage, path: &Path, scene_json: &str) -> Result<(), String> {
+    let [w, h] = image.size;
+    let rgb: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(|c| [c.r(), c.g(), c.b()])
+        .collect();
+    let frame = image::RgbImage::from_raw(w as u32, h as u32, rgb)
+        .ok_or_else(|| "the screenshot had an unexpected size".to_string())?;
+    save_png_with_text(&frame, path, &[(SCENE_KEY, scene_json)]).map_err(|e| e.to_string())
 }
 
 fn set(message: &ExportMessage, text: String) {

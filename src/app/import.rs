@@ -3,17 +3,15 @@
 //! and trained and sliced like a built-in problem. Trained weights go back
 //! out as safetensors with the same tensor names.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context as _;
 use egui::ComboBox;
 use serde::{Deserialize, Serialize};
 
 use super::settings::{ProblemChoice, Settings};
 use crate::engine::data::Targets;
-use crate::engine::io::{DType, default_tensor_names, sequential_tensors, write_safetensors};
-use crate::engine::nn::{Activation, Mlp};
+use crate::engine::nn::Activation;
 use crate::engine::problem::{MlpProblem, ProblemSpec};
 
 /// Share of the imported rows held out as a test set.
@@ -41,23 +39,6 @@ pub fn load(spec: &ImportSpec, data_seed: u64) -> anyhow::Result<Arc<MlpProblem>
         activation: spec.activation,
     }
     .build_mlp()
-}
-
-/// Writes `params` as safetensors that `nn.Sequential.load_state_dict` accepts
-/// (`0.weight`, `0.bias`, `2.weight`, ... or the names of the imported file).
-pub fn save_weights(
-    mlp: &Mlp,
-    names: Option<&[(String, String)]>,
-    params: &[f32],
-    path: &Path,
-) -> anyhow::Result<()> {
-    let sizes = mlp.layer_sizes();
-    let default_names = default_tensor_names(sizes.len() - 1);
-    let names = names.unwrap_or(&default_names);
-    let flat: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
-    let tensors = sequential_tensors(sizes, names, &flat);
-    write_safetensors(path, &tensors, DType::F32)
-        .with_context(|| format!("could not save the weights to {}", path.display()))
 }
 
 /// Which path a dialog is choosing.

@@ -6,9 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::runtime::Runtime;
-use super::scene::SCENE_KEY;
 use crate::engine::train::{Command, RunState, Speed};
-use crate::figure::save_png_with_text;
 
 /// Longest the app waits for training and grids before giving up.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -81,18 +79,7 @@ impl ScreenshotPlan {
         let path = self.path.clone();
         let outcome = Arc::clone(&self.outcome);
         ctx.request_screenshot(move |image| {
-            let [w, h] = image.size;
-            let bytes: Vec<u8> = image
-                .pixels
-                .iter()
-                .flat_map(|c| [c.r(), c.g(), c.b()])
-                .collect();
-            let result = image::RgbImage::from_raw(w as u32, h as u32, bytes)
-                .ok_or_else(|| "the screenshot had an unexpected size".to_string())
-                .and_then(|img| {
-                    save_png_with_text(&img, &path, &[(SCENE_KEY, &scene)])
-                        .map_err(|e| e.to_string())
-                });
+            let result = super::export::save_frame(&image, &path, &scene);
             if let Ok(mut slot) = outcome.lock() {
                 *slot = Some(result);
             }

@@ -230,22 +230,7 @@ impl SurfaceCache {
             let lit = (-slope_x * LIGHT[0] - slope_y * LIGHT[1] + LIGHT[2]) / norm;
             let shade = 0.45 + 0.55 * lit.max(0.0);
             let height = corners.iter().map(|c| c[2]).sum::<f32>() / (4.0 * HEIGHT);
-            let [r, g, b] = colormap(f64::from(height));
-            let colour = Color32::from_rgb(
-                (f32::from(r) * shade) as u8,
-                (f32::from(g) * shade) as u8,
-                (f32::from(b) * shade) as u8,
-            );
-            let base = mesh.vertices.len() as u32;
-            for corner in corners {
-                mesh.vertices.push(Vertex {
-                    pos: to_screen(corner),
-                    uv: WHITE_UV,
-                    color: colour,
-                });
-            }
-            mesh.indices
-                .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+            push_quad(&mut mesh, corners, shaded(height, shade), to_screen);
         }
         mesh
     }
@@ -284,28 +269,9 @@ impl SurfaceCache {
                         continue;
                     }
                     let height = (top0[2] + top1[2]) / (2.0 * HEIGHT);
-                    let [r, g, b] = colormap(f64::from(height));
-                    let colour = Color32::from_rgb(
-                        (f32::from(r) * shade) as u8,
-                        (f32::from(g) * shade) as u8,
-                        (f32::from(b) * shade) as u8,
-                    );
-                    let base = mesh.vertices.len() as u32;
-                    for p in [top0, top1, [top1[0], top1[1], 0.0], [top0[0], top0[1], 0.0]] {
-                        mesh.vertices.push(Vertex {
-                            pos: to_screen(p),
-                            uv: WHITE_UV,
-                            color: colour,
-                        });
-                    }
-                    mesh.indices.extend_from_slice(&[
-                        base,
-                        base + 1,
-                        base + 2,
-                        base,
-                        base + 2,
-                        base + 3,
-                    ]);
+                    let floor = |p: [f32; 3]| [p[0], p[1], 0.0];
+                    let quad = [top0, top1, floor(top1), floor(top0)];
+                    push_quad(&mut mesh, quad, shaded(height, shade), to_screen);
                 }
                 (near, mesh)
             })
@@ -323,6 +289,32 @@ impl SurfaceCache {
         (1.0 - ty) * ((1.0 - tx) * h(i, j) + tx * h(i1, j))
             + ty * ((1.0 - tx) * h(i, j1) + tx * h(i1, j1))
     }
+}
+
+/// The colormap's colour for a height in [0, 1], darkened by `shade`.
+fn shaded(height: f32, shade: f32) -> Color32 {
+    let [r, g, b] = colormap(f64::from(height));
+    let dim = |c: u8| (f32::from(c) * shade) as u8;
+    Color32::from_rgb(dim(r), dim(g), dim(b))
+}
+
+/// Appends a flat-coloured quad (two triangles) with corners in order.
+fn push_quad(
+    mesh: &mut Mesh,
+    corners: [[f32; 3]; 4],
+    colour: Color32,
+    to_screen: &impl Fn([f32; 3]) -> Pos2,
+) {
+    let base = mesh.vertices.len() as u32;
+    for corner in corners {
+        mesh.vertices.push(Vertex {
+            pos: to_screen(corner),
+            uv: WHITE_UV,
+            color: colour,
+        });
+    }
+    mesh.indices
+        .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
 }
 
 /// The floor's outline and axis names, drawn first so the surface covers them.

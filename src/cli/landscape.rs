@@ -292,25 +292,8 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             100.0 * plane.explained[0],
             100.0 * plane.explained.get(1).copied().unwrap_or(0.0)
         );
-        // The path in the plane's coordinates (the components are orthonormal).
-        let along = |p: &[f32], d: &[f32]| -> f32 {
-            p.iter()
-                .zip(&center)
-                .zip(d)
-                .map(|((a, c), x)| (a - c) * x)
-                .sum()
-        };
-        path_on_plane = points
-            .iter()
-            .map(|p| {
-                let beta = plane.directions.get(1).map_or(0.0, |d| along(p, d));
-                (along(p, &plane.directions[0]), beta)
-            })
-            .collect();
-        let reach = path_on_plane
-            .iter()
-            .fold(0.0f32, |m, &(a, b)| m.max(a.abs()).max(b.abs()));
-        span = Some(1.2 * reach.max(1e-3));
+        span = Some(1.2 * plane.reach.max(1e-3));
+        path_on_plane = plane.path;
         plane.directions.into_iter().take(dims).collect()
     } else if let Some(ComputedDirections::Interpolate) = args.computed {
         let initial = &needs_path()?.start;

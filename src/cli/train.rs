@@ -10,10 +10,7 @@ use serde::Serialize;
 
 use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem, problem_spec};
 use super::progress::Progress;
-use crate::engine::io::{
-    DType, Session, default_tensor_names, load_session, save_session, sequential_tensors,
-    write_safetensors,
-};
+use crate::engine::io::{Session, load_session, save_session, write_sequential};
 use crate::engine::problem::{MlpProblem, Problem};
 use crate::engine::train::{Run, SavedRun, StepOutcome, TrainConfig};
 
@@ -161,10 +158,7 @@ pub fn save_weights(
             path.display()
         );
     }
-    let sizes = problem.mlp().layer_sizes();
-    let names = default_tensor_names(sizes.len() - 1);
-    let flat: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
-    write_safetensors(path, &sequential_tensors(sizes, &names, &flat), DType::F32)?;
+    write_sequential(path, problem.mlp().layer_sizes(), None, params)?;
     Ok(())
 }
 

@@ -12,6 +12,10 @@ pub struct PcaPlane {
     pub directions: Vec<Vec<f32>>,
     /// The share of the trajectory's variance each explains.
     pub explained: Vec<f64>,
+    /// Each point's (α, β) on the plane (the directions are orthonormal).
+    pub path: Vec<(f32, f32)>,
+    /// The largest |α| or |β| of the path: the span that shows all of it.
+    pub reach: f32,
 }
 
 /// The two principal components of `points − center` (`center` is usually
@@ -42,6 +46,14 @@ pub fn pca_plane(points: &[&[f32]], center: &[f32]) -> Result<PcaPlane, Analysis
         Some(out)
     };
     let found = extremes(n, 2.min(n), &mut product, 0, &Control::none())?;
+    let along = |row: &[f64], d: &[f64]| row.iter().zip(d).map(|(a, b)| a * b).sum::<f64>() as f32;
+    let path: Vec<(f32, f32)> = rows
+        .iter()
+        .map(|row| {
+            let beta = found.top_vectors.get(1).map_or(0.0, |d| along(row, d));
+            (along(row, &found.top_vectors[0]), beta)
+        })
+        .collect();
     Ok(PcaPlane {
         directions: found
             .top_vectors
@@ -53,6 +65,10 @@ pub fn pca_plane(points: &[&[f32]], center: &[f32]) -> Result<PcaPlane, Analysis
             .iter()
             .map(|l| (l / total).clamp(0.0, 1.0))
             .collect(),
+        reach: path
+            .iter()
+            .fold(0.0f32, |m, &(a, b)| m.max(a.abs()).max(b.abs())),
+        path,
     })
 }
 
@@ -127,6 +143,9 @@ mod tests {
             plane.directions[1]
         );
         assert!(plane.explained[0] > 0.95 && plane.explained[0] + plane.explained[1] > 0.9999);
+        // The path's coordinates on the plane: ±30 along the first component.
+        assert_eq!(plane.path.len(), 20);
+        assert!((plane.reach - 30.0).abs() < 0.05, "reach {}", plane.reach);
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod tensors;
 pub use error::IoError;
 pub use sequential::{
     SequentialWeights, default_tensor_names, flat_like, sequential_from_file, sequential_tensors,
+    write_sequential,
 };
 pub use session::{
     SESSION_FORMAT, Session, SessionError, load_session, parse_session, save_session,

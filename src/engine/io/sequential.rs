@@ -217,6 +217,26 @@ pub fn sequential_tensors(
     tensors
 }
 
+/// Writes float32 `params` of an MLP with `layer_sizes` as an nn.Sequential
+/// state dict that `load_state_dict(strict=True)` accepts, under `names`
+/// (one (weight, bias) pair per layer) or the default `0.weight`, `0.bias`,
+/// `2.weight`, ...
+pub fn write_sequential(
+    path: &std::path::Path,
+    layer_sizes: &[usize],
+    names: Option<&[(String, String)]>,
+    params: &[f32],
+) -> Result<(), IoError> {
+    let default_names = default_tensor_names(layer_sizes.len().saturating_sub(1));
+    let names = names.unwrap_or(&default_names);
+    let flat: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
+    super::write_safetensors(
+        path,
+        &sequential_tensors(layer_sizes, names, &flat),
+        DType::F32,
+    )
+}
+
 /// Default nn.Sequential names for `num_layers` Linear layers with one
 /// activation between them: `0`, `2`, `4`, ...
 pub fn default_tensor_names(num_layers: usize) -> Vec<(String, String)> {
