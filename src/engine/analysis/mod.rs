@@ -6,13 +6,15 @@
 mod eigen;
 mod lanczos;
 mod planes;
+mod sharpness;
 
 pub use eigen::symmetric_eigen;
 pub use lanczos::{
     AnalysisError, Control, Density, EXACT_TRACE_MAX, Extremes, Hvp, Trace, density, extremes,
     trace,
 };
-pub use planes::{Interpolation, PcaPlane, interpolate, pca_plane};
+pub use planes::{Interpolation, PcaPlane, gradient_plane, interpolate, line_plane, pca_plane};
+pub use sharpness::{MinimaError, MinimaSpec, Minimum, compare_minima};
 
 use crate::engine::problem::Problem;
 

@@ -3,6 +3,7 @@
 //! parameter vector falls on that plane.
 
 mod directions;
+mod film_strip;
 mod grid;
 mod projection;
 mod worker;
@@ -11,6 +12,7 @@ pub use directions::{
     DirectionError, DirectionKind, axis_direction, filter_normalize, gaussian_direction,
     make_direction,
 };
+pub use film_strip::{FilmFrame, FilmSpec, StepParams, film_steps, film_strip, nearest_steps};
 pub use grid::{GRID_MAX_POINTS_PER_AXIS, Grid, GridAxis, GridSpec, Plane, evaluate_grid};
-pub use projection::{Projection, project};
+pub use projection::{Projection, project, share_in_plane};
 pub use worker::{LandscapeRequest, LandscapeResult, LandscapeWorker};
