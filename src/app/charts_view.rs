@@ -69,6 +69,9 @@ pub enum CurveChoice {
     GradNorm,
     /// Learning rate of each step (shows schedules).
     LearningRate,
+    /// How far the parameters are from the plane through the start, and how
+    /// much of each step lies in it: the wormhole, measured.
+    OffPlane,
 }
 
 /// The chart's title row: which curve to show.
@@ -80,16 +83,69 @@ pub fn curve_choice_ui(ui: &mut egui::Ui, choice: &mut CurveChoice) {
             .on_hover_text("How steep the slope is at each step: it shrinks near a minimum and spikes when a step overshoots");
         ui.selectable_value(choice, CurveChoice::LearningRate, "Learning rate")
             .on_hover_text("The step size at each step, as the schedule sets it");
+        ui.selectable_value(choice, CurveChoice::OffPlane, "Off the plane")
+            .on_hover_text("How far the parameters have left the plane through the start, and how much of each step lies in that plane: most of the move happens in dimensions a slice cannot show");
     });
 }
 
 /// The chosen training curve over steps, on a log scale.
 pub fn curves_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveChoice) {
-    if choice != CurveChoice::Loss {
-        history_ui(ui, runtime, height, choice);
+    match choice {
+        CurveChoice::Loss => loss_ui(ui, runtime, height),
+        CurveChoice::OffPlane => off_plane_ui(ui, runtime, height),
+        _ => history_ui(ui, runtime, height, choice),
+    }
+}
+
+/// The distance off the start's plane, and the share of each step in it, over steps.
+fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
+    if runtime.problem.surface().is_some() {
+        ui.label("On a formula surface the plane is the whole space: nothing lies off it.");
         return;
     }
-    loss_ui(ui, runtime, height);
+    let series = |value: fn(&super::runtime::CurvePoint) -> Option<f32>| -> Vec<[f64; 2]> {
+        runtime
+            .curves
+            .items()
+            .iter()
+            .filter_map(|p| Some([p.step as f64, f64::from(value(p)?)]))
+            .collect()
+    };
+    let distance = series(|p| p.off_plane);
+    let share = series(|p| p.step_share.map(|s| 100.0 * s));
+    let half = (height / 2.0 - 4.0).max(40.0);
+    Plot::new("off the plane")
+        .show_background(false)
+        .height(half)
+        .legend(Legend::default())
+        .y_axis_label("distance")
+        .include_y(0.0)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new("distance off the start's plane", PlotPoints::from(distance))
+                    .width(2.0)
+                    .color(BALL_COLOUR),
+            );
+        });
+    Plot::new("step share")
+        .show_background(false)
+        .height(half)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_label("% in plane")
+        .include_y(0.0)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new(
+                    "share of the step in that plane (%)",
+                    PlotPoints::from(share),
+                )
+                .width(2.0)
+                .color(STEP_COLOUR),
+            );
+        });
 }
 
 /// Gradient norm or learning rate, from the trainer's own (decimated) record of every step.

@@ -1,29 +1,51 @@
 //! Slices along directions that have to be computed: the Hessian's sharpest
-//! and most negative eigenvectors, or the two principal components of the
-//! path so far. They are worked out once, on a thread, at the point where
-//! the user asked, and the plane then stays fixed (like a frozen one) while
-//! training moves on, until the user asks again or the run restarts.
+//! and most negative eigenvectors, the two principal components of the path
+//! so far, the gradient, the line from the start to now, or the line to a
+//! second run from another seed. They are worked out once, on a thread, at
+//! the point where the user asked, and the plane then stays fixed (like a
+//! frozen one) while training moves on, until the user asks again or the run
+//! restarts.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
 use super::runtime::Wake;
 use super::settings::DirectionChoice;
-use crate::engine::analysis::{Control, extremes, pca_plane};
-use crate::engine::landscape::Plane;
+use crate::engine::analysis::{
+    Control, extremes, gradient_plane, interpolate, line_plane, pca_plane,
+};
+use crate::engine::landscape::{DirectionKind, Plane, make_direction};
 use crate::engine::problem::Problem;
-use crate::engine::train::Snapshot;
+use crate::engine::train::{Run, Snapshot, StepOutcome, TrainConfig};
 
 /// Which run and which request a plane belongs to.
 type Key = (DirectionChoice, usize, u64);
 
+/// A labelled point of parameter space to mark on a computed plane (the
+/// start, the other run's minimum).
+#[derive(Clone, Debug)]
+pub struct Landmark {
+    /// What it is, e.g. "start".
+    pub label: String,
+    /// Where it is.
+    pub params: Arc<[f32]>,
+}
+
+/// A plane with what to mark on it.
+pub struct Computed {
+    /// The plane.
+    pub plane: Arc<Plane>,
+    /// Points to mark.
+    pub landmarks: Vec<Landmark>,
+}
+
 /// A computed plane and its description for the status bar, or why it failed.
-type Outcome = Result<(Plane, String), String>;
+type Outcome = Result<(Plane, Vec<Landmark>, String), String>;
 
 /// A plane being computed, or ready.
 #[derive(Default)]
 pub struct ComputedPlanes {
-    ready: Option<(Key, Arc<Plane>)>,
+    ready: Option<(Key, Arc<Computed>)>,
     pending: Option<(Key, Receiver<Outcome>)>,
     /// A computation that failed, not retried until asked again.
     failed: Option<(Key, String)>,
@@ -39,13 +61,22 @@ impl ComputedPlanes {
         self.generation += 1;
     }
 
+    /// The landmarks to draw on `plane`, if it is the ready computed one.
+    pub fn landmarks_on(&self, plane: &Arc<Plane>) -> &[Landmark] {
+        match &self.ready {
+            Some((_, computed)) if Arc::ptr_eq(&computed.plane, plane) => &computed.landmarks,
+            _ => &[],
+        }
+    }
+
     /// The plane for `choice`, if ready; otherwise starts (or waits for) its
-    /// computation and says so.
+    /// computation and says so. `config` is the run's, for a second seed.
     pub fn plane(
         &mut self,
         choice: DirectionChoice,
         problem: &Arc<dyn Problem>,
         snapshot: &Arc<Snapshot>,
+        config: TrainConfig,
         wake: &Wake,
     ) -> Result<Arc<Plane>, String> {
         let key = (
@@ -53,10 +84,10 @@ impl ComputedPlanes {
             Arc::as_ptr(&snapshot.initial_params) as *const f32 as usize,
             self.generation,
         );
-        if let Some((k, plane)) = &self.ready
+        if let Some((k, computed)) = &self.ready
             && *k == key
         {
-            return Ok(Arc::clone(plane));
+            return Ok(Arc::clone(&computed.plane));
         }
         if let Some((k, message)) = &self.failed
             && *k == key
@@ -67,9 +98,13 @@ impl ComputedPlanes {
             && *k == key
         {
             return match receiver.try_recv() {
-                Ok(Ok((plane, description))) => {
+                Ok(Ok((plane, landmarks, description))) => {
                     let plane = Arc::new(plane);
-                    self.ready = Some((key, Arc::clone(&plane)));
+                    let computed = Computed {
+                        plane: Arc::clone(&plane),
+                        landmarks,
+                    };
+                    self.ready = Some((key, Arc::new(computed)));
                     self.pending = None;
                     self.news = Some(description);
                     Ok(plane)
@@ -79,7 +114,7 @@ impl ComputedPlanes {
                     self.failed = Some((key, message.clone()));
                     Err(message)
                 }
-                Err(_) => Err(format!("computing the {} directions…", name(choice))),
+                Err(_) => Err(format!("computing the {} directions…", choice.name())),
             };
         }
         let (sender, receiver) = channel();
@@ -90,25 +125,45 @@ impl ComputedPlanes {
             .name("valley-directions".into())
             .spawn(move || {
                 // Nobody may be waiting any more; then the result is simply dropped.
-                let _ = sender.send(compute(choice, problem.as_ref(), &snapshot));
+                let _ = sender.send(compute(choice, &problem, &snapshot, config));
                 wake();
             })
             .map_err(|e| format!("cannot start a thread for the directions: {e}"))?;
         self.pending = Some((key, receiver));
-        Err(format!("computing the {} directions…", name(choice)))
-    }
-}
-
-fn name(choice: DirectionChoice) -> &'static str {
-    match choice {
-        DirectionChoice::Pca => "PCA",
-        _ => "Hessian",
+        Err(format!("computing the {} directions…", choice.name()))
     }
 }
 
 /// The plane through the current parameters.
-fn compute(choice: DirectionChoice, problem: &dyn Problem, snapshot: &Snapshot) -> Outcome {
+fn compute(
+    choice: DirectionChoice,
+    problem: &Arc<dyn Problem>,
+    snapshot: &Snapshot,
+    config: TrainConfig,
+) -> Outcome {
+    match choice {
+        DirectionChoice::Gradient => return gradient_slice(problem.as_ref(), snapshot, config),
+        DirectionChoice::StartToNow => {
+            let random = random_direction(problem.as_ref(), &snapshot.params, config)?;
+            let start = Arc::clone(&snapshot.initial_params);
+            let landmarks = vec![Landmark {
+                label: "start".into(),
+                params: Arc::clone(&start),
+            }];
+            return line_slice(problem.as_ref(), &start, &snapshot.params, &random, landmarks)
+                .map(|(plane, landmarks, barrier)| {
+                    let description = format!(
+                        "slice along the straight line from the start (α = −1) to step {} (α = 1): {barrier}",
+                        snapshot.step
+                    );
+                    (plane, landmarks, description)
+                });
+        }
+        DirectionChoice::Seeds => return seeds_slice(problem, snapshot, config),
+        _ => {}
+    }
     let centre = snapshot.params.to_vec();
+    let problem = problem.as_ref();
     let (directions, description) = match choice {
         DirectionChoice::Pca => {
             let points: Vec<&[f32]> = snapshot.trajectory.iter().map(|p| &p.params[..]).collect();
@@ -146,5 +201,106 @@ fn compute(choice: DirectionChoice, problem: &dyn Problem, snapshot: &Snapshot) 
         }
     };
     let plane = Plane::new(centre, directions).map_err(|e| e.to_string())?;
-    Ok((plane, description))
+    Ok((plane, Vec::new(), description))
+}
+
+/// A filter-normalised direction at `params`, seeded like the app's random slices.
+fn random_direction(
+    problem: &dyn Problem,
+    params: &[f32],
+    config: TrainConfig,
+) -> Result<Vec<f32>, String> {
+    let seed = config.seed.wrapping_mul(2).wrapping_add(2);
+    make_direction(DirectionKind::Filter, problem.layout(), params, seed).map_err(|e| e.to_string())
+}
+
+/// α downhill at the ball, β random and orthogonal to it.
+fn gradient_slice(problem: &dyn Problem, snapshot: &Snapshot, config: TrainConfig) -> Outcome {
+    let random = random_direction(problem, &snapshot.params, config)?;
+    let plane = gradient_plane(&snapshot.params, &snapshot.gradient, &random).map_err(|_| {
+        "the gradient is zero here (or not finite): there is no slope to slice along".to_string()
+    })?;
+    let description = format!(
+        "slice at step {} with α straight downhill (−∇L, |∇L| = {:.3e}) and β random at right angles",
+        snapshot.step, snapshot.grad_norm
+    );
+    Ok((plane, Vec::new(), description))
+}
+
+/// The plane through the line from `from` to `to` (and towards `toward`), and
+/// a sentence on the barrier along the line.
+fn line_slice(
+    problem: &dyn Problem,
+    from: &[f32],
+    to: &[f32],
+    toward: &[f32],
+    landmarks: Vec<Landmark>,
+) -> Result<(Plane, Vec<Landmark>, String), String> {
+    let plane = line_plane(from, to, toward).map_err(|_| {
+        "the two ends coincide: train a little first, then press Compute again here".to_string()
+    })?;
+    let line = interpolate(problem, from, to, 101);
+    let last = line.loss[line.loss.len() - 1];
+    let barrier = if line.barrier > 0.0 {
+        format!(
+            "loss {:.4} → {last:.4}, with a barrier {:.4} above the higher end",
+            line.loss[0], line.barrier
+        )
+    } else {
+        format!(
+            "loss {:.4} → {last:.4}, no barrier on the way",
+            line.loss[0]
+        )
+    };
+    Ok((plane, landmarks, barrier))
+}
+
+/// Trains a second run from the next seed as long as this one, then the line
+/// from this run to it, on the plane that also holds this run's start.
+fn seeds_slice(problem: &Arc<dyn Problem>, snapshot: &Snapshot, config: TrainConfig) -> Outcome {
+    let seed_b = config.seed.wrapping_add(1);
+    let config_b = TrainConfig {
+        seed: seed_b,
+        ..config
+    };
+    let mut run = Run::new(Arc::clone(problem), config_b).map_err(|e| e.to_string())?;
+    for _ in 0..snapshot.step {
+        if let StepOutcome::Diverged { step, .. } = run.step() {
+            return Err(format!(
+                "the run from seed {seed_b} diverged at step {step}: lower the learning rate"
+            ));
+        }
+    }
+    let theta_b: Arc<[f32]> = Arc::from(run.params());
+    let middle: Vec<f32> = snapshot
+        .params
+        .iter()
+        .zip(theta_b.iter())
+        .map(|(a, b)| 0.5 * (a + b))
+        .collect();
+    let toward: Vec<f32> = snapshot
+        .initial_params
+        .iter()
+        .zip(&middle)
+        .map(|(s, m)| s - m)
+        .collect();
+    let landmarks = vec![
+        Landmark {
+            label: "start".into(),
+            params: Arc::clone(&snapshot.initial_params),
+        },
+        Landmark {
+            label: format!("seed {seed_b}"),
+            params: Arc::clone(&theta_b),
+        },
+    ];
+    line_slice(problem.as_ref(), &snapshot.params, &theta_b, &toward, landmarks).map(
+        |(plane, landmarks, barrier)| {
+            let description = format!(
+                "slice along the line from this run (α = −1) to a run from seed {seed_b} (α = 1), both at step {}: {barrier}",
+                snapshot.step
+            );
+            (plane, landmarks, description)
+        },
+    )
 }

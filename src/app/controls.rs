@@ -245,13 +245,7 @@ pub fn controls_ui(
         ui.radio_value(&mut settings.slice_mode, SliceMode::Frozen, "frozen")
             .on_hover_text("Keep the plane through the starting point and project the path onto it");
     });
-    let direction_name = match settings.directions {
-        DirectionChoice::Filter => "filter-normalised".to_string(),
-        DirectionChoice::Gaussian => "Gaussian".to_string(),
-        DirectionChoice::Parameters(i, j) => format!("parameters {i} and {j}"),
-        DirectionChoice::Hessian => "Hessian".to_string(),
-        DirectionChoice::Pca => "PCA of the path".to_string(),
-    };
+    let direction_name = settings.directions.name();
     ComboBox::from_label("directions")
         .selected_text(direction_name)
         .show_ui(ui, |ui| {
@@ -265,6 +259,12 @@ pub fn controls_ui(
                 .on_hover_text("α along the sharpest direction (largest curvature), β along the most negative one: computed where you are, then kept fixed");
             ui.selectable_value(&mut settings.directions, DirectionChoice::Pca, "PCA of the path")
                 .on_hover_text("The plane in which training has moved most so far (the path's two principal components, Li et al. 2018): computed where you are, then kept fixed");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Gradient, "gradient")
+                .on_hover_text("α straight downhill (−∇L), β random and at right angles to it: how far a step can go before the loss rises again");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::StartToNow, "start → now")
+                .on_hover_text("α runs on a straight line from the starting point (−1) to where the parameters are now (+1): is there a hill on the way? The 1D slice shows the line and its barrier");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Seeds, "this run → another seed")
+                .on_hover_text("Trains a second run from the next seed just as long, then slices the straight line from this run (−1) to that one (+1), on the plane through both and this run's start: two minima, and the barrier between them");
         });
     if settings.directions.is_computed()
         && ui

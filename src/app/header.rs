@@ -31,6 +31,8 @@ pub fn header_ui(
             .on_hover_text("The slice seen from above: colour is loss, lines are contours");
         ui.selectable_value(view, CentralView::Surface, "3D surface")
             .on_hover_text("The same slice as a landscape: height is loss. Drag to turn it");
+        ui.selectable_value(view, CentralView::SideBySide, "Frozen | following")
+            .on_hover_text("The plane through the start beside the plane through the parameters now: the landscape under the ball changes as training moves in the dimensions a slice leaves out");
         if one_row {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 action = buttons_ui(ui, has_weights, true);

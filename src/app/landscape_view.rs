@@ -4,14 +4,14 @@
 
 use egui::{Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions, Vec2};
 use egui_plot::{
-    Arrows, Corner, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points,
+    Arrows, Corner, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points, Text,
 };
 
 use std::sync::Arc;
 
 use super::race::lane_colour;
 use super::runtime::Runtime;
-use crate::engine::landscape::{Grid, LandscapeResult, Plane, project};
+use crate::engine::landscape::{Grid, LandscapeResult, Plane, project, share_in_plane};
 use crate::engine::train::{RunState, Snapshot};
 use crate::figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 use crate::figure::contour::isoline_segments;
@@ -51,6 +51,10 @@ pub struct Overlay {
     step: [f64; 2],
     step_magnified: f64,
     off_plane: f32,
+    /// The share of the next step that lies in the plane.
+    step_share: Option<f32>,
+    /// Marked points of a computed plane (the start, another run), projected.
+    landmarks: Vec<(String, [f64; 2])>,
 }
 
 /// Draws the slice; returns the parameters under a click, if any.
@@ -65,6 +69,76 @@ pub fn landscape_ui(
         ui.centered_and_justified(|ui| ui.label("computing the landscape…"));
         return None;
     };
+    slice_map_ui(
+        ui,
+        runtime,
+        result,
+        cache,
+        log_scale,
+        show_hover,
+        "landscape",
+    )
+}
+
+/// The plane through the start (frozen) beside the plane through the
+/// parameters now (following), each with how far the parameters are off it
+/// and how much of the step it shows; returns the parameters under a click.
+pub fn side_by_side_ui(
+    ui: &mut egui::Ui,
+    runtime: &Runtime,
+    frozen_cache: &mut HeatmapCache,
+    follow_cache: &mut HeatmapCache,
+    log_scale: bool,
+    show_hover: bool,
+) -> Option<Vec<f32>> {
+    let consistent = runtime.is_consistent();
+    let mut clicked = None;
+    ui.columns(2, |columns| {
+        let panes = [
+            (
+                &runtime.twin,
+                &mut *frozen_cache,
+                "frozen: the plane through the start",
+                "The same plane all run long: the ball is the parameters' shadow on it, and drifts off it",
+                "frozen landscape",
+            ),
+            (
+                &runtime.grid,
+                &mut *follow_cache,
+                "following: the plane through the parameters now",
+                "Re-centred on the parameters at every refresh: the landscape under the ball changes as training moves in the dimensions the plane leaves out",
+                "following landscape",
+            ),
+        ];
+        for (column, (result, cache, title, hint, id)) in columns.iter_mut().zip(panes) {
+            column.strong(title).on_hover_text(hint);
+            match result.as_ref().filter(|_| consistent) {
+                Some(result) => {
+                    if let Some(params) =
+                        slice_map_ui(column, runtime, result, cache, log_scale, show_hover, id)
+                    {
+                        clicked = Some(params);
+                    }
+                }
+                None => {
+                    column.centered_and_justified(|ui| ui.label("computing the landscape…"));
+                }
+            }
+        }
+    });
+    clicked
+}
+
+/// One heatmap of `result` with the ball, trail, arrows and landmarks.
+fn slice_map_ui(
+    ui: &mut egui::Ui,
+    runtime: &Runtime,
+    result: &LandscapeResult,
+    cache: &mut HeatmapCache,
+    log_scale: bool,
+    show_hover: bool,
+    id: &str,
+) -> Option<Vec<f32>> {
     cache.refresh(ui.ctx(), result, log_scale);
     let grid = &result.grid;
     let plane = &result.plane;
@@ -76,11 +150,12 @@ pub fn landscape_ui(
     let colorbar_width = 70.0;
     let available = ui.available_size();
     let plot_width = (available.x - colorbar_width - 8.0).max(100.0);
-    let plot_height = available.y.max(100.0);
+    // The map is square: more height than width would only be empty.
+    let plot_height = available.y.min(plot_width + 40.0).max(100.0);
     let mut clicked = None;
     let racing = runtime.race.is_on() && runtime.race.latest.is_some();
     ui.horizontal(|ui| {
-        let mut plot = Plot::new("landscape");
+        let mut plot = Plot::new(id);
         if racing {
             plot = plot.legend(Legend::default().position(Corner::LeftTop));
         }
@@ -110,6 +185,21 @@ pub fn landscape_ui(
                     plot.image(PlotImage::new("", texture.id(), centre, size));
                 }
                 let shift = |p: [f64; 2]| [p[0] + origin[0], p[1] + origin[1]];
+                for (label, at) in &overlay.landmarks {
+                    plot.points(
+                        Points::new(label.clone(), PlotPoints::from(vec![shift(*at)]))
+                            .shape(MarkerShape::Diamond)
+                            .radius(7.0)
+                            .filled(true)
+                            .color(Color32::WHITE),
+                    );
+                    let [x, y] = shift(*at);
+                    plot.text(
+                        Text::new(label.clone(), PlotPoint::new(x, y), format!("   {label}"))
+                            .color(Color32::WHITE)
+                            .anchor(egui::Align2::LEFT_BOTTOM),
+                    );
+                }
                 if racing {
                     race_ui(plot, runtime, plane, shift);
                     return;
@@ -187,11 +277,17 @@ pub fn landscape_ui(
             }
         }
         // In follow mode the plane goes through the parameters, so the distance is 0.
-        let text = if surface || overlay.off_plane < 1e-6 {
+        let mut text = if surface || overlay.off_plane < 1e-6 {
             String::new()
         } else {
-            format!("distance off the plane: {:.3}", overlay.off_plane)
+            format!("distance off the plane: {:.3}\n", overlay.off_plane)
         };
+        if let Some(share) = overlay.step_share.filter(|_| !surface) {
+            text.push_str(&format!(
+                "the next step lies {:.1} % in this plane",
+                100.0 * share
+            ));
+        }
         if !text.is_empty() {
             ui.painter().text(
                 rect.left_top() + Vec2::new(8.0, 8.0),
@@ -264,7 +360,7 @@ fn origin(runtime: &Runtime) -> [f64; 2] {
     }
 }
 
-fn overlay(runtime: &Runtime, plane: &Plane) -> Overlay {
+fn overlay(runtime: &Runtime, plane: &Arc<Plane>) -> Overlay {
     let snapshot = &runtime.snapshot;
     let here = project(plane, &snapshot.params);
     let coords = |c: &[f32]| [f64::from(c[0]), f64::from(c.get(1).copied().unwrap_or(0.0))];
@@ -292,6 +388,13 @@ fn overlay(runtime: &Runtime, plane: &Plane) -> Overlay {
     } else {
         1.0
     };
+    let landmarks = runtime
+        .computed
+        .landmarks_on(plane)
+        .iter()
+        .filter(|l| l.params.len() == plane.center.len())
+        .map(|l| (l.label.clone(), coords(&project(plane, &l.params).coords)))
+        .collect();
     Overlay {
         ball,
         trail,
@@ -299,6 +402,10 @@ fn overlay(runtime: &Runtime, plane: &Plane) -> Overlay {
         step: [step[0] * step_magnified, step[1] * step_magnified],
         step_magnified,
         off_plane: here.distance,
+        step_share: (snapshot.next_step.len() == plane.center.len())
+            .then(|| share_in_plane(plane, &snapshot.next_step))
+            .flatten(),
+        landmarks,
     }
 }
 

@@ -112,6 +112,8 @@ pub struct ValleyApp {
     /// `settings` (from a control, a key, a test) is applied once per frame.
     applied: Settings,
     heatmap: landscape_view::HeatmapCache,
+    /// The frozen map beside the following one.
+    twin_heatmap: landscape_view::HeatmapCache,
     surface: surface_view::SurfaceCache,
     boundary: boundary_view::BoundaryCache,
     screenshot: Option<ScreenshotPlan>,
@@ -145,6 +147,7 @@ impl ValleyApp {
             settings,
             runtime,
             heatmap: Default::default(),
+            twin_heatmap: Default::default(),
             surface: Default::default(),
             boundary: Default::default(),
             screenshot: None,
@@ -361,8 +364,20 @@ impl ValleyApp {
             }
             // No hover read-out in screenshots: the pointer is wherever the display left it.
             let show_hover = self.screenshot.is_none();
+            let side_by_side = self.settings.view == CentralView::SideBySide
+                && self.runtime.problem.surface().is_none();
             match self.settings.view {
-                CentralView::Map => {
+                CentralView::SideBySide if side_by_side => {
+                    clicked = landscape_view::side_by_side_ui(
+                        ui,
+                        &self.runtime,
+                        &mut self.twin_heatmap,
+                        &mut self.heatmap,
+                        self.settings.log_scale,
+                        show_hover,
+                    );
+                }
+                CentralView::Map | CentralView::SideBySide => {
                     clicked = landscape_view::landscape_ui(
                         ui,
                         &self.runtime,

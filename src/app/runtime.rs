@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::computed_plane::ComputedPlanes;
 use super::race::RaceState;
-use super::settings::{DirectionChoice, Settings, SliceMode};
+use super::settings::{CentralView, DirectionChoice, Settings, SliceMode};
 use crate::engine::landscape::{
     DirectionKind, GridSpec, LandscapeRequest, LandscapeResult, LandscapeWorker, Plane,
-    make_direction,
+    make_direction, project, share_in_plane,
 };
 use crate::engine::problem::{MlpProblem, Problem, ProblemSpec};
 use crate::engine::train::{Command, Decimated, RunState, Snapshot, Speed, Trainer};
@@ -34,6 +34,10 @@ pub struct CurvePoint {
     pub train_loss: f32,
     /// Test loss, if there is a test set.
     pub test_loss: Option<f32>,
+    /// Distance from the parameters to the plane through the start (a network only).
+    pub off_plane: Option<f32>,
+    /// The share of the next step that lies in that plane, 0 to 1.
+    pub step_share: Option<f32>,
 }
 
 /// Callback that wakes the UI (a repaint request in the real app).
@@ -51,12 +55,20 @@ pub struct Runtime {
     pub plane_worker: LandscapeWorker,
     /// The 1D slice thread.
     pub line_worker: LandscapeWorker,
+    /// The second map's thread (the frozen plane beside the following one).
+    pub twin_worker: LandscapeWorker,
     /// The newest snapshot.
     pub snapshot: Arc<Snapshot>,
     /// Newest 2D grid.
     pub grid: Option<LandscapeResult>,
     /// Newest 1D grid.
     pub line: Option<LandscapeResult>,
+    /// Newest grid of the second map (frozen, beside the following one).
+    pub twin: Option<LandscapeResult>,
+    /// The plane and grid last asked of the twin worker.
+    twin_request: Option<(usize, GridSpec)>,
+    /// Whether the two maps are shown side by side.
+    side_by_side: bool,
     /// Evaluation curves, decimated.
     pub curves: Decimated<CurvePoint>,
     /// The last slice request: its step, time, settings key, and whether
@@ -64,8 +76,9 @@ pub struct Runtime {
     last_request: Option<(u64, Instant, usize, bool)>,
     /// When the last requested 2D slice arrived at full resolution, and how long it took.
     last_finished: Option<(Instant, Duration)>,
-    /// The frozen plane of this run (rebuilt when the run restarts).
-    frozen: Option<(Arc<[f32]>, Arc<Plane>)>,
+    /// The frozen plane of this run and the directions it was drawn for
+    /// (rebuilt when the run restarts or the directions change).
+    frozen: Option<(Arc<[f32]>, FrozenKey, Arc<Plane>)>,
     /// Hessian and PCA planes, computed on a thread.
     pub computed: ComputedPlanes,
     /// When the 1D slice was last asked for.
@@ -84,6 +97,7 @@ impl Runtime {
         let trainer = spawn_trainer(&problem, settings, &wake)?;
         let plane_worker = LandscapeWorker::spawn(boxed(&wake))?;
         let line_worker = LandscapeWorker::spawn(boxed(&wake))?;
+        let twin_worker = LandscapeWorker::spawn(boxed(&wake))?;
         let snapshot = trainer.latest();
         Ok(Self {
             problem,
@@ -91,9 +105,13 @@ impl Runtime {
             trainer,
             plane_worker,
             line_worker,
+            twin_worker,
             snapshot,
             grid: None,
             line: None,
+            twin: None,
+            twin_request: None,
+            side_by_side: false,
             curves: Decimated::new(2048),
             last_request: None,
             last_finished: None,
@@ -129,6 +147,8 @@ impl Runtime {
     pub fn forget_views(&mut self) {
         self.grid = None;
         self.line = None;
+        self.twin = None;
+        self.twin_request = None;
         self.curves.clear();
         self.last_request = None;
         self.frozen = None;
@@ -154,21 +174,27 @@ impl Runtime {
             self.curves.clear();
             self.frozen = None;
             self.last_request = None;
+            self.twin_request = None;
         }
-        if snapshot.step != self.snapshot.step || self.curves.items().is_empty() {
+        let fresh = snapshot.step != self.snapshot.step || self.curves.items().is_empty();
+        self.snapshot = snapshot;
+        if fresh {
+            let (off_plane, step_share) = self.wormhole(settings);
+            let snapshot = &self.snapshot;
             self.curves.push(CurvePoint {
                 step: snapshot.step,
                 train_loss: snapshot.evaluation.train_loss,
                 test_loss: snapshot.evaluation.test_loss,
+                off_plane,
+                step_share,
             });
         }
-        self.snapshot = snapshot;
         self.race
             .sync(settings, &self.problem, &self.snapshot, &self.wake);
         if let Some(error) = self.trainer.take_error() {
             self.message = Some(error);
         }
-        for worker in [&self.plane_worker, &self.line_worker] {
+        for worker in [&self.plane_worker, &self.line_worker, &self.twin_worker] {
             if let Some(error) = worker.take_error() {
                 self.message = Some(error);
             }
@@ -206,10 +232,71 @@ impl Runtime {
         {
             self.line = Some(result);
         }
-        if self.snapshot.params.len() == n {
-            self.request_slices(settings);
-            self.follow_ball_with_line();
+        if let Some(result) = self.twin_worker.latest()
+            && result.generation == self.twin_worker.newest_generation()
+            && result.plane.center.len() == n
+        {
+            self.twin = Some(result);
         }
+        self.side_by_side =
+            settings.view == CentralView::SideBySide && self.problem.surface().is_none();
+        if self.snapshot.params.len() == n {
+            // Side by side, the main map follows and the second one is frozen.
+            let shown = match self.side_by_side {
+                true => &Settings {
+                    slice_mode: SliceMode::Follow,
+                    ..settings.clone()
+                },
+                false => settings,
+            };
+            self.request_slices(shown);
+            self.follow_ball_with_line();
+            if self.side_by_side {
+                self.request_twin(settings);
+            }
+        }
+    }
+
+    /// How far the parameters are from the plane through the start, and the
+    /// share of the next step in that plane (networks only: a surface's plane
+    /// is its whole space).
+    fn wormhole(&mut self, settings: &Settings) -> (Option<f32>, Option<f32>) {
+        if self.problem.surface().is_some()
+            || self.snapshot.params.len() != self.problem.num_params()
+        {
+            return (None, None);
+        }
+        let Ok(plane) = self.frozen_plane(settings) else {
+            return (None, None);
+        };
+        let snapshot = &self.snapshot;
+        let off = project(&plane, &snapshot.params).distance;
+        let share = (snapshot.next_step.len() == plane.center.len())
+            .then(|| share_in_plane(&plane, &snapshot.next_step))
+            .flatten();
+        (off.is_finite().then_some(off), share)
+    }
+
+    /// The frozen plane's grid for the second map, when its plane or grid changed.
+    fn request_twin(&mut self, settings: &Settings) {
+        let plane = match self.frozen_plane(settings) {
+            Ok(plane) => plane,
+            Err(e) => {
+                self.message = Some(e);
+                return;
+            }
+        };
+        let spec = GridSpec::square(settings.span, settings.resolution.clamp(11, 201));
+        let key = (Arc::as_ptr(&plane) as usize, spec);
+        if self.twin_request == Some(key) {
+            return;
+        }
+        self.twin_worker.request(LandscapeRequest {
+            problem: Arc::clone(&self.problem),
+            plane,
+            spec,
+        });
+        self.twin_request = Some(key);
     }
 
     /// Restarts the trainer thread after it died.
@@ -229,7 +316,7 @@ impl Runtime {
         let n = self.problem.num_params();
         let fits =
             |r: &Option<LandscapeResult>| r.as_ref().is_none_or(|r| r.plane.center.len() == n);
-        self.snapshot.params.len() == n && fits(&self.grid) && fits(&self.line)
+        self.snapshot.params.len() == n && fits(&self.grid) && fits(&self.line) && fits(&self.twin)
     }
 
     /// Whether the views show the newest slice at full resolution.
@@ -242,6 +329,7 @@ impl Runtime {
             .is_some_and(|(step, _, _, follows)| !follows || step == self.snapshot.step)
             && newest(&self.plane_worker, &self.grid)
             && newest(&self.line_worker, &self.line)
+            && (!self.side_by_side || newest(&self.twin_worker, &self.twin))
     }
 
     fn request_slices(&mut self, settings: &Settings) {
@@ -336,7 +424,6 @@ impl Runtime {
 
     /// The slice for the current settings and snapshot.
     fn plane_for(&mut self, settings: &Settings) -> Result<Arc<Plane>, String> {
-        let layout = self.problem.layout();
         if let Some(kind) = self.problem.surface() {
             let ([cx, cy], _) = kind.view();
             let plane = Plane::new(
@@ -351,6 +438,7 @@ impl Runtime {
                 settings.directions,
                 &self.problem,
                 &self.snapshot,
+                settings.train,
                 &self.wake,
             )?;
             if let Some(news) = self.computed.news.take() {
@@ -358,49 +446,62 @@ impl Runtime {
             }
             return Ok(plane);
         }
-        let centre: Arc<[f32]> = match settings.slice_mode {
-            SliceMode::Follow => Arc::clone(&self.snapshot.params),
-            SliceMode::Frozen => {
-                if let Some((initial, plane)) = &self.frozen
-                    && Arc::ptr_eq(initial, &self.snapshot.initial_params)
-                {
-                    return Ok(Arc::clone(plane));
-                }
-                Arc::clone(&self.snapshot.initial_params)
+        match settings.slice_mode {
+            SliceMode::Follow => {
+                let centre = Arc::clone(&self.snapshot.params);
+                random_plane(self.problem.as_ref(), settings, &centre).map(Arc::new)
             }
-        };
-        let seed = settings.train.seed.wrapping_mul(2);
-        let direction = |kind: DirectionKind, k: u64| {
-            make_direction(kind, layout, &centre, seed.wrapping_add(k)).map_err(|e| e.to_string())
-        };
-        let directions = match settings.directions {
-            DirectionChoice::Filter => vec![
-                direction(DirectionKind::Filter, 1)?,
-                direction(DirectionKind::Filter, 2)?,
-            ],
-            DirectionChoice::Gaussian => vec![
-                direction(DirectionKind::Gaussian, 1)?,
-                direction(DirectionKind::Gaussian, 2)?,
-            ],
-            DirectionChoice::Parameters(i, j) => {
-                vec![
-                    direction(DirectionKind::Axis(i), 0)?,
-                    direction(DirectionKind::Axis(j), 0)?,
-                ]
-            }
-            DirectionChoice::Hessian | DirectionChoice::Pca => {
-                unreachable!("computed directions returned above")
-            }
-        };
-        let plane = Arc::new(Plane::new(centre.to_vec(), directions).map_err(|e| e.to_string())?);
-        if settings.slice_mode == SliceMode::Frozen {
-            self.frozen = Some((
-                Arc::clone(&self.snapshot.initial_params),
-                Arc::clone(&plane),
-            ));
+            SliceMode::Frozen => self.frozen_plane(settings),
         }
+    }
+
+    /// The plane through this run's start along the settings' random (or
+    /// parameter) directions; filter-normalised when the slice is computed.
+    fn frozen_plane(&mut self, settings: &Settings) -> Result<Arc<Plane>, String> {
+        let key = (settings.directions, settings.train.seed);
+        if let Some((initial, k, plane)) = &self.frozen
+            && Arc::ptr_eq(initial, &self.snapshot.initial_params)
+            && *k == key
+        {
+            return Ok(Arc::clone(plane));
+        }
+        let initial = Arc::clone(&self.snapshot.initial_params);
+        let plane = Arc::new(random_plane(self.problem.as_ref(), settings, &initial)?);
+        self.frozen = Some((initial, key, Arc::clone(&plane)));
         Ok(plane)
     }
+}
+
+/// What a frozen plane was drawn for.
+type FrozenKey = (DirectionChoice, u64);
+
+/// A plane through `centre` along the settings' random or parameter
+/// directions (filter-normalised for computed choices).
+fn random_plane(
+    problem: &dyn Problem,
+    settings: &Settings,
+    centre: &[f32],
+) -> Result<Plane, String> {
+    let layout = problem.layout();
+    let seed = settings.train.seed.wrapping_mul(2);
+    let direction = |kind: DirectionKind, k: u64| {
+        make_direction(kind, layout, centre, seed.wrapping_add(k)).map_err(|e| e.to_string())
+    };
+    let directions = match settings.directions {
+        DirectionChoice::Gaussian => vec![
+            direction(DirectionKind::Gaussian, 1)?,
+            direction(DirectionKind::Gaussian, 2)?,
+        ],
+        DirectionChoice::Parameters(i, j) => vec![
+            direction(DirectionKind::Axis(i), 0)?,
+            direction(DirectionKind::Axis(j), 0)?,
+        ],
+        _ => vec![
+            direction(DirectionKind::Filter, 1)?,
+            direction(DirectionKind::Filter, 2)?,
+        ],
+    };
+    Plane::new(centre.to_vec(), directions).map_err(|e| e.to_string())
 }
 
 /// A number that changes whenever a slice setting does.

@@ -45,12 +45,40 @@ pub enum DirectionChoice {
     Hessian,
     /// The two principal components of the path so far, computed once where asked.
     Pca,
+    /// Downhill along −∇L and a random direction orthogonal to it, computed once where asked.
+    Gradient,
+    /// The straight line from the start (α = −1) to now (α = 1), computed once where asked.
+    StartToNow,
+    /// The line from this run (α = −1) to a second one from the next seed
+    /// (α = 1), trained as long; the plane also holds this run's start.
+    Seeds,
 }
 
 impl DirectionChoice {
     /// Whether the directions are computed at a point (and the plane then stays put).
     pub fn is_computed(self) -> bool {
-        matches!(self, DirectionChoice::Hessian | DirectionChoice::Pca)
+        matches!(
+            self,
+            DirectionChoice::Hessian
+                | DirectionChoice::Pca
+                | DirectionChoice::Gradient
+                | DirectionChoice::StartToNow
+                | DirectionChoice::Seeds
+        )
+    }
+
+    /// A name for menus and messages.
+    pub fn name(self) -> String {
+        match self {
+            DirectionChoice::Filter => "filter-normalised".into(),
+            DirectionChoice::Gaussian => "Gaussian".into(),
+            DirectionChoice::Parameters(i, j) => format!("parameters {i} and {j}"),
+            DirectionChoice::Hessian => "Hessian".into(),
+            DirectionChoice::Pca => "PCA of the path".into(),
+            DirectionChoice::Gradient => "gradient".into(),
+            DirectionChoice::StartToNow => "start → now".into(),
+            DirectionChoice::Seeds => "this run → another seed".into(),
+        }
     }
 }
 
@@ -61,6 +89,9 @@ pub enum CentralView {
     Map,
     /// The slice as a 3D surface.
     Surface,
+    /// The plane through the start (frozen) beside the plane through the
+    /// parameters now (following): the landscape changes under the ball.
+    SideBySide,
 }
 
 /// What the lowest chart on the right shows.

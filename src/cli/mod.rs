@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 pub use inspect::InspectArgs;
 pub use landscape::LandscapeArgs;
 pub use problem_args::{DataArgs, ModelArgs, OptimArgs};
+
 pub use train::TrainArgs;
 
 /// Valley: watch gradient descent roll down a loss landscape.
@@ -52,7 +53,7 @@ pub struct Cli {
     /// Start in presentation mode: large text, a light high-contrast theme, fewer controls.
     #[arg(long)]
     pub presentation: bool,
-    /// What the central panel shows: the 2D map or the 3D surface.
+    /// What the central panel shows: the 2D map, the 3D surface, or frozen and following maps side by side.
     #[arg(long, value_enum)]
     pub view: Option<ViewArg>,
 }
@@ -65,6 +66,9 @@ pub enum ViewArg {
     /// The slice as a 3D surface.
     #[value(alias = "3d")]
     Surface,
+    /// The plane through the start beside the plane through the parameters now.
+    #[value(name = "side-by-side", alias = "wormhole")]
+    SideBySide,
 }
 
 /// The subcommands.
@@ -84,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::Landscape(args)) => landscape::run(&args),
+
         None => {
             let (width, height) = parse_size(&cli.size)?;
             crate::app::run(crate::app::LaunchOptions {
@@ -105,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 view: cli.view.map(|v| match v {
                     ViewArg::Map => crate::app::CentralView::Map,
                     ViewArg::Surface => crate::app::CentralView::Surface,
+                    ViewArg::SideBySide => crate::app::CentralView::SideBySide,
                 }),
             })
         }

@@ -17,6 +17,8 @@ pub struct FilmFrame {
     pub step: u64,
     /// The loss at the frame's centre (the parameters of that step).
     pub loss: f32,
+    /// The plane of the slice (centred on those parameters).
+    pub plane: Plane,
     /// The slice through those parameters.
     pub grid: Grid,
     /// The path up to that step, projected onto the frame's plane.
@@ -81,6 +83,7 @@ pub fn film_strip(
             loss: problem.loss(frame.params, &mut Workspace::default()),
             grid,
             path: projected,
+            plane,
         });
         progress(done + 1);
     }

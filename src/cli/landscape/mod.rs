@@ -9,17 +9,17 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
+mod directions;
+
+use directions::TrainedPath;
+
 use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
 use super::progress::Progress;
-use crate::engine::analysis::{Control, extremes, interpolate, pca_plane};
 use crate::engine::data::{Split, load_csv};
 use crate::engine::io::{
-    SequentialWeights, default_tensor_names, flat_like, load_session, read_safetensors,
-    sequential_from_file,
+    SequentialWeights, default_tensor_names, load_session, read_safetensors, sequential_from_file,
 };
-use crate::engine::landscape::{
-    DirectionKind, Grid, GridSpec, Plane, evaluate_grid, make_direction,
-};
+use crate::engine::landscape::{Grid, GridSpec, Plane, evaluate_grid};
 use crate::engine::nn::{Activation, Init, Mlp};
 use crate::engine::problem::{MlpProblem, Problem, SurfaceProblem};
 use crate::engine::surface::{CriticalKind, SurfaceKind};
@@ -43,8 +43,14 @@ pub enum ComputedDirections {
     Hessian,
     /// The two principal components of the training trajectory (Li et al. 2018, §7).
     Pca,
-    /// The straight line from the starting point to the trained one (a 1D slice).
+    /// The straight line from the starting point (α = −1) to the trained one (α = 1),
+    /// with a random β for a plane.
     Interpolate,
+    /// α downhill along −∇L at the centre, β random and orthogonal to it.
+    Gradient,
+    /// The straight line from this run (α = −1) to a second one trained from
+    /// --seed-b (α = 1), on the plane through both and this run's start.
+    Seeds,
 }
 
 /// Options of `valley landscape`.
@@ -79,6 +85,9 @@ pub struct LandscapeArgs {
     /// eigenvector (α) and the most negative one (β).
     #[arg(long = "directions", value_name = "KIND", conflicts_with_all = ["directions", "random", "surface"])]
     pub computed: Option<ComputedDirections>,
+    /// The second run's seed for --directions seeds (default: --seed + 1).
+    #[arg(long, value_name = "SEED")]
+    pub seed_b: Option<u64>,
     /// 1 for a line, 2 for a plane (default: 2, or the number of --direction files).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub dims: Option<u8>,
@@ -120,10 +129,10 @@ struct Slice {
 
 /// Runs `valley landscape`.
 pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
-    let interpolating = matches!(args.computed, Some(ComputedDirections::Interpolate));
-    if interpolating && args.dims == Some(2) {
-        anyhow::bail!("--directions interpolate is a line: use --dims 1 (the default for it)");
-    }
+    let interpolating = matches!(
+        args.computed,
+        Some(ComputedDirections::Interpolate | ComputedDirections::Seeds)
+    );
     let dims = args.dims.map_or(
         if args.directions.len() == 1 || interpolating {
             1
@@ -195,12 +204,6 @@ fn surface_slice(kind: SurfaceKind, dims: usize) -> Slice {
     }
 }
 
-/// Where the training before a slice went: its kept points and its start.
-struct TrainedPath {
-    points: Vec<Arc<[f32]>>,
-    start: Vec<f32>,
-}
-
 fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
     // The run's path and starting point, when this command trained it (for PCA and interpolation).
     let mut path: Option<TrainedPath> = None;
@@ -264,6 +267,8 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
                     .map(|p| p.params)
                     .collect(),
                 start: run.initial_params().to_vec(),
+                config,
+                steps: run.step_index(),
             });
             (
                 problem,
@@ -273,114 +278,16 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             )
         }
     };
-    let needs_path = || {
-        path.as_ref().ok_or_else(|| {
-            anyhow::anyhow!("--directions pca and interpolate need a training run: use --dataset or --data (or --session) instead of --weights")
-        })
-    };
-    let mut center = center;
-    let mut path_on_plane = Vec::new();
-    let mut span = None;
-    let directions = if let Some(ComputedDirections::Pca) = args.computed {
-        let points = &needs_path()?.points;
-        let refs: Vec<&[f32]> = points.iter().map(|p| &p[..]).collect();
-        let plane = pca_plane(&refs, &center).map_err(|_| {
-            anyhow::anyhow!("the run did not move: there is no trajectory to take components of")
-        })?;
-        println!(
-            "PCA of the trajectory: the two components explain {:.1} % and {:.1} % of its variance",
-            100.0 * plane.explained[0],
-            100.0 * plane.explained.get(1).copied().unwrap_or(0.0)
-        );
-        span = Some(1.2 * plane.reach.max(1e-3));
-        path_on_plane = plane.path;
-        plane.directions.into_iter().take(dims).collect()
-    } else if let Some(ComputedDirections::Interpolate) = args.computed {
-        let initial = &needs_path()?.start;
-        let line = interpolate(problem.as_ref(), initial, &center, 101);
-        println!(
-            "from the start (α = −1) to the end (α = 1): loss {:.4} → {:.4}, barrier {:.4} above the higher end",
-            line.loss[0],
-            line.loss[line.loss.len() - 1],
-            line.barrier
-        );
-        // Centred halfway, so that α runs from the start (−1) to the end (+1).
-        let half: Vec<f32> = center
-            .iter()
-            .zip(initial)
-            .map(|(e, s)| 0.5 * (e - s))
-            .collect();
-        center = center.iter().zip(&half).map(|(e, h)| e - h).collect();
-        span = Some(1.25);
-        vec![half]
-    } else if let Some(ComputedDirections::Hessian) = args.computed {
-        let at: Vec<f64> = center.iter().map(|&p| f64::from(p)).collect();
-        let mut product = |v: &[f64]| problem.hessian_vector(&at, v);
-        let found = extremes(at.len(), 1, &mut product, args.optim.seed, &Control::none())?;
-        println!(
-            "Hessian at the centre: sharpest eigenvalue {:.4e} (α), most negative {:.4e} (β)",
-            found.top[0], found.min
-        );
-        let as_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
-        let mut directions = vec![as_f32(&found.top_vectors[0])];
-        if dims == 2 {
-            directions.push(as_f32(&found.min_vector));
-        }
-        directions
-    } else if args.directions.is_empty() {
-        let kind = match args.random.unwrap_or(RandomKind::Filter) {
-            RandomKind::Filter => DirectionKind::Filter,
-            RandomKind::Gaussian => DirectionKind::Gaussian,
-        };
-        (0..dims as u64)
-            .map(|k| {
-                make_direction(
-                    kind,
-                    problem.layout(),
-                    &center,
-                    args.optim.seed.wrapping_mul(2).wrapping_add(k + 1),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        if args.directions.len() != dims {
-            bail!(
-                "--dims {dims} needs {dims} --direction file(s), got {}",
-                args.directions.len()
-            );
-        }
-        args.directions
-            .iter()
-            .map(|path| {
-                let file = read_safetensors(path)?;
-                let flat = flat_like(&file, &reference, &path.display().to_string())?;
-                Ok(flat.iter().map(|&v| v as f32).collect())
-            })
-            .collect::<anyhow::Result<Vec<Vec<f32>>>>()?
-    };
-    let kind = if let Some(computed) = args.computed {
-        match computed {
-            ComputedDirections::Hessian => "Hessian eigenvector",
-            ComputedDirections::Pca => "principal component",
-            ComputedDirections::Interpolate => "start → end",
-        }
-    } else if !args.directions.is_empty() {
-        "direction"
-    } else if matches!(args.random, Some(RandomKind::Gaussian)) {
-        "Gaussian direction"
-    } else {
-        "filter-normalised direction"
-    };
-    let plane = Plane::new(center, directions).context("a direction cannot be used")?;
+    let chosen = directions::choose(args, &problem, center, path.as_ref(), &reference, dims)?;
     Ok(Slice {
         title: format!("{} · {what}", problem.name()),
         problem,
-        plane,
-        axis_labels: [format!("α · {kind} 1"), format!("β · {kind} 2")],
+        plane: chosen.plane,
+        axis_labels: chosen.labels,
         origin: (0.0, 0.0),
-        markers: vec![Marker::new(0.0, 0.0, MarkerStyle::Dot, "θ")],
-        path: path_on_plane,
-        span,
+        markers: chosen.markers,
+        path: chosen.path,
+        span: chosen.span,
     })
 }
 
@@ -410,7 +317,7 @@ fn evaluate_with_progress(slice: &Slice, spec: &GridSpec) -> (Grid, Duration) {
     }
 }
 
-fn parse_size(text: &str) -> anyhow::Result<(u32, u32)> {
+pub(super) fn parse_size(text: &str) -> anyhow::Result<(u32, u32)> {
     let parsed = text
         .split_once(['x', 'X'])
         .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));

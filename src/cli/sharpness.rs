@@ -1,0 +1,290 @@
+//! `valley sharpness`: flat vs sharp minima. The same model, from the same
+//! start, trained with small and with large batches (or learning rates);
+//! each minimum's sharpness (largest Hessian eigenvalue), its test loss, and
+//! its filter-normalised 1D slice, drawn together in one figure.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use anyhow::bail;
+use clap::Args;
+use serde::Serialize;
+
+use super::landscape::parse_size;
+use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
+use super::progress::Progress;
+use crate::engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
+use crate::engine::landscape::DirectionKind;
+use crate::engine::problem::Problem;
+use crate::engine::train::TrainConfig;
+use crate::figure::{LineFigure, LineSeries, render_line, save_png};
+
+/// A batch size, or the whole training set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchChoice {
+    /// Examples per step.
+    Size(usize),
+    /// Every training example each step.
+    Full,
+}
+
+impl FromStr for BatchChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "full" | "all" => Ok(BatchChoice::Full),
+            n => match n.parse::<usize>() {
+                Ok(0) | Err(_) => Err(format!(
+                    "'{s}' is not a batch size: use a whole number ≥ 1, or full"
+                )),
+                Ok(size) => Ok(BatchChoice::Size(size)),
+            },
+        }
+    }
+}
+
+/// Options of `valley sharpness`.
+#[derive(Debug, Args)]
+pub struct SharpnessArgs {
+    #[command(flatten)]
+    /// Data.
+    pub data: DataArgs,
+    #[command(flatten)]
+    /// Model.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// The training every run shares (its --batch and --lr are overridden by the list compared).
+    pub optim: OptimArgs,
+    /// Batch sizes to compare, e.g. 16,full (the default comparison).
+    #[arg(long, value_delimiter = ',', conflicts_with = "lrs", value_name = "SIZES")]
+    pub batches: Vec<BatchChoice>,
+    /// Learning rates to compare instead, e.g. 0.01,0.3.
+    #[arg(long, value_delimiter = ',', value_name = "RATES")]
+    pub lrs: Vec<f32>,
+    /// The slices run over [−span, span] in filter-normalised units.
+    #[arg(long, default_value_t = 1.0)]
+    pub span: f32,
+    /// Points along each slice.
+    #[arg(long, default_value_t = 101)]
+    pub res: usize,
+    /// Draw the slices in one figure.
+    #[arg(long, value_name = "FILE.png")]
+    pub png: Option<PathBuf>,
+    /// Log scale for the loss.
+    #[arg(long)]
+    pub log: bool,
+    /// Figure size in pixels, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1000x700")]
+    pub figure_size: String,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One minimum, as `--json` prints it.
+#[derive(Debug, Serialize)]
+pub struct MinimumSummary {
+    /// What the run changed, e.g. "batch 16".
+    pub label: String,
+    /// Its batch size (null: full batch).
+    pub batch: Option<usize>,
+    /// Its learning rate.
+    pub lr: f32,
+    /// Training loss at the end.
+    pub train_loss: f32,
+    /// Test loss at the end.
+    pub test_loss: Option<f32>,
+    /// Test accuracy at the end.
+    pub test_accuracy: Option<f32>,
+    /// The largest Hessian eigenvalue there.
+    pub sharpness: f64,
+    /// The highest loss on the slice within ±span/4: how steep the walls are near the minimum.
+    pub slice_rise: f32,
+}
+
+/// Runs `valley sharpness`.
+pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
+    let problem: Arc<dyn Problem> = Arc::new(mlp_problem(&args.data, &args.model)?);
+    let base = args.optim.config()?;
+    let runs = runs_to_compare(args, base);
+    if runs.len() < 2 {
+        bail!("compare at least two settings, e.g. --batches 16,full or --lrs 0.01,0.3");
+    }
+    if runs.len() > 7 {
+        bail!("{} settings are too many to tell apart in one figure: use at most 7", runs.len());
+    }
+    let spec = MinimaSpec {
+        steps: args.optim.steps,
+        span: args.span,
+        points: args.res,
+        direction: DirectionKind::Filter,
+        direction_seed: args.optim.seed.wrapping_mul(2).wrapping_add(1),
+    };
+    let done = AtomicU32::new(0);
+    let minima = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            let progress = |p: f32| done.store(p.to_bits(), Ordering::Relaxed);
+            let control = Control {
+                cancelled: &|| false,
+                progress: &progress,
+            };
+            compare_minima(&problem, &runs, &spec, &control)
+        });
+        let mut bar = Progress::new(1000, "‰");
+        while !worker.is_finished() {
+            bar.set((f32::from_bits(done.load(Ordering::Relaxed)) * 1000.0) as u64);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bar.finish();
+        worker.join()
+    });
+    let minima = match minima {
+        Ok(result) => result?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    let summaries: Vec<MinimumSummary> = minima.iter().map(|m| summary(m, args.span)).collect();
+    if let Some(png) = &args.png {
+        draw(args, &problem.name(), &minima, png)?;
+    }
+    if args.json {
+        #[derive(Serialize)]
+        struct Output<'a> {
+            problem: String,
+            steps: u64,
+            minima: &'a [MinimumSummary],
+        }
+        let output = Output {
+            problem: problem.name(),
+            steps: args.optim.steps,
+            minima: &summaries,
+        };
+        println!("{}", serde_json::to_string(&output)?);
+        return Ok(());
+    }
+    println!(
+        "{} · {} steps from the same start (seed {})",
+        problem.name(),
+        args.optim.steps,
+        args.optim.seed
+    );
+    println!(
+        "{:<14} {:>11} {:>11} {:>10} {:>12}",
+        "run", "train loss", "test loss", "test acc", "sharpness"
+    );
+    let opt = |v: Option<f32>, pct: bool| match v {
+        Some(v) if pct => format!("{:.1} %", 100.0 * v),
+        Some(v) => format!("{v:.4}"),
+        None => "–".into(),
+    };
+    for s in &summaries {
+        println!(
+            "{:<14} {:>11.4} {:>11} {:>10} {:>12.4}",
+            s.label,
+            s.train_loss,
+            opt(s.test_loss, false),
+            opt(s.test_accuracy, true),
+            s.sharpness
+        );
+    }
+    if let Some(png) = &args.png {
+        println!("png written to {}", png.display());
+    }
+    Ok(())
+}
+
+/// The runs `args` ask for: the base config with each batch size or learning rate.
+fn runs_to_compare(args: &SharpnessArgs, base: TrainConfig) -> Vec<(String, TrainConfig)> {
+    if !args.lrs.is_empty() {
+        return args
+            .lrs
+            .iter()
+            .map(|&lr| {
+                let mut config = base;
+                config.optimizer.lr = lr;
+                (format!("lr {lr}"), config)
+            })
+            .collect();
+    }
+    let batches = if args.batches.is_empty() {
+        vec![BatchChoice::Size(16), BatchChoice::Full]
+    } else {
+        args.batches.clone()
+    };
+    batches
+        .iter()
+        .map(|&b| {
+            let mut config = base;
+            let label = match b {
+                BatchChoice::Size(size) => {
+                    config.batch_size = Some(size);
+                    format!("batch {size}")
+                }
+                BatchChoice::Full => {
+                    config.batch_size = None;
+                    "full batch".to_string()
+                }
+            };
+            (label, config)
+        })
+        .collect()
+}
+
+fn summary(m: &Minimum, span: f32) -> MinimumSummary {
+    let near = m
+        .alphas
+        .iter()
+        .zip(&m.curve)
+        .filter(|(a, _)| a.abs() <= span / 4.0)
+        .map(|(_, &v)| v)
+        .fold(f32::NEG_INFINITY, f32::max);
+    MinimumSummary {
+        label: m.label.clone(),
+        batch: m.config.batch_size,
+        lr: m.config.optimizer.lr,
+        train_loss: m.train_loss,
+        test_loss: m.test_loss,
+        test_accuracy: m.test_accuracy,
+        sharpness: m.sharpness,
+        slice_rise: near,
+    }
+}
+
+fn draw(
+    args: &SharpnessArgs,
+    name: &str,
+    minima: &[Minimum],
+    png: &std::path::Path,
+) -> anyhow::Result<()> {
+    let (width, height) = parse_size(&args.figure_size)?;
+    let labels: Vec<String> = minima
+        .iter()
+        .map(|m| {
+            let test = m
+                .test_loss
+                .map_or(String::new(), |t| format!(", test loss {t:.3}"));
+            format!("{}: λmax {:.3}{test}", m.label, m.sharpness)
+        })
+        .collect();
+    let series: Vec<LineSeries> = minima
+        .iter()
+        .zip(&labels)
+        .map(|(m, label)| LineSeries {
+            label,
+            xs: &m.alphas,
+            ys: &m.curve,
+        })
+        .collect();
+    let title = format!("{name} · flat and sharp minima along a filter-normalised direction");
+    let mut figure = LineFigure::new(&[], &[]);
+    figure.series = &series;
+    figure.title = &title;
+    figure.x_label = "α · filter-normalised direction (0: the minimum)";
+    figure.y_label = "training loss";
+    figure.log_scale = args.log;
+    let image = render_line(&figure, width, height)?;
+    save_png(&image, png)?;
+    Ok(())
+}
