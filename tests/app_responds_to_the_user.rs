@@ -1,39 +1,16 @@
 //! The app driven through its widgets and keys (egui_kittest; no display needed).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{frames_until, harness};
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use valley::app::{Settings, ValleyApp};
 use valley::engine::train::RunState;
-
-fn harness() -> Harness<'static, ValleyApp> {
-    let settings = Settings {
-        dataset_size: 200,
-        resolution: 21,
-        ..Settings::default()
-    };
-    let app = ValleyApp::new(settings, Arc::new(|| {})).expect("the app starts");
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut ValleyApp| app.frame_ui(ui), app)
-}
-
-/// Steps frames until `done` holds (the engine answers on its own threads).
-fn frames_until(
-    harness: &mut Harness<'static, ValleyApp>,
-    what: &str,
-    done: impl Fn(&ValleyApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
 
 #[test]
 fn pressing_play_moves_the_step_counter_and_pause_stops_it() {

@@ -29,6 +29,8 @@ pub enum ExportKind {
     Csv,
     /// The network's current weights as safetensors for PyTorch.
     Weights,
+    /// Slices at steps 0, 10, 100, ... and now, as small multiples in one PNG.
+    FilmStrip,
 }
 
 /// Where the last export's outcome is reported.
@@ -97,7 +99,7 @@ pub fn start(
             let outcome = match kind {
                 ExportKind::Png => write_png(&scene, &dir),
                 ExportKind::Csv => write_csv(&scene, &dir),
-                ExportKind::Window | ExportKind::Weights => {
+                ExportKind::Window | ExportKind::Weights | ExportKind::FilmStrip => {
                     Err(anyhow::anyhow!("saved by save_window and save_weights"))
                 }
             };

@@ -68,6 +68,11 @@ fn buttons_ui(ui: &mut egui::Ui, has_weights: bool, right_to_left: bool) -> Opti
     ];
     if has_weights {
         buttons.push((
+            "Film strip",
+            "Slices through the parameters at steps 0, 10, 100, … and now, side by side in one PNG: the landscape under the ball changes as training goes on",
+            FileAction::Export(ExportKind::FilmStrip),
+        ));
+        buttons.push((
             "Save weights",
             "Save the network's current weights as safetensors that PyTorch's nn.Sequential loads",
             FileAction::Export(ExportKind::Weights),

@@ -9,10 +9,12 @@ mod controls;
 mod curvature_view;
 mod export;
 mod files;
+mod film_strip_job;
 mod header;
 mod import;
 mod landscape_view;
 mod measure;
+mod minima_view;
 mod race;
 mod runtime;
 mod scene;
@@ -31,6 +33,7 @@ pub use charts_view::CurveChoice;
 pub use controls::Action;
 pub use export::ExportKind;
 pub use import::ImportSpec;
+pub use minima_view::MinimaState;
 pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
 pub use settings::{CentralView, DirectionChoice, LowerChart, ProblemChoice, Settings, SliceMode};
@@ -136,6 +139,10 @@ pub struct ValleyApp {
     pending_save: Option<sessions::PendingSave>,
     /// Autosaving (the real app only; not tests or scripted runs).
     autosave: Option<sessions::Autosave>,
+    /// A film strip being made.
+    film_strip: Option<film_strip_job::FilmStripJob>,
+    /// Flat vs sharp minima.
+    pub minima: MinimaState,
 }
 
 impl ValleyApp {
@@ -162,6 +169,8 @@ impl ValleyApp {
             curvature: Default::default(),
             pending_save: None,
             autosave: None,
+            film_strip: None,
+            minima: Default::default(),
         })
     }
 
@@ -207,6 +216,20 @@ impl ValleyApp {
     pub fn export(&mut self, kind: ExportKind) {
         if kind == ExportKind::Window {
             self.window_save_requested = true;
+            return;
+        }
+        if kind == ExportKind::FilmStrip {
+            if self.film_strip.is_some() {
+                return;
+            }
+            match film_strip_job::FilmStripJob::start(
+                &self.runtime,
+                &self.settings,
+                &self.export_dir,
+            ) {
+                Ok(job) => self.film_strip = Some(job),
+                Err(message) => self.runtime.message = Some(message),
+            }
             return;
         }
         if kind == ExportKind::Weights {
@@ -276,6 +299,12 @@ impl ValleyApp {
         if let Some(plan) = &mut self.measure {
             plan.advance(ui.ctx(), &self.runtime, self.frame_ms);
         }
+        if let Some(outcome) = self.film_strip.as_ref().and_then(|job| job.poll()) {
+            self.film_strip = None;
+            self.runtime.message = Some(match outcome {
+                Ok(text) | Err(text) => text,
+            });
+        }
         self.poll_files(ui);
         self.poll_sessions();
         if std::mem::take(&mut self.window_save_requested) {
@@ -335,6 +364,10 @@ impl ValleyApp {
                     .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
                 ui.selectable_value(&mut self.settings.lower, LowerChart::Curvature, "Curvature")
                     .on_hover_text("The Hessian at the ball: sharpness, the most negative curvature, and the spectrum");
+                if self.runtime.mlp_problem.is_some() {
+                    ui.selectable_value(&mut self.settings.lower, LowerChart::Minima, "Flat vs sharp")
+                        .on_hover_text("Train this model with small batches and with the full batch, and compare the minima: sharpness, shape and test loss");
+                }
             });
             match self.settings.lower {
                 LowerChart::Predictions => {
@@ -343,6 +376,13 @@ impl ValleyApp {
                 LowerChart::Curvature => {
                     curvature_view::curvature_ui(ui, &self.runtime, &mut self.curvature, height)
                 }
+                LowerChart::Minima => minima_view::minima_ui(
+                    ui,
+                    &self.runtime,
+                    &self.settings,
+                    &mut self.minima,
+                    height,
+                ),
             }
         });
         let mut clicked = None;
@@ -483,6 +523,10 @@ impl ValleyApp {
     fn status_ui(&self, ui: &mut egui::Ui) {
         let s = &self.runtime.snapshot;
         ui.horizontal_wrapped(|ui| {
+            if let Some(job) = &self.film_strip {
+                job.progress_ui(ui);
+                ui.separator();
+            }
             match s.state {
                 RunState::Diverged { .. } => {
                     ui.colored_label(egui::Color32::from_rgb(230, 60, 60), s.state.describe());

@@ -101,6 +101,8 @@ pub enum LowerChart {
     Predictions,
     /// The Hessian at the ball.
     Curvature,
+    /// Flat vs sharp: small-batch and full-batch minima compared.
+    Minima,
 }
 
 /// The user's choices.

@@ -22,7 +22,7 @@ use crate::engine::landscape::{
 };
 use crate::engine::problem::Problem;
 use crate::engine::train::{Run, StepOutcome};
-use crate::figure::{FilmStrip, Marker, MarkerStyle, StripFrame, render_film_strip, save_png};
+use crate::figure::{render_film_frames, save_png};
 
 /// Options of `valley filmstrip`.
 #[derive(Debug, Args)]
@@ -96,12 +96,18 @@ pub fn run(args: &FilmStripArgs) -> anyhow::Result<()> {
     steps.sort_unstable();
     steps.dedup();
     if steps.len() > 24 {
-        bail!("a strip of {} frames is too many to read: use at most 24", steps.len());
+        bail!(
+            "a strip of {} frames is too many to read: use at most 24",
+            steps.len()
+        );
     }
     let spec = GridSpec::square(args.span, args.res);
     spec.validate().map_err(anyhow::Error::msg)?;
     if args.res > 201 {
-        bail!("--res {} is more than a small frame shows: use at most 201", args.res);
+        bail!(
+            "--res {} is more than a small frame shows: use at most 201",
+            args.res
+        );
     }
     let trained = train_recording(&problem, args, &steps)?;
     let kind = match args.random {
@@ -279,42 +285,8 @@ fn draw(
     title: &str,
     png: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let columns = args.columns.unwrap_or(strip.len()).clamp(1, strip.len().max(1));
-    let rows = strip.len().div_ceil(columns);
-    let (width, height) = match &args.figure_size {
-        Some(text) => parse_size(text)?,
-        None => (
-            (600 * columns as u32 + 160).min(8192),
-            (560 * rows as u32 + 90).min(8192),
-        ),
-    };
-    let markers = [Marker::new(0.0, 0.0, MarkerStyle::Dot, "")];
-    let frames: Vec<StripFrame> = strip
-        .iter()
-        .map(|frame| {
-            let a = frame.grid.spec.alpha;
-            let b = frame.grid.spec.beta.unwrap_or(a);
-            StripFrame {
-                values: &frame.grid.values,
-                cols: a.points,
-                rows: b.points,
-                x_range: (a.min, a.max),
-                y_range: (b.min, b.max),
-                caption: format!("step {} · loss {:.3}", frame.step, frame.loss),
-                markers: &markers,
-                path: &frame.path,
-            }
-        })
-        .collect();
-    let figure = FilmStrip {
-        frames: &frames,
-        title,
-        x_label: "α",
-        y_label: "β",
-        log_scale: args.log,
-        columns: Some(columns),
-    };
-    let image = render_film_strip(&figure, width, height)?;
+    let size = args.figure_size.as_deref().map(parse_size).transpose()?;
+    let image = render_film_frames(strip, title, args.log, args.columns, size)?;
     save_png(&image, png)?;
     Ok(())
 }

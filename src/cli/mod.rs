@@ -1,17 +1,20 @@
 //! The `valley` command line: one file per subcommand.
 
+mod film_strip;
 mod inspect;
 mod landscape;
 mod problem_args;
 mod progress;
+mod sharpness;
 mod train;
 
 use clap::{Parser, Subcommand};
 
+pub use film_strip::FilmStripArgs;
 pub use inspect::InspectArgs;
 pub use landscape::LandscapeArgs;
 pub use problem_args::{DataArgs, ModelArgs, OptimArgs};
-
+pub use sharpness::SharpnessArgs;
 pub use train::TrainArgs;
 
 /// Valley: watch gradient descent roll down a loss landscape.
@@ -80,6 +83,13 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Evaluate the loss on a 1D or 2D slice around a model or on a formula surface.
     Landscape(LandscapeArgs),
+    /// Slices at chosen steps of one training run as small multiples in one PNG, and how
+    /// far the parameters leave the plane (the landscape under the ball changes).
+    #[command(name = "filmstrip")]
+    FilmStrip(FilmStripArgs),
+    /// Train the same model with small and large batches (or learning rates) and compare
+    /// the minima: sharpness, filter-normalised 1D slices, test loss.
+    Sharpness(SharpnessArgs),
 }
 
 /// Runs a parsed command line.
@@ -88,7 +98,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::Landscape(args)) => landscape::run(&args),
-
+        Some(Command::FilmStrip(args)) => film_strip::run(&args),
+        Some(Command::Sharpness(args)) => sharpness::run(&args),
         None => {
             let (width, height) = parse_size(&cli.size)?;
             crate::app::run(crate::app::LaunchOptions {

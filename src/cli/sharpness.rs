@@ -59,7 +59,12 @@ pub struct SharpnessArgs {
     /// The training every run shares (its --batch and --lr are overridden by the list compared).
     pub optim: OptimArgs,
     /// Batch sizes to compare, e.g. 16,full (the default comparison).
-    #[arg(long, value_delimiter = ',', conflicts_with = "lrs", value_name = "SIZES")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        conflicts_with = "lrs",
+        value_name = "SIZES"
+    )]
     pub batches: Vec<BatchChoice>,
     /// Learning rates to compare instead, e.g. 0.01,0.3.
     #[arg(long, value_delimiter = ',', value_name = "RATES")]
@@ -114,7 +119,10 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
         bail!("compare at least two settings, e.g. --batches 16,full or --lrs 0.01,0.3");
     }
     if runs.len() > 7 {
-        bail!("{} settings are too many to tell apart in one figure: use at most 7", runs.len());
+        bail!(
+            "{} settings are too many to tell apart in one figure: use at most 7",
+            runs.len()
+        );
     }
     let spec = MinimaSpec {
         steps: args.optim.steps,

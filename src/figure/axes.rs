@@ -46,6 +46,12 @@ impl Style {
         let base = ((width * height).sqrt() / 42.0)
             .min(width.min(height) / 20.0)
             .clamp(6.0, 120.0);
+        Self::with_text_size(base)
+    }
+
+    /// Sizes in proportion to tick labels `base` pixels tall (em), for layouts
+    /// such as a strip of small plots whose text is set by the tile, not the image.
+    pub fn with_text_size(base: f32) -> Self {
         Self {
             text: base,
             title: base * 1.3,
@@ -210,27 +216,40 @@ pub fn x_label_middle(style: &Style, plot: Rect) -> f32 {
 
 /// The title, centred over the plot area, in the top margin.
 pub fn draw_title(canvas: &mut Canvas, style: &Style, title: &str, plot: Rect) {
-    if title.is_empty() {
+    let bounds = (style.gap, canvas.width() as f32 - style.gap);
+    let centre = (plot.x0 + plot.x1) / 2.0;
+    let bottom = plot.y0 - style.gap * 1.5;
+    draw_heading(canvas, title, style.title, (centre, bottom), bounds);
+}
+
+/// One line of `text` at em size `size`, centred on `centre_x` with its bottom at
+/// `bottom`, kept between `left` and `right`: a title over a plot, or a caption
+/// over one tile of several. Text too long for the bounds shrinks to fit rather
+/// than run off the canvas or into a neighbour.
+pub fn draw_heading(
+    canvas: &mut Canvas,
+    text: &str,
+    size: f32,
+    (centre_x, bottom): (f32, f32),
+    (left, right): (f32, f32),
+) {
+    if text.is_empty() {
         return;
     }
-    // A long title shrinks to fit the canvas rather than run off its edges.
-    let available = canvas.width() as f32 - 2.0 * style.gap;
-    let width = text_width(title, style.title);
-    let size = if width > available {
-        style.title * available / width
+    let available = (right - left).max(1.0);
+    let width = text_width(text, size);
+    let (size, width) = if width > available {
+        (size * available / width, available)
     } else {
-        style.title
+        (size, width)
     };
-    let centre = ((plot.x0 + plot.x1) / 2.0)
-        .max(style.gap + width.min(available) / 2.0)
-        .min(canvas.width() as f32 - style.gap - width.min(available) / 2.0);
-    let anchor = (centre, plot.y0 - style.gap * 1.5);
+    let centre = centre_x.max(left + width / 2.0).min(right - width / 2.0);
     let align = (HAlign::Centre, VAlign::Bottom);
     draw_text(
         canvas,
-        title,
+        text,
         Style::ink(size),
-        anchor,
+        (centre, bottom),
         align,
         Direction::Horizontal,
     );
@@ -355,53 +374,5 @@ pub fn draw_frame(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_big_enough_for_a_slide() {
-        let style = Style::for_size(800, 700);
-        assert!(style.text >= 14.0, "{}", style.text);
-        assert!(style.title > style.text);
-    }
-
-    #[test]
-    fn the_plot_area_keeps_its_aspect_and_fits() {
-        let style = Style::for_size(800, 700);
-        let margins = margins(&style, "title", "β", &[(0.0, "−1.0".into())], 120.0);
-        let plot = plot_area(800, 700, margins, Some(1.0));
-        assert_eq!(plot.width(), plot.height());
-        // Within a pixel: the area is rounded to whole pixels.
-        assert!(plot.x0 + 1.0 >= margins.left && plot.x1 <= 801.0 - margins.right);
-        assert!(plot.y0 + 1.0 >= margins.top && plot.y1 <= 701.0 - margins.bottom);
-        assert!(plot.width() > 400.0);
-    }
-
-    #[test]
-    fn axes_map_their_ends_to_the_plot_edges() {
-        let frame = Frame {
-            plot: Rect {
-                x0: 10.0,
-                y0: 20.0,
-                x1: 110.0,
-                y1: 220.0,
-            },
-            x: Axis {
-                lo: -1.0,
-                hi: 1.0,
-                is_log: false,
-            },
-            y: Axis {
-                lo: 0.1,
-                hi: 10.0,
-                is_log: true,
-            },
-        };
-        assert_eq!(frame.pixel_from_data(-1.0, 0.1), (10.0, 220.0));
-        assert_eq!(frame.pixel_from_data(1.0, 10.0), (110.0, 20.0));
-        let (x, y) = frame.pixel_from_data(0.0, 1.0);
-        assert!((x - 60.0).abs() < 1e-4 && (y - 120.0).abs() < 1e-4);
-        let labels: Vec<String> = frame.y.ticks().into_iter().map(|(_, l)| l).collect();
-        assert_eq!(labels, ["0.1", "1", "10"]);
-    }
-}
+#[path = "axes_tests.rs"]
+mod tests;

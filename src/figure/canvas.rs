@@ -91,6 +91,17 @@ impl Canvas {
         }
     }
 
+    /// Mixes `colour` with opacity `alpha` into the pixels whose centres lie inside
+    /// `rect`: a translucent plate under a label, which lets the data show through.
+    pub fn blend_rect(&mut self, rect: Rect, colour: Colour, alpha: f32) {
+        let (xs, ys) = self.pixel_span(rect);
+        for y in ys {
+            for x in xs.clone() {
+                self.blend(x, y, colour, alpha);
+            }
+        }
+    }
+
     /// Draws a crisp one-pixel-per-`width` outline just inside `rect`'s pixel span.
     pub fn stroke_rect(&mut self, rect: Rect, colour: Colour, width: u32) {
         let width = width as f32;

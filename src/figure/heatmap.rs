@@ -4,10 +4,11 @@
 use image::RgbImage;
 
 use super::axes::{self, Axis, BACKGROUND, Frame, Style};
-use super::canvas::{Canvas, Colour, Mask};
+use super::canvas::{Canvas, Colour, Mask, Rect};
 use super::colorbar::Colorbar;
 use super::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 use super::contour::isoline_segments;
+use super::grid::Grid;
 use super::marker::draw_markers;
 use super::{FigureError, Marker, check_size};
 
@@ -45,6 +46,14 @@ pub struct HeatmapFigure<'a> {
     /// A trajectory in (alpha, beta), drawn as a line on top; empty for none.
     /// Non-finite points break the line.
     pub path: &'a [(f32, f32)],
+    /// The losses the colour scale (and so the colorbar and the contour levels)
+    /// spans, when not `values` itself: typically the union of several grids, so
+    /// that figures shown side by side colour the same loss alike. Losses of
+    /// `values` outside their range take the colormap's end colours.
+    pub scale_values: Option<&'a [f32]>,
+    /// Whether to draw the colorbar; without it the plot takes the width. A tile of
+    /// a set that shares one colorbar leaves its own out.
+    pub show_colorbar: bool,
 }
 
 impl<'a> HeatmapFigure<'a> {
@@ -71,7 +80,15 @@ impl<'a> HeatmapFigure<'a> {
             contour_levels: 8,
             markers: &[],
             path: &[],
+            scale_values: None,
+            show_colorbar: true,
         }
+    }
+
+    /// The colour scale this figure is drawn with: over `scale_values` if given,
+    /// else over `values`.
+    pub(super) fn colour_scale(&self) -> ColourScale {
+        ColourScale::from_values(self.scale_values.unwrap_or(self.values), self.log_scale)
     }
 }
 
@@ -88,33 +105,21 @@ pub fn render_heatmap(
 ) -> Result<RgbImage, FigureError> {
     check_size(width, height)?;
     let grid = Grid::validate(figure)?;
-    let scale = ColourScale::from_values(figure.values, figure.log_scale);
+    let scale = figure.colour_scale();
     let layout = Layout::compute(figure, &scale, width, height);
-    let units: Vec<f64> = figure
-        .values
-        .iter()
-        .map(|&v| scale.unit_from_loss(v).unwrap_or(f64::NAN))
-        .collect();
+    let contours = contours_for(&scale, figure.contour_levels);
 
     let mut canvas = Canvas::new(width, height, BACKGROUND);
-    paint_cells(&mut canvas, &grid, &units, &layout.frame);
-    // A flat landscape has no contours; marking levels on the colorbar would mislead.
-    let contours = if scale.is_flat() {
-        Vec::new()
-    } else {
-        contour_levels(figure.contour_levels)
-    };
-    draw_contours(&mut canvas, &layout, &grid, &units, &contours);
-    draw_path(&mut canvas, &layout, figure.path);
     let frame = layout.frame;
-    draw_markers(
+    let has_non_finite = draw_inside(
         &mut canvas,
         &layout.style,
-        frame.plot,
-        figure.markers,
-        |x, y| frame.pixel_from_data(x, y),
+        &frame,
+        figure,
+        &grid,
+        &scale,
+        &contours,
     );
-
     let x_ticks = frame.x.ticks();
     let y_ticks = frame.y.ticks();
     axes::draw_frame(
@@ -125,94 +130,52 @@ pub fn render_heatmap(
         (figure.x_label, figure.y_label),
     );
     axes::draw_title(&mut canvas, &layout.style, figure.title, frame.plot);
-    let caption = scale.caption(figure.value_label);
-    let colorbar = Colorbar {
-        scale: &scale,
-        caption: &caption,
-        contours: &contours,
-        has_non_finite: units.iter().any(|u| u.is_nan()),
-    };
-    colorbar.draw(&mut canvas, &layout.style, frame.plot);
+    if figure.show_colorbar {
+        let caption = scale.caption(figure.value_label);
+        let colorbar = Colorbar {
+            scale: &scale,
+            caption: &caption,
+            contours: &contours,
+            has_non_finite,
+        };
+        colorbar.draw(&mut canvas, &layout.style, frame.plot);
+    }
     Ok(canvas.into_image())
 }
 
-/// The grid's shape and orientation, checked against its values.
-struct Grid {
-    cols: usize,
-    rows: usize,
-    /// Whether alpha decreases along the columns (then the first column is drawn
-    /// on the right, so the axis still increases to the right).
-    x_reversed: bool,
-    /// Whether beta decreases along the rows.
-    y_reversed: bool,
+/// Draws everything inside the plot area of `frame`: the coloured cells, the
+/// contours, the path and the markers, but not the axes around it. Returns
+/// whether any cell was not finite, for the colorbar's note.
+pub(super) fn draw_inside(
+    canvas: &mut Canvas,
+    style: &Style,
+    frame: &Frame,
+    figure: &HeatmapFigure,
+    grid: &Grid,
+    scale: &ColourScale,
+    contours: &[(f64, Colour, f32)],
+) -> bool {
+    let units: Vec<f64> = figure
+        .values
+        .iter()
+        .map(|&v| scale.unit_from_loss(v).unwrap_or(f64::NAN))
+        .collect();
+    paint_cells(canvas, grid, &units, frame);
+    draw_contours(canvas, style, frame.plot, grid, &units, contours);
+    draw_path(canvas, style, frame, figure.path);
+    draw_markers(canvas, style, frame.plot, figure.markers, |x, y| {
+        frame.pixel_from_data(x, y)
+    });
+    units.iter().any(|u| u.is_nan())
 }
 
-impl Grid {
-    fn validate(figure: &HeatmapFigure) -> Result<Self, FigureError> {
-        let (cols, rows) = (figure.cols, figure.rows);
-        if cols == 0 || rows == 0 {
-            return Err(FigureError::EmptyGrid { cols, rows });
-        }
-        if cols.checked_mul(rows) != Some(figure.values.len()) {
-            return Err(FigureError::GridShape {
-                cols,
-                rows,
-                actual: figure.values.len(),
-            });
-        }
-        for (axis, (start, end)) in [("x", figure.x_range), ("y", figure.y_range)] {
-            if !(start.is_finite() && end.is_finite()) {
-                return Err(FigureError::InvalidRange { axis, start, end });
-            }
-        }
-        Ok(Self {
-            cols,
-            rows,
-            x_reversed: figure.x_range.0 > figure.x_range.1,
-            y_reversed: figure.y_range.0 > figure.y_range.1,
-        })
-    }
-
-    /// Fractional (column, row) at fractions `(u, v)` across the plot from its
-    /// bottom-left corner.
-    fn cell_at(&self, u: f64, v: f64) -> (f64, f64) {
-        let u = if self.x_reversed { 1.0 - u } else { u };
-        let v = if self.y_reversed { 1.0 - v } else { v };
-        (u * (self.cols - 1) as f64, v * (self.rows - 1) as f64)
-    }
-
-    /// The field at a fractional (column, row), interpolated bilinearly if `smooth`.
-    ///
-    /// NaN when the nearest cell is NaN, so diverged cells keep crisp edges; otherwise
-    /// NaN neighbours are left out of the blend rather than spreading.
-    fn sample(&self, field: &[f64], (col, row): (f64, f64), smooth: bool) -> f64 {
-        let clamp_col = |c: f64| c.round().clamp(0.0, (self.cols - 1) as f64) as usize;
-        let clamp_row = |r: f64| r.round().clamp(0.0, (self.rows - 1) as f64) as usize;
-        let nearest = field[clamp_row(row) * self.cols + clamp_col(col)];
-        if !smooth || nearest.is_nan() {
-            return nearest;
-        }
-        let c0 = col.floor().clamp(0.0, self.cols.saturating_sub(2) as f64);
-        let r0 = row.floor().clamp(0.0, self.rows.saturating_sub(2) as f64);
-        let (fx, fy) = ((col - c0).clamp(0.0, 1.0), (row - r0).clamp(0.0, 1.0));
-        let (c0, r0) = (c0 as usize, r0 as usize);
-        let c1 = (c0 + 1).min(self.cols - 1);
-        let r1 = (r0 + 1).min(self.rows - 1);
-        let corners = [
-            (c0, r0, (1.0 - fx) * (1.0 - fy)),
-            (c1, r0, fx * (1.0 - fy)),
-            (c0, r1, (1.0 - fx) * fy),
-            (c1, r1, fx * fy),
-        ];
-        let (mut sum, mut weight) = (0.0, 0.0);
-        for (c, r, w) in corners {
-            let value = field[r * self.cols + c];
-            if !value.is_nan() {
-                sum += w * value;
-                weight += w;
-            }
-        }
-        if weight > 0.0 { sum / weight } else { nearest }
+/// The contour levels for `scale`: none on a flat landscape, where marking levels
+/// on the colorbar would mislead.
+pub(super) fn contours_for(scale: &ColourScale, count: usize) -> Vec<(f64, Colour, f32)> {
+    if scale.is_flat() {
+        Vec::new()
+    } else {
+        contour_levels(count)
     }
 }
 
@@ -228,17 +191,19 @@ impl Layout {
         let x = axis_spanning(figure.x_range);
         let y = axis_spanning(figure.y_range);
         let caption = scale.caption(figure.value_label);
-        let reserve = Colorbar {
-            scale,
-            caption: &caption,
-            contours: &[],
-            has_non_finite: figure.values.iter().any(|v| !v.is_finite()),
-        }
-        .reserved_width(&style);
+        let reserve = if figure.show_colorbar {
+            Colorbar {
+                scale,
+                caption: &caption,
+                contours: &[],
+                has_non_finite: figure.values.iter().any(|v| !v.is_finite()),
+            }
+            .reserved_width(&style)
+        } else {
+            0.0
+        };
         let margins = axes::margins(&style, figure.title, figure.y_label, &y.ticks(), reserve);
-        // Square when alpha and beta span the same distance, as they usually do.
-        let aspect = ((y.hi - y.lo) / (x.hi - x.lo)).clamp(0.6, 1.6) as f32;
-        let plot = axes::plot_area(width, height, margins, Some(aspect));
+        let plot = axes::plot_area(width, height, margins, Some(plot_aspect(&x, &y)));
         Self {
             style,
             frame: Frame { plot, x, y },
@@ -246,8 +211,14 @@ impl Layout {
     }
 }
 
+/// The plot's height over its width: square when alpha and beta span the same
+/// distance, as they usually do, and never so thin that a tile is a sliver.
+pub(super) fn plot_aspect(x: &Axis, y: &Axis) -> f32 {
+    ((y.hi - y.lo) / (x.hi - x.lo)).clamp(0.6, 1.6) as f32
+}
+
 /// A linear axis over the range's two ends, widened if they coincide.
-fn axis_spanning((start, end): (f32, f32)) -> Axis {
+pub(super) fn axis_spanning((start, end): (f32, f32)) -> Axis {
     let (lo, hi) = (f64::from(start.min(end)), f64::from(start.max(end)));
     if hi > lo {
         return Axis {
@@ -306,7 +277,8 @@ fn contour_levels(count: usize) -> Vec<(f64, Colour, f32)> {
 /// instead of cutting straight across coarse cells.
 fn draw_contours(
     canvas: &mut Canvas,
-    layout: &Layout,
+    style: &Style,
+    plot: Rect,
     grid: &Grid,
     units: &[f64],
     levels: &[(f64, Colour, f32)],
@@ -314,7 +286,6 @@ fn draw_contours(
     if levels.is_empty() || grid.cols < 2 || grid.rows < 2 {
         return;
     }
-    let plot = layout.frame.plot;
     let refine = |cells: usize, pixels: f32| -> usize {
         let pixels_per_cell = pixels / (cells - 1) as f32;
         ((pixels_per_cell / 3.0).floor() as usize).clamp(1, 16)
@@ -343,7 +314,7 @@ fn draw_contours(
             plot.y1 - v as f32 * plot.height(),
         )
     };
-    let width = (layout.style.line * 1.3).max(1.0);
+    let width = (style.line * 1.3).max(1.0);
     for &(level, colour, alpha) in levels {
         let mut mask = Mask::new(canvas.width(), canvas.height(), plot);
         for [a, b] in isoline_segments(&field, cols, rows, level) {
@@ -354,11 +325,10 @@ fn draw_contours(
 }
 
 /// The trajectory: a white line with a dark edge, readable on any colour.
-fn draw_path(canvas: &mut Canvas, layout: &Layout, path: &[(f32, f32)]) {
+fn draw_path(canvas: &mut Canvas, style: &Style, frame: &Frame, path: &[(f32, f32)]) {
     if path.len() < 2 {
         return;
     }
-    let frame = layout.frame;
     let runs: Vec<Vec<(f32, f32)>> = path
         .split(|(x, y)| !(x.is_finite() && y.is_finite()))
         .map(|run| {
@@ -367,7 +337,7 @@ fn draw_path(canvas: &mut Canvas, layout: &Layout, path: &[(f32, f32)]) {
                 .collect()
         })
         .collect();
-    let width = (layout.style.text * 0.16).max(1.5);
+    let width = (style.text * 0.16).max(1.5);
     for (stroke, colour, alpha) in [
         (width + 3.0, [20, 20, 20], 0.7),
         (width, [255, 255, 255], 1.0),

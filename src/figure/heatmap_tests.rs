@@ -22,8 +22,7 @@ fn close(actual: [u8; 3], expected: [u8; 3], tolerance: u8) -> bool {
 }
 
 fn layout_of(figure: &HeatmapFigure) -> Layout {
-    let scale = ColourScale::from_values(figure.values, figure.log_scale);
-    Layout::compute(figure, &scale, SIZE.0, SIZE.1)
+    Layout::compute(figure, &figure.colour_scale(), SIZE.0, SIZE.1)
 }
 
 fn pixel(image: &RgbImage, (x, y): (f32, f32)) -> [u8; 3] {
@@ -241,4 +240,91 @@ fn bad_grids_and_sizes_are_errors() {
             Err(FigureError::InvalidSize { .. })
         ));
     }
+}
+
+#[test]
+fn a_shared_scale_colours_the_same_loss_alike() {
+    // Two bowls with their own ranges, 0..2 and 1..5, coloured over 0..5 together.
+    let low = bowl(41);
+    let high: Vec<f32> = low.iter().map(|v| 1.0 + 2.0 * v).collect();
+    let union: Vec<f32> = low.iter().chain(&high).copied().collect();
+    let shared = |values| HeatmapFigure {
+        scale_values: Some(&union),
+        contour_levels: 0,
+        ..HeatmapFigure::new(values, 41, 41, (-1.0, 1.0), (-1.0, 1.0))
+    };
+    let (low_figure, high_figure) = (shared(&low), shared(&high));
+    let low_image = render_heatmap(&low_figure, SIZE.0, SIZE.1).expect("low");
+    let high_image = render_heatmap(&high_figure, SIZE.0, SIZE.1).expect("high");
+    let frame = layout_of(&low_figure).frame;
+    assert_eq!(frame, layout_of(&high_figure).frame);
+    // Loss 1 is at a corner of the low bowl (x = y = √0.5) and the centre of the high one.
+    let edge = 0.5f64.sqrt();
+    let low_at_one = pixel(&low_image, frame.pixel_from_data(edge, edge));
+    let high_at_one = pixel(&high_image, frame.pixel_from_data(0.0, 0.0));
+    assert!(
+        close(low_at_one, high_at_one, 6),
+        "{low_at_one:?} {high_at_one:?}"
+    );
+    assert!(close(high_at_one, colormap(0.2), 6), "{high_at_one:?}");
+    // Alone, the high bowl's centre would be the dark end.
+    let alone = HeatmapFigure {
+        contour_levels: 0,
+        ..HeatmapFigure::new(&high, 41, 41, (-1.0, 1.0), (-1.0, 1.0))
+    };
+    let alone_image = render_heatmap(&alone, SIZE.0, SIZE.1).expect("alone");
+    let centre = layout_of(&alone).frame.pixel_from_data(0.0, 0.0);
+    assert!(close(pixel(&alone_image, centre), colormap(0.0), 3));
+    // Both colorbars span 0..5: the same pixels.
+    let bar = Colorbar::bar_rect(&layout_of(&low_figure).style, frame.plot);
+    let x = (bar.x0 + bar.x1) / 2.0;
+    for y in [bar.y0, (bar.y0 + bar.y1) / 2.0, bar.y1 - 1.0] {
+        assert_eq!(pixel(&low_image, (x, y)), pixel(&high_image, (x, y)));
+    }
+}
+
+#[test]
+fn values_outside_a_shared_scale_clamp_to_its_ends() {
+    let values = bowl(41);
+    let narrow = [0.5f32, 1.5];
+    let figure = HeatmapFigure {
+        scale_values: Some(&narrow),
+        contour_levels: 0,
+        ..HeatmapFigure::new(&values, 41, 41, (-1.0, 1.0), (-1.0, 1.0))
+    };
+    let image = render_heatmap(&figure, SIZE.0, SIZE.1).expect("render");
+    let frame = layout_of(&figure).frame;
+    assert_eq!(
+        pixel(&image, frame.pixel_from_data(0.0, 0.0)),
+        colormap(0.0)
+    );
+    let corner = frame.pixel_from_data(-0.99, -0.99);
+    assert!(close(pixel(&image, corner), colormap(1.0), 2));
+}
+
+#[test]
+fn without_its_colorbar_the_plot_takes_the_width() {
+    // A tall figure, so the plot's width is what the colorbar takes away.
+    let (width, height) = (600, 900);
+    let values = bowl(41);
+    let with = HeatmapFigure::new(&values, 41, 41, (-1.0, 1.0), (-1.0, 1.0));
+    let without = HeatmapFigure {
+        show_colorbar: false,
+        ..with
+    };
+    let layout =
+        |figure: &HeatmapFigure| Layout::compute(figure, &figure.colour_scale(), width, height);
+    let (with_layout, without_plot) = (layout(&with), layout(&without).frame.plot);
+    let with_plot = with_layout.frame.plot;
+    assert!(
+        without_plot.width() > with_plot.width() + 50.0,
+        "{with_plot:?} {without_plot:?}"
+    );
+    let bar = Colorbar::bar_rect(&with_layout.style, with_plot);
+    let x = (bar.x0 + bar.x1) / 2.0;
+    let ends = |image: &RgbImage| (pixel(image, (x, bar.y0)), pixel(image, (x, bar.y1 - 1.0)));
+    let with_image = render_heatmap(&with, width, height).expect("with");
+    assert_eq!(ends(&with_image), (colormap(1.0), colormap(0.0)));
+    let without_image = render_heatmap(&without, width, height).expect("without");
+    assert_ne!(ends(&without_image), (colormap(1.0), colormap(0.0)));
 }

@@ -9,6 +9,7 @@ use image::RgbImage;
 use super::axes::{self, Axis, BACKGROUND, Frame, Style};
 use super::canvas::{Canvas, Colour, Mask, Rect};
 use super::colorbar::NOT_FINITE_NOTE;
+use super::legend::{Legend, SERIES_COLOURS};
 use super::marker::draw_markers;
 use super::text::{Direction, HAlign, VAlign, draw_text, line_height, text_box};
 use super::ticks::format_value;
@@ -21,13 +22,32 @@ pub const CURVE_COLOUR: Colour = [24, 68, 150];
 /// heatmap's grey, so grid lines and the curve's ends still read over it.
 const GAP_COLOUR: Colour = [222, 222, 222];
 
-/// A 1D slice to render with [`render_line`].
+/// One labelled curve of a [`LineFigure`] with several, such as the loss along a
+/// direction for one of two trained models.
 #[derive(Clone, Copy, Debug)]
-pub struct LineFigure<'a> {
-    /// Positions along the direction (alpha).
+pub struct LineSeries<'a> {
+    /// The legend's text for this curve, e.g. "batch 16: λmax 3.1"; empty to leave
+    /// it out of the legend.
+    pub label: &'a str,
+    /// Positions along the direction.
     pub xs: &'a [f32],
     /// Loss at each position; non-finite values break the line.
     pub ys: &'a [f32],
+}
+
+/// A 1D slice to render with [`render_line`]: one curve (`xs`, `ys`), or several
+/// labelled ones (`series`), never both.
+#[derive(Clone, Copy, Debug)]
+pub struct LineFigure<'a> {
+    /// Positions along the direction (alpha) of the one curve; empty with `series`.
+    pub xs: &'a [f32],
+    /// Loss at each position; non-finite values break the line.
+    pub ys: &'a [f32],
+    /// Several curves, each in its own colour from a colour-blind-safe palette and
+    /// named in a legend; the axes cover them all. Empty for the one curve `xs`,
+    /// `ys`: a figure with both is an error, since an unlabelled extra curve
+    /// beside a legend would leave the reader guessing what it is.
+    pub series: &'a [LineSeries<'a>],
     /// Horizontal axis label, e.g. "α".
     pub x_label: &'a str,
     /// Vertical axis label, e.g. "loss".
@@ -46,6 +66,7 @@ impl<'a> LineFigure<'a> {
         Self {
             xs,
             ys,
+            series: &[],
             x_label: "α",
             y_label: "loss",
             title: "",
@@ -53,30 +74,64 @@ impl<'a> LineFigure<'a> {
             markers: &[],
         }
     }
+
+    /// A figure of several labelled curves, otherwise as [`LineFigure::new`].
+    pub fn of_series(series: &'a [LineSeries<'a>]) -> Self {
+        Self {
+            series,
+            ..Self::new(&[], &[])
+        }
+    }
+
+    /// The curves to draw with their colours, checked: the one curve in
+    /// [`CURVE_COLOUR`], or each series in the palette's next colour.
+    fn curves(&self) -> Result<Vec<(LineSeries<'a>, Colour)>, FigureError> {
+        let curves = if self.series.is_empty() {
+            let one = LineSeries {
+                label: "",
+                xs: self.xs,
+                ys: self.ys,
+            };
+            vec![(one, CURVE_COLOUR)]
+        } else if self.xs.is_empty() && self.ys.is_empty() {
+            self.series
+                .iter()
+                .zip(SERIES_COLOURS.iter().cycle())
+                .map(|(series, &colour)| (*series, colour))
+                .collect()
+        } else {
+            return Err(FigureError::CurveAndSeries);
+        };
+        for (curve, _) in &curves {
+            if curve.xs.len() != curve.ys.len() {
+                return Err(FigureError::SeriesLength {
+                    xs: curve.xs.len(),
+                    ys: curve.ys.len(),
+                });
+            }
+            if curve.xs.is_empty() {
+                return Err(FigureError::EmptySeries);
+            }
+        }
+        Ok(curves)
+    }
 }
 
 /// Renders a 1D slice to a `width` x `height` RGB image.
 ///
 /// Fails if the size is outside [`MIN_FIGURE_SIDE`](super::MIN_FIGURE_SIDE)..=
-/// [`MAX_FIGURE_SIDE`](super::MAX_FIGURE_SIDE), or `xs` and `ys` are empty or differ
-/// in length. Non-finite points are gaps in the line; on a log scale, losses at or
-/// below zero are drawn at the smallest positive loss, and the axis label says so.
+/// [`MAX_FIGURE_SIDE`](super::MAX_FIGURE_SIDE), a curve is empty or its `xs` and
+/// `ys` differ in length, or both `xs`/`ys` and `series` are given. Non-finite
+/// points are gaps in the line; on a log scale, losses at or below zero are drawn
+/// at the smallest positive loss, and the axis label says so.
 pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbImage, FigureError> {
     check_size(width, height)?;
-    if figure.xs.len() != figure.ys.len() {
-        return Err(FigureError::SeriesLength {
-            xs: figure.xs.len(),
-            ys: figure.ys.len(),
-        });
-    }
-    if figure.xs.is_empty() {
-        return Err(FigureError::EmptySeries);
-    }
+    let curves = figure.curves()?;
     let style = Style::for_size(width, height);
     let finite_ys = || {
-        figure
-            .ys
+        curves
             .iter()
+            .flat_map(|(curve, _)| curve.ys)
             .filter(|y| y.is_finite())
             .map(|&y| f64::from(y))
     };
@@ -90,27 +145,36 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
         if is_log { y.max(floor) } else { y }
     };
 
-    let points: Vec<Option<(f64, f64)>> = figure
-        .xs
+    let points: Vec<Vec<Option<(f64, f64)>>> = curves
         .iter()
-        .zip(figure.ys)
-        .map(|(&x, &y)| (x.is_finite() && y.is_finite()).then(|| (f64::from(x), shown_y(y))))
+        .map(|(curve, _)| {
+            curve
+                .xs
+                .iter()
+                .zip(curve.ys)
+                .map(|(&x, &y)| {
+                    (x.is_finite() && y.is_finite()).then(|| (f64::from(x), shown_y(y)))
+                })
+                .collect()
+        })
         .collect();
-    let marker_points = figure
+    let marker_points: Vec<(f64, f64)> = figure
         .markers
         .iter()
         .filter(|m| m.x.is_finite() && m.y.is_finite())
-        .map(|m| (f64::from(m.x), shown_y(m.y)));
+        .map(|m| (f64::from(m.x), shown_y(m.y)))
+        .collect();
     let all: Vec<(f64, f64)> = points
         .iter()
         .flatten()
+        .flatten()
+        .chain(&marker_points)
         .copied()
-        .chain(marker_points)
         .collect();
     // Every finite x counts, so the places where the loss diverged stay in view.
-    let finite_xs = figure
-        .xs
+    let finite_xs = curves
         .iter()
+        .flat_map(|(curve, _)| curve.xs)
         .filter(|x| x.is_finite())
         .map(|&x| f64::from(x));
     let x = padded_axis(all.iter().map(|p| p.0).chain(finite_xs), false, 0.02);
@@ -129,7 +193,7 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
     let y_ticks = y.ticks();
     // Room on the right for the last x tick label, which is centred on the frame's edge.
     let overhang = x_ticks.last().map_or(0.0, |(_, label)| {
-        super::text::text_box(label, style.text, super::text::Direction::Horizontal).0 / 2.0
+        text_box(label, style.text, Direction::Horizontal).0 / 2.0
     });
     let margins = axes::margins(
         &style,
@@ -142,12 +206,36 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
     let frame = Frame { plot, x, y };
 
     let mut canvas = Canvas::new(width, height, BACKGROUND);
-    let has_gaps = draw_gaps(&mut canvas, &frame, figure.xs, &points);
+    let mut has_gaps = false;
+    for ((curve, _), points) in curves.iter().zip(&points) {
+        has_gaps |= draw_gaps(&mut canvas, &frame, curve.xs, points);
+    }
     axes::draw_grid(&mut canvas, plot, &x_ticks, &y_ticks);
-    draw_curve(&mut canvas, &style, &frame, &points);
+    let mut drawn = Vec::new();
+    for ((_, colour), points) in curves.iter().zip(&points) {
+        let runs = pixel_runs(&frame, points);
+        draw_curve(&mut canvas, &style, plot, &runs, *colour);
+        drawn.extend(runs);
+    }
     draw_markers(&mut canvas, &style, plot, figure.markers, |mx, my| {
         frame.pixel_from_data(mx, if is_log { my.max(floor) } else { my })
     });
+    // The legend keeps clear of the markers as well as the curves.
+    drawn.extend(
+        marker_points
+            .iter()
+            .map(|&(mx, my)| vec![frame.pixel_from_data(mx, my)]),
+    );
+    let entries: Vec<(&str, Colour)> = curves
+        .iter()
+        .filter(|(curve, _)| !curve.label.is_empty())
+        .map(|(curve, colour)| (curve.label, *colour))
+        .collect();
+    let legend = Legend {
+        entries: &entries,
+        line_width: curve_width(&style),
+    };
+    legend.draw(&mut canvas, &style, plot, &drawn);
     axes::draw_frame(
         &mut canvas,
         &style,
@@ -252,136 +340,44 @@ fn draw_gap_note(canvas: &mut Canvas, style: &Style, plot: Rect) {
     );
 }
 
-/// The curve through consecutive finite points; lone finite points get a dot.
-fn draw_curve(canvas: &mut Canvas, style: &Style, frame: &Frame, points: &[Option<(f64, f64)>]) {
-    let width = (style.line * 2.0).max(2.0);
-    let mut mask = Mask::new(canvas.width(), canvas.height(), frame.plot);
-    for run in points.split(Option::is_none) {
-        let pixels: Vec<(f32, f32)> = run
-            .iter()
-            .flatten()
-            .map(|&(x, y)| frame.pixel_from_data(x, y))
-            .collect();
-        match pixels.as_slice() {
+/// How thick curves are drawn, and their swatches in the legend.
+fn curve_width(style: &Style) -> f32 {
+    (style.line * 2.0).max(2.0)
+}
+
+/// Each run of consecutive finite points, in pixels.
+fn pixel_runs(frame: &Frame, points: &[Option<(f64, f64)>]) -> Vec<Vec<(f32, f32)>> {
+    points
+        .split(Option::is_none)
+        .filter(|run| !run.is_empty())
+        .map(|run| {
+            run.iter()
+                .flatten()
+                .map(|&(x, y)| frame.pixel_from_data(x, y))
+                .collect()
+        })
+        .collect()
+}
+
+/// A curve through each run of points in `colour`; lone finite points get a dot.
+fn draw_curve(
+    canvas: &mut Canvas,
+    style: &Style,
+    plot: Rect,
+    runs: &[Vec<(f32, f32)>],
+    colour: Colour,
+) {
+    let width = curve_width(style);
+    let mut mask = Mask::new(canvas.width(), canvas.height(), plot);
+    for run in runs {
+        match run.as_slice() {
             [single] => mask.disc(*single, width),
-            _ => mask.polyline(&pixels, width),
+            pixels => mask.polyline(pixels, width),
         }
     }
-    mask.composite(canvas, CURVE_COLOUR, 1.0);
+    mask.composite(canvas, colour, 1.0);
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::figure::MarkerStyle;
-
-    fn parabola() -> (Vec<f32>, Vec<f32>) {
-        let xs: Vec<f32> = (0..101).map(|i| -1.0 + 0.02 * i as f32).collect();
-        let ys = xs.iter().map(|x| x * x).collect();
-        (xs, ys)
-    }
-
-    fn is_curve(pixel: &image::Rgb<u8>) -> bool {
-        pixel
-            .0
-            .iter()
-            .zip(CURVE_COLOUR)
-            .all(|(&a, b)| a.abs_diff(b) <= 10)
-    }
-
-    #[test]
-    fn a_parabolas_lowest_curve_pixel_is_at_the_bottom_centre() {
-        let (xs, ys) = parabola();
-        let image = render_line(&LineFigure::new(&xs, &ys), 800, 500).expect("render");
-        assert_eq!(image.dimensions(), (800, 500));
-        let curve: Vec<(u32, u32)> = image
-            .enumerate_pixels()
-            .filter(|(_, _, p)| is_curve(p))
-            .map(|(x, y, _)| (x, y))
-            .collect();
-        let (left, right) = (
-            curve.iter().map(|p| p.0).min(),
-            curve.iter().map(|p| p.0).max(),
-        );
-        let (Some(left), Some(right)) = (left, right) else {
-            panic!("no curve pixels");
-        };
-        // The parabola's bottom is flat for a few pixels: take the middle of the lowest row.
-        let lowest_row = curve.iter().map(|p| p.1).max().unwrap_or_default();
-        let bottom: Vec<u32> = curve
-            .iter()
-            .filter(|p| p.1 == lowest_row)
-            .map(|p| p.0)
-            .collect();
-        let bottom_x = bottom.iter().sum::<u32>() / bottom.len() as u32;
-        let highest_row = curve.iter().map(|p| p.1).min().unwrap_or_default();
-        let middle = (left + right) / 2;
-        assert!(
-            bottom_x.abs_diff(middle) <= 4,
-            "bottom at {bottom_x}, middle {middle}"
-        );
-        assert!(
-            lowest_row > 380 && highest_row < 100,
-            "{lowest_row} {highest_row}"
-        );
-        // The ends of the curve are high up, at the left and right.
-        assert!(right - left > 500);
-    }
-
-    #[test]
-    fn non_finite_points_break_the_line() {
-        let (xs, mut ys) = parabola();
-        for y in &mut ys[45..56] {
-            *y = f32::NAN;
-        }
-        let image = render_line(&LineFigure::new(&xs, &ys), 800, 500).expect("render");
-        let curve_columns: std::collections::BTreeSet<u32> = image
-            .enumerate_pixels()
-            .filter(|(_, _, p)| is_curve(p))
-            .map(|(x, _, _)| x)
-            .collect();
-        let (Some(&left), Some(&right)) = (curve_columns.first(), curve_columns.last()) else {
-            panic!("no curve pixels");
-        };
-        let middle = (left + right) / 2;
-        assert!(!curve_columns.contains(&middle), "the gap must be empty");
-        // The gap is shaded; look beside the grid line at alpha = 0.
-        let shaded = (300..400).filter(|&y| image.get_pixel(middle + 6, y).0 == GAP_COLOUR);
-        assert!(shaded.count() > 50);
-    }
-
-    #[test]
-    fn log_scale_markers_and_odd_inputs_render() {
-        let (xs, ys) = parabola();
-        let markers = [Marker::new(0.0, 0.0, MarkerStyle::Dot, "current θ")];
-        let figure = LineFigure {
-            log_scale: true,
-            markers: &markers,
-            title: "Loss along a random direction",
-            ..LineFigure::new(&xs, &ys)
-        };
-        assert!(render_line(&figure, 800, 500).is_ok());
-        let flat = [3.0f32; 5];
-        assert!(render_line(&LineFigure::new(&xs[..5], &flat), 400, 300).is_ok());
-        let nothing = [f32::NAN; 3];
-        assert!(render_line(&LineFigure::new(&xs[..3], &nothing), 400, 300).is_ok());
-        assert!(render_line(&LineFigure::new(&xs[..1], &ys[..1]), 32, 32).is_ok());
-    }
-
-    #[test]
-    fn bad_inputs_are_errors() {
-        let (xs, ys) = parabola();
-        assert!(matches!(
-            render_line(&LineFigure::new(&xs, &ys[1..]), 800, 500),
-            Err(FigureError::SeriesLength { .. })
-        ));
-        assert!(matches!(
-            render_line(&LineFigure::new(&[], &[]), 800, 500),
-            Err(FigureError::EmptySeries)
-        ));
-        assert!(matches!(
-            render_line(&LineFigure::new(&xs, &ys), 0, 500),
-            Err(FigureError::InvalidSize { .. })
-        ));
-    }
-}
+#[path = "line_plot_tests.rs"]
+mod tests;

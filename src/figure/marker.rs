@@ -132,12 +132,7 @@ fn draw_label(
         y0: middle - plate_height / 2.0,
         y1: middle + plate_height / 2.0,
     };
-    let (columns, rows) = canvas.pixel_span(plate);
-    for py in rows {
-        for px in columns.clone() {
-            canvas.blend(px, py, LIGHT, 0.8);
-        }
-    }
+    canvas.blend_rect(plate, LIGHT, 0.8);
     let anchor = (left, middle);
     draw_text(
         canvas,

@@ -16,7 +16,11 @@ mod canvas;
 mod colorbar;
 pub mod colour_scale;
 pub mod contour;
+mod film_frames;
+mod film_strip;
+mod grid;
 mod heatmap;
+mod legend;
 mod line_plot;
 mod marker;
 pub mod text;
@@ -26,8 +30,10 @@ use std::fs;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+pub use film_frames::render_film_frames;
+pub use film_strip::{FilmStrip, StripFrame, render_film_strip};
 pub use heatmap::{HeatmapFigure, render_heatmap};
-pub use line_plot::{LineFigure, render_line};
+pub use line_plot::{LineFigure, LineSeries, render_line};
 
 /// The smallest width or height, in pixels, that a figure may be rendered at.
 pub const MIN_FIGURE_SIDE: u32 = 32;
@@ -111,9 +117,23 @@ pub enum FigureError {
         /// Number of y values.
         ys: usize,
     },
-    /// A line plot was given no points at all.
-    #[error("a line plot needs at least one point")]
+    /// A line plot was given no points at all, or one of its series none.
+    #[error("a line plot needs at least one point in each curve")]
     EmptySeries,
+    /// A line plot was given both its one curve and several series.
+    #[error("a line plot takes one curve (xs, ys) or several labelled series, not both")]
+    CurveAndSeries,
+    /// A film strip was given no frames to show.
+    #[error("a film strip needs at least one frame, but none were given")]
+    NoFrames,
+    /// One frame of a film strip could not be drawn.
+    #[error("frame {index} of the film strip (counting from 0): {source}")]
+    StripFrame {
+        /// Which frame, counting from 0.
+        index: usize,
+        /// What is wrong with it.
+        source: Box<FigureError>,
+    },
     /// An axis range has a non-finite end.
     #[error("the {axis} range ({start}, {end}) must be finite")]
     InvalidRange {

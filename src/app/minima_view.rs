@@ -1,0 +1,229 @@
+//! Flat vs sharp: the model on screen trained twice from the same start, with
+//! small batches and with the full batch, on a thread with progress and
+//! Cancel; then both minima's filter-normalised 1D slices on one chart, with
+//! their sharpness and test loss.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+
+use egui::Color32;
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::runtime::Runtime;
+use super::settings::Settings;
+use crate::engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
+use crate::engine::landscape::DirectionKind;
+use crate::engine::train::TrainConfig;
+
+/// Okabe–Ito blue and vermillion: the small batch and the full batch.
+const COLOURS: [Color32; 2] = [
+    Color32::from_rgb(0, 114, 178),
+    Color32::from_rgb(213, 94, 0),
+];
+
+/// The comparison's settings, its job and its result.
+pub struct MinimaState {
+    /// Examples per step of the small-batch run.
+    pub small_batch: usize,
+    /// Steps each run trains.
+    pub steps: u64,
+    job: Option<Job>,
+    result: Option<Result<Vec<Minimum>, String>>,
+}
+
+impl Default for MinimaState {
+    fn default() -> Self {
+        Self {
+            small_batch: 16,
+            steps: 2000,
+            job: None,
+            result: None,
+        }
+    }
+}
+
+struct Job {
+    progress: Arc<AtomicU32>,
+    cancel: Arc<AtomicBool>,
+    outcome: Receiver<Result<Vec<Minimum>, String>>,
+}
+
+/// The two runs: the settings' optimiser with a small batch, and with the full batch.
+pub fn runs_for(config: TrainConfig, small_batch: usize) -> Vec<(String, TrainConfig)> {
+    let small = TrainConfig {
+        batch_size: Some(small_batch.max(1)),
+        ..config
+    };
+    let full = TrainConfig {
+        batch_size: None,
+        ..config
+    };
+    vec![
+        (format!("batch {}", small_batch.max(1)), small),
+        ("full batch".to_string(), full),
+    ]
+}
+
+impl MinimaState {
+    /// Starts the comparison for the problem on screen.
+    fn start(&mut self, runtime: &Runtime, settings: &Settings) {
+        if runtime.mlp_problem.is_none() {
+            self.result = Some(Err(
+                "a formula surface has no data to batch: flat vs sharp needs a network".into(),
+            ));
+            return;
+        }
+        let problem = Arc::clone(&runtime.problem);
+        let runs = runs_for(settings.train, self.small_batch);
+        let spec = MinimaSpec {
+            steps: self.steps,
+            span: settings.span,
+            points: 101,
+            direction: DirectionKind::Filter,
+            direction_seed: settings.train.seed.wrapping_mul(2).wrapping_add(1),
+        };
+        let progress = Arc::new(AtomicU32::new(0));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (sender, outcome) = channel();
+        let (progress_in, cancel_in) = (Arc::clone(&progress), Arc::clone(&cancel));
+        let wake = runtime.wake();
+        let spawned = std::thread::Builder::new()
+            .name("valley-minima".into())
+            .spawn(move || {
+                let report = |p: f32| {
+                    progress_in.store(p.to_bits(), Ordering::Relaxed);
+                    wake();
+                };
+                let cancelled = || cancel_in.load(Ordering::Relaxed);
+                let control = Control {
+                    cancelled: &cancelled,
+                    progress: &report,
+                };
+                let result =
+                    compare_minima(&problem, &runs, &spec, &control).map_err(|e| e.to_string());
+                // Nobody may be waiting any more; then the result is simply dropped.
+                let _ = sender.send(result);
+                wake();
+            });
+        match spawned {
+            Ok(_) => {
+                self.job = Some(Job {
+                    progress,
+                    cancel,
+                    outcome,
+                });
+                self.result = None;
+            }
+            Err(e) => self.result = Some(Err(format!("cannot start a thread: {e}"))),
+        }
+    }
+
+    /// Takes the job's outcome once it is there.
+    fn poll(&mut self) {
+        if let Some(job) = &self.job
+            && let Ok(outcome) = job.outcome.try_recv()
+        {
+            self.result = Some(outcome);
+            self.job = None;
+        }
+    }
+
+    /// The last comparison's minima, or why it failed.
+    pub fn result(&self) -> Option<&Result<Vec<Minimum>, String>> {
+        self.result.as_ref()
+    }
+
+    /// Whether a comparison is running.
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+}
+
+/// The panel: settings and Compare, progress and Cancel, then the chart.
+pub fn minima_ui(
+    ui: &mut egui::Ui,
+    runtime: &Runtime,
+    settings: &Settings,
+    state: &mut MinimaState,
+    height: f32,
+) {
+    state.poll();
+    ui.horizontal_wrapped(|ui| {
+        ui.add(
+            egui::DragValue::new(&mut state.small_batch)
+                .range(1..=4096)
+                .prefix("batch "),
+        )
+        .on_hover_text("The small batch; the other run uses every example each step");
+        ui.add(
+            egui::DragValue::new(&mut state.steps)
+                .range(100..=100_000)
+                .suffix(" steps"),
+        )
+        .on_hover_text("How long each run trains, from the same start as this run");
+        match &state.job {
+            Some(job) => {
+                let done = f32::from_bits(job.progress.load(Ordering::Relaxed));
+                ui.add(egui::ProgressBar::new(done).desired_width(90.0).show_percentage());
+                if ui.button("Cancel").on_hover_text("Stop the comparison").clicked() {
+                    job.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            None => {
+                if ui
+                    .button("Compare")
+                    .on_hover_text("Train this model twice from the same start, with small batches and with the full batch, and compare the minima they reach: noisy small batches tend to settle in flatter valleys")
+                    .clicked()
+                {
+                    state.start(runtime, settings);
+                }
+            }
+        }
+    });
+    match &state.result {
+        None if state.job.is_none() => {
+            ui.label("Press Compare: two runs, one with small batches and one with the full batch, then the shape of each minimum along a filter-normalised direction.");
+        }
+        None => {}
+        Some(Err(message)) => {
+            ui.colored_label(Color32::from_rgb(230, 150, 40), message);
+        }
+        Some(Ok(minima)) => chart_ui(ui, minima, height - 24.0),
+    }
+}
+
+fn chart_ui(ui: &mut egui::Ui, minima: &[Minimum], height: f32) {
+    for (m, colour) in minima.iter().zip(COLOURS) {
+        let test = m
+            .test_loss
+            .map_or(String::new(), |t| format!(" · test loss {t:.3}"));
+        ui.colored_label(
+            colour,
+            format!("{}: sharpness λmax {:.3}{test}", m.label, m.sharpness),
+        );
+    }
+    Plot::new("flat vs sharp")
+        .show_background(false)
+        .height((height - 40.0).max(60.0))
+        .legend(Legend::default())
+        .x_axis_label("α (filter-normalised, 0: the minimum)")
+        .y_axis_label("training loss")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (m, colour) in minima.iter().zip(COLOURS) {
+                let points: Vec<[f64; 2]> = m
+                    .alphas
+                    .iter()
+                    .zip(&m.curve)
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(&a, &v)| [f64::from(a), f64::from(v)])
+                    .collect();
+                plot.line(
+                    Line::new(m.label.clone(), PlotPoints::from(points))
+                        .width(2.0)
+                        .color(colour),
+                );
+            }
+        });
+}

@@ -1,0 +1,181 @@
+//! The app's views of how training moves through the landscape, driven
+//! through its widgets (egui_kittest): frozen and following planes side by
+//! side, the gradient's and the interpolation planes, the line to a second
+//! seed, the film strip, and flat vs sharp minima.
+
+mod common;
+
+use common::{frames_until, harness};
+use egui_kittest::kittest::Queryable;
+use valley::app::{CentralView, DirectionChoice, LowerChart};
+use valley::engine::landscape::project;
+use valley::engine::train::Command;
+
+#[test]
+fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
+    let mut harness = harness();
+    frames_until(&mut harness, "the first slices", |app| {
+        app.runtime.is_settled()
+    });
+    harness.get_by_label("Frozen | following").click();
+    harness.state_mut().runtime.send(Command::Step(60));
+    frames_until(&mut harness, "both maps at step 60", |app| {
+        app.runtime.snapshot.step == 60 && app.runtime.is_settled() && app.runtime.twin.is_some()
+    });
+    let app = harness.state();
+    assert_eq!(app.settings.view, CentralView::SideBySide);
+    let frozen = &app.runtime.twin.as_ref().expect("the frozen map").plane;
+    let following = &app.runtime.grid.as_ref().expect("the following map").plane;
+    assert_eq!(&frozen.center[..], &app.runtime.snapshot.initial_params[..]);
+    assert_eq!(&following.center[..], &app.runtime.snapshot.params[..]);
+    // The curves record how far the run has left the start's plane, and how
+    // much of each step lies in it.
+    let last = app.runtime.curves.items().last().expect("a curve point");
+    let off = last.off_plane.expect("a distance");
+    let expected = project(frozen, &app.runtime.snapshot.params).distance;
+    assert!(
+        (off - expected).abs() <= 1e-5 * expected.max(1.0),
+        "{off} vs {expected}"
+    );
+    assert!(off > 0.0);
+    let share = last.step_share.expect("a share");
+    assert!(share > 0.0 && share < 1.0, "{share}");
+    // The chart that shows them.
+    harness.get_by_label("Off the plane").click();
+    harness.run_steps(2);
+}
+
+#[test]
+fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_planes() {
+    let mut harness = harness();
+    frames_until(&mut harness, "the first slices", |app| {
+        app.runtime.is_settled()
+    });
+    harness.state_mut().runtime.send(Command::Step(40));
+    frames_until(&mut harness, "40 steps", |app| {
+        app.runtime.snapshot.step == 40
+    });
+    harness.state_mut().settings.directions = DirectionChoice::StartToNow;
+    frames_until(&mut harness, "the start → now plane", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("straight line from the start"))
+            && app.runtime.is_settled()
+    });
+    let app = harness.state();
+    let plane = app.runtime.grid.as_ref().expect("a grid").plane.clone();
+    // α = −1 is the start and α = +1 now.
+    let start = project(&plane, &app.runtime.snapshot.initial_params);
+    let now = project(&plane, &app.runtime.snapshot.params);
+    assert!(
+        (start.coords[0] + 1.0).abs() < 1e-4 && start.distance < 1e-4,
+        "{start:?}"
+    );
+    assert!(
+        (now.coords[0] - 1.0).abs() < 1e-4 && now.distance < 1e-4,
+        "{now:?}"
+    );
+    let labels: Vec<String> = app
+        .runtime
+        .computed
+        .landmarks_on(&plane)
+        .iter()
+        .map(|l| l.label.clone())
+        .collect();
+    assert_eq!(labels, vec!["start"]);
+
+    harness.state_mut().settings.directions = DirectionChoice::Seeds;
+    frames_until(&mut harness, "the plane to seed 1", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("a run from seed 1"))
+            && app.runtime.is_settled()
+    });
+    let app = harness.state();
+    let plane = app.runtime.grid.as_ref().expect("a grid").plane.clone();
+    let landmarks = app.runtime.computed.landmarks_on(&plane);
+    assert_eq!(landmarks.len(), 2);
+    // This run at α = −1, the other at α = +1, this run's start on the plane too.
+    let here = project(&plane, &app.runtime.snapshot.params);
+    let other = project(&plane, &landmarks[1].params);
+    let start = project(&plane, &landmarks[0].params);
+    assert!((here.coords[0] + 1.0).abs() < 1e-4, "{here:?}");
+    assert!((other.coords[0] - 1.0).abs() < 1e-4, "{other:?}");
+    assert!(
+        start.distance < 1e-3 * start.coords[1].abs().max(1.0),
+        "{start:?}"
+    );
+    assert_ne!(&landmarks[1].params[..], &app.runtime.snapshot.params[..]);
+
+    harness.state_mut().settings.directions = DirectionChoice::Gradient;
+    frames_until(&mut harness, "the gradient plane", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("straight downhill"))
+            && app.runtime.is_settled()
+    });
+    let app = harness.state();
+    let plane = app.runtime.grid.as_ref().expect("a grid").plane.clone();
+    let dot: f64 = plane.directions[0]
+        .iter()
+        .zip(&app.runtime.snapshot.gradient[..])
+        .map(|(&d, &g)| f64::from(d) * f64::from(g))
+        .sum();
+    assert!(dot < 0.0, "α points downhill");
+}
+
+#[test]
+fn the_film_strip_button_saves_slices_across_the_run() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let mut harness = harness();
+    harness.state_mut().export_dir = dir.path().to_path_buf();
+    frames_until(&mut harness, "the first slices", |app| {
+        app.runtime.is_settled()
+    });
+    harness.state_mut().runtime.send(Command::Step(120));
+    frames_until(&mut harness, "120 steps", |app| {
+        app.runtime.snapshot.step == 120
+    });
+    harness.get_by_label("Film strip").click();
+    let png = dir.path().join("valley-step120-filmstrip.png");
+    frames_until(&mut harness, "the film strip", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("film strip of steps 0, 10, 100"))
+    });
+    let image = image::open(&png).expect("a readable PNG");
+    assert!(image.width() > 2 * image.height(), "one row of frames");
+}
+
+#[test]
+fn flat_vs_sharp_trains_small_and_full_batches_and_charts_both_minima() {
+    let mut harness = harness();
+    frames_until(&mut harness, "the first slices", |app| {
+        app.runtime.is_settled()
+    });
+    harness.state_mut().settings.lower = LowerChart::Minima;
+    harness.state_mut().minima.steps = 200;
+    harness.run_steps(2);
+    harness.get_by_label("Compare").click();
+    frames_until(&mut harness, "the comparison", |app| {
+        app.minima.result().is_some()
+    });
+    let result = harness.state().minima.result().expect("a result").clone();
+    let minima = result.expect("both runs trained");
+    let labels: Vec<&str> = minima.iter().map(|m| m.label.as_str()).collect();
+    assert_eq!(labels, vec!["batch 16", "full batch"]);
+    for m in &minima {
+        assert!(
+            m.sharpness.is_finite() && m.sharpness > 0.0,
+            "{}",
+            m.sharpness
+        );
+        assert!(m.test_loss.is_some());
+        assert_eq!(m.curve.len(), m.alphas.len());
+    }
+    harness.run_steps(2);
+}
