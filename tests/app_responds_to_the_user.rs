@@ -9,7 +9,7 @@ use common::{frames_until, harness};
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use valley::app::{Settings, ValleyApp};
+use valley::app::ValleyApp;
 use valley::engine::train::RunState;
 
 #[test]

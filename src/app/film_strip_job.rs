@@ -2,7 +2,7 @@
 //! to steps 0, 10, 100, ... and now, computed on a thread with progress and
 //! Cancel, saved as one PNG of small multiples.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
@@ -152,7 +152,7 @@ fn save(
     strip: &[crate::engine::landscape::FilmFrame],
     name: &str,
     log_scale: bool,
-    path: &PathBuf,
+    path: &Path,
 ) -> Result<String, String> {
     let title = format!("{name} · the slice through the parameters as training goes on");
     let image =
