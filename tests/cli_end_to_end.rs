@@ -309,6 +309,8 @@ fn every_command_has_help() {
         vec!["train", "--help"],
         vec!["inspect", "--help"],
         vec!["landscape", "--help"],
+        vec!["filmstrip", "--help"],
+        vec!["sharpness", "--help"],
     ] {
         let out = valley(&command);
         assert!(out.status.success());

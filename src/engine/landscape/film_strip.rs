@@ -92,8 +92,8 @@ pub fn film_strip(
 
 /// Steps for a strip of `count` frames over a run of `last` steps: 0, then
 /// powers of ten (10, 100, 1000, ...) while they fit, then the last step;
-/// when fewer powers fit than frames are asked for, evenly spaced steps on a
-/// log scale fill in. Always ascending and without repeats.
+/// when fewer fit than frames are asked for, the widest gaps (on a log scale)
+/// get their geometric middle. Always ascending and without repeats.
 pub fn film_steps(last: u64, count: usize) -> Vec<u64> {
     let count = count.max(1);
     if last == 0 || count == 1 {
@@ -106,22 +106,17 @@ pub fn film_steps(last: u64, count: usize) -> Vec<u64> {
         power = power.saturating_mul(10);
     }
     steps.push(last);
-    // Too few powers of ten: space the rest geometrically between 1 and `last`.
-    while steps.len() < count.min(last as usize + 1) {
-        let k = steps.len();
-        let spaced: Vec<u64> = (0..=k)
-            .map(|i| match i {
-                0 => 0,
-                i if i == k => last,
-                i => (last as f64).powf(i as f64 / k as f64).round() as u64,
-            })
-            .collect();
-        let mut spaced = spaced;
-        spaced.dedup();
-        if spaced.len() <= steps.len() {
-            break;
-        }
-        steps = spaced;
+    while steps.len() < count {
+        let ratio = |w: &[u64]| w[1] as f64 / w[0].max(1) as f64;
+        let widest = steps
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w[1] - w[0] >= 2)
+            .max_by(|(_, a), (_, b)| ratio(a).total_cmp(&ratio(b)));
+        let Some((i, w)) = widest else { break };
+        let middle =
+            ((w[0].max(1) as f64 * w[1] as f64).sqrt().round() as u64).clamp(w[0] + 1, w[1] - 1);
+        steps.insert(i + 1, middle);
     }
     steps
 }
@@ -157,6 +152,8 @@ mod tests {
         assert_eq!(film_steps(2500, 3), vec![0, 10, 2500]);
         assert_eq!(film_steps(0, 4), vec![0]);
         assert_eq!(film_steps(3, 6), vec![0, 1, 2, 3]);
+        // Too few powers of ten for five frames: the widest gap gets its middle.
+        assert_eq!(film_steps(120, 5), vec![0, 10, 32, 100, 120]);
         // Few powers of ten fit in 50 steps: the frames are spread on a log scale.
         let steps = film_steps(50, 5);
         assert_eq!(steps.len(), 5, "{steps:?}");
