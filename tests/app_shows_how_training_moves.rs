@@ -17,9 +17,7 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
     frames_until(&mut harness, "the first slices", |app| {
         app.runtime.is_settled()
     });
-    // The view's tab is there; the view is chosen as the tab would.
-    let _tab = harness.get_by_label("Frozen | following");
-    harness.state_mut().settings.view = CentralView::SideBySide;
+    harness.get_by_label("Frozen | following").click();
     harness.state_mut().runtime.send(Command::Step(60));
     frames_until(&mut harness, "both maps at step 60", |app| {
         app.runtime.snapshot.step == 60 && app.runtime.is_settled() && app.runtime.twin.is_some()
@@ -30,10 +28,13 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
     let following = &app.runtime.grid.as_ref().expect("the following map").plane;
     assert_eq!(&frozen.center[..], &app.runtime.snapshot.initial_params[..]);
     assert_eq!(&following.center[..], &app.runtime.snapshot.params[..]);
-    // The curves record how far the run has left the start's plane, and how
-    // much of each step lies in it.
-    let last = app.runtime.curves.items().last().expect("a curve point");
-    let off = last.off_plane.expect("a distance");
+    // The chart records how far the run has left the start's plane at every
+    // step so far, and how much of each step lies in it.
+    let points = app.runtime.wormhole.points();
+    assert_eq!(points.len(), 61, "steps 0 to 60");
+    let last = points.last().expect("a point");
+    assert_eq!(last.step, 60);
+    let off = last.off_plane;
     let expected = project(frozen, &app.runtime.snapshot.params).distance;
     assert!(
         (off - expected).abs() <= 1e-5 * expected.max(1.0),

@@ -97,27 +97,28 @@ pub fn curves_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: Curv
     }
 }
 
-/// The distance off the start's plane, and the share of each step in it, over steps.
-fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
+/// The distance off the start's plane, and the share of each step in it, over steps
+/// (in the chart beside the map, and under the side-by-side maps).
+pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     if runtime.problem.surface().is_some() {
         ui.label("On a formula surface the plane is the whole space: nothing lies off it.");
         return;
     }
-    let series = |value: fn(&super::runtime::CurvePoint) -> Option<f32>| -> Vec<[f64; 2]> {
+    let series = |value: fn(&super::wormhole::WormholePoint) -> Option<f32>| -> Vec<[f64; 2]> {
         runtime
-            .curves
-            .items()
+            .wormhole
+            .points()
             .iter()
             .filter_map(|p| Some([p.step as f64, f64::from(value(p)?)]))
             .collect()
     };
-    let distance = series(|p| p.off_plane);
+    let distance = series(|p| Some(p.off_plane));
     let share = series(|p| p.step_share.map(|s| 100.0 * s));
     let half = (height / 2.0 - 4.0).max(40.0);
     Plot::new("off the plane")
         .show_background(false)
         .height(half)
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .y_axis_label("distance")
         .include_y(0.0)
         .allow_scroll(false)

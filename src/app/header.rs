@@ -16,7 +16,7 @@ pub enum FileAction {
 }
 
 /// Width the tabs and all the buttons need on one row, in points.
-const ONE_ROW_WIDTH: f32 = 700.0;
+const ONE_ROW_WIDTH: f32 = 960.0;
 
 /// Draws the tabs and buttons; returns the button pressed, if any.
 pub fn header_ui(

@@ -69,15 +69,23 @@ pub fn landscape_ui(
         ui.centered_and_justified(|ui| ui.label("computing the landscape…"));
         return None;
     };
-    slice_map_ui(
-        ui,
-        runtime,
-        result,
-        cache,
+    let options = MapOptions {
         log_scale,
         show_hover,
-        "landscape",
-    )
+        id: "landscape",
+        fit_height: false,
+    };
+    slice_map_ui(ui, runtime, result, cache, &options)
+}
+
+/// How one map is drawn.
+struct MapOptions<'a> {
+    log_scale: bool,
+    show_hover: bool,
+    /// The plot's id (two maps side by side need two).
+    id: &'a str,
+    /// Only as tall as the square map needs, leaving the rest below free.
+    fit_height: bool,
 }
 
 /// The plane through the start (frozen) beside the plane through the
@@ -114,9 +122,13 @@ pub fn side_by_side_ui(
             column.strong(title).on_hover_text(hint);
             match result.as_ref().filter(|_| consistent) {
                 Some(result) => {
-                    if let Some(params) =
-                        slice_map_ui(column, runtime, result, cache, log_scale, show_hover, id)
-                    {
+                    let options = MapOptions {
+                        log_scale,
+                        show_hover,
+                        id,
+                        fit_height: true,
+                    };
+                    if let Some(params) = slice_map_ui(column, runtime, result, cache, &options) {
                         clicked = Some(params);
                     }
                 }
@@ -126,6 +138,10 @@ pub fn side_by_side_ui(
             }
         }
     });
+    // Below the maps: how far the run has left the start's plane, over time.
+    ui.add_space(6.0);
+    let height = (ui.available_height() - 8.0).max(80.0);
+    super::charts_view::off_plane_ui(ui, runtime, height);
     clicked
 }
 
@@ -135,10 +151,14 @@ fn slice_map_ui(
     runtime: &Runtime,
     result: &LandscapeResult,
     cache: &mut HeatmapCache,
-    log_scale: bool,
-    show_hover: bool,
-    id: &str,
+    options: &MapOptions,
 ) -> Option<Vec<f32>> {
+    let MapOptions {
+        log_scale,
+        show_hover,
+        id,
+        fit_height,
+    } = *options;
     cache.refresh(ui.ctx(), result, log_scale);
     let grid = &result.grid;
     let plane = &result.plane;
@@ -150,8 +170,12 @@ fn slice_map_ui(
     let colorbar_width = 70.0;
     let available = ui.available_size();
     let plot_width = (available.x - colorbar_width - 8.0).max(100.0);
-    // The map is square: more height than width would only be empty.
-    let plot_height = available.y.min(plot_width + 40.0).max(100.0);
+    // Side by side the square maps take only the height they need.
+    let plot_height = match fit_height {
+        true => available.y.min(plot_width + 40.0),
+        false => available.y,
+    }
+    .max(100.0);
     let mut clicked = None;
     let racing = runtime.race.is_on() && runtime.race.latest.is_some();
     ui.horizontal(|ui| {

@@ -22,6 +22,7 @@ mod screenshot;
 mod sessions;
 mod settings;
 mod surface_view;
+mod wormhole;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
 pub use settings::{CentralView, DirectionChoice, LowerChart, ProblemChoice, Settings, SliceMode};
 pub use surface_view::Camera;
+pub use wormhole::WormholePoint;
 
 use crate::engine::data::DatasetKind;
 use crate::engine::optim::OptimizerKind;

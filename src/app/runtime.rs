@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use super::computed_plane::ComputedPlanes;
 use super::race::RaceState;
 use super::settings::{CentralView, DirectionChoice, Settings, SliceMode};
+use super::wormhole::WormholeTrack;
 use crate::engine::landscape::{
     DirectionKind, GridSpec, LandscapeRequest, LandscapeResult, LandscapeWorker, Plane,
-    make_direction, project, share_in_plane,
+    make_direction,
 };
 use crate::engine::problem::{MlpProblem, Problem, ProblemSpec};
 use crate::engine::train::{Command, Decimated, RunState, Snapshot, Speed, Trainer};
@@ -34,10 +35,6 @@ pub struct CurvePoint {
     pub train_loss: f32,
     /// Test loss, if there is a test set.
     pub test_loss: Option<f32>,
-    /// Distance from the parameters to the plane through the start (a network only).
-    pub off_plane: Option<f32>,
-    /// The share of the next step that lies in that plane, 0 to 1.
-    pub step_share: Option<f32>,
 }
 
 /// Callback that wakes the UI (a repaint request in the real app).
@@ -71,6 +68,8 @@ pub struct Runtime {
     side_by_side: bool,
     /// Evaluation curves, decimated.
     pub curves: Decimated<CurvePoint>,
+    /// The distance off the start's plane along the path, and each move's share in it.
+    pub wormhole: WormholeTrack,
     /// The last slice request: its step, time, settings key, and whether
     /// its plane follows the parameters (so a new step needs a new grid).
     last_request: Option<(u64, Instant, usize, bool)>,
@@ -113,6 +112,7 @@ impl Runtime {
             twin_request: None,
             side_by_side: false,
             curves: Decimated::new(2048),
+            wormhole: WormholeTrack::default(),
             last_request: None,
             last_finished: None,
             race: RaceState::default(),
@@ -150,6 +150,7 @@ impl Runtime {
         self.twin = None;
         self.twin_request = None;
         self.curves.clear();
+        self.wormhole.clear();
         self.last_request = None;
         self.frozen = None;
     }
@@ -177,17 +178,17 @@ impl Runtime {
             self.twin_request = None;
         }
         let fresh = snapshot.step != self.snapshot.step || self.curves.items().is_empty();
-        self.snapshot = snapshot;
         if fresh {
-            let (off_plane, step_share) = self.wormhole(settings);
-            let snapshot = &self.snapshot;
             self.curves.push(CurvePoint {
                 step: snapshot.step,
                 train_loss: snapshot.evaluation.train_loss,
                 test_loss: snapshot.evaluation.test_loss,
-                off_plane,
-                step_share,
             });
+        }
+        let moved = !Arc::ptr_eq(&snapshot.trajectory, &self.snapshot.trajectory);
+        self.snapshot = snapshot;
+        if moved || self.wormhole.points().is_empty() {
+            self.track_wormhole(settings);
         }
         self.race
             .sync(settings, &self.problem, &self.snapshot, &self.wake);
@@ -257,24 +258,18 @@ impl Runtime {
         }
     }
 
-    /// How far the parameters are from the plane through the start, and the
-    /// share of the next step in that plane (networks only: a surface's plane
-    /// is its whole space).
-    fn wormhole(&mut self, settings: &Settings) -> (Option<f32>, Option<f32>) {
+    /// Charts how far the path is from the plane through the start (networks
+    /// only: a surface's plane is its whole space).
+    fn track_wormhole(&mut self, settings: &Settings) {
         if self.problem.surface().is_some()
             || self.snapshot.params.len() != self.problem.num_params()
         {
-            return (None, None);
+            self.wormhole.clear();
+            return;
         }
-        let Ok(plane) = self.frozen_plane(settings) else {
-            return (None, None);
-        };
-        let snapshot = &self.snapshot;
-        let off = project(&plane, &snapshot.params).distance;
-        let share = (snapshot.next_step.len() == plane.center.len())
-            .then(|| share_in_plane(&plane, &snapshot.next_step))
-            .flatten();
-        (off.is_finite().then_some(off), share)
+        if let Ok(plane) = self.frozen_plane(settings) {
+            self.wormhole.update(&plane, &self.snapshot.trajectory);
+        }
     }
 
     /// The frozen plane's grid for the second map, when its plane or grid changed.

@@ -40,7 +40,7 @@ pub fn render_film_frames(
                 rows: frame.grid.spec.beta.map_or(1, |b| b.points),
                 x_range: (a.min, a.max),
                 y_range: (b.min, b.max),
-                caption: format!("step {} · loss {:.3}", frame.step, frame.loss),
+                caption: format!("step {} · loss {}", frame.step, loss_text(frame.loss)),
                 markers: &ball,
                 path: &frame.path,
             }
@@ -55,4 +55,13 @@ pub fn render_film_frames(
         columns: Some(columns),
     };
     render_film_strip(&strip, width, height)
+}
+
+/// Three decimals, or three significant digits once those would read 0.000.
+fn loss_text(loss: f32) -> String {
+    if loss.is_finite() && loss.abs() < 0.01 && loss != 0.0 {
+        format!("{loss:.2e}")
+    } else {
+        format!("{loss:.3}")
+    }
 }
