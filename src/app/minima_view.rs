@@ -197,12 +197,17 @@ fn chart_ui(ui: &mut egui::Ui, minima: &[Minimum], height: f32) {
     for (m, colour) in minima.iter().zip(COLOURS) {
         let test = m
             .test_loss
-            .map_or(String::new(), |t| format!(" · test loss {t:.3}"));
+            .map_or(String::new(), |t| format!(" · test loss {t:.3e}"));
         ui.colored_label(
             colour,
-            format!("{}: sharpness λmax {:.3}{test}", m.label, m.sharpness),
+            format!(
+                "{}: sharpness λmax {:.3e} · train loss {:.3e}{test}",
+                m.label, m.sharpness, m.train_loss
+            ),
         );
     }
+    ui.label("Lower λmax is a flatter bottom; the curves show the walls further out. A loss driven to zero flattens any minimum, so read both.")
+        .on_hover_text("Keskar et al. (2017) found large batches settle in sharper minima that generalise worse; Li et al. (2018) showed filter-normalised slices make such minima comparable");
     Plot::new("flat vs sharp")
         .show_background(false)
         .height((height - 40.0).max(60.0))

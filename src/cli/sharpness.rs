@@ -184,17 +184,17 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
     );
     let opt = |v: Option<f32>, pct: bool| match v {
         Some(v) if pct => format!("{:.1} %", 100.0 * v),
-        Some(v) => format!("{v:.4}"),
+        Some(v) => readable(f64::from(v)),
         None => "–".into(),
     };
     for s in &summaries {
         println!(
-            "{:<14} {:>11.4} {:>11} {:>10} {:>12.4}",
+            "{:<14} {:>11} {:>11} {:>10} {:>12}",
             s.label,
-            s.train_loss,
+            readable(f64::from(s.train_loss)),
             opt(s.test_loss, false),
             opt(s.test_accuracy, true),
-            s.sharpness
+            readable(s.sharpness)
         );
     }
     if let Some(png) = &args.png {
@@ -270,10 +270,10 @@ fn draw(
     let labels: Vec<String> = minima
         .iter()
         .map(|m| {
-            let test = m
-                .test_loss
-                .map_or(String::new(), |t| format!(", test loss {t:.3}"));
-            format!("{}: λmax {:.3}{test}", m.label, m.sharpness)
+            let test = m.test_loss.map_or(String::new(), |t| {
+                format!(", test loss {}", readable(f64::from(t)))
+            });
+            format!("{}: λmax {}{test}", m.label, readable(m.sharpness))
         })
         .collect();
     let series: Vec<LineSeries> = minima
@@ -295,4 +295,13 @@ fn draw(
     let image = render_line(&figure, width, height)?;
     save_png(&image, png)?;
     Ok(())
+}
+
+/// Four significant digits: plain between 0.01 and 10,000, scientific beyond.
+fn readable(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (0.01..1e4).contains(&v.abs()) {
+        format!("{:.4}", v)
+    } else {
+        format!("{v:.3e}")
+    }
 }
