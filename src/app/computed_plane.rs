@@ -12,9 +12,9 @@ use std::sync::mpsc::{Receiver, channel};
 use super::runtime::Wake;
 use super::settings::DirectionChoice;
 use crate::engine::analysis::{
-    Control, extremes, gradient_plane, interpolate, line_plane, pca_plane,
+    Control, extremes, gradient_plane, interpolate, line_plane, pca_plane, plane_through_points,
 };
-use crate::engine::landscape::{DirectionKind, Plane, make_direction};
+use crate::engine::landscape::{DirectionError, DirectionKind, Plane, make_direction};
 use crate::engine::problem::Problem;
 use crate::engine::train::{Run, Snapshot, StepOutcome, TrainConfig};
 
@@ -150,7 +150,8 @@ fn compute(
                 label: "start".into(),
                 params: Arc::clone(&start),
             }];
-            return line_slice(problem.as_ref(), &start, &snapshot.params, &random, landmarks)
+            let plane = line_plane(&start, &snapshot.params, &random);
+            return line_slice(problem.as_ref(), (&start, &snapshot.params), plane, landmarks)
                 .map(|(plane, landmarks, barrier)| {
                     let description = format!(
                         "slice along the straight line from the start (α = −1) to step {} (α = 1): {barrier}",
@@ -227,16 +228,15 @@ fn gradient_slice(problem: &dyn Problem, snapshot: &Snapshot, config: TrainConfi
     Ok((plane, Vec::new(), description))
 }
 
-/// The plane through the line from `from` to `to` (and towards `toward`), and
-/// a sentence on the barrier along the line.
+/// A plane through the line from `from` to `to` (its construction's result),
+/// and a sentence on the barrier along the line.
 fn line_slice(
     problem: &dyn Problem,
-    from: &[f32],
-    to: &[f32],
-    toward: &[f32],
+    (from, to): (&[f32], &[f32]),
+    plane: Result<Plane, DirectionError>,
     landmarks: Vec<Landmark>,
 ) -> Result<(Plane, Vec<Landmark>, String), String> {
-    let plane = line_plane(from, to, toward).map_err(|_| {
+    let plane = plane.map_err(|_| {
         "the two ends coincide: train a little first, then press Compute again here".to_string()
     })?;
     let line = interpolate(problem, from, to, 101);
@@ -272,18 +272,6 @@ fn seeds_slice(problem: &Arc<dyn Problem>, snapshot: &Snapshot, config: TrainCon
         }
     }
     let theta_b: Arc<[f32]> = Arc::from(run.params());
-    let middle: Vec<f32> = snapshot
-        .params
-        .iter()
-        .zip(theta_b.iter())
-        .map(|(a, b)| 0.5 * (a + b))
-        .collect();
-    let toward: Vec<f32> = snapshot
-        .initial_params
-        .iter()
-        .zip(&middle)
-        .map(|(s, m)| s - m)
-        .collect();
     let landmarks = vec![
         Landmark {
             label: "start".into(),
@@ -294,7 +282,8 @@ fn seeds_slice(problem: &Arc<dyn Problem>, snapshot: &Snapshot, config: TrainCon
             params: Arc::clone(&theta_b),
         },
     ];
-    line_slice(problem.as_ref(), &snapshot.params, &theta_b, &toward, landmarks).map(
+    let plane = plane_through_points(&snapshot.params, &theta_b, &snapshot.initial_params);
+    line_slice(problem.as_ref(), (&snapshot.params, &theta_b), plane, landmarks).map(
         |(plane, landmarks, barrier)| {
             let description = format!(
                 "slice along the line from this run (α = −1) to a run from seed {seed_b} (α = 1), both at step {}: {barrier}",

@@ -2,13 +2,14 @@
 //! the gradient (uphill, green) and the step (downhill, amber). Hovering
 //! reads out (α, β, loss); a click moves the parameters there.
 
-use egui::{Color32, ColorImage, Pos2, Rect, Stroke, TextureHandle, TextureOptions, Vec2};
+use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, Vec2};
 use egui_plot::{
     Arrows, Corner, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points, Text,
 };
 
 use std::sync::Arc;
 
+use super::contours_and_colorbar::{colorbar_ui, draw_contours};
 use super::race::lane_colour;
 use super::runtime::Runtime;
 use crate::engine::landscape::{Grid, LandscapeResult, Plane, project, share_in_plane};
@@ -28,10 +29,10 @@ pub const BALL_COLOUR: Color32 = Color32::from_rgb(230, 40, 40);
 pub struct HeatmapCache {
     key: Option<(u64, bool, bool)>,
     texture: Option<TextureHandle>,
-    scale: Option<ColourScale>,
+    pub(super) scale: Option<ColourScale>,
     /// Whether some cells are NaN or infinite (the colorbar then names their colour).
-    has_non_finite: bool,
-    contours: Vec<[(f64, f64); 2]>,
+    pub(super) has_non_finite: bool,
+    pub(super) contours: Vec<[(f64, f64); 2]>,
     /// The projected ball, trail and arrows, and the snapshot and grid they
     /// were projected for: projecting the whole trajectory every frame would
     /// repeat the same work on the UI thread.
@@ -79,74 +80,17 @@ pub fn landscape_ui(
 }
 
 /// How one map is drawn.
-struct MapOptions<'a> {
-    log_scale: bool,
-    show_hover: bool,
+pub(super) struct MapOptions<'a> {
+    pub(super) log_scale: bool,
+    pub(super) show_hover: bool,
     /// The plot's id (two maps side by side need two).
-    id: &'a str,
+    pub(super) id: &'a str,
     /// Only as tall as the square map needs, leaving the rest below free.
-    fit_height: bool,
-}
-
-/// The plane through the start (frozen) beside the plane through the
-/// parameters now (following), each with how far the parameters are off it
-/// and how much of the step it shows; returns the parameters under a click.
-pub fn side_by_side_ui(
-    ui: &mut egui::Ui,
-    runtime: &Runtime,
-    frozen_cache: &mut HeatmapCache,
-    follow_cache: &mut HeatmapCache,
-    log_scale: bool,
-    show_hover: bool,
-) -> Option<Vec<f32>> {
-    let consistent = runtime.is_consistent();
-    let mut clicked = None;
-    ui.columns(2, |columns| {
-        let panes = [
-            (
-                &runtime.twin,
-                &mut *frozen_cache,
-                "frozen: the plane through the start",
-                "The same plane all run long: the ball is the parameters' shadow on it, and drifts off it",
-                "frozen landscape",
-            ),
-            (
-                &runtime.grid,
-                &mut *follow_cache,
-                "following: the plane through the parameters now",
-                "Re-centred on the parameters at every refresh: the landscape under the ball changes as training moves in the dimensions the plane leaves out",
-                "following landscape",
-            ),
-        ];
-        for (column, (result, cache, title, hint, id)) in columns.iter_mut().zip(panes) {
-            column.strong(title).on_hover_text(hint);
-            match result.as_ref().filter(|_| consistent) {
-                Some(result) => {
-                    let options = MapOptions {
-                        log_scale,
-                        show_hover,
-                        id,
-                        fit_height: true,
-                    };
-                    if let Some(params) = slice_map_ui(column, runtime, result, cache, &options) {
-                        clicked = Some(params);
-                    }
-                }
-                None => {
-                    column.centered_and_justified(|ui| ui.label("computing the landscape…"));
-                }
-            }
-        }
-    });
-    // Below the maps: how far the run has left the start's plane, over time.
-    ui.add_space(6.0);
-    let height = (ui.available_height() - 8.0).max(80.0);
-    super::charts_view::off_plane_ui(ui, runtime, height);
-    clicked
+    pub(super) fit_height: bool,
 }
 
 /// One heatmap of `result` with the ball, trail, arrows and landmarks.
-fn slice_map_ui(
+pub(super) fn slice_map_ui(
     ui: &mut egui::Ui,
     runtime: &Runtime,
     result: &LandscapeResult,
@@ -514,88 +458,4 @@ impl HeatmapCache {
         self.has_non_finite = grid.values.iter().any(|v| !v.is_finite());
         self.key = Some(key);
     }
-}
-
-fn draw_contours(
-    ui: &egui::Ui,
-    transform: &egui_plot::PlotTransform,
-    cache: &HeatmapCache,
-    grid: &Grid,
-    origin: [f64; 2],
-) {
-    let a = grid.spec.alpha;
-    let Some(b) = grid.spec.beta else { return };
-    let to_screen = |(c, r): (f64, f64)| -> Pos2 {
-        let x = f64::from(a.min)
-            + c * f64::from(a.max - a.min) / (a.points - 1).max(1) as f64
-            + origin[0];
-        let y = f64::from(b.min)
-            + r * f64::from(b.max - b.min) / (b.points - 1).max(1) as f64
-            + origin[1];
-        transform.position_from_point(&PlotPoint::new(x, y))
-    };
-    let painter = ui.painter_at(*transform.frame());
-    let stroke = Stroke::new(1.0, Color32::from_white_alpha(90));
-    for [p, q] in &cache.contours {
-        painter.line_segment([to_screen(*p), to_screen(*q)], stroke);
-    }
-}
-
-fn colorbar_ui(ui: &mut egui::Ui, cache: &HeatmapCache, width: f32, height: f32) {
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), egui::Sense::hover());
-    let Some(scale) = &cache.scale else { return };
-    let bar = Rect::from_min_max(
-        rect.min + Vec2::new(6.0, 24.0),
-        Pos2::new(rect.min.x + 22.0, rect.max.y - 30.0),
-    );
-    let painter = ui.painter_at(rect);
-    let steps = 64;
-    for k in 0..steps {
-        let t0 = k as f32 / steps as f32;
-        let [r, g, b] = colormap(1.0 - f64::from(t0));
-        let y0 = bar.top() + t0 * bar.height();
-        let slab = Rect::from_min_max(
-            Pos2::new(bar.left(), y0),
-            Pos2::new(bar.right(), y0 + bar.height() / steps as f32 + 1.0),
-        );
-        painter.rect_filled(slab, 0.0, Color32::from_rgb(r, g, b));
-    }
-    let text_colour = ui.visuals().text_color();
-    for (unit, label) in scale.ticks() {
-        let y = bar.bottom() - unit as f32 * bar.height();
-        painter.line_segment(
-            [Pos2::new(bar.right(), y), Pos2::new(bar.right() + 4.0, y)],
-            Stroke::new(1.0, text_colour),
-        );
-        painter.text(
-            Pos2::new(bar.right() + 6.0, y),
-            egui::Align2::LEFT_CENTER,
-            label,
-            egui::FontId::proportional(12.0),
-            text_colour,
-        );
-    }
-    if cache.has_non_finite {
-        // Cells where the loss is NaN or infinite get their own colour, named here.
-        let [r, g, b] = NOT_FINITE_COLOUR;
-        let swatch = Rect::from_min_size(
-            Pos2::new(bar.left(), bar.bottom() + 8.0),
-            Vec2::new(bar.width(), 12.0),
-        );
-        painter.rect_filled(swatch, 0.0, Color32::from_rgb(r, g, b));
-        painter.text(
-            Pos2::new(bar.right() + 6.0, swatch.center().y),
-            egui::Align2::LEFT_CENTER,
-            "not finite",
-            egui::FontId::proportional(12.0),
-            text_colour,
-        );
-    }
-    painter.text(
-        Pos2::new(bar.left(), rect.top() + 4.0),
-        egui::Align2::LEFT_TOP,
-        "loss",
-        egui::FontId::proportional(13.0),
-        text_colour,
-    );
 }

@@ -5,6 +5,7 @@
 mod boundary_view;
 mod charts_view;
 mod computed_plane;
+mod contours_and_colorbar;
 mod controls;
 mod curvature_view;
 mod export;
@@ -13,6 +14,7 @@ mod film_strip_job;
 mod header;
 mod import;
 mod landscape_view;
+mod launch;
 mod measure;
 mod minima_view;
 mod race;
@@ -21,11 +23,11 @@ mod scene;
 mod screenshot;
 mod sessions;
 mod settings;
+mod side_by_side_view;
 mod surface_view;
 mod wormhole;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use egui::Key;
@@ -34,6 +36,7 @@ pub use charts_view::CurveChoice;
 pub use controls::Action;
 pub use export::ExportKind;
 pub use import::ImportSpec;
+pub use launch::{LaunchOptions, preset, run};
 pub use minima_view::MinimaState;
 pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
@@ -41,71 +44,10 @@ pub use settings::{CentralView, DirectionChoice, LowerChart, ProblemChoice, Sett
 pub use surface_view::Camera;
 pub use wormhole::WormholePoint;
 
-use crate::engine::data::DatasetKind;
-use crate::engine::optim::OptimizerKind;
-use crate::engine::surface::SurfaceKind;
 use crate::engine::train::{Command, RunState};
 
 /// Key under which eframe persists the settings.
 const SETTINGS_KEY: &str = "valley-settings";
-
-/// How the app is started from the command line.
-#[derive(Debug, Clone, Default)]
-pub struct LaunchOptions {
-    /// Save a screenshot here after training, then exit.
-    pub screenshot: Option<PathBuf>,
-    /// A built-in scene: a dataset (`spirals`, `moons`, ...) or a surface (`rosenbrock`, ...).
-    pub preset: Option<String>,
-    /// Steps to train before the screenshot.
-    pub steps: u64,
-    /// Window size in points.
-    pub size: (f32, f32),
-    /// Measure the app's speed for this many seconds, print it and exit.
-    pub measure: Option<f64>,
-    /// Start on this central view instead of the saved one.
-    pub view: Option<CentralView>,
-    /// Open this scene (a PNG saved by Valley, or a `.json` scene) at launch.
-    pub open: Option<PathBuf>,
-    /// Start in presentation mode.
-    pub presentation: bool,
-    /// Start on this imported model.
-    pub import: Option<ImportSpec>,
-}
-
-/// The settings for a preset name.
-pub fn preset(name: &str) -> anyhow::Result<Settings> {
-    let defaults = Settings::default();
-    if let Ok(kind) = name.parse::<DatasetKind>() {
-        return Ok(Settings {
-            problem: ProblemChoice::Dataset(kind),
-            noise: kind.default_noise(),
-            ..defaults
-        });
-    }
-    if name == "race" {
-        // Four optimisers on Rosenbrock's banana valley from the same start.
-        let mut settings = preset("rosenbrock")?;
-        settings.train.optimizer.lr = 0.002;
-        settings.race = vec![
-            OptimizerKind::Sgd,
-            OptimizerKind::Momentum,
-            OptimizerKind::RmsProp,
-            OptimizerKind::Adam,
-        ];
-        return Ok(settings);
-    }
-    if let Ok(kind) = name.parse::<SurfaceKind>() {
-        let mut settings = Settings {
-            problem: ProblemChoice::Surface(kind),
-            ..defaults
-        };
-        settings.train.optimizer.lr = 0.01;
-        return Ok(settings);
-    }
-    anyhow::bail!(
-        "unknown preset '{name}': use a dataset (spirals, moons, circles, xor, blobs, sine) or a surface (bowl, ravine, saddle, rosenbrock, ...), or race"
-    )
-}
 
 /// The app: persisted settings, plus the runtime that serves them.
 pub struct ValleyApp {
@@ -410,7 +352,7 @@ impl ValleyApp {
                 && self.runtime.problem.surface().is_none();
             match self.settings.view {
                 CentralView::SideBySide if side_by_side => {
-                    clicked = landscape_view::side_by_side_ui(
+                    clicked = side_by_side_view::side_by_side_ui(
                         ui,
                         &self.runtime,
                         &mut self.twin_heatmap,
@@ -605,119 +547,5 @@ impl eframe::App for ValleyApp {
         if self.screenshot.is_none() {
             eframe::set_value(storage, SETTINGS_KEY, &self.settings);
         }
-    }
-}
-
-/// Opens the window (or renders a screenshot and exits).
-pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
-    use_spare_cores_for_software_rendering();
-    // A scene that cannot be opened is an error before any window appears.
-    let opened = options
-        .open
-        .as_deref()
-        .map(scene::Scene::read)
-        .transpose()?;
-    // So is a model that does not load: say why before opening the window.
-    if let Some(spec) = &options.import {
-        import::load(spec, 0)?;
-    }
-    let preset = options.preset.as_deref().map(preset).transpose()?;
-    // The baseline runs before the window exists, so it competes with nothing.
-    let alone = match options.measure {
-        Some(_) => measure::baseline(&preset.clone().unwrap_or_default(), 3.0),
-        None => 0.0,
-    };
-    let launched = Instant::now();
-    let (width, height) = options.size;
-    let viewport = egui::ViewportBuilder::default()
-        .with_title("Valley")
-        .with_inner_size([width, height])
-        .with_min_inner_size([640.0, 480.0]);
-    // Scripted runs (screenshots, measurements) must not restore or overwrite the
-    // user's window and settings: they get a storage file of their own.
-    let scripted = options.screenshot.is_some() || options.measure.is_some();
-    let scratch_storage = scripted
-        .then(|| std::env::temp_dir().join(format!("valley-scripted-{}.ron", std::process::id())));
-    let native = eframe::NativeOptions {
-        viewport,
-        persist_window: !scripted,
-        persistence_path: scratch_storage.clone(),
-        ..Default::default()
-    };
-    let outcome = Arc::new(std::sync::Mutex::new(None));
-    let plan_outcome = Arc::clone(&outcome);
-    let report: measure::Report = Default::default();
-    let plan_report = Arc::clone(&report);
-    let result = eframe::run_native(
-        "Valley",
-        native,
-        Box::new(move |cc| {
-            let ctx = cc.egui_ctx.clone();
-            let wake: Wake = Arc::new(move || ctx.request_repaint());
-            let stored = cc
-                .storage
-                .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
-            let mut settings = match preset.clone() {
-                Some(p) => p,
-                None if scripted => Settings::default(),
-                None => stored.unwrap_or_default(),
-            };
-            if let Some(scene) = &opened {
-                settings = scene.settings.clone();
-            }
-            if let Some(view) = options.view {
-                settings.view = view;
-            }
-            settings.presentation |= options.presentation;
-            if let Some(spec) = options.import.clone() {
-                settings.import = Some(spec);
-                settings.problem = ProblemChoice::Imported;
-            }
-            let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
-            if let Some(path) = &options.open {
-                app.open(path);
-            }
-            if !scripted && let Some(dir) = eframe::storage_dir("Valley") {
-                app.autosave = Some(sessions::Autosave::new(&dir));
-            }
-            if let Some(path) = options.screenshot.clone() {
-                app.screenshot = Some(ScreenshotPlan::new(path, options.steps, plan_outcome));
-            }
-            if let Some(seconds) = options.measure {
-                app.measure = Some(measure::MeasurePlan::new(
-                    launched,
-                    seconds,
-                    alone,
-                    plan_report,
-                ));
-            }
-            Ok(Box::new(app))
-        }),
-    );
-    if let Some(file) = scratch_storage {
-        // Best effort: it only holds this run's throwaway state.
-        let _ = std::fs::remove_file(file);
-    }
-    result.map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
-    if let Some(measurement) = report.lock().ok().and_then(|mut r| r.take()) {
-        println!("{}", serde_json::to_string(&measurement)?);
-    }
-    match outcome.lock().ok().and_then(|mut o| o.take()) {
-        Some(Err(message)) => anyhow::bail!(message),
-        _ => Ok(()),
-    }
-}
-
-/// Mesa's software renderer (llvmpipe: no GPU, a VM, a projector laptop in
-/// safe mode) starts a rasteriser thread per core, and on a two-core machine
-/// those threads take turns with the trainer. Rasterising on the UI thread
-/// instead costs a few frames per second and keeps the trainer at full pace.
-/// A user's own `LP_NUM_THREADS` wins; with a real GPU this changes nothing.
-fn use_spare_cores_for_software_rendering() {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if std::env::var_os("LP_NUM_THREADS").is_none() {
-        let spare = cores.saturating_sub(2);
-        // SAFETY: called first thing in `run`, before the app starts any thread.
-        unsafe { std::env::set_var("LP_NUM_THREADS", spare.to_string()) };
     }
 }

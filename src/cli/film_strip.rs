@@ -14,7 +14,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::landscape::{RandomKind, parse_size};
-use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
+use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::Progress;
 use crate::engine::landscape::{
     DirectionKind, FilmFrame, FilmSpec, GridSpec, Plane, StepParams, film_steps, film_strip,
@@ -28,14 +28,8 @@ use crate::figure::{render_film_frames, save_png};
 #[derive(Debug, Args)]
 pub struct FilmStripArgs {
     #[command(flatten)]
-    /// Data.
-    pub data: DataArgs,
-    #[command(flatten)]
-    /// Model.
-    pub model: ModelArgs,
-    #[command(flatten)]
-    /// Training; --steps is the last frame unless --at says otherwise.
-    pub optim: OptimArgs,
+    /// Data, network and training.
+    pub run: RunArgs,
     /// The steps to show, e.g. 0,10,100,1000 (default: 0, powers of ten, and --steps).
     #[arg(long, value_delimiter = ',', value_name = "STEPS")]
     pub at: Vec<u64>,
@@ -87,9 +81,9 @@ pub struct FrameSummary {
 
 /// Runs `valley filmstrip`.
 pub fn run(args: &FilmStripArgs) -> anyhow::Result<()> {
-    let problem: Arc<dyn Problem> = Arc::new(mlp_problem(&args.data, &args.model)?);
+    let problem: Arc<dyn Problem> = Arc::new(mlp_problem(&args.run.data, &args.run.model)?);
     let mut steps = if args.at.is_empty() {
-        film_steps(args.optim.steps, args.frames)
+        film_steps(args.run.optim.steps, args.frames)
     } else {
         args.at.clone()
     };
@@ -114,7 +108,7 @@ pub fn run(args: &FilmStripArgs) -> anyhow::Result<()> {
         RandomKind::Filter => DirectionKind::Filter,
         RandomKind::Gaussian => DirectionKind::Gaussian,
     };
-    let seed = args.optim.seed.wrapping_mul(2);
+    let seed = args.run.optim.seed.wrapping_mul(2);
     let film = FilmSpec {
         kind,
         seed,
@@ -233,7 +227,7 @@ fn train_recording(
     args: &FilmStripArgs,
     steps: &[u64],
 ) -> anyhow::Result<Recorded> {
-    let mut run = Run::new(Arc::clone(problem), args.optim.config()?)?;
+    let mut run = Run::new(Arc::clone(problem), args.run.optim.config()?)?;
     let last = steps.last().copied().unwrap_or(0);
     let mut frames: Vec<(u64, Vec<f32>, Option<Vec<f32>>)> = Vec::new();
     let mut progress = Progress::new(last + 1, "steps");

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 pub use film_strip::FilmStripArgs;
 pub use inspect::InspectArgs;
 pub use landscape::LandscapeArgs;
-pub use problem_args::{DataArgs, ModelArgs, OptimArgs};
+pub use problem_args::{DataArgs, ModelArgs, OptimArgs, RunArgs};
 pub use sharpness::SharpnessArgs;
 pub use train::TrainArgs;
 

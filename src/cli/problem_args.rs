@@ -194,6 +194,21 @@ impl OptimArgs {
     }
 }
 
+/// What every command that trains a model takes: the data, the network and
+/// how to train it.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    /// Data.
+    pub data: DataArgs,
+    #[command(flatten)]
+    /// The network.
+    pub model: ModelArgs,
+    #[command(flatten)]
+    /// The optimiser, steps and seed.
+    pub optim: OptimArgs,
+}
+
 /// Builds the problem from data and model options.
 pub fn mlp_problem(data: &DataArgs, model: &ModelArgs) -> anyhow::Result<MlpProblem> {
     let (split, name) = data.load()?;

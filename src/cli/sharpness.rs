@@ -14,7 +14,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::landscape::parse_size;
-use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
+use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::Progress;
 use crate::engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
 use crate::engine::landscape::DirectionKind;
@@ -50,14 +50,8 @@ impl FromStr for BatchChoice {
 #[derive(Debug, Args)]
 pub struct SharpnessArgs {
     #[command(flatten)]
-    /// Data.
-    pub data: DataArgs,
-    #[command(flatten)]
-    /// Model.
-    pub model: ModelArgs,
-    #[command(flatten)]
-    /// The training every run shares (its --batch and --lr are overridden by the list compared).
-    pub optim: OptimArgs,
+    /// Data, network and training.
+    pub run: RunArgs,
     /// Batch sizes to compare, e.g. 16,full (the default comparison).
     #[arg(
         long,
@@ -112,8 +106,8 @@ pub struct MinimumSummary {
 
 /// Runs `valley sharpness`.
 pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
-    let problem: Arc<dyn Problem> = Arc::new(mlp_problem(&args.data, &args.model)?);
-    let base = args.optim.config()?;
+    let problem: Arc<dyn Problem> = Arc::new(mlp_problem(&args.run.data, &args.run.model)?);
+    let base = args.run.optim.config()?;
     let runs = runs_to_compare(args, base);
     if runs.len() < 2 {
         bail!("compare at least two settings, e.g. --batches 16,full or --lrs 0.01,0.3");
@@ -125,11 +119,11 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
         );
     }
     let spec = MinimaSpec {
-        steps: args.optim.steps,
+        steps: args.run.optim.steps,
         span: args.span,
         points: args.res,
         direction: DirectionKind::Filter,
-        direction_seed: args.optim.seed.wrapping_mul(2).wrapping_add(1),
+        direction_seed: args.run.optim.seed.wrapping_mul(2).wrapping_add(1),
     };
     let done = AtomicU32::new(0);
     let minima = std::thread::scope(|scope| {
@@ -166,7 +160,7 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
         }
         let output = Output {
             problem: problem.name(),
-            steps: args.optim.steps,
+            steps: args.run.optim.steps,
             minima: &summaries,
         };
         println!("{}", serde_json::to_string(&output)?);
@@ -175,8 +169,8 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
     println!(
         "{} · {} steps from the same start (seed {})",
         problem.name(),
-        args.optim.steps,
-        args.optim.seed
+        args.run.optim.steps,
+        args.run.optim.seed
     );
     println!(
         "{:<14} {:>11} {:>11} {:>10} {:>12}",

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use serde::Serialize;
 
-use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem, problem_spec};
+use super::problem_args::{RunArgs, mlp_problem, problem_spec};
 use super::progress::Progress;
 use crate::engine::io::{Session, load_session, save_session, write_sequential};
 use crate::engine::problem::{MlpProblem, Problem};
@@ -18,14 +18,8 @@ use crate::engine::train::{Run, SavedRun, StepOutcome, TrainConfig};
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     #[command(flatten)]
-    /// Data.
-    pub data: DataArgs,
-    #[command(flatten)]
-    /// Model.
-    pub model: ModelArgs,
-    #[command(flatten)]
-    /// Optimiser.
-    pub optim: OptimArgs,
+    /// Data, network and training.
+    pub run: RunArgs,
     /// Save the trained weights as safetensors (nn.Sequential names, float32).
     #[arg(long, value_name = "FILE.safetensors")]
     pub weights_out: Option<PathBuf>,
@@ -76,13 +70,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             (session.problem, problem, session.train, Some(session.run))
         }
         None => (
-            problem_spec(&args.data, &args.model)?,
-            Arc::new(mlp_problem(&args.data, &args.model)?),
-            args.optim.config()?,
+            problem_spec(&args.run.data, &args.run.model)?,
+            Arc::new(mlp_problem(&args.run.data, &args.run.model)?),
+            args.run.optim.config()?,
             None,
         ),
     };
-    let (run, summary) = train(Arc::clone(&problem), config, args.optim.steps, saved)?;
+    let (run, summary) = train(Arc::clone(&problem), config, args.run.optim.steps, saved)?;
     if let Some(path) = &args.weights_out {
         save_weights(&problem, run.params(), path)?;
     }

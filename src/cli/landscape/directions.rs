@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 
 use super::{ComputedDirections, LandscapeArgs, RandomKind};
 use crate::engine::analysis::{
-    Control, extremes, gradient_plane, interpolate, line_plane, pca_plane,
+    Control, extremes, gradient_plane, interpolate, line_plane, pca_plane, plane_through_points,
 };
 use crate::engine::io::{SequentialWeights, flat_like, read_safetensors};
 use crate::engine::landscape::{DirectionKind, Plane, make_direction, project};
@@ -67,7 +67,11 @@ pub fn choose(
             kind,
             problem.layout(),
             at,
-            args.optim.seed.wrapping_mul(2).wrapping_add(seed_offset),
+            args.run
+                .optim
+                .seed
+                .wrapping_mul(2)
+                .wrapping_add(seed_offset),
         )
     };
     let chosen = match args.computed {
@@ -95,7 +99,13 @@ pub fn choose(
         Some(ComputedDirections::Hessian) => {
             let at: Vec<f64> = center.iter().map(|&p| f64::from(p)).collect();
             let mut product = |v: &[f64]| problem.hessian_vector(&at, v);
-            let found = extremes(at.len(), 1, &mut product, args.optim.seed, &Control::none())?;
+            let found = extremes(
+                at.len(),
+                1,
+                &mut product,
+                args.run.optim.seed,
+                &Control::none(),
+            )?;
             println!(
                 "Hessian at the centre: sharpest eigenvalue {:.4e} (α), most negative {:.4e} (β)",
                 found.top[0], found.min
@@ -179,20 +189,9 @@ pub fn choose(
             }
             let theta_b = run_b.params().to_vec();
             describe_line(problem, &center, &theta_b, "run A", "run B");
-            let middle: Vec<f32> = center
-                .iter()
-                .zip(&theta_b)
-                .map(|(a, b)| 0.5 * (a + b))
-                .collect();
             // The plane through both ends and A's start, so all three show.
-            let toward: Vec<f32> = trained
-                .start
-                .iter()
-                .zip(&middle)
-                .map(|(s, m)| s - m)
-                .collect();
-            let plane = line_plane(&center, &theta_b, &toward)
-                .or_else(|_| line_plane(&center, &theta_b, &random(2, &middle).unwrap_or(toward)))
+            let plane = plane_through_points(&center, &theta_b, &trained.start)
+                .or_else(|_| line_plane(&center, &theta_b, &random(2, &center)?))
                 .context("runs A and B ended at the same point")?;
             let start = project(&plane, &trained.start).coords;
             let mut markers = vec![

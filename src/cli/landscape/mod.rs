@@ -13,7 +13,7 @@ mod directions;
 
 use directions::TrainedPath;
 
-use super::problem_args::{DataArgs, ModelArgs, OptimArgs, mlp_problem};
+use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::Progress;
 use crate::engine::data::{Split, load_csv};
 use crate::engine::io::{
@@ -67,14 +67,8 @@ pub struct LandscapeArgs {
     #[arg(long, value_name = "W.safetensors", requires = "data")]
     pub weights: Option<PathBuf>,
     #[command(flatten)]
-    /// Data (and, with --dataset, the model to train first).
-    pub data: DataArgs,
-    #[command(flatten)]
-    /// Model to train when no weights are given.
-    pub model: ModelArgs,
-    #[command(flatten)]
-    /// Training before slicing (with --dataset or --data and no --weights); --seed also seeds the directions.
-    pub optim: OptimArgs,
+    /// Data, network and training.
+    pub run: RunArgs,
     /// A direction file laid out like the weights (safetensors); give it twice for a plane.
     #[arg(long = "direction", value_name = "D.safetensors", num_args = 1)]
     pub directions: Vec<PathBuf>,
@@ -209,10 +203,11 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
     let mut path: Option<TrainedPath> = None;
     let (problem, center, reference, what) = match &args.weights {
         Some(path) => {
-            let activation: Activation = args.model.activation;
+            let activation: Activation = args.run.model.activation;
             let file = read_safetensors(path)?;
             let weights = sequential_from_file(&file, &path.display().to_string())?;
             let csv = args
+                .run
                 .data
                 .data
                 .as_ref()
@@ -242,10 +237,10 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
                     (problem, session.train, Some(session.run), 0)
                 }
                 None => (
-                    Arc::new(mlp_problem(&args.data, &args.model)?),
-                    args.optim.config()?,
+                    Arc::new(mlp_problem(&args.run.data, &args.run.model)?),
+                    args.run.optim.config()?,
                     None,
-                    args.optim.steps,
+                    args.run.optim.steps,
                 ),
             };
             let (run, summary) = super::train::train(Arc::clone(&problem), config, steps, saved)?;

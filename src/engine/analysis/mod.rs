@@ -13,7 +13,10 @@ pub use lanczos::{
     AnalysisError, Control, Density, EXACT_TRACE_MAX, Extremes, Hvp, Trace, density, extremes,
     trace,
 };
-pub use planes::{Interpolation, PcaPlane, gradient_plane, interpolate, line_plane, pca_plane};
+pub use planes::{
+    Interpolation, PcaPlane, gradient_plane, interpolate, line_plane, pca_plane,
+    plane_through_points,
+};
 pub use sharpness::{MinimaError, MinimaSpec, Minimum, compare_minima};
 
 use crate::engine::problem::Problem;

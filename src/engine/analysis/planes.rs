@@ -143,6 +143,21 @@ pub fn line_plane(from: &[f32], to: &[f32], toward: &[f32]) -> Result<Plane, Dir
     Plane::new(center, vec![as_f32(&half), beta])
 }
 
+/// The plane through three points: `from` at (−1, 0), `to` at (1, 0), and
+/// `third` (say, where one of the runs started) on it at some β > 0.
+pub fn plane_through_points(
+    from: &[f32],
+    to: &[f32],
+    third: &[f32],
+) -> Result<Plane, DirectionError> {
+    let toward: Vec<f32> = third
+        .iter()
+        .zip(from.iter().zip(to))
+        .map(|(t, (a, b))| t - 0.5 * (a + b))
+        .collect();
+    line_plane(from, to, &toward)
+}
+
 /// The plane of steepest descent at `center`: α along −∇L (so that moving
 /// right goes downhill), β along the part of `other` (e.g. a filter-normalised
 /// random direction) orthogonal to the gradient. Both are as long as `other`,
@@ -253,9 +268,7 @@ mod tests {
         let from = [1.0, 0.0, 2.0, -1.0];
         let to = [3.0, 2.0, 2.0, -1.0];
         let third = [2.0, 1.0, 5.0, 3.0];
-        let middle = [2.0, 1.0, 2.0, -1.0];
-        let toward: Vec<f32> = third.iter().zip(&middle).map(|(a, b)| a - b).collect();
-        let plane = line_plane(&from, &to, &toward).expect("plane");
+        let plane = plane_through_points(&from, &to, &third).expect("plane");
         let at = |p: &[f32]| project(&plane, p);
         let (f, t, x) = (at(&from), at(&to), at(&third));
         assert!(
@@ -280,7 +293,7 @@ mod tests {
             line_plane(&from, &to, &[1.0, 1.0, 0.0, 0.0]),
             Err(DirectionError::Zero)
         );
-        assert_eq!(line_plane(&from, &from, &toward), Err(DirectionError::Zero));
+        assert_eq!(line_plane(&from, &from, &third), Err(DirectionError::Zero));
     }
 
     #[test]

@@ -1,0 +1,65 @@
+//! Two maps side by side: the plane through the start (frozen) beside the
+//! plane through the parameters now (following), and under them how far the
+//! run has left the start's plane. The landscape under the ball changes
+//! because training moves in the dimensions a slice leaves out.
+
+use super::charts_view::off_plane_ui;
+use super::landscape_view::{HeatmapCache, MapOptions, slice_map_ui};
+use super::runtime::Runtime;
+
+/// The plane through the start (frozen) beside the plane through the
+/// parameters now (following), each with how far the parameters are off it
+/// and how much of the step it shows; returns the parameters under a click.
+pub fn side_by_side_ui(
+    ui: &mut egui::Ui,
+    runtime: &Runtime,
+    frozen_cache: &mut HeatmapCache,
+    follow_cache: &mut HeatmapCache,
+    log_scale: bool,
+    show_hover: bool,
+) -> Option<Vec<f32>> {
+    let consistent = runtime.is_consistent();
+    let mut clicked = None;
+    ui.columns(2, |columns| {
+        let panes = [
+            (
+                &runtime.twin,
+                &mut *frozen_cache,
+                "frozen: the plane through the start",
+                "The same plane all run long: the ball is the parameters' shadow on it, and drifts off it",
+                "frozen landscape",
+            ),
+            (
+                &runtime.grid,
+                &mut *follow_cache,
+                "following: the plane through the parameters now",
+                "Re-centred on the parameters at every refresh: the landscape under the ball changes as training moves in the dimensions the plane leaves out",
+                "following landscape",
+            ),
+        ];
+        for (column, (result, cache, title, hint, id)) in columns.iter_mut().zip(panes) {
+            column.strong(title).on_hover_text(hint);
+            match result.as_ref().filter(|_| consistent) {
+                Some(result) => {
+                    let options = MapOptions {
+                        log_scale,
+                        show_hover,
+                        id,
+                        fit_height: true,
+                    };
+                    if let Some(params) = slice_map_ui(column, runtime, result, cache, &options) {
+                        clicked = Some(params);
+                    }
+                }
+                None => {
+                    column.centered_and_justified(|ui| ui.label("computing the landscape…"));
+                }
+            }
+        }
+    });
+    // Below the maps: how far the run has left the start's plane, over time.
+    ui.add_space(6.0);
+    let height = (ui.available_height() - 8.0).max(80.0);
+    off_plane_ui(ui, runtime, height);
+    clicked
+}
