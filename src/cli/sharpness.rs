@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::landscape::parse_size;
 use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::Progress;
+use super::readable;
 use crate::engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
 use crate::engine::landscape::DirectionKind;
 use crate::engine::problem::Problem;
@@ -289,13 +290,4 @@ fn draw(
     let image = render_line(&figure, width, height)?;
     save_png(&image, png)?;
     Ok(())
-}
-
-/// Four significant digits: plain between 0.01 and 10,000, scientific beyond.
-fn readable(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() || (0.01..1e4).contains(&v.abs()) {
-        format!("{:.4}", v)
-    } else {
-        format!("{v:.3e}")
-    }
 }

@@ -278,10 +278,11 @@ fn first(plane: Plane, dims: usize) -> Plane {
 /// Prints the loss at both ends of a straight line and the barrier between them.
 fn describe_line(problem: &Arc<MlpProblem>, from: &[f32], to: &[f32], a: &str, b: &str) {
     let line = interpolate(problem.as_ref(), from, to, 101);
+    let number = |v: f32| crate::cli::readable(f64::from(v));
     println!(
-        "from {a} (α = −1) to {b} (α = 1): loss {:.4} → {:.4}, barrier {:.4} above the higher end",
-        line.loss[0],
-        line.loss[line.loss.len() - 1],
-        line.barrier
+        "from {a} (α = −1) to {b} (α = 1): loss {} → {}, barrier {} above the higher end",
+        number(line.loss[0]),
+        number(line.loss[line.loss.len() - 1]),
+        number(line.barrier)
     );
 }
