@@ -4,7 +4,8 @@
 //! grids (filter-normalised directions, as Li et al. 2018), and Adam
 //! training steps per second with the full batch and with minibatches of 64,
 //! and the time for the Hessian's 5 largest eigenvalues (Lanczos on
-//! Hessian-vector products) at the initial point.
+//! Hessian-vector products) at the initial point; and, as a reference for
+//! the film strip, four 41 × 41 frames through four points of a run.
 //! The peers in `bench/peers/` measure the same case; `bench/compare.sh`
 //! runs both and prints the ratios.
 //!
@@ -15,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use valley::engine::analysis::{Control, extremes};
 use valley::engine::data::{DatasetKind, DatasetSpec, generate};
-use valley::engine::landscape::{DirectionKind, GridSpec, Plane, evaluate_grid, make_direction};
+use valley::engine::landscape::{
+    DirectionKind, FilmSpec, GridSpec, Plane, StepParams, evaluate_grid, film_strip, make_direction,
+};
 use valley::engine::nn::{Activation, Init, Mlp};
 use valley::engine::optim::OptimizerConfig;
 use valley::engine::problem::{MlpProblem, Problem};
@@ -69,6 +72,42 @@ fn main() -> anyhow::Result<()> {
         });
         report("hessian_top5_s", seconds, "s", rayon::current_num_threads());
         eprintln!("  ({products} Hessian-vector products, {n} parameters, top 5 {top:.6?})");
+    }
+    if "film_strip_4x41_s".contains(&only) {
+        // Four frames at four points along a short run, each with its own directions.
+        let mut run = Run::new(Arc::clone(&problem), TrainConfig::default())?;
+        let mut points = Vec::new();
+        for step in 0..=300u64 {
+            if [0, 10, 100, 300].contains(&step) {
+                points.push((step, run.params().to_vec()));
+            }
+            run.step();
+        }
+        let frames: Vec<StepParams> = points
+            .iter()
+            .map(|(step, params)| StepParams {
+                step: *step,
+                params,
+            })
+            .collect();
+        let film = FilmSpec {
+            kind: DirectionKind::Filter,
+            seed: 0,
+            grid: GridSpec::square(1.0, 41),
+        };
+        let seconds = best_of(3, || {
+            film_strip(problem.as_ref(), &frames, &frames, &film, &|_| {}, &|| {
+                false
+            })
+            .expect("valid directions")
+            .expect("not cancelled");
+        });
+        report(
+            "film_strip_4x41_s",
+            seconds,
+            "s",
+            rayon::current_num_threads(),
+        );
     }
     for (name, batch) in [
         ("train_full_steps_per_s", None),
