@@ -7,6 +7,7 @@
 //! restarts.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 
 use super::runtime::Wake;
@@ -42,11 +43,27 @@ pub struct Computed {
 /// A computed plane and its description for the status bar, or why it failed.
 type Outcome = Result<(Plane, Vec<Landmark>, String), String>;
 
+/// A computation on its thread: its outcome to come, how far it is, and
+/// how to stop it (when the user asks for another plane first).
+struct Pending {
+    key: Key,
+    outcome: Receiver<Outcome>,
+    progress: Arc<AtomicU32>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        // Superseded or done: a thread still working stops at its next check.
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
 /// A plane being computed, or ready.
 #[derive(Default)]
 pub struct ComputedPlanes {
     ready: Option<(Key, Arc<Computed>)>,
-    pending: Option<(Key, Receiver<Outcome>)>,
+    pending: Option<Pending>,
     /// A computation that failed, not retried until asked again.
     failed: Option<(Key, String)>,
     /// Bumped by "compute again here".
@@ -94,10 +111,10 @@ impl ComputedPlanes {
         {
             return Err(message.clone());
         }
-        if let Some((k, receiver)) = &self.pending
-            && *k == key
+        if let Some(pending) = &self.pending
+            && pending.key == key
         {
-            return match receiver.try_recv() {
+            return match pending.outcome.try_recv() {
                 Ok(Ok((plane, landmarks, description))) => {
                     let plane = Arc::new(plane);
                     let computed = Computed {
@@ -114,22 +131,46 @@ impl ComputedPlanes {
                     self.failed = Some((key, message.clone()));
                     Err(message)
                 }
-                Err(_) => Err(format!("computing the {} directions…", choice.name())),
+                Err(_) => {
+                    let done = f32::from_bits(pending.progress.load(Ordering::Relaxed));
+                    Err(format!(
+                        "computing the {} directions… {:.0} %",
+                        choice.name(),
+                        100.0 * done
+                    ))
+                }
             };
         }
-        let (sender, receiver) = channel();
+        // Whatever was being computed for another choice is not wanted any more.
+        self.pending = None;
+        let (sender, outcome) = channel();
+        let progress = Arc::new(AtomicU32::new(0));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (progress_in, cancel_in) = (Arc::clone(&progress), Arc::clone(&cancel));
         let problem = Arc::clone(problem);
         let snapshot = Arc::clone(snapshot);
         let wake = Arc::clone(wake);
         std::thread::Builder::new()
             .name("valley-directions".into())
             .spawn(move || {
+                let report = |p: f32| progress_in.store(p.to_bits(), Ordering::Relaxed);
+                let cancelled = || cancel_in.load(Ordering::Relaxed);
+                let control = Control {
+                    cancelled: &cancelled,
+                    progress: &report,
+                };
+                let outcome = compute(choice, &problem, &snapshot, config, &control);
                 // Nobody may be waiting any more; then the result is simply dropped.
-                let _ = sender.send(compute(choice, &problem, &snapshot, config));
+                let _ = sender.send(outcome);
                 wake();
             })
             .map_err(|e| format!("cannot start a thread for the directions: {e}"))?;
-        self.pending = Some((key, receiver));
+        self.pending = Some(Pending {
+            key,
+            outcome,
+            progress,
+            cancel,
+        });
         Err(format!("computing the {} directions…", choice.name()))
     }
 }
@@ -140,6 +181,7 @@ fn compute(
     problem: &Arc<dyn Problem>,
     snapshot: &Snapshot,
     config: TrainConfig,
+    control: &Control<'_>,
 ) -> Outcome {
     match choice {
         DirectionChoice::Gradient => return gradient_slice(problem.as_ref(), snapshot, config),
@@ -160,7 +202,7 @@ fn compute(
                     (plane, landmarks, description)
                 });
         }
-        DirectionChoice::Seeds => return seeds_slice(problem, snapshot, config),
+        DirectionChoice::Seeds => return seeds_slice(problem, snapshot, config, control),
         _ => {}
     }
     let centre = snapshot.params.to_vec();
@@ -188,8 +230,8 @@ fn compute(
         _ => {
             let at: Vec<f64> = centre.iter().map(|&p| f64::from(p)).collect();
             let mut product = |v: &[f64]| problem.hessian_vector(&at, v);
-            let found = extremes(at.len(), 1, &mut product, 0, &Control::none())
-                .map_err(|e| e.to_string())?;
+            let found =
+                extremes(at.len(), 1, &mut product, 0, control).map_err(|e| e.to_string())?;
             let as_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
             let description = format!(
                 "slice along the Hessian at step {}: α sharpest (λ = {:.3e}), β most negative (λ = {:.3e})",
@@ -257,14 +299,25 @@ fn line_slice(
 
 /// Trains a second run from the next seed as long as this one, then the line
 /// from this run to it, on the plane that also holds this run's start.
-fn seeds_slice(problem: &Arc<dyn Problem>, snapshot: &Snapshot, config: TrainConfig) -> Outcome {
+fn seeds_slice(
+    problem: &Arc<dyn Problem>,
+    snapshot: &Snapshot,
+    config: TrainConfig,
+    control: &Control<'_>,
+) -> Outcome {
     let seed_b = config.seed.wrapping_add(1);
     let config_b = TrainConfig {
         seed: seed_b,
         ..config
     };
     let mut run = Run::new(Arc::clone(problem), config_b).map_err(|e| e.to_string())?;
-    for _ in 0..snapshot.step {
+    for step in 0..snapshot.step {
+        if step % 256 == 0 {
+            if (control.cancelled)() {
+                return Err("cancelled".into());
+            }
+            (control.progress)(step as f32 / snapshot.step as f32);
+        }
         if let StepOutcome::Diverged { step, .. } = run.step() {
             return Err(format!(
                 "the run from seed {seed_b} diverged at step {step}: lower the learning rate"
