@@ -282,17 +282,19 @@ fn line_slice(
         "the two ends coincide: train a little first, then press Compute again here".to_string()
     })?;
     let line = interpolate(problem, from, to, 101);
-    let last = line.loss[line.loss.len() - 1];
+    // Four significant digits: trained losses are often far below 0.001.
+    let number = |v: f32| match v.abs() {
+        a if a != 0.0 && a < 0.01 => format!("{v:.3e}"),
+        _ => format!("{v:.4}"),
+    };
+    let (first, last) = (number(line.loss[0]), number(line.loss[line.loss.len() - 1]));
     let barrier = if line.barrier > 0.0 {
         format!(
-            "loss {:.4} → {last:.4}, with a barrier {:.4} above the higher end",
-            line.loss[0], line.barrier
+            "loss {first} → {last}, with a barrier {} above the higher end",
+            number(line.barrier)
         )
     } else {
-        format!(
-            "loss {:.4} → {last:.4}, no barrier on the way",
-            line.loss[0]
-        )
+        format!("loss {first} → {last}, no barrier on the way")
     };
     Ok((plane, landmarks, barrier))
 }

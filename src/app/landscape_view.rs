@@ -162,9 +162,13 @@ pub(super) fn slice_map_ui(
                             .color(Color32::WHITE),
                     );
                     let [x, y] = shift(*at);
+                    let text = egui::RichText::new(format!("  {label}"))
+                        .size(15.0)
+                        .strong()
+                        .color(Color32::WHITE)
+                        .background_color(Color32::from_black_alpha(120));
                     plot.text(
-                        Text::new(label.clone(), PlotPoint::new(x, y), format!("   {label}"))
-                            .color(Color32::WHITE)
+                        Text::new(label.clone(), PlotPoint::new(x, y), text)
                             .anchor(egui::Align2::LEFT_BOTTOM),
                     );
                 }

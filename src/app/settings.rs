@@ -67,6 +67,11 @@ impl DirectionChoice {
         )
     }
 
+    /// Whether the plane is laid through a line whose ends sit at α = ±1.
+    pub fn is_line(self) -> bool {
+        matches!(self, DirectionChoice::StartToNow | DirectionChoice::Seeds)
+    }
+
     /// A name for menus and messages.
     pub fn name(self) -> String {
         match self {

@@ -88,6 +88,8 @@ impl Runtime {
         };
         let span = match self.problem.surface() {
             Some(kind) => kind.view().1 as f32,
+            // A line's ends sit at α = ±1: reach a quarter beyond them.
+            None if settings.directions.is_line() => 1.25 * settings.span,
             None => settings.span,
         };
         self.plane_worker.request(LandscapeRequest {
