@@ -111,6 +111,13 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
         "{start:?}"
     );
     assert_ne!(&landmarks[1].params[..], &app.runtime.snapshot.params[..]);
+    // The map's caption says what the plane is, with the barrier.
+    let caption = app
+        .runtime
+        .computed
+        .description_on(&plane)
+        .expect("a caption");
+    assert!(caption.contains("barrier"), "{caption}");
 
     harness.state_mut().settings.directions = DirectionChoice::Gradient;
     frames_until(&mut harness, "the gradient plane", |app| {

@@ -38,6 +38,8 @@ pub struct Computed {
     pub plane: Arc<Plane>,
     /// Points to mark.
     pub landmarks: Vec<Landmark>,
+    /// What the plane is, in a sentence (explained variance, eigenvalues, barrier).
+    pub description: String,
 }
 
 /// A computed plane and its description for the status bar, or why it failed.
@@ -80,9 +82,18 @@ impl ComputedPlanes {
 
     /// The landmarks to draw on `plane`, if it is the ready computed one.
     pub fn landmarks_on(&self, plane: &Arc<Plane>) -> &[Landmark] {
+        self.computed_on(plane).map_or(&[], |c| &c.landmarks)
+    }
+
+    /// What `plane` is, if it is the ready computed one: a caption for the map.
+    pub fn description_on(&self, plane: &Arc<Plane>) -> Option<&str> {
+        self.computed_on(plane).map(|c| c.description.as_str())
+    }
+
+    fn computed_on(&self, plane: &Arc<Plane>) -> Option<&Computed> {
         match &self.ready {
-            Some((_, computed)) if Arc::ptr_eq(&computed.plane, plane) => &computed.landmarks,
-            _ => &[],
+            Some((_, computed)) if Arc::ptr_eq(&computed.plane, plane) => Some(computed),
+            _ => None,
         }
     }
 
@@ -120,6 +131,7 @@ impl ComputedPlanes {
                     let computed = Computed {
                         plane: Arc::clone(&plane),
                         landmarks,
+                        description: description.clone(),
                     };
                     self.ready = Some((key, Arc::new(computed)));
                     self.pending = None;

@@ -56,6 +56,8 @@ pub struct Overlay {
     step_share: Option<f32>,
     /// Marked points of a computed plane (the start, another run), projected.
     landmarks: Vec<(String, [f64; 2])>,
+    /// What a computed plane is, in a sentence.
+    caption: Option<String>,
 }
 
 /// Draws the slice; returns the parameters under a click, if any.
@@ -260,12 +262,21 @@ pub(super) fn slice_map_ui(
                 100.0 * share
             ));
         }
+        if let Some(caption) = &overlay.caption {
+            text = format!("{caption}\n{text}");
+        }
         if !text.is_empty() {
-            ui.painter().text(
-                rect.left_top() + Vec2::new(8.0, 8.0),
-                egui::Align2::LEFT_TOP,
-                text,
+            // Wrapped to the plot, so a long caption stays on the map.
+            let painter = ui.painter();
+            let galley = painter.layout(
+                text.trim_end().to_string(),
                 egui::FontId::proportional(13.0),
+                Color32::WHITE,
+                (rect.width() - 16.0).max(80.0),
+            );
+            painter.galley(
+                rect.left_top() + Vec2::new(8.0, 8.0),
+                galley,
                 Color32::WHITE,
             );
         }
@@ -378,6 +389,7 @@ fn overlay(runtime: &Runtime, plane: &Arc<Plane>) -> Overlay {
             .then(|| share_in_plane(plane, &snapshot.next_step))
             .flatten(),
         landmarks,
+        caption: runtime.computed.description_on(plane).map(str::to_string),
     }
 }
 
