@@ -6,8 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -15,7 +14,7 @@ use serde::Serialize;
 
 use super::landscape::{RandomKind, parse_size};
 use super::problem_args::{RunArgs, mlp_problem};
-use super::progress::Progress;
+use super::progress::{Progress, with_progress};
 use crate::engine::landscape::{
     DirectionKind, FilmFrame, FilmSpec, GridSpec, Plane, StepParams, film_steps, film_strip,
     make_direction, project, share_in_plane,
@@ -130,32 +129,18 @@ pub fn run(args: &FilmStripArgs) -> anyhow::Result<()> {
             params,
         })
         .collect();
-    let done = AtomicUsize::new(0);
-    let strip = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| {
-            film_strip(
-                problem.as_ref(),
-                &frames,
-                &path,
-                &film,
-                &|d| done.store(d, Ordering::Relaxed),
-                &|| false,
-            )
-        });
-        let mut progress = Progress::new(frames.len() as u64, "frames");
-        while !worker.is_finished() {
-            progress.set(done.load(Ordering::Relaxed) as u64);
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        progress.finish();
-        worker.join()
-    });
-    let strip = match strip {
-        Ok(result) => result
-            .context("a direction cannot be used")?
-            .context("the strip was cancelled")?,
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
+    let strip = with_progress(frames.len() as u64, "frames", |done| {
+        film_strip(
+            problem.as_ref(),
+            &frames,
+            &path,
+            &film,
+            &|d| done.store(d as u64, Ordering::Relaxed),
+            &|| false,
+        )
+    })
+    .context("a direction cannot be used")?
+    .context("the strip was cancelled")?;
     // The frozen plane: through the start, along the first frame's kind of directions.
     let start = trained.start.as_slice();
     let frozen_directions = (1..=2u64)
@@ -298,9 +283,9 @@ fn print_table(name: &str, num_params: usize, frames: &[FrameSummary]) {
     let pct = |s: Option<f32>| s.map_or("–".to_string(), |s| format!("{:.2} %", 100.0 * s));
     for f in frames {
         println!(
-            "{:>7}  {:>9.4}  {:>14.4}  {:>22}  {:>20}",
+            "{:>7}  {:>9}  {:>14.4}  {:>22}  {:>20}",
             f.step,
-            f.loss,
+            super::readable(f64::from(f.loss)),
             f.distance_off_frozen_plane,
             pct(f.step_share_in_frozen_plane),
             pct(f.step_share_in_own_plane)

@@ -1,6 +1,7 @@
 //! Progress bars that appear only when a job runs longer than a second and
 //! stderr is a terminal, so scripts and `--json` output stay clean.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -39,5 +40,30 @@ impl Progress {
     /// Removes the bar.
     pub fn finish(self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// Runs `work` on a thread of its own while a bar follows the counter it
+/// advances (out of `total` units of `what`); a panic in `work` goes on
+/// unwinding here, where it is a bug to surface, not an error to report.
+pub fn with_progress<T: Send>(
+    total: u64,
+    what: &str,
+    work: impl FnOnce(&AtomicU64) -> T + Send,
+) -> T {
+    let done = AtomicU64::new(0);
+    let outcome = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| work(&done));
+        let mut bar = Progress::new(total, what);
+        while !worker.is_finished() {
+            bar.set(done.load(Ordering::Relaxed));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bar.finish();
+        worker.join()
+    });
+    match outcome {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }

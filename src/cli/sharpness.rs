@@ -6,8 +6,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
 
 use anyhow::bail;
 use clap::Args;
@@ -15,7 +14,7 @@ use serde::Serialize;
 
 use super::landscape::parse_size;
 use super::problem_args::{RunArgs, mlp_problem};
-use super::progress::Progress;
+use super::progress::with_progress;
 use super::readable;
 use crate::engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
 use crate::engine::landscape::DirectionKind;
@@ -126,28 +125,14 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
         direction: DirectionKind::Filter,
         direction_seed: args.run.optim.seed.wrapping_mul(2).wrapping_add(1),
     };
-    let done = AtomicU32::new(0);
-    let minima = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| {
-            let progress = |p: f32| done.store(p.to_bits(), Ordering::Relaxed);
-            let control = Control {
-                cancelled: &|| false,
-                progress: &progress,
-            };
-            compare_minima(&problem, &runs, &spec, &control)
-        });
-        let mut bar = Progress::new(1000, "‰");
-        while !worker.is_finished() {
-            bar.set((f32::from_bits(done.load(Ordering::Relaxed)) * 1000.0) as u64);
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        bar.finish();
-        worker.join()
-    });
-    let minima = match minima {
-        Ok(result) => result?,
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
+    let minima = with_progress(1000, "‰", |done| {
+        let progress = |p: f32| done.store((p * 1000.0) as u64, Ordering::Relaxed);
+        let control = Control {
+            cancelled: &|| false,
+            progress: &progress,
+        };
+        compare_minima(&problem, &runs, &spec, &control)
+    })?;
     let summaries: Vec<MinimumSummary> = minima.iter().map(|m| summary(m, args.span)).collect();
     if let Some(png) = &args.png {
         draw(args, &problem.name(), &minima, png)?;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -14,7 +14,7 @@ mod directions;
 use directions::TrainedPath;
 
 use super::problem_args::{RunArgs, mlp_problem};
-use super::progress::Progress;
+use super::progress::with_progress;
 use crate::engine::data::{Split, load_csv};
 use crate::engine::io::{
     SequentialWeights, default_tensor_names, load_session, read_safetensors, sequential_from_file,
@@ -288,28 +288,16 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
 
 fn evaluate_with_progress(slice: &Slice, spec: &GridSpec) -> (Grid, Duration) {
     let started = Instant::now();
-    let done = AtomicU64::new(0);
-    let counting = || {
-        done.fetch_add(1, Ordering::Relaxed);
-        false
-    };
-    let grid = std::thread::scope(|scope| {
-        let worker =
-            scope.spawn(|| evaluate_grid(slice.problem.as_ref(), &slice.plane, spec, &counting));
-        let mut progress = Progress::new(spec.len() as u64, "points");
-        while !worker.is_finished() {
-            progress.set(done.load(Ordering::Relaxed));
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        progress.finish();
-        worker.join()
+    let grid = with_progress(spec.len() as u64, "points", |done| {
+        let counting = || {
+            done.fetch_add(1, Ordering::Relaxed);
+            false
+        };
+        evaluate_grid(slice.problem.as_ref(), &slice.plane, spec, &counting)
     });
-    match grid {
-        Ok(Some(grid)) => (grid, started.elapsed()),
-        // The closure never cancels, and a panic in the workers is a bug: surface it.
-        Ok(None) => unreachable!("an uncancelled grid always completes"),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    // The closure never cancels: an uncancelled grid always completes.
+    let grid = grid.unwrap_or_else(|| unreachable!("an uncancelled grid always completes"));
+    (grid, started.elapsed())
 }
 
 pub(super) fn parse_size(text: &str) -> anyhow::Result<(u32, u32)> {
