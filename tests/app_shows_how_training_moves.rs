@@ -7,7 +7,7 @@ mod common;
 
 use common::{frames_until, harness};
 use egui_kittest::kittest::Queryable;
-use valley::app::{CentralView, DirectionChoice, LowerChart};
+use valley::app::{CentralView, Compared, DirectionChoice, LowerChart};
 use valley::engine::landscape::project;
 use valley::engine::train::Command;
 
@@ -187,5 +187,20 @@ fn flat_vs_sharp_trains_small_and_full_batches_and_charts_both_minima() {
         assert!(m.test_loss.is_some());
         assert_eq!(m.curve.len(), m.alphas.len());
     }
+    // The same with two learning rates: this run's own and another.
+    harness.state_mut().minima.compared = Compared::LearningRates;
+    harness.state_mut().minima.other_lr = 0.05;
+    harness.run_steps(2);
+    harness.get_by_label("Compare").click();
+    frames_until(&mut harness, "the learning-rate comparison", |app| {
+        app.minima
+            .result()
+            .is_some_and(|r| r.as_ref().is_ok_and(|m| m[0].label.starts_with("lr")))
+    });
+    let result = harness.state().minima.result().expect("a result").clone();
+    let minima = result.expect("both runs trained");
+    let rates: Vec<f32> = minima.iter().map(|m| m.config.optimizer.lr).collect();
+    assert_eq!(rates, vec![0.01, 0.05]);
+    assert!(minima.iter().all(|m| m.config.batch_size.is_none()));
     harness.run_steps(2);
 }

@@ -1,7 +1,7 @@
 //! Flat vs sharp: the model on screen trained twice from the same start, with
-//! small batches and with the full batch, on a thread with progress and
-//! Cancel; then both minima's filter-normalised 1D slices on one chart, with
-//! their sharpness and test loss.
+//! small batches and with the full batch (or with two learning rates), on a
+//! thread with progress and Cancel; then both minima's filter-normalised 1D
+//! slices on one chart, with their sharpness and test loss.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -22,10 +22,23 @@ const COLOURS: [Color32; 2] = [
     Color32::from_rgb(213, 94, 0),
 ];
 
+/// What the two runs differ in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compared {
+    /// A small batch against the full batch.
+    BatchSizes,
+    /// The run's learning rate against another one.
+    LearningRates,
+}
+
 /// The comparison's settings, its job and its result.
 pub struct MinimaState {
+    /// What the two runs differ in.
+    pub compared: Compared,
     /// Examples per step of the small-batch run.
     pub small_batch: usize,
+    /// The second run's learning rate, when learning rates are compared.
+    pub other_lr: f32,
     /// Steps each run trains.
     pub steps: u64,
     job: Option<Job>,
@@ -35,7 +48,9 @@ pub struct MinimaState {
 impl Default for MinimaState {
     fn default() -> Self {
         Self {
+            compared: Compared::BatchSizes,
             small_batch: 16,
+            other_lr: 0.1,
             steps: 2000,
             job: None,
             result: None,
@@ -49,20 +64,40 @@ struct Job {
     outcome: Receiver<Result<Vec<Minimum>, String>>,
 }
 
-/// The two runs: the settings' optimiser with a small batch, and with the full batch.
-pub fn runs_for(config: TrainConfig, small_batch: usize) -> Vec<(String, TrainConfig)> {
-    let small = TrainConfig {
-        batch_size: Some(small_batch.max(1)),
-        ..config
-    };
-    let full = TrainConfig {
-        batch_size: None,
-        ..config
-    };
-    vec![
-        (format!("batch {}", small_batch.max(1)), small),
-        ("full batch".to_string(), full),
-    ]
+impl MinimaState {
+    /// The two runs: the settings' optimiser with a small batch and with the
+    /// full batch, or with its own learning rate and `other_lr`.
+    pub fn runs_for(&self, config: TrainConfig) -> Vec<(String, TrainConfig)> {
+        match self.compared {
+            Compared::BatchSizes => {
+                let small = self.small_batch.max(1);
+                vec![
+                    (
+                        format!("batch {small}"),
+                        TrainConfig {
+                            batch_size: Some(small),
+                            ..config
+                        },
+                    ),
+                    (
+                        "full batch".to_string(),
+                        TrainConfig {
+                            batch_size: None,
+                            ..config
+                        },
+                    ),
+                ]
+            }
+            Compared::LearningRates => [config.optimizer.lr, self.other_lr]
+                .into_iter()
+                .map(|lr| {
+                    let mut run = config;
+                    run.optimizer.lr = lr;
+                    (format!("lr {lr:.3e}"), run)
+                })
+                .collect(),
+        }
+    }
 }
 
 impl MinimaState {
@@ -75,7 +110,7 @@ impl MinimaState {
             return;
         }
         let problem = Arc::clone(&runtime.problem);
-        let runs = runs_for(settings.train, self.small_batch);
+        let runs = self.runs_for(settings.train);
         let spec = MinimaSpec {
             steps: self.steps,
             span: settings.span,
@@ -150,12 +185,38 @@ pub fn minima_ui(
 ) {
     state.poll();
     ui.horizontal_wrapped(|ui| {
-        ui.add(
-            egui::DragValue::new(&mut state.small_batch)
-                .range(1..=4096)
-                .prefix("batch "),
-        )
-        .on_hover_text("The small batch; the other run uses every example each step");
+        egui::ComboBox::from_id_salt("compared")
+            .selected_text(match state.compared {
+                Compared::BatchSizes => "batch sizes",
+                Compared::LearningRates => "learning rates",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.compared, Compared::BatchSizes, "batch sizes")
+                    .on_hover_text("A small batch against the full batch, at this run's learning rate");
+                ui.selectable_value(&mut state.compared, Compared::LearningRates, "learning rates")
+                    .on_hover_text("This run's learning rate against another one, at this run's batch size");
+            })
+            .response
+            .on_hover_text("What the two runs differ in");
+        match state.compared {
+            Compared::BatchSizes => {
+                ui.add(
+                    egui::DragValue::new(&mut state.small_batch)
+                        .range(1..=4096)
+                        .prefix("batch "),
+                )
+                .on_hover_text("The small batch; the other run uses every example each step");
+            }
+            Compared::LearningRates => {
+                ui.add(
+                    egui::DragValue::new(&mut state.other_lr)
+                        .range(1e-5..=100.0)
+                        .speed(0.001)
+                        .prefix("lr "),
+                )
+                .on_hover_text("The second run's learning rate; the first uses this run's own");
+            }
+        }
         ui.add(
             egui::DragValue::new(&mut state.steps)
                 .range(100..=100_000)

@@ -37,7 +37,7 @@ pub use controls::Action;
 pub use export::ExportKind;
 pub use import::ImportSpec;
 pub use launch::{LaunchOptions, preset, run};
-pub use minima_view::MinimaState;
+pub use minima_view::{Compared, MinimaState};
 pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
 pub use settings::{CentralView, DirectionChoice, LowerChart, ProblemChoice, Settings, SliceMode};
