@@ -244,7 +244,10 @@ pub fn minima_ui(
     });
     match &state.result {
         None if state.job.is_none() => {
-            ui.label("Press Compare: two runs, one with small batches and one with the full batch, then the shape of each minimum along a filter-normalised direction.");
+            ui.label(match state.compared {
+                Compared::BatchSizes => "Press Compare: two runs from the same start, one with small batches and one with the full batch, then the shape of each minimum along a filter-normalised direction.",
+                Compared::LearningRates => "Press Compare: two runs from the same start, one with this run's learning rate and one with the other, then the shape of each minimum along a filter-normalised direction.",
+            });
         }
         None => {}
         Some(Err(message)) => {
