@@ -159,6 +159,16 @@ fn the_film_strip_button_saves_slices_across_the_run() {
     });
     let image = image::open(&png).expect("a readable PNG");
     assert!(image.width() > 2 * image.height(), "one row of frames");
+    // Steps of one's own choosing.
+    harness.state_mut().settings.film_steps = "0, 50, now".into();
+    harness.state_mut().runtime.message = None;
+    harness.get_by_label("Film strip").click();
+    frames_until(&mut harness, "the chosen film strip", |app| {
+        app.runtime
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("film strip of steps 0, 50, 120 saved"))
+    });
 }
 
 #[test]

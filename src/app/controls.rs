@@ -292,6 +292,15 @@ pub fn controls_ui(
         .on_hover_text("Grid points per side: finer is slower");
     ui.checkbox(&mut settings.log_scale, "log colour scale")
         .on_hover_text("Colour by the logarithm of the loss, so low valleys keep their detail");
+    ui.horizontal(|ui| {
+        ui.label("film strip at");
+        ui.add(
+            egui::TextEdit::singleline(&mut settings.film_steps)
+                .hint_text("0, 10, 100, … now")
+                .desired_width(120.0),
+        )
+        .on_hover_text("The steps the Film strip button shows, e.g. 0, 10, 100, 1000 (the nearest kept points); empty for 0, powers of ten and now");
+    });
     ui.separator();
     ui.checkbox(&mut settings.presentation, "presentation mode")
         .on_hover_text("Large text, light theme and fewer controls for a projector (P)");

@@ -50,15 +50,22 @@ impl FilmStripJob {
             );
         }
         let steps: Vec<u64> = kept.iter().map(|p| p.step).collect();
-        let picked = nearest_steps(&film_steps(snapshot.step, FRAMES), &steps);
-        let frames: Vec<(u64, Arc<[f32]>)> = picked
+        let wanted = match wanted_steps(&settings.film_steps, snapshot.step)? {
+            Some(wanted) => wanted,
+            None => film_steps(snapshot.step, FRAMES),
+        };
+        // "Now" is the snapshot itself; the other steps are the nearest kept points.
+        let wants_now = wanted.contains(&snapshot.step);
+        let earlier: Vec<u64> = wanted
             .iter()
-            .map(|&i| (kept[i].step, Arc::clone(&kept[i].params)))
-            .chain(
-                // Now, unless the trail already ends here.
-                (steps.last() != Some(&snapshot.step))
-                    .then(|| (snapshot.step, Arc::clone(&snapshot.params))),
-            )
+            .copied()
+            .filter(|&s| s != snapshot.step)
+            .collect();
+        let frames: Vec<(u64, Arc<[f32]>)> = nearest_steps(&earlier, &steps)
+            .into_iter()
+            .filter(|&i| !wants_now || kept[i].step != snapshot.step)
+            .map(|i| (kept[i].step, Arc::clone(&kept[i].params)))
+            .chain(wants_now.then(|| (snapshot.step, Arc::clone(&snapshot.params))))
             .collect();
         let film = FilmSpec {
             kind: match settings.directions {
@@ -148,6 +155,33 @@ impl FilmStripJob {
     }
 }
 
+/// The steps typed into "film strip at" (up to `now`), or `None` when it is empty.
+fn wanted_steps(text: &str, now: u64) -> Result<Option<Vec<u64>>, String> {
+    let words: Vec<&str> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let steps = words
+        .iter()
+        .map(|w| match *w {
+            "now" => Ok(now),
+            w => w.parse::<u64>().map_err(|_| {
+                format!("film strip: '{w}' is not a step; write steps like 0, 10, 100, 1000")
+            }),
+        })
+        .collect::<Result<Vec<u64>, String>>()?;
+    let reached: Vec<u64> = steps.into_iter().filter(|&s| s <= now).collect();
+    if reached.is_empty() || reached.len() > 24 {
+        return Err(format!(
+            "film strip: give 1 to 24 steps the run has reached (it is at step {now})"
+        ));
+    }
+    Ok(Some(reached))
+}
+
 fn save(
     strip: &[crate::engine::landscape::FilmFrame],
     name: &str,
@@ -164,4 +198,26 @@ fn save(
         steps.join(", "),
         path.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wanted_steps;
+
+    #[test]
+    fn typed_steps_are_read_up_to_now() {
+        assert_eq!(wanted_steps("", 50), Ok(None));
+        assert_eq!(
+            wanted_steps(" 0, 10 100,now", 500),
+            Ok(Some(vec![0, 10, 100, 500]))
+        );
+        // Steps the run has not reached are left out; none at all is an error.
+        assert_eq!(wanted_steps("0, 10, 1000", 50), Ok(Some(vec![0, 10])));
+        assert!(wanted_steps("1000", 50).is_err());
+        assert!(
+            wanted_steps("ten", 50)
+                .expect_err("not a step")
+                .contains("'ten'")
+        );
+    }
 }

@@ -156,6 +156,9 @@ pub struct Settings {
     pub import: Option<ImportSpec>,
     /// Predictions or curvature, lowest on the right.
     pub lower: LowerChart,
+    /// The steps a film strip shows, e.g. "0, 10, 100, 1000"; empty for 0,
+    /// powers of ten and now.
+    pub film_steps: String,
 }
 
 impl Default for Settings {
@@ -183,6 +186,7 @@ impl Default for Settings {
             curve: CurveChoice::Loss,
             import: None,
             lower: LowerChart::Predictions,
+            film_steps: String::new(),
         }
     }
 }
