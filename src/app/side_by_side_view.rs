@@ -20,6 +20,22 @@ pub fn side_by_side_ui(
 ) -> Option<Vec<f32>> {
     let consistent = runtime.is_consistent();
     let mut clicked = None;
+    // With computed directions the right-hand plane is the computed one, fixed where asked.
+    let computed = runtime
+        .grid
+        .as_ref()
+        .is_some_and(|g| runtime.computed.description_on(&g.plane).is_some());
+    let (right_title, right_hint) = if computed {
+        (
+            "computed: the plane chosen under Slice, fixed where it was asked for",
+            "Pick filter-normalised or Gaussian directions to see the plane follow the parameters",
+        )
+    } else {
+        (
+            "following: the plane through the parameters now",
+            "Re-centred on the parameters at every refresh: the landscape under the ball changes as training moves in the dimensions the plane leaves out",
+        )
+    };
     ui.columns(2, |columns| {
         let panes = [
             (
@@ -32,8 +48,8 @@ pub fn side_by_side_ui(
             (
                 &runtime.grid,
                 &mut *follow_cache,
-                "following: the plane through the parameters now",
-                "Re-centred on the parameters at every refresh: the landscape under the ball changes as training moves in the dimensions the plane leaves out",
+                right_title,
+                right_hint,
                 "following landscape",
             ),
         ];
