@@ -43,6 +43,23 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
     assert!(off > 0.0);
     let share = last.step_share.expect("a share");
     assert!(share > 0.0 && share < 1.0, "{share}");
+    // Other directions make another frozen plane, and the chart follows it at once.
+    harness.state_mut().settings.directions = DirectionChoice::Gaussian;
+    frames_until(
+        &mut harness,
+        "the Gaussian frozen plane and its chart",
+        |app| {
+            let (Some(twin), Some(last)) =
+                (&app.runtime.twin, app.runtime.wormhole.points().last())
+            else {
+                return false;
+            };
+            let expected = project(&twin.plane, &app.runtime.snapshot.params).distance;
+            app.runtime.is_settled()
+                && (last.off_plane - expected).abs() <= 1e-5 * expected.max(1.0)
+        },
+    );
+    assert_eq!(harness.state().runtime.wormhole.points().len(), 61);
     // The chart that shows them.
     harness.get_by_label("Off the plane").click();
     harness.run_steps(2);

@@ -186,11 +186,9 @@ impl Runtime {
                 test_loss: snapshot.evaluation.test_loss,
             });
         }
-        let moved = !Arc::ptr_eq(&snapshot.trajectory, &self.snapshot.trajectory);
         self.snapshot = snapshot;
-        if moved || self.wormhole.points().is_empty() {
-            self.track_wormhole(settings);
-        }
+        // Cheap when nothing moved: only new points, or a new plane, cost work.
+        self.track_wormhole(settings);
         self.race
             .sync(settings, &self.problem, &self.snapshot, &self.wake);
         if let Some(error) = self.trainer.take_error() {
