@@ -18,6 +18,7 @@ use crate::engine::analysis::{
 use crate::engine::landscape::{DirectionError, DirectionKind, Plane, make_direction};
 use crate::engine::problem::Problem;
 use crate::engine::train::{Run, Snapshot, StepOutcome, TrainConfig};
+use crate::figure::readable_number;
 
 /// Which run and which request a plane belongs to.
 type Key = (DirectionChoice, usize, u64);
@@ -294,11 +295,7 @@ fn line_slice(
         "the two ends coincide: train a little first, then press Compute again here".to_string()
     })?;
     let line = interpolate(problem, from, to, 101);
-    // Four significant digits: trained losses are often far below 0.001.
-    let number = |v: f32| match v.abs() {
-        a if a != 0.0 && a < 0.01 => format!("{v:.3e}"),
-        _ => format!("{v:.4}"),
-    };
+    let number = |v: f32| readable_number(f64::from(v));
     let (first, last) = (number(line.loss[0]), number(line.loss[line.loss.len() - 1]));
     let barrier = if line.barrier > 0.0 {
         format!(

@@ -168,11 +168,6 @@ impl MinimaState {
     pub fn result(&self) -> Option<&Result<Vec<Minimum>, String>> {
         self.result.as_ref()
     }
-
-    /// Whether a comparison is running.
-    pub fn is_busy(&self) -> bool {
-        self.job.is_some()
-    }
 }
 
 /// The panel: settings and Compare, progress and Cancel, then the chart.

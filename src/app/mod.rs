@@ -348,10 +348,8 @@ impl ValleyApp {
             }
             // No hover read-out in screenshots: the pointer is wherever the display left it.
             let show_hover = self.screenshot.is_none();
-            let side_by_side = self.settings.view == CentralView::SideBySide
-                && self.runtime.problem.surface().is_none();
             match self.settings.view {
-                CentralView::SideBySide if side_by_side => {
+                CentralView::SideBySide if self.runtime.is_side_by_side() => {
                     clicked = side_by_side_view::side_by_side_ui(
                         ui,
                         &self.runtime,

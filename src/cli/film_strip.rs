@@ -21,7 +21,7 @@ use crate::engine::landscape::{
 };
 use crate::engine::problem::Problem;
 use crate::engine::train::{Run, StepOutcome};
-use crate::figure::{render_film_frames, save_png};
+use crate::figure::{readable_number, render_film_frames, save_png};
 
 /// Options of `valley filmstrip`.
 #[derive(Debug, Args)]
@@ -285,7 +285,7 @@ fn print_table(name: &str, num_params: usize, frames: &[FrameSummary]) {
         println!(
             "{:>7}  {:>9}  {:>14.4}  {:>22}  {:>20}",
             f.step,
-            super::readable(f64::from(f.loss)),
+            readable_number(f64::from(f.loss)),
             f.distance_off_frozen_plane,
             pct(f.step_share_in_frozen_plane),
             pct(f.step_share_in_own_plane)

@@ -142,12 +142,3 @@ fn parse_size(text: &str) -> anyhow::Result<(f32, f32)> {
         ),
     }
 }
-
-/// Four significant digits: plain between 0.01 and 10,000, scientific beyond.
-pub(crate) fn readable(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() || (0.01..1e4).contains(&v.abs()) {
-        format!("{:.4}", v)
-    } else {
-        format!("{v:.3e}")
-    }
-}

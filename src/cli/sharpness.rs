@@ -15,12 +15,11 @@ use serde::Serialize;
 use super::landscape::parse_size;
 use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::with_progress;
-use super::readable;
 use crate::engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
 use crate::engine::landscape::DirectionKind;
 use crate::engine::problem::Problem;
 use crate::engine::train::TrainConfig;
-use crate::figure::{LineFigure, LineSeries, render_line, save_png};
+use crate::figure::{LineFigure, LineSeries, readable_number, render_line, save_png};
 
 /// A batch size, or the whole training set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,17 +163,17 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
     );
     let opt = |v: Option<f32>, pct: bool| match v {
         Some(v) if pct => format!("{:.1} %", 100.0 * v),
-        Some(v) => readable(f64::from(v)),
+        Some(v) => readable_number(f64::from(v)),
         None => "–".into(),
     };
     for s in &summaries {
         println!(
             "{:<14} {:>11} {:>11} {:>10} {:>12}",
             s.label,
-            readable(f64::from(s.train_loss)),
+            readable_number(f64::from(s.train_loss)),
             opt(s.test_loss, false),
             opt(s.test_accuracy, true),
-            readable(s.sharpness)
+            readable_number(s.sharpness)
         );
     }
     if let Some(png) = &args.png {
@@ -251,9 +250,9 @@ fn draw(
         .iter()
         .map(|m| {
             let test = m.test_loss.map_or(String::new(), |t| {
-                format!(", test loss {}", readable(f64::from(t)))
+                format!(", test loss {}", readable_number(f64::from(t)))
             });
-            format!("{}: λmax {}{test}", m.label, readable(m.sharpness))
+            format!("{}: λmax {}{test}", m.label, readable_number(m.sharpness))
         })
         .collect();
     let series: Vec<LineSeries> = minima

@@ -5,7 +5,9 @@
 
 use image::RgbImage;
 
-use super::{FigureError, FilmStrip, Marker, MarkerStyle, StripFrame, render_film_strip};
+use super::{
+    FigureError, FilmStrip, Marker, MarkerStyle, StripFrame, readable_number, render_film_strip,
+};
 use crate::engine::landscape::FilmFrame;
 
 /// Pixels a tile gets when no size is asked for.
@@ -40,7 +42,11 @@ pub fn render_film_frames(
                 rows: frame.grid.spec.beta.map_or(1, |b| b.points),
                 x_range: (a.min, a.max),
                 y_range: (b.min, b.max),
-                caption: format!("step {} · loss {}", frame.step, loss_text(frame.loss)),
+                caption: format!(
+                    "step {} · loss {}",
+                    frame.step,
+                    readable_number(f64::from(frame.loss))
+                ),
                 markers: &ball,
                 path: &frame.path,
             }
@@ -55,13 +61,4 @@ pub fn render_film_frames(
         columns: Some(columns),
     };
     render_film_strip(&strip, width, height)
-}
-
-/// Three decimals, or three significant digits once those would read 0.000.
-fn loss_text(loss: f32) -> String {
-    if loss.is_finite() && loss.abs() < 0.01 && loss != 0.0 {
-        format!("{loss:.2e}")
-    } else {
-        format!("{loss:.3}")
-    }
 }

@@ -277,6 +277,12 @@ impl Runtime {
         self.snapshot.params.len() == n && fits(&self.grid) && fits(&self.line) && fits(&self.twin)
     }
 
+    /// Whether the frozen and following maps are shown side by side (a
+    /// network only: a surface's plane is its whole space).
+    pub fn is_side_by_side(&self) -> bool {
+        self.side_by_side
+    }
+
     /// Whether the views show the newest slice at full resolution.
     pub fn is_settled(&self) -> bool {
         let newest = |w: &LandscapeWorker, r: &Option<LandscapeResult>| {

@@ -14,7 +14,7 @@ use crate::engine::io::{SequentialWeights, flat_like, read_safetensors};
 use crate::engine::landscape::{DirectionKind, Plane, make_direction, project};
 use crate::engine::problem::{Batch, MlpProblem, Problem};
 use crate::engine::train::TrainConfig;
-use crate::figure::{Marker, MarkerStyle};
+use crate::figure::{Marker, MarkerStyle, readable_number};
 
 /// Where the training before a slice went: its kept points, its start, and
 /// how to train it again with another seed.
@@ -278,7 +278,7 @@ fn first(plane: Plane, dims: usize) -> Plane {
 /// Prints the loss at both ends of a straight line and the barrier between them.
 fn describe_line(problem: &Arc<MlpProblem>, from: &[f32], to: &[f32], a: &str, b: &str) {
     let line = interpolate(problem.as_ref(), from, to, 101);
-    let number = |v: f32| crate::cli::readable(f64::from(v));
+    let number = |v: f32| readable_number(f64::from(v));
     println!(
         "from {a} (α = −1) to {b} (α = 1): loss {} → {}, barrier {} above the higher end",
         number(line.loss[0]),
