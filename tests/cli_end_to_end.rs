@@ -553,7 +553,7 @@ fn a_saved_session_resumes_exactly_where_it_stopped() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("after 150 steps"));
     // A session from a newer Valley, or a damaged one, is refused by name.
     let newer = dir.path().join("newer.json");
-    std::fs::write(&newer, r#"{"format_version": 2}"#).expect("write");
+    std::fs::write(&newer, r#"{"format_version": 3}"#).expect("write");
     let output = valley(&["train", "--session", newer.to_str().expect("utf-8")]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());

@@ -6,6 +6,7 @@
 //! frozen one) while training moves on, until the user asks again or the run
 //! restarts.
 
+use crate::engine::io::limits::MAX_RETRAINED_STEPS;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
@@ -317,6 +318,12 @@ fn seeds_slice(
     control: &Control<'_>,
 ) -> Outcome {
     let seed_b = config.seed.wrapping_add(1);
+    if snapshot.step > MAX_RETRAINED_STEPS {
+        return Err(format!(
+            "this run is at step {}; a run from seed {seed_b} would be trained as long, and Valley trains one for at most {MAX_RETRAINED_STEPS} steps: try start → now instead",
+            snapshot.step
+        ));
+    }
     let config_b = TrainConfig {
         seed: seed_b,
         ..config

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::{
     CentralView, ImportSpec, ProblemChoice, SETTINGS_KEY, ScreenshotPlan, Settings, ValleyApp,
-    Wake, import, measure, scene, sessions,
+    Wake, files, import, measure, sessions,
 };
 use crate::engine::data::DatasetKind;
 use crate::engine::optim::OptimizerKind;
@@ -28,7 +28,7 @@ pub struct LaunchOptions {
     pub measure: Option<f64>,
     /// Start on this central view instead of the saved one.
     pub view: Option<CentralView>,
-    /// Open this scene (a PNG saved by Valley, or a `.json` scene) at launch.
+    /// Open this file at launch: a session, a `.json` scene or a PNG saved by Valley.
     pub open: Option<PathBuf>,
     /// Start in presentation mode.
     pub presentation: bool,
@@ -74,11 +74,12 @@ pub fn preset(name: &str) -> anyhow::Result<Settings> {
 /// Opens the window (or renders a screenshot and exits).
 pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
     use_spare_cores_for_software_rendering();
-    // A scene that cannot be opened is an error before any window appears.
-    let opened = options
+    // A file that cannot be opened is an error before any window appears; it
+    // is read once, through the reader Open… and drag-and-drop use.
+    let mut opened = options
         .open
         .as_deref()
-        .map(scene::Scene::read)
+        .map(|path| files::read_file(path, &Settings::default()))
         .transpose()?;
     // So is a model that does not load: say why before opening the window.
     if let Some(spec) = &options.import {
@@ -120,13 +121,27 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             let stored = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
+            // Stored settings pass the same check as a file's; ones that fail
+            // (a hand-edited or damaged store) give way to the defaults.
+            let (stored, store_message) = match stored.map(Settings::checked) {
+                Some(Ok(checked)) => (Some(checked.settings), None),
+                Some(Err(e)) => (
+                    None,
+                    Some(format!(
+                        "the saved settings were not used: their setting {e}"
+                    )),
+                ),
+                None => (None, None),
+            };
             let mut settings = match preset.clone() {
                 Some(p) => p,
                 None if scripted => Settings::default(),
                 None => stored.unwrap_or_default(),
             };
-            if let Some(scene) = &opened {
-                settings = scene.settings.clone();
+            match &opened {
+                Some(files::Opened::Scene { scene, .. }) => settings = scene.settings.clone(),
+                Some(files::Opened::Session { settings: s, .. }) => settings = (**s).clone(),
+                None => {}
             }
             if let Some(view) = options.view {
                 settings.view = view;
@@ -137,8 +152,9 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
                 settings.problem = ProblemChoice::Imported;
             }
             let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
-            if let Some(path) = &options.open {
-                app.open(path);
+            app.runtime.message = store_message;
+            if let (Some(opened), Some(path)) = (opened.take(), &options.open) {
+                app.show_opened(opened, path);
             }
             if !scripted && let Some(dir) = eframe::storage_dir("Valley") {
                 app.autosave = Some(sessions::Autosave::new(&dir));

@@ -23,6 +23,7 @@ mod scene;
 mod screenshot;
 mod sessions;
 mod settings;
+mod settings_check;
 mod side_by_side_view;
 mod surface_view;
 mod wormhole;
@@ -35,12 +36,14 @@ use egui::Key;
 pub use charts_view::CurveChoice;
 pub use controls::Action;
 pub use export::ExportKind;
+pub use files::{Opened, read_file};
 pub use import::ImportSpec;
 pub use launch::{LaunchOptions, preset, run};
 pub use minima_view::{Compared, MinimaState};
 pub use runtime::{Runtime, Wake};
 pub use screenshot::ScreenshotPlan;
 pub use settings::{CentralView, DirectionChoice, LowerChart, ProblemChoice, Settings, SliceMode};
+pub use settings_check::Checked;
 pub use surface_view::Camera;
 pub use wormhole::WormholePoint;
 
@@ -71,8 +74,8 @@ pub struct ValleyApp {
     export_message: export::ExportMessage,
     /// A file picked in the dialog, waiting to be opened.
     picked: files::Picked,
-    /// The step a replayed scene is heading for.
-    replaying: Option<u64>,
+    /// A scene's run replaying to its saved step.
+    replaying: Option<files::Replay>,
     /// Save the window once this frame is drawn.
     window_save_requested: bool,
     /// The import form's paths and outcome.
@@ -236,8 +239,9 @@ impl ValleyApp {
         }
         if self.screenshot.is_some() {
             let scene = self.scene_json();
+            let replay_to = self.replaying.as_ref().map(|r| r.target);
             if let Some(plan) = &mut self.screenshot {
-                plan.advance(ui.ctx(), &self.runtime, scene);
+                plan.advance(ui.ctx(), &self.runtime, scene, replay_to);
             }
         }
         if let Some(plan) = &mut self.measure {
@@ -462,9 +466,10 @@ impl ValleyApp {
         }
     }
 
-    fn status_ui(&self, ui: &mut egui::Ui) {
-        let s = &self.runtime.snapshot;
+    fn status_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
+            self.replay_ui(ui);
+            let s = &self.runtime.snapshot;
             if let Some(job) = &self.film_strip {
                 job.progress_ui(ui);
                 ui.separator();

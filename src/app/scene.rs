@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use super::settings::Settings;
+use crate::engine::io::limits::{MAX_SCENE_BYTES, MAX_STEP};
 use crate::figure::read_png_text;
 
 /// The PNG text chunk that holds the scene.
@@ -42,7 +43,8 @@ impl Scene {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Parses a scene; the error says what to do.
+    /// Parses a scene; the error says what to do. The step is held to
+    /// [`MAX_STEP`] here; the settings are checked by the caller.
     pub fn from_json(text: &str) -> anyhow::Result<Self> {
         #[derive(Deserialize)]
         struct Version {
@@ -56,25 +58,25 @@ impl Scene {
                 version.version
             );
         }
-        serde_json::from_str(text).context("this Valley scene is damaged")
+        let scene: Self = serde_json::from_str(text).context("this Valley scene is damaged")?;
+        if scene.step > MAX_STEP {
+            anyhow::bail!(
+                "its step is {}, past the limit of {MAX_STEP}: no run gets that far",
+                scene.step
+            );
+        }
+        Ok(scene)
     }
 
-    /// Reads the scene from a PNG saved by Valley, or from a `.json` scene file.
-    pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let is_png = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("png"));
-        let text = if is_png {
-            read_png_text(path, SCENE_KEY)?.with_context(|| {
-                format!(
-                    "{} holds no Valley scene: only PNGs saved by Valley can be opened",
-                    path.display()
-                )
-            })?
-        } else {
-            std::fs::read_to_string(path)
-                .with_context(|| format!("could not read {}", path.display()))?
-        };
+    /// Reads the scene from a PNG saved by Valley; its text is inflated only
+    /// up to [`MAX_SCENE_BYTES`].
+    pub fn read_png(path: &Path) -> anyhow::Result<Self> {
+        let text = read_png_text(path, SCENE_KEY, MAX_SCENE_BYTES)?.with_context(|| {
+            format!(
+                "{} holds no Valley scene: only PNGs saved by Valley can be opened",
+                path.display()
+            )
+        })?;
         Self::from_json(&text).with_context(|| format!("could not open {}", path.display()))
     }
 }
@@ -99,21 +101,22 @@ mod tests {
         let image = image::RgbImage::from_pixel(4, 4, image::Rgb([1, 2, 3]));
         crate::figure::save_png_with_text(&image, &png, &[(SCENE_KEY, &scene.to_json())])
             .expect("save");
-        assert_eq!(Scene::read(&png).expect("read"), scene);
+        assert_eq!(Scene::read_png(&png).expect("read"), scene);
 
         let plain = dir.path().join("plain.png");
         crate::figure::save_png(&image, &plain).expect("save");
-        let error = format!("{:#}", Scene::read(&plain).expect_err("no scene"));
+        let error = format!("{:#}", Scene::read_png(&plain).expect_err("no scene"));
         assert!(error.contains("holds no Valley scene"), "{error}");
 
         let newer = dir.path().join("newer.json");
         std::fs::write(&newer, r#"{"version": 99, "settings": {}, "step": 0}"#).expect("write");
-        let error = format!("{:#}", Scene::read(&newer).expect_err("newer"));
+        let read = |path| super::super::files::read_file(path, &Settings::default());
+        let error = format!("{:#}", read(&newer).expect_err("newer"));
         assert!(error.contains("update Valley"), "{error}");
 
         let foreign = dir.path().join("foreign.json");
         std::fs::write(&foreign, "[1, 2, 3]").expect("write");
-        let error = format!("{:#}", Scene::read(&foreign).expect_err("foreign"));
-        assert!(error.contains("not a Valley scene"), "{error}");
+        let error = format!("{:#}", read(&foreign).expect_err("foreign"));
+        assert!(error.contains("not a Valley session, scene"), "{error}");
     }
 }

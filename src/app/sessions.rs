@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::ValleyApp;
 use super::settings::{ProblemChoice, Settings};
-use crate::engine::io::{Session, load_session, save_session};
+use crate::engine::io::{Session, save_session};
 use crate::engine::problem::ProblemSpec;
 use crate::engine::train::{Command, SavedRun, TrainConfig};
 
@@ -158,22 +158,10 @@ impl ValleyApp {
         self.save_session_to(path, false);
     }
 
-    /// Opens a session file: the settings it was saved with, then its run.
+    /// Opens a session file (through the same reader as every other door).
     pub fn open_session(&mut self, path: &Path) -> anyhow::Result<()> {
-        let session = load_session(path)?;
-        let settings = match serde_json::from_value::<Settings>(session.view.clone()) {
-            Ok(saved) if saved.problem_spec().ok().as_ref() == Some(&session.problem) => saved,
-            _ => self.settings.showing(&session.problem, session.train)?,
-        };
-        // The problem must build before anything changes.
-        session.problem.build()?;
-        let step = session.run.step;
-        self.settings = settings;
-        self.settings.train = session.train;
-        self.apply();
-        self.runtime.send(Command::SetConfig(session.train));
-        self.runtime.send(Command::Restore(Box::new(session.run)));
-        self.runtime.message = Some(format!("opened {} at step {step}", path.display()));
+        let opened = super::files::read_file(path, &self.settings)?;
+        self.show_opened(opened, path);
         Ok(())
     }
 

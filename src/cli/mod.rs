@@ -41,7 +41,7 @@ pub struct Cli {
     /// Window size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1600x1000")]
     pub size: String,
-    /// Open a scene at launch: a PNG saved by Valley (its settings, seeds and step) or a .json scene.
+    /// Open at launch: a session (valley train --save-session, Save session), a PNG saved by Valley (its settings, seeds and step) or a .json scene.
     #[arg(long, value_name = "FILE")]
     pub open: Option<std::path::PathBuf>,
     /// Open the app on your own model: PyTorch weights (safetensors, nn.Sequential of Linear layers) ...

@@ -258,36 +258,76 @@ fn write_png(
     file.sync_all().map_err(write_error)
 }
 
-/// The text chunk `key` of a PNG file, if it has one. Only the header and
-/// text chunks are read; the pixels are not decoded.
-pub fn read_png_text(path: &Path, key: &str) -> Result<Option<String>, FigureError> {
+/// The text chunk `key` of a PNG file, if it has one, of at most
+/// `max_text_bytes` once inflated. Only the header and text chunks are read;
+/// the pixels are not decoded. A file of more than [`MAX_PNG_BYTES`] is
+/// refused before it is opened, chunk buffers are capped, and a compressed
+/// chunk is inflated only up to the limit: a small file that inflates to
+/// gigabytes costs nothing.
+pub fn read_png_text(
+    path: &Path,
+    key: &str,
+    max_text_bytes: usize,
+) -> Result<Option<String>, FigureError> {
+    let invalid = |message: String| FigureError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+    };
     let read_error = |source| FigureError::Read {
         path: path.to_path_buf(),
         source,
     };
     let file = fs::File::open(path).map_err(read_error)?;
-    let decoder = png::Decoder::new(std::io::BufReader::new(file));
-    let reader = decoder.read_info().map_err(|e| {
-        read_error(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("not a readable PNG ({e})"),
-        ))
-    })?;
-    let info = reader.info();
-    let utf8 = info.utf8_text.iter().find(|c| c.keyword == key);
-    if let Some(chunk) = utf8 {
-        return chunk.get_text().map(Some).map_err(|e| {
-            read_error(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                e.to_string(),
-            ))
-        });
+    let bytes = file.metadata().map_err(read_error)?.len();
+    if bytes > MAX_PNG_BYTES {
+        return Err(invalid(format!(
+            "it is {bytes} bytes, more than the {MAX_PNG_BYTES} bytes Valley reads as a figure"
+        )));
     }
-    Ok(info
-        .uncompressed_latin1_text
+    let limits = png::Limits {
+        bytes: PNG_CHUNK_BUFFER_BYTES,
+    };
+    let decoder = png::Decoder::new_with_limits(std::io::BufReader::new(file), limits);
+    let reader = decoder
+        .read_info()
+        .map_err(|e| invalid(format!("not a readable PNG ({e})")))?;
+    let info = reader.info();
+    if let Some(chunk) = info.utf8_text.iter().find(|c| c.keyword == key) {
+        let mut chunk = chunk.clone();
+        let text = chunk
+            .decompress_text_with_limit(max_text_bytes)
+            .and_then(|()| chunk.get_text())
+            .map_err(|e| {
+                invalid(format!(
+                    "its `{key}` text is damaged or inflates past {max_text_bytes} bytes ({e})"
+                ))
+            })?;
+        return check_text_length(text, key, max_text_bytes)
+            .map(Some)
+            .map_err(invalid);
+    }
+    info.uncompressed_latin1_text
         .iter()
         .find(|c| c.keyword == key)
-        .map(|c| c.text.clone()))
+        .map(|c| check_text_length(c.text.clone(), key, max_text_bytes).map_err(invalid))
+        .transpose()
+}
+
+/// Largest PNG Valley opens to look for text (a 1600 × 1400 figure is about 1 MB).
+pub const MAX_PNG_BYTES: u64 = 256 << 20;
+
+/// What the PNG decoder may allocate for chunks before the pixels.
+const PNG_CHUNK_BUFFER_BYTES: usize = 16 << 20;
+
+fn check_text_length(text: String, key: &str, max: usize) -> Result<String, String> {
+    if text.len() > max {
+        Err(format!(
+            "its `{key}` text is {} bytes, more than the {max}-byte limit",
+            text.len()
+        ))
+    } else {
+        Ok(text)
+    }
 }
 
 #[cfg(test)]
@@ -302,17 +342,17 @@ mod tests {
         let scene = r#"{"lr": 0.01, "name": "β → ∞"}"#;
         save_png_with_text(&image, &path, &[("valley-scene", scene)]).expect("save");
         assert_eq!(
-            read_png_text(&path, "valley-scene")
+            read_png_text(&path, "valley-scene", 1 << 20)
                 .expect("read")
                 .as_deref(),
             Some(scene)
         );
-        assert_eq!(read_png_text(&path, "other").expect("read"), None);
+        assert_eq!(read_png_text(&path, "other", 1 << 20).expect("read"), None);
         let decoded = image::open(&path).expect("a valid PNG").to_rgb8();
         assert_eq!(decoded, image);
         let garbage = dir.path().join("garbage.png");
         std::fs::write(&garbage, b"not a png at all").expect("write");
-        let error = read_png_text(&garbage, "valley-scene").expect_err("garbage");
+        let error = read_png_text(&garbage, "valley-scene", 1 << 20).expect_err("garbage");
         assert!(error.to_string().contains("garbage.png"), "{error}");
     }
 

@@ -2,6 +2,7 @@
 //! or directions computed at the centre (the Hessian's, the gradient's, the
 //! PCA of the path, the line from the start, the line to a second seed).
 
+use crate::engine::io::limits::MAX_RETRAINED_STEPS;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -173,6 +174,12 @@ pub fn choose(
             let seed_b = args.seed_b.unwrap_or(trained.config.seed.wrapping_add(1));
             if seed_b == trained.config.seed {
                 bail!("--seed-b must differ from the run's own seed ({seed_b})");
+            }
+            if trained.steps > MAX_RETRAINED_STEPS {
+                bail!(
+                    "run A is at step {}; run B would be trained as long, and Valley trains it for at most {MAX_RETRAINED_STEPS} steps",
+                    trained.steps
+                );
             }
             let config = TrainConfig {
                 seed: seed_b,

@@ -7,6 +7,7 @@
 //! untrusted input: every size they state is bounded by [`limits`] before use,
 //! and every defect becomes an [`IoError`] that names the file.
 
+pub mod bounded;
 mod error;
 mod header;
 pub mod limits;
@@ -20,7 +21,8 @@ pub use sequential::{
     write_sequential,
 };
 pub use session::{
-    SESSION_FORMAT, Session, SessionError, load_session, parse_session, save_session,
+    ReadError, SESSION_FORMAT, Session, SessionError, load_session, parse_session, read_at_most,
+    save_session,
 };
 pub use tensors::{
     DType, NamedTensor, TensorFile, parse_safetensors, read_safetensors, tensors_to_bytes,

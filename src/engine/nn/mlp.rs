@@ -13,6 +13,7 @@ use super::kernel;
 use super::layout::ParamLayout;
 use super::loss::{self, TargetsRef};
 use crate::engine::autograd::Tape;
+use crate::engine::io::limits::MAX_PARAMS;
 use crate::engine::scalar::Scalar;
 
 /// Largest layer width and depth accepted, so a typo cannot ask for gigabytes.
@@ -32,6 +33,24 @@ pub enum NnError {
     /// A width or depth past the caps.
     #[error("architecture {0:?} is too large (widths ≤ {MAX_WIDTH}, at most {MAX_LAYERS} layers)")]
     TooLarge(Vec<usize>),
+    /// Widths and depth within their caps whose product is not.
+    #[error(
+        "architecture {sizes:?} has {count} parameters, more than the {MAX_PARAMS} any model may have"
+    )]
+    TooManyParams {
+        /// The widths.
+        sizes: Vec<usize>,
+        /// Its parameter count (saturated).
+        count: usize,
+    },
+}
+
+/// Weights and biases of a network with these layer widths (saturating, so
+/// any list of widths gives a number to compare with [`MAX_PARAMS`]).
+pub fn param_count(sizes: &[usize]) -> usize {
+    sizes.windows(2).fold(0usize, |total, pair| {
+        total.saturating_add(pair[0].saturating_add(1).saturating_mul(pair[1]))
+    })
 }
 
 /// Parses `2-16-16-2` (also `2,16,16,2` or `2x16x16x2`) into layer widths.
@@ -46,12 +65,27 @@ pub fn parse_layer_sizes(text: &str) -> Result<Vec<usize>, NnError> {
     Ok(sizes)
 }
 
+impl Mlp {
+    /// Checks layer widths against the width, depth and parameter caps
+    /// without building anything.
+    pub fn check_sizes(sizes: &[usize]) -> Result<(), NnError> {
+        validate_sizes(sizes)
+    }
+}
+
 fn validate_sizes(sizes: &[usize]) -> Result<(), NnError> {
     if sizes.len() < 2 || sizes.contains(&0) {
         return Err(NnError::TooFewLayers(sizes.to_vec()));
     }
     if sizes.len() > MAX_LAYERS + 1 || sizes.iter().any(|&s| s > MAX_WIDTH) {
         return Err(NnError::TooLarge(sizes.to_vec()));
+    }
+    let count = param_count(sizes);
+    if count > MAX_PARAMS {
+        return Err(NnError::TooManyParams {
+            sizes: sizes.to_vec(),
+            count,
+        });
     }
     Ok(())
 }
@@ -426,5 +460,17 @@ mod tests {
             parse_layer_sizes("2-100000-2"),
             Err(NnError::TooLarge(_))
         ));
+        // 64 layers of 4,096 pass the width and depth caps: a billion parameters.
+        let billion: Vec<usize> = std::iter::once(2)
+            .chain(std::iter::repeat_n(4096, 63))
+            .chain([2])
+            .collect();
+        let error = Mlp::new(&billion, Activation::Tanh).expect_err("too many parameters");
+        assert!(
+            matches!(error, NnError::TooManyParams { count, .. } if count > 1_000_000_000),
+            "{error}"
+        );
+        assert!(error.to_string().contains("5000000"), "{error}");
+        assert_eq!(param_count(&[2, 16, 16, 2]), 48 + 272 + 34);
     }
 }

@@ -11,4 +11,6 @@ pub use activation::{Activation, sigmoid};
 pub use init::{Init, seeded_rng};
 pub use layout::{ParamLayout, TensorSpec};
 pub use loss::TargetsRef;
-pub use mlp::{ForwardScratch, Mlp, NnError, parse_layer_sizes};
+pub use mlp::{
+    ForwardScratch, MAX_LAYERS, MAX_WIDTH, Mlp, NnError, param_count, parse_layer_sizes,
+};

@@ -45,8 +45,10 @@ fn l2_norm(values: &[f32]) -> f32 {
 pub struct Optimizer {
     config: OptimizerConfig,
     /// Momentum buffer, Adam's first moment.
+    #[serde(deserialize_with = "crate::engine::io::bounded::parameters")]
     first: Vec<f32>,
     /// RMSProp's and Adam's second moment.
+    #[serde(deserialize_with = "crate::engine::io::bounded::parameters")]
     second: Vec<f32>,
     steps: u64,
     /// The clipped gradient, kept to avoid an allocation per step.

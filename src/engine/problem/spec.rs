@@ -22,6 +22,7 @@ pub enum ProblemSpec {
         /// The dataset and its seed.
         data: DatasetSpec,
         /// Hidden layer widths (input and output sizes come from the data).
+        #[serde(deserialize_with = "crate::engine::io::bounded::layers")]
         hidden: Vec<usize>,
         /// Hidden activation.
         activation: Activation,
@@ -35,6 +36,7 @@ pub enum ProblemSpec {
         /// Seeds the split.
         data_seed: u64,
         /// Hidden layer widths.
+        #[serde(deserialize_with = "crate::engine::io::bounded::layers")]
         hidden: Vec<usize>,
         /// Hidden activation.
         activation: Activation,
@@ -127,6 +129,48 @@ impl ProblemSpec {
     }
 }
 
+impl ProblemSpec {
+    /// Checks what the description alone can tell, before any data is made
+    /// or read: the dataset's settings, the split, and that the hidden
+    /// layers are within the width, depth and parameter caps (inputs and
+    /// outputs are known only once the data is there; the model checks
+    /// them again when it is built).
+    pub fn check(&self) -> Result<(), String> {
+        let hidden = match self {
+            ProblemSpec::Surface { .. } => return Ok(()),
+            ProblemSpec::Dataset { data, hidden, .. } => {
+                data.validate()
+                    .map_err(|e| format!("its dataset is invalid: {e}"))?;
+                hidden
+            }
+            ProblemSpec::Csv {
+                test_fraction,
+                hidden,
+                ..
+            } => {
+                check_test_fraction(*test_fraction)?;
+                hidden
+            }
+            ProblemSpec::Imported { test_fraction, .. } => {
+                return check_test_fraction(*test_fraction);
+            }
+        };
+        let mut widths = vec![1];
+        widths.extend_from_slice(hidden);
+        widths.push(1);
+        Mlp::check_sizes(&widths)
+            .map_err(|e| format!("its hidden layers {hidden:?} cannot be built: {e}"))
+    }
+}
+
+fn check_test_fraction(fraction: f32) -> Result<(), String> {
+    if (0.0..1.0).contains(&fraction) {
+        Ok(())
+    } else {
+        Err(format!("its test fraction {fraction} must be in [0, 1)"))
+    }
+}
+
 fn sizes(split: &crate::engine::data::Split, hidden: &[usize]) -> Vec<usize> {
     let mut sizes = vec![split.train.num_features()];
     sizes.extend_from_slice(hidden);
@@ -182,5 +226,43 @@ mod tests {
         };
         let error = format!("{:#}", missing.build().err().expect("missing file"));
         assert!(error.contains("/nonexistent/data.csv"), "{error}");
+    }
+
+    #[test]
+    fn a_description_past_a_limit_is_refused_before_anything_is_built() {
+        let huge = ProblemSpec::Dataset {
+            data: DatasetSpec::new(DatasetKind::Moons),
+            hidden: vec![4096; 63],
+            activation: Activation::Tanh,
+        };
+        let error = huge.check().expect_err("a billion parameters");
+        assert!(error.contains("5000000"), "{error}");
+        let too_many_points = ProblemSpec::Dataset {
+            data: DatasetSpec {
+                size: usize::MAX,
+                ..DatasetSpec::new(DatasetKind::Moons)
+            },
+            hidden: vec![8],
+            activation: Activation::Tanh,
+        };
+        let error = too_many_points.check().expect_err("size");
+        assert!(error.contains("1000000"), "{error}");
+        let deep = format!(
+            r#"{{"kind": "dataset", "data": {}, "hidden": [{}], "activation": "tanh"}}"#,
+            serde_json::to_string(&DatasetSpec::new(DatasetKind::Moons)).expect("json"),
+            vec!["8"; 1000].join(",")
+        );
+        let error = serde_json::from_str::<ProblemSpec>(&deep).expect_err("1000 layers");
+        assert!(
+            error.to_string().contains("more than 64 hidden layers"),
+            "{error}"
+        );
+        assert!(
+            ProblemSpec::Surface {
+                surface: SurfaceKind::Saddle
+            }
+            .check()
+            .is_ok()
+        );
     }
 }

@@ -10,9 +10,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::io::limits::MAX_STEP;
+
 /// A series that keeps at most `capacity` items, evenly spread over the run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Decimated<T> {
+    #[serde(deserialize_with = "crate::engine::io::bounded::series")]
     items: Vec<T>,
     capacity: usize,
     stride: u64,
@@ -64,6 +68,46 @@ impl<T> Decimated<T> {
             .collect();
         self.stride = other.stride.max(1);
         self.offered = other.offered;
+    }
+
+    /// Whether a series read from a file is one a run could have made: a
+    /// stride that is a power of two, a count within [`MAX_STEP`] and no
+    /// more items than were offered (so later pushes cannot overflow).
+    pub fn check(&self) -> Result<(), String> {
+        if !self.stride.is_power_of_two() || self.stride > MAX_STEP {
+            return Err(format!(
+                "a stride of {} (a power of two up to {MAX_STEP})",
+                self.stride
+            ));
+        }
+        if self.offered > MAX_STEP {
+            return Err(format!(
+                "{} points offered (the limit is {MAX_STEP})",
+                self.offered
+            ));
+        }
+        if self.items.len() as u64 > self.offered {
+            return Err(format!(
+                "{} points kept of {} offered",
+                self.items.len(),
+                self.offered
+            ));
+        }
+        Ok(())
+    }
+
+    /// Drops every other item (doubling the stride, as a full series does)
+    /// until at most `max_items` remain: a big model's trajectory shrinks to
+    /// fit a session file and still spans the run evenly.
+    pub fn thin_to(&mut self, max_items: usize) {
+        while self.items.len() > max_items.max(2) && self.stride <= MAX_STEP / 2 {
+            let mut index = 0;
+            self.items.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+            self.stride *= 2;
+        }
     }
 
     /// Whether the next offered item will be kept (so the caller can skip
@@ -151,6 +195,47 @@ mod tests {
         // Covers the run: the last kept item is within one stride of the end.
         assert!(999 - items[items.len() - 1] < series.stride());
         assert_eq!(series.offered(), 1000);
+    }
+
+    #[test]
+    fn a_thinned_series_goes_on_as_a_full_one_would() {
+        let mut thinned = Decimated::new(64);
+        let mut full = Decimated::new(16);
+        for i in 0..40u64 {
+            thinned.push(i);
+        }
+        thinned.thin_to(16);
+        assert!(thinned.items().len() <= 16);
+        assert_eq!(thinned.stride(), 4);
+        assert!(thinned.check().is_ok());
+        for i in 40..1000u64 {
+            thinned.push(i);
+        }
+        for i in 0..1000u64 {
+            full.push(i);
+        }
+        // Both keep the multiples of their stride, spread over the whole run.
+        let gaps: Vec<u64> = thinned.items().windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.iter().all(|&g| g == thinned.stride()), "{gaps:?}");
+        assert!(999 - thinned.items()[thinned.items().len() - 1] < thinned.stride());
+    }
+
+    #[test]
+    fn a_series_no_run_could_make_is_refused() {
+        let mut series: Decimated<u64> = Decimated::new(8);
+        (0..5).for_each(|i| series.push(i));
+        assert!(series.check().is_ok());
+        let mut json = serde_json::to_value(&series).expect("json");
+        json["stride"] = serde_json::json!(3);
+        let bad: Decimated<u64> = serde_json::from_value(json.clone()).expect("parses");
+        assert!(bad.check().expect_err("stride 3").contains("power of two"));
+        json["stride"] = serde_json::json!(1);
+        json["offered"] = serde_json::json!(u64::MAX);
+        let bad: Decimated<u64> = serde_json::from_value(json.clone()).expect("parses");
+        assert!(bad.check().expect_err("offered").contains("offered"));
+        json["offered"] = serde_json::json!(2);
+        let bad: Decimated<u64> = serde_json::from_value(json).expect("parses");
+        assert!(bad.check().expect_err("kept > offered").contains("kept"));
     }
 
     #[test]

@@ -9,12 +9,12 @@ pub use saved::{RestoreError, SavedPoint, SavedRun};
 
 use std::sync::Arc;
 
-use rand::rngs::StdRng;
+use chacha20::ChaCha12Rng;
+use rand::SeedableRng as _;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::history::{Decimated, HistoryPoint, TrajectoryPoint};
-use crate::engine::nn::seeded_rng;
 use crate::engine::optim::{LrSchedule, OptimError, Optimizer, OptimizerConfig};
 use crate::engine::problem::{Batch, Evaluation, Problem, Workspace};
 
@@ -161,6 +161,13 @@ pub struct Snapshot {
     pub steps_per_second: f64,
 }
 
+/// The batch-order generator for a seed: the same stream `StdRng` gives for
+/// the salted seed (rand 0.10's `StdRng` is ChaCha12), so runs and format-1
+/// sessions written before the switch shuffle exactly as they did.
+fn shuffle_rng(seed: u64) -> ChaCha12Rng {
+    ChaCha12Rng::seed_from_u64(seed ^ SHUFFLE_SALT)
+}
+
 /// One training run: parameters, optimiser state, batch order, records.
 pub struct Run {
     problem: Arc<dyn Problem>,
@@ -169,9 +176,9 @@ pub struct Run {
     initial: Arc<[f32]>,
     optimizer: Optimizer,
     step: u64,
-    rng: StdRng,
-    /// Shuffles drawn from `rng` so far (a session replays them).
-    shuffles: u64,
+    /// Shuffles the batch order; named by algorithm (not `StdRng`) so a
+    /// session can store its position and Valley can promise to read it.
+    rng: ChaCha12Rng,
     order: Vec<usize>,
     cursor: usize,
     grad: Vec<f32>,
@@ -196,8 +203,7 @@ impl Run {
             params: Vec::new(),
             initial: Arc::from(Vec::new()),
             step: 0,
-            rng: seeded_rng(config.seed),
-            shuffles: 0,
+            rng: shuffle_rng(config.seed),
             order: Vec::new(),
             cursor: 0,
             grad: vec![0.0; n],
@@ -235,8 +241,7 @@ impl Run {
         self.params = params;
         self.optimizer.reset();
         self.step = 0;
-        self.rng = seeded_rng(self.config.seed ^ SHUFFLE_SALT);
-        self.shuffles = 0;
+        self.rng = shuffle_rng(self.config.seed);
         self.order = (0..self.problem.num_train_examples()).collect();
         self.cursor = self.order.len();
         self.trajectory.clear();
@@ -301,7 +306,6 @@ impl Run {
         }
         if self.cursor >= n {
             self.order.shuffle(&mut self.rng);
-            self.shuffles += 1;
             self.cursor = 0;
         }
         let range = self.cursor..(self.cursor + size).min(n);

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Run, norm};
-use crate::engine::nn::seeded_rng;
+use super::{Run, norm, shuffle_rng};
+use crate::engine::io::bounded;
+use crate::engine::io::limits::{MAX_REPLAYED_DRAWS, MAX_STEP, SESSION_TRAJECTORY_FLOATS};
 use crate::engine::optim::Optimizer;
 use crate::engine::train::history::{Decimated, HistoryPoint, TrajectoryPoint};
 use rand::seq::SliceRandom;
@@ -20,6 +21,7 @@ pub struct SavedPoint {
     /// Batch loss at that step.
     pub loss: f32,
     /// Parameters at that step.
+    #[serde(deserialize_with = "bounded::parameters")]
     pub params: Vec<f32>,
 }
 
@@ -29,14 +31,22 @@ pub struct SavedRun {
     /// Steps taken.
     pub step: u64,
     /// Current parameters.
+    #[serde(deserialize_with = "bounded::parameters")]
     pub params: Vec<f32>,
     /// Parameters at step 0.
+    #[serde(deserialize_with = "bounded::parameters")]
     pub initial_params: Vec<f32>,
     /// Moments and step count of the optimiser.
     pub optimizer: Optimizer,
-    /// How many times the batch order has been shuffled (replayed to restore the random stream).
+    /// Where the batch-order generator stands, in 32-bit words of its
+    /// ChaCha12 stream (restored in constant time, whatever the run's length).
+    #[serde(default)]
+    pub shuffle_position: Option<u128>,
+    /// Format-1 sessions only: how many shuffles to replay instead.
+    #[serde(default, skip_serializing)]
     pub shuffles: u64,
     /// The current batch order and the position in it.
+    #[serde(deserialize_with = "bounded::examples")]
     pub order: Vec<usize>,
     /// Position in `order`.
     pub cursor: usize,
@@ -74,13 +84,82 @@ pub enum RestoreError {
     /// A parameter is NaN or infinite in a run that had not diverged.
     #[error("the session's parameters contain NaN or infinite values")]
     NotFinite,
+    /// A count past what any run reaches (it would overflow or never end).
+    #[error("the session's {field} is {value}, past the limit of {limit}")]
+    PastLimit {
+        /// The field, as named in the file.
+        field: &'static str,
+        /// Its value.
+        value: u128,
+        /// The most accepted.
+        limit: u128,
+    },
+    /// A decimated series no run could have made.
+    #[error("the session's {field} is damaged: {reason}")]
+    Series {
+        /// The field, as named in the file.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl SavedRun {
+    /// Checks every count that drives a loop or could overflow against
+    /// [`MAX_STEP`], before the run is rebuilt from it.
+    pub fn check_counts(&self) -> Result<(), RestoreError> {
+        let past = |field, value: u64| RestoreError::PastLimit {
+            field,
+            value: u128::from(value),
+            limit: u128::from(MAX_STEP),
+        };
+        let steps = [
+            ("run.step", self.step),
+            ("run.optimizer.steps", self.optimizer.step_count()),
+            (
+                "run.diverged step",
+                self.diverged.map_or(0, |(step, _)| step),
+            ),
+        ];
+        let points = self
+            .trajectory
+            .items()
+            .iter()
+            .map(|p| ("run.trajectory step", p.step));
+        let history = self
+            .history
+            .items()
+            .iter()
+            .map(|h| ("run.history step", h.step));
+        if let Some((field, value)) = steps
+            .into_iter()
+            .chain(points)
+            .chain(history)
+            .find(|&(_, value)| value > MAX_STEP)
+        {
+            return Err(past(field, value));
+        }
+        self.trajectory
+            .check()
+            .map_err(|reason| RestoreError::Series {
+                field: "run.trajectory",
+                reason,
+            })?;
+        self.history.check().map_err(|reason| RestoreError::Series {
+            field: "run.history",
+            reason,
+        })
+    }
 }
 
 impl Run {
-    /// The run as plain data.
+    /// The run as plain data. A big model's trajectory is thinned to at most
+    /// [`SESSION_TRAJECTORY_FLOATS`] numbers, so its session stays readable.
     pub fn save(&self) -> SavedRun {
-        let mut trajectory = Decimated::new(self.trajectory.capacity());
-        trajectory.restore_from(&self.trajectory, |p: &TrajectoryPoint| SavedPoint {
+        let mut kept = self.trajectory.clone();
+        kept.thin_to(SESSION_TRAJECTORY_FLOATS / self.params.len().max(1));
+        let mut trajectory = Decimated::new(kept.capacity());
+        trajectory.restore_from(&kept, |p: &TrajectoryPoint| SavedPoint {
             step: p.step,
             loss: p.loss,
             params: p.params.to_vec(),
@@ -90,7 +169,8 @@ impl Run {
             params: self.params.clone(),
             initial_params: self.initial.to_vec(),
             optimizer: self.optimizer.clone(),
-            shuffles: self.shuffles,
+            shuffle_position: Some(self.rng.get_word_pos()),
+            shuffles: 0,
             order: self.order.clone(),
             cursor: self.cursor,
             trajectory,
@@ -101,8 +181,10 @@ impl Run {
     }
 
     /// Puts a saved run back in place of this one (same problem and config),
-    /// checking every length and index against the problem first.
+    /// checking every length, index and count against the problem and the
+    /// limits first; a refused run leaves this one as it was.
     pub fn restore(&mut self, saved: SavedRun) -> Result<(), RestoreError> {
+        saved.check_counts()?;
         let n = self.problem.num_params();
         for (what, actual) in [
             ("parameter vector", saved.params.len()),
@@ -148,11 +230,24 @@ impl Run {
         if saved.diverged.is_none() && saved.params.iter().any(|p| !p.is_finite()) {
             return Err(RestoreError::NotFinite);
         }
-        // The random stream is replayed: each shuffle of n items draws the same numbers.
-        let mut rng = seeded_rng(self.config.seed ^ super::SHUFFLE_SALT);
-        let mut scratch: Vec<usize> = (0..examples).collect();
-        for _ in 0..saved.shuffles {
-            scratch.shuffle(&mut rng);
+        let mut rng = shuffle_rng(self.config.seed);
+        match saved.shuffle_position {
+            Some(position) => rng.set_word_pos(position),
+            None => {
+                // A format-1 session: replay its shuffles, within a bounded budget.
+                let draws = u128::from(saved.shuffles) * examples as u128;
+                if draws > u128::from(MAX_REPLAYED_DRAWS) {
+                    return Err(RestoreError::PastLimit {
+                        field: "run.shuffles × training examples",
+                        value: draws,
+                        limit: u128::from(MAX_REPLAYED_DRAWS),
+                    });
+                }
+                let mut scratch: Vec<usize> = (0..examples).collect();
+                for _ in 0..saved.shuffles {
+                    scratch.shuffle(&mut rng);
+                }
+            }
         }
         let mut optimizer = saved.optimizer;
         optimizer.set_config(self.config.optimizer);
@@ -168,7 +263,6 @@ impl Run {
         self.optimizer = optimizer;
         self.step = saved.step;
         self.rng = rng;
-        self.shuffles = saved.shuffles;
         self.order = saved.order;
         self.cursor = saved.cursor;
         self.trajectory = trajectory;
