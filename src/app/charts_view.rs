@@ -7,7 +7,7 @@ use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 use super::landscape_view::{BALL_COLOUR, GRADIENT_COLOUR, STEP_COLOUR};
 use super::runtime::Runtime;
 use crate::engine::landscape::project;
-use crate::engine::train::HistoryPoint;
+use crate::engine::train::{EvalPoint, HistoryPoint};
 
 /// The loss along the slice's first direction, with the ball on the curve.
 pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
@@ -182,10 +182,10 @@ fn history_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveCh
 /// Train and test loss (log10) over steps, with each step's batch loss behind them.
 fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     let log = |v: f32| (v > 0.0 && v.is_finite()).then(|| f64::from(v).log10());
-    let curve = |value: &dyn Fn(&super::runtime::CurvePoint) -> Option<f32>| -> Vec<[f64; 2]> {
+    let curve = |value: &dyn Fn(&EvalPoint) -> Option<f32>| -> Vec<[f64; 2]> {
         runtime
-            .curves
-            .items()
+            .snapshot
+            .evaluations
             .iter()
             .filter_map(|p| Some([p.step as f64, log(value(p)?)?]))
             .collect()
@@ -214,8 +214,7 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
                     .width(1.0)
                     .color(Color32::from_rgba_unmultiplied(160, 160, 160, 110)),
             );
-            // Dots mark where the loss was really evaluated: at full speed
-            // the window samples far fewer steps than the trainer takes.
+            // Dots mark the steps the trainer evaluated (a schedule of steps).
             let train_colour = Color32::from_rgb(60, 120, 220);
             plot.points(
                 Points::new("train loss", PlotPoints::from(train.clone()))

@@ -15,7 +15,7 @@ use slices::FrozenKey;
 use super::wormhole::WormholeTrack;
 use crate::engine::landscape::{GridSpec, LandscapeResult, LandscapeWorker, Plane};
 use crate::engine::problem::{MlpProblem, Problem, ProblemSpec};
-use crate::engine::train::{Command, Decimated, Snapshot, Speed, Trainer};
+use crate::engine::train::{Command, Snapshot, Speed, Trainer};
 
 /// How often a following slice may be recomputed while training runs, at most.
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(120);
@@ -26,17 +26,6 @@ const FOLLOW_REST: u32 = 2;
 const MOVING_RESOLUTION: usize = 41;
 /// A following slice that has not finished after this long is superseded anyway.
 const FOLLOW_PATIENCE: Duration = Duration::from_secs(2);
-
-/// One point of the evaluation curves the app keeps.
-#[derive(Clone, Copy, Debug)]
-pub struct CurvePoint {
-    /// Step.
-    pub step: u64,
-    /// Full training loss.
-    pub train_loss: f32,
-    /// Test loss, if there is a test set.
-    pub test_loss: Option<f32>,
-}
 
 /// Callback that wakes the UI (a repaint request in the real app).
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -67,8 +56,6 @@ pub struct Runtime {
     twin_request: Option<(usize, GridSpec)>,
     /// Whether the two maps are shown side by side.
     side_by_side: bool,
-    /// Evaluation curves, decimated.
-    pub curves: Decimated<CurvePoint>,
     /// The distance off the start's plane along the path, and each move's share in it.
     pub wormhole: WormholeTrack,
     /// The last slice request: its step, time, settings key, and whether
@@ -112,7 +99,6 @@ impl Runtime {
             twin: None,
             twin_request: None,
             side_by_side: false,
-            curves: Decimated::new(2048),
             wormhole: WormholeTrack::default(),
             last_request: None,
             last_finished: None,
@@ -150,7 +136,6 @@ impl Runtime {
         self.line = None;
         self.twin = None;
         self.twin_request = None;
-        self.curves.clear();
         self.wormhole.clear();
         self.last_request = None;
         self.frozen = None;
@@ -173,18 +158,9 @@ impl Runtime {
         if snapshot.step < self.snapshot.step
             || !Arc::ptr_eq(&snapshot.initial_params, &self.snapshot.initial_params)
         {
-            self.curves.clear();
             self.frozen = None;
             self.last_request = None;
             self.twin_request = None;
-        }
-        let fresh = snapshot.step != self.snapshot.step || self.curves.items().is_empty();
-        if fresh {
-            self.curves.push(CurvePoint {
-                step: snapshot.step,
-                train_loss: snapshot.evaluation.train_loss,
-                test_loss: snapshot.evaluation.test_loss,
-            });
         }
         self.snapshot = snapshot;
         // Cheap when nothing moved: only new points, or a new plane, cost work.

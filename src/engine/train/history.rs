@@ -177,6 +177,18 @@ pub struct HistoryPoint {
     pub lr: f32,
 }
 
+/// One point of the train and test loss curves: the full-data loss at the
+/// parameters before step `step`, evaluated on a schedule of steps.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvalPoint {
+    /// Step index.
+    pub step: u64,
+    /// Mean loss over the training set.
+    pub train_loss: f32,
+    /// Mean loss over the test set, when there is one.
+    pub test_loss: Option<f32>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

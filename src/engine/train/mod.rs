@@ -7,7 +7,7 @@ mod race;
 mod run;
 mod worker;
 
-pub use history::{Decimated, HistoryPoint, TrajectoryPoint};
+pub use history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
 pub use race::{Lane, LaneSnapshot, Race, RaceCommand, RaceSnapshot, RaceTrainer};
 pub use run::{
     RestoreError, Run, RunState, SavedPoint, SavedRun, Snapshot, StepOutcome, TrainConfig,

@@ -14,7 +14,7 @@ use rand::SeedableRng as _;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::history::{Decimated, HistoryPoint, TrajectoryPoint};
+use super::history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
 use crate::engine::optim::{LrSchedule, OptimError, Optimizer, OptimizerConfig};
 use crate::engine::problem::{Batch, Evaluation, Problem, Workspace};
 
@@ -22,6 +22,11 @@ use crate::engine::problem::{Batch, Evaluation, Problem, Workspace};
 pub const TRAJECTORY_CAPACITY: usize = 1024;
 /// Loss-curve points kept (decimated).
 pub const HISTORY_CAPACITY: usize = 4096;
+/// Train/test evaluations kept (decimated). The series is its own schedule:
+/// step s is evaluated only if it would be kept, so every step is evaluated
+/// up to 256, then 128 more per doubling of the run (bounded cost), and any
+/// run of 129+ steps keeps 129..=256 points, the same however fast it ran.
+pub const EVALUATION_CAPACITY: usize = 256;
 /// Most floats the trajectory may hold, so big models keep fewer points.
 const TRAJECTORY_MAX_FLOATS: usize = 64 << 20;
 
@@ -157,6 +162,8 @@ pub struct Snapshot {
     pub trajectory: Arc<Vec<TrajectoryPoint>>,
     /// Decimated per-step scalars over the run.
     pub history: Arc<Vec<HistoryPoint>>,
+    /// Decimated train/test losses over the run, ending at `step`.
+    pub evaluations: Arc<Vec<EvalPoint>>,
     /// Measured training speed (0 when paused).
     pub steps_per_second: f64,
 }
@@ -185,6 +192,7 @@ pub struct Run {
     workspace: Workspace,
     trajectory: Decimated<TrajectoryPoint>,
     history: Decimated<HistoryPoint>,
+    evaluations: Decimated<EvalPoint>,
     diverged: Option<(u64, f32)>,
     /// The first batch loss of the run: the yardstick for a blow-up.
     first_loss: Option<f32>,
@@ -210,6 +218,7 @@ impl Run {
             workspace: Workspace::default(),
             trajectory: Decimated::new(capacity),
             history: Decimated::new(HISTORY_CAPACITY),
+            evaluations: Decimated::new(EVALUATION_CAPACITY),
             diverged: None,
             first_loss: None,
             start_norm: 0.0,
@@ -246,6 +255,7 @@ impl Run {
         self.cursor = self.order.len();
         self.trajectory.clear();
         self.history.clear();
+        self.evaluations.clear();
         self.diverged = None;
         self.first_loss = None;
         self.start_norm = norm(&self.params);
@@ -351,6 +361,19 @@ impl Run {
         } else {
             self.trajectory.skip();
         }
+        if self.evaluations.wants_next() {
+            let e = self.problem.evaluate(&self.params, &mut self.workspace);
+            // JSON has no infinity: an overflowing loss is kept as the
+            // largest float, so the run can still be saved and reopened.
+            let finite = |loss: f32| if loss.is_finite() { loss } else { f32::MAX };
+            self.evaluations.push(EvalPoint {
+                step: self.step,
+                train_loss: finite(e.train_loss),
+                test_loss: e.test_loss.map(finite),
+            });
+        } else {
+            self.evaluations.skip();
+        }
         let lr = self.current_lr();
         let grad_norm = self.optimizer.step(&mut self.params, &self.grad, lr);
         self.history.push(HistoryPoint {
@@ -405,6 +428,15 @@ impl Run {
             .zip(&self.params)
             .map(|(a, b)| a - b)
             .collect();
+        // The present ends the curve (as it ends the trajectory).
+        let mut evaluations = self.evaluations.items().to_vec();
+        if evaluations.last().is_none_or(|p| p.step < self.step) {
+            evaluations.push(EvalPoint {
+                step: self.step,
+                train_loss: evaluation.train_loss,
+                test_loss: evaluation.test_loss,
+            });
+        }
         let state = match self.diverged {
             Some((step, loss)) => RunState::Diverged { step, loss },
             None => state,
@@ -421,6 +453,7 @@ impl Run {
             state,
             trajectory: Arc::new(self.trajectory_points()),
             history: Arc::new(self.history.items().to_vec()),
+            evaluations: Arc::new(evaluations),
             steps_per_second,
         }
     }
@@ -443,5 +476,10 @@ impl Run {
     /// The kept loss-curve points.
     pub fn history(&self) -> &[HistoryPoint] {
         self.history.items()
+    }
+
+    /// The kept train/test evaluations.
+    pub fn evaluations(&self) -> &[EvalPoint] {
+        self.evaluations.items()
     }
 }

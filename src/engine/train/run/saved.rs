@@ -10,7 +10,7 @@ use super::{Run, norm, shuffle_rng};
 use crate::engine::io::bounded;
 use crate::engine::io::limits::{MAX_REPLAYED_DRAWS, MAX_STEP, SESSION_TRAJECTORY_FLOATS};
 use crate::engine::optim::Optimizer;
-use crate::engine::train::history::{Decimated, HistoryPoint, TrajectoryPoint};
+use crate::engine::train::history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
 use rand::seq::SliceRandom;
 
 /// One kept point of the trajectory, as plain data.
@@ -54,10 +54,17 @@ pub struct SavedRun {
     pub trajectory: Decimated<SavedPoint>,
     /// The decimated per-step record.
     pub history: Decimated<HistoryPoint>,
+    /// The decimated train/test evaluations (empty in older files).
+    #[serde(default = "no_evaluations")]
+    pub evaluations: Decimated<EvalPoint>,
     /// Where the run diverged, if it did.
     pub diverged: Option<(u64, f32)>,
     /// The run's first loss (the yardstick for a blow-up).
     pub first_loss: Option<f32>,
+}
+
+fn no_evaluations() -> Decimated<EvalPoint> {
+    Decimated::new(super::EVALUATION_CAPACITY)
 }
 
 /// Why a saved run does not fit the problem it is restored into.
@@ -131,10 +138,16 @@ impl SavedRun {
             .items()
             .iter()
             .map(|h| ("run.history step", h.step));
+        let evaluations = self
+            .evaluations
+            .items()
+            .iter()
+            .map(|e| ("run.evaluations step", e.step));
         if let Some((field, value)) = steps
             .into_iter()
             .chain(points)
             .chain(history)
+            .chain(evaluations)
             .find(|&(_, value)| value > MAX_STEP)
         {
             return Err(past(field, value));
@@ -145,10 +158,18 @@ impl SavedRun {
                 field: "run.trajectory",
                 reason,
             })?;
-        self.history.check().map_err(|reason| RestoreError::Series {
-            field: "run.history",
-            reason,
-        })
+        self.history
+            .check()
+            .map_err(|reason| RestoreError::Series {
+                field: "run.history",
+                reason,
+            })?;
+        self.evaluations
+            .check()
+            .map_err(|reason| RestoreError::Series {
+                field: "run.evaluations",
+                reason,
+            })
     }
 }
 
@@ -175,6 +196,7 @@ impl Run {
             cursor: self.cursor,
             trajectory,
             history: self.history.clone(),
+            evaluations: self.evaluations.clone(),
             diverged: self.diverged,
             first_loss: self.first_loss,
         }
@@ -269,6 +291,9 @@ impl Run {
         let mut history = Decimated::new(self.history.capacity());
         history.restore_from(&saved.history, |h| *h);
         self.history = history;
+        let mut evaluations = Decimated::new(self.evaluations.capacity());
+        evaluations.restore_from(&saved.evaluations, |e| *e);
+        self.evaluations = evaluations;
         self.diverged = saved.diverged;
         self.first_loss = saved.first_loss;
         Ok(())
@@ -363,6 +388,11 @@ mod tests {
             "parameters after 437 steps"
         );
         assert_eq!(resumed.history(), straight.history(), "the loss curve");
+        assert_eq!(
+            resumed.evaluations(),
+            straight.evaluations(),
+            "train/test curve"
+        );
         assert_eq!(
             resumed.trajectory_points().len(),
             straight.trajectory_points().len()
