@@ -71,24 +71,87 @@ pub fn preset(name: &str) -> anyhow::Result<Settings> {
     )
 }
 
-/// Opens the window (or renders a screenshot and exits).
-pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
-    use_spare_cores_for_software_rendering();
-    // A file that cannot be opened is an error before any window appears; it
-    // is read once, through the reader Open… and drag-and-drop use.
-    let mut opened = options
+/// What a launch needs before any window exists: every file read and
+/// checked, the preset found, the model loaded. An error here is reported
+/// before a window appears.
+pub struct Prepared {
+    options: LaunchOptions,
+    preset: Option<Settings>,
+    opened: Option<files::Opened>,
+}
+
+/// Reads and checks everything the launch options name.
+pub fn prepare(options: LaunchOptions) -> anyhow::Result<Prepared> {
+    // A file is read once, through the reader Open… and drag-and-drop use.
+    let opened = options
         .open
         .as_deref()
         .map(|path| files::read_file(path, &Settings::default()))
         .transpose()?;
-    // So is a model that does not load: say why before opening the window.
     if let Some(spec) = &options.import {
         import::load(spec, 0)?;
     }
     let preset = options.preset.as_deref().map(preset).transpose()?;
+    Ok(Prepared {
+        options,
+        preset,
+        opened,
+    })
+}
+
+impl Prepared {
+    /// The app these options describe; `stored` are the settings eframe kept
+    /// from the last launch (checked here like a file's).
+    pub fn app(&mut self, stored: Option<Settings>, wake: Wake) -> anyhow::Result<ValleyApp> {
+        let options = &self.options;
+        let scripted = options.screenshot.is_some() || options.measure.is_some();
+        // Stored settings that fail the check (a damaged or hand-edited
+        // store) give way to the defaults, and the status bar says so.
+        let (stored, store_message) = match stored.map(Settings::checked) {
+            Some(Ok(checked)) => (Some(checked.settings), None),
+            Some(Err(e)) => (
+                None,
+                Some(format!(
+                    "the saved settings were not used: their setting {e}"
+                )),
+            ),
+            None => (None, None),
+        };
+        let mut settings = match self.preset.clone() {
+            Some(p) => p,
+            None if scripted => Settings::default(),
+            None => stored.unwrap_or_default(),
+        };
+        match &self.opened {
+            Some(files::Opened::Scene { scene, .. }) => settings = scene.settings.clone(),
+            Some(files::Opened::Session { settings: s, .. }) => settings = (**s).clone(),
+            None => {}
+        }
+        if let Some(view) = options.view {
+            settings.view = view;
+        }
+        settings.presentation |= options.presentation;
+        if let Some(spec) = options.import.clone() {
+            settings.import = Some(spec);
+            settings.problem = ProblemChoice::Imported;
+        }
+        let mut app = ValleyApp::new(settings, wake)?;
+        app.runtime.message = store_message;
+        if let (Some(opened), Some(path)) = (self.opened.take(), &options.open) {
+            app.show_opened(opened, path);
+        }
+        Ok(app)
+    }
+}
+
+/// Opens the window (or renders a screenshot and exits).
+pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    use_spare_cores_for_software_rendering();
+    let mut prepared = prepare(options)?;
+    let options = prepared.options.clone();
     // The baseline runs before the window exists, so it competes with nothing.
     let alone = match options.measure {
-        Some(_) => measure::baseline(&preset.clone().unwrap_or_default(), 3.0),
+        Some(_) => measure::baseline(&prepared.preset.clone().unwrap_or_default(), 3.0),
         None => 0.0,
     };
     let launched = Instant::now();
@@ -121,41 +184,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             let stored = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
-            // Stored settings pass the same check as a file's; ones that fail
-            // (a hand-edited or damaged store) give way to the defaults.
-            let (stored, store_message) = match stored.map(Settings::checked) {
-                Some(Ok(checked)) => (Some(checked.settings), None),
-                Some(Err(e)) => (
-                    None,
-                    Some(format!(
-                        "the saved settings were not used: their setting {e}"
-                    )),
-                ),
-                None => (None, None),
-            };
-            let mut settings = match preset.clone() {
-                Some(p) => p,
-                None if scripted => Settings::default(),
-                None => stored.unwrap_or_default(),
-            };
-            match &opened {
-                Some(files::Opened::Scene { scene, .. }) => settings = scene.settings.clone(),
-                Some(files::Opened::Session { settings: s, .. }) => settings = (**s).clone(),
-                None => {}
-            }
-            if let Some(view) = options.view {
-                settings.view = view;
-            }
-            settings.presentation |= options.presentation;
-            if let Some(spec) = options.import.clone() {
-                settings.import = Some(spec);
-                settings.problem = ProblemChoice::Imported;
-            }
-            let mut app = ValleyApp::new(settings, wake).map_err(|e| e.to_string())?;
-            app.runtime.message = store_message;
-            if let (Some(opened), Some(path)) = (opened.take(), &options.open) {
-                app.show_opened(opened, path);
-            }
+            let mut app = prepared.app(stored, wake).map_err(|e| format!("{e:#}"))?;
             if !scripted && let Some(dir) = eframe::storage_dir("Valley") {
                 app.autosave = Some(sessions::Autosave::new(&dir));
             }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::Settings;
 use crate::engine::io::limits::{MAX_SCENE_BYTES, MAX_STEP};
-use crate::figure::read_png_text;
+use crate::figure::{read_png_text, read_png_text_from};
 
 /// The PNG text chunk that holds the scene.
 pub const SCENE_KEY: &str = "valley-scene";
@@ -71,7 +71,19 @@ impl Scene {
     /// Reads the scene from a PNG saved by Valley; its text is inflated only
     /// up to [`MAX_SCENE_BYTES`].
     pub fn read_png(path: &Path) -> anyhow::Result<Self> {
-        let text = read_png_text(path, SCENE_KEY, MAX_SCENE_BYTES)?.with_context(|| {
+        let text = read_png_text(path, SCENE_KEY, MAX_SCENE_BYTES)?;
+        Self::from_png_text(text, path)
+    }
+
+    /// The scene in PNG bytes (as [`Scene::read_png`]); `path` names them in errors.
+    pub fn from_png_bytes(bytes: &[u8], path: &Path) -> anyhow::Result<Self> {
+        let reader = std::io::Cursor::new(bytes);
+        let text = read_png_text_from(reader, path, SCENE_KEY, MAX_SCENE_BYTES)?;
+        Self::from_png_text(text, path)
+    }
+
+    fn from_png_text(text: Option<String>, path: &Path) -> anyhow::Result<Self> {
+        let text = text.with_context(|| {
             format!(
                 "{} holds no Valley scene: only PNGs saved by Valley can be opened",
                 path.display()

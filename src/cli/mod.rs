@@ -100,32 +100,35 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Landscape(args)) => landscape::run(&args),
         Some(Command::FilmStrip(args)) => film_strip::run(&args),
         Some(Command::Sharpness(args)) => sharpness::run(&args),
-        None => {
-            let (width, height) = parse_size(&cli.size)?;
-            crate::app::run(crate::app::LaunchOptions {
-                screenshot: cli.screenshot,
-                preset: cli.preset,
-                steps: cli.steps,
-                size: (width, height),
-                measure: cli.measure,
-                open: cli.open,
-                presentation: cli.presentation,
-                import: cli
-                    .weights
-                    .zip(cli.data)
-                    .map(|(weights, data)| crate::app::ImportSpec {
-                        weights,
-                        data,
-                        activation: cli.activation,
-                    }),
-                view: cli.view.map(|v| match v {
-                    ViewArg::Map => crate::app::CentralView::Map,
-                    ViewArg::Surface => crate::app::CentralView::Surface,
-                    ViewArg::SideBySide => crate::app::CentralView::SideBySide,
-                }),
-            })
-        }
+        None => crate::app::run(launch_options(cli)?),
     }
+}
+
+/// The app's launch options from the command line (no subcommand).
+pub fn launch_options(cli: Cli) -> anyhow::Result<crate::app::LaunchOptions> {
+    let (width, height) = parse_size(&cli.size)?;
+    Ok(crate::app::LaunchOptions {
+        screenshot: cli.screenshot,
+        preset: cli.preset,
+        steps: cli.steps,
+        size: (width, height),
+        measure: cli.measure,
+        open: cli.open,
+        presentation: cli.presentation,
+        import: cli
+            .weights
+            .zip(cli.data)
+            .map(|(weights, data)| crate::app::ImportSpec {
+                weights,
+                data,
+                activation: cli.activation,
+            }),
+        view: cli.view.map(|v| match v {
+            ViewArg::Map => crate::app::CentralView::Map,
+            ViewArg::Surface => crate::app::CentralView::Surface,
+            ViewArg::SideBySide => crate::app::CentralView::SideBySide,
+        }),
+    })
 }
 
 /// `1600x1000` → (1600, 1000), within what a screen can show.

@@ -284,10 +284,25 @@ pub fn read_png_text(
             "it is {bytes} bytes, more than the {MAX_PNG_BYTES} bytes Valley reads as a figure"
         )));
     }
+    read_png_text_from(std::io::BufReader::new(file), path, key, max_text_bytes)
+}
+
+/// [`read_png_text`] on any reader (bytes in memory, for tests and fuzzing);
+/// `path` only names the file in errors.
+pub fn read_png_text_from(
+    reader: impl std::io::BufRead + std::io::Seek,
+    path: &Path,
+    key: &str,
+    max_text_bytes: usize,
+) -> Result<Option<String>, FigureError> {
+    let invalid = |message: String| FigureError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+    };
     let limits = png::Limits {
         bytes: PNG_CHUNK_BUFFER_BYTES,
     };
-    let decoder = png::Decoder::new_with_limits(std::io::BufReader::new(file), limits);
+    let decoder = png::Decoder::new_with_limits(reader, limits);
     let reader = decoder
         .read_info()
         .map_err(|e| invalid(format!("not a readable PNG ({e})")))?;
