@@ -316,3 +316,304 @@ fn fuzzer_findings_stay_harmless() {
         }
     }
 }
+
+/// A session Valley itself wrote (moons, 2-8-2, minibatches of 16, 40 steps)
+/// as JSON, for the rows below to mutate.
+fn written_session() -> serde_json::Value {
+    use valley::app::Settings;
+    use valley::engine::data::DatasetKind;
+    use valley::engine::io::Session;
+    use valley::engine::train::{Run, TrainConfig};
+    let settings = Settings {
+        problem: valley::app::ProblemChoice::Dataset(DatasetKind::Moons),
+        dataset_size: 200,
+        hidden_layers: 1,
+        width: 8,
+        ..Settings::default()
+    };
+    let spec = settings.problem_spec().expect("spec");
+    let config = TrainConfig {
+        batch_size: Some(16),
+        ..TrainConfig::default()
+    };
+    let mut run = Run::new(spec.build().expect("builds"), config).expect("run");
+    for _ in 0..40 {
+        run.step();
+    }
+    let session = Session::new(
+        spec,
+        config,
+        run.save(),
+        serde_json::to_value(&settings).expect("view"),
+    );
+    serde_json::to_value(&session).expect("json")
+}
+
+/// A scene Valley itself wrote (the demo at step 250), as JSON.
+fn written_scene() -> serde_json::Value {
+    let scene = valley::app::Scene::new(&valley::app::Settings::default(), 250);
+    serde_json::from_str(&scene.to_json()).expect("json")
+}
+
+/// A 1 × 1 PNG whose `valley-scene` iTXt chunk holds `text`, compressed or not.
+fn png_with_scene(text: String, compressed: bool) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, 1, 1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("header");
+    let mut chunk = png::text_metadata::ITXtChunk::new("valley-scene", text);
+    chunk.compressed = compressed;
+    writer.write_text_chunk(&chunk).expect("chunk");
+    writer.write_image_data(&[0, 0, 0]).expect("pixels");
+    writer.finish().expect("finish");
+    bytes
+}
+
+/// Files from strangers: each row mutates a file Valley wrote (a session, a
+/// `.json` scene, a PNG figure) the way a damaged or hostile copy might, and
+/// opens it through the one reader every door uses (`--open`, Open…,
+/// drag-and-drop, the autosave offer). Each is refused, at once, with the
+/// file, the field, the value and the limit; none drives a loop, an
+/// allocation or a thread first.
+#[test]
+fn files_from_strangers_are_refused_before_a_number_in_them_drives_work() {
+    use serde_json::json;
+    use valley::app::{Opened, Settings};
+    // The error, without printing a whole session when a row is wrongly accepted.
+    let refused =
+        |path: &Path, current: &Settings, what: &str| match valley::app::read_file(path, current) {
+            Ok(_) => panic!("{what}: opened"),
+            Err(e) => format!("{e:#}"),
+        };
+    let read_file = valley::app::read_file;
+    type Mutation = fn(&mut serde_json::Value);
+    let session_rows: Vec<(&str, Mutation, &str)> = vec![
+        (
+            "a format-1 session asking to replay 10^12 shuffles",
+            |s| {
+                s["format_version"] = json!(1);
+                s["run"]["shuffle_position"] = json!(null);
+                s["run"]["shuffles"] = json!(1_000_000_000_000u64);
+            },
+            "run.shuffles × training examples is 160000000000000, past the limit of 20000000",
+        ),
+        (
+            "a format-1 session asking to replay 2^64 - 1 shuffles",
+            |s| {
+                s["format_version"] = json!(1);
+                s["run"]["shuffle_position"] = json!(null);
+                s["run"]["shuffles"] = json!(u64::MAX);
+            },
+            "run.shuffles × training examples",
+        ),
+        (
+            "a step counter at 2^64 - 1",
+            |s| s["run"]["step"] = json!(u64::MAX),
+            "run.step is 18446744073709551615, past the limit of 1000000000000",
+        ),
+        (
+            "the optimiser's step counter near 2^64",
+            |s| s["run"]["optimizer"]["steps"] = json!(u64::MAX - 1),
+            "run.optimizer.steps is 18446744073709551614",
+        ),
+        (
+            "a loss curve that claims 2^64 - 1 steps offered",
+            |s| s["run"]["history"]["offered"] = json!(u64::MAX),
+            "run.history is damaged",
+        ),
+        (
+            "a network of 63 hidden layers of 4,096",
+            |s| s["problem"]["hidden"] = json!(vec![4096; 63]),
+            "more than the 5000000 any model may have",
+        ),
+        (
+            "a thousand hidden layers",
+            |s| s["problem"]["hidden"] = json!(vec![8; 1000]),
+            "more than 64 hidden layers, the limit",
+        ),
+        (
+            "a dataset of 2^64 - 1 points",
+            |s| s["problem"]["data"]["size"] = json!(u64::MAX),
+            "must be between 2 and 1000000",
+        ),
+        (
+            "a batch order of two million examples",
+            |s| s["run"]["order"] = json!(vec![0; 2_000_000]),
+            "more than 1000000 training examples, the limit",
+        ),
+        (
+            "a parameter vector of six million values",
+            |s| s["run"]["params"] = json!(vec![0; 6_000_000]),
+            "more than 5000000 parameters, the limit",
+        ),
+        (
+            "a view block of two megabytes",
+            |s| s["view"] = json!({ "padding": " ".repeat(2 << 20) }),
+            "view block of 2097",
+        ),
+        (
+            "a negative learning rate",
+            |s| s["train"]["optimizer"]["lr"] = json!(-1.0),
+            "learning rate -1 must be a positive number",
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let current = Settings::default();
+    let mut rows = 0;
+    for (what, mutate, fragment) in session_rows {
+        let mut session = written_session();
+        mutate(&mut session);
+        let path = dir.path().join("lesson.json");
+        std::fs::write(&path, serde_json::to_vec(&session).expect("json")).expect("write");
+        let error = refused(&path, &current, what);
+        assert!(
+            error.contains(fragment) && error.contains("lesson.json"),
+            "{what}: {error}"
+        );
+        rows += 1;
+    }
+
+    let scene_rows: Vec<(&str, Mutation, &str)> = vec![
+        (
+            "a scene at step 10^15",
+            |s| s["step"] = json!(1_000_000_000_000_000u64),
+            "its step is 1000000000000000, past the limit of 1000000000000",
+        ),
+        (
+            "a scene with 63 hidden layers of 4,096",
+            |s| {
+                s["settings"]["hidden_layers"] = json!(63);
+                s["settings"]["width"] = json!(4096);
+            },
+            "hidden_layers × width is 63 × 4096",
+        ),
+        (
+            "a scene with 2^64 - 1 hidden layers",
+            |s| s["settings"]["hidden_layers"] = json!(u64::MAX),
+            "hidden_layers is 18446744073709551615; a network has 1 to 63 hidden layers",
+        ),
+        (
+            "a race of a thousand lanes",
+            |s| s["settings"]["race"] = json!(vec!["adam"; 1000]),
+            "race is 1000 lanes; a race has at most 6 lanes",
+        ),
+        (
+            "a negative speed",
+            |s| s["settings"]["steps_per_second"] = json!(-5.0),
+            "steps_per_second is -5",
+        ),
+        (
+            "a million points per axis",
+            |s| s["settings"]["resolution"] = json!(1_000_000),
+            "resolution is 1000000; a slice has 1 to 2001 points per axis",
+        ),
+        (
+            "ten million points of data",
+            |s| s["settings"]["dataset_size"] = json!(10_000_000),
+            "dataset_size is 10000000; the app shows 2 to 20000 points",
+        ),
+        (
+            "a span of zero",
+            |s| s["settings"]["span"] = json!(0.0),
+            "span is 0; it must be a positive number",
+        ),
+    ];
+    for (what, mutate, fragment) in scene_rows {
+        let mut scene = written_scene();
+        mutate(&mut scene);
+        let text = serde_json::to_string(&scene).expect("json");
+        // The same scene as a `.json` file and inside a PNG figure.
+        let json_path = dir.path().join("scene.json");
+        std::fs::write(&json_path, &text).expect("write");
+        let png_path = dir.path().join("figure.png");
+        std::fs::write(&png_path, png_with_scene(text, true)).expect("write");
+        for path in [&json_path, &png_path] {
+            let error = refused(path, &current, what);
+            let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+            assert!(
+                error.contains(fragment) && error.contains(name),
+                "{what} ({name}): {error}"
+            );
+            rows += 1;
+        }
+    }
+
+    // Sizes: a PNG whose scene inflates to 64 MiB, a `.json` scene of 2 MiB,
+    // a session of 200 MiB and a PNG of 300 MiB are refused before they are
+    // read or inflated whole.
+    let bomb = dir.path().join("bomb.png");
+    std::fs::write(&bomb, png_with_scene("\0".repeat(64 << 20), true)).expect("write");
+    let bomb_bytes = std::fs::metadata(&bomb).expect("size").len();
+    assert!(bomb_bytes < 1 << 20, "a small file: {bomb_bytes}");
+    let error = refused(&bomb, &current, "bomb");
+    assert!(
+        error.contains("inflates past 1048576 bytes") && error.contains("bomb.png"),
+        "{error}"
+    );
+    let long_scene = dir.path().join("long.json");
+    let mut scene = written_scene();
+    scene["settings"]["film_steps"] = json!(" ".repeat(2 << 20));
+    std::fs::write(&long_scene, serde_json::to_vec(&scene).expect("json")).expect("write");
+    let error = refused(&long_scene, &current, "long");
+    assert!(
+        error.contains("more than the 1048576 bytes a scene may have"),
+        "{error}"
+    );
+    let sparse = |name: &str, bytes: u64, head: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, head).expect("head");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(bytes))
+            .expect("sparse file");
+        path
+    };
+    let big_session = sparse("big.json", 200 << 20, b"{\"format_version\": 2");
+    let error = refused(&big_session, &current, "big");
+    assert!(error.contains("more than any Valley session"), "{error}");
+    let big_png = sparse("big.png", 300 << 20, &png_with_scene("{}".into(), false));
+    let error = refused(&big_png, &current, "big png");
+    assert!(error.contains("more than the 268435456 bytes"), "{error}");
+    rows += 4;
+
+    // What is within the limits still opens, whatever the file is called: a
+    // session named .png, a scene whose speed a slider could set is brought
+    // into range and says so, and a format-2 session's generator position is
+    // restored in constant time however far it has run.
+    let session = written_session();
+    let renamed = dir.path().join("session.png");
+    std::fs::write(&renamed, serde_json::to_vec(&session).expect("json")).expect("write");
+    assert!(matches!(
+        read_file(&renamed, &current).expect("a session, by its content"),
+        Opened::Session { .. }
+    ));
+    let mut fast = written_scene();
+    fast["settings"]["steps_per_second"] = json!(1e9);
+    let fast_path = dir.path().join("fast.json");
+    std::fs::write(&fast_path, serde_json::to_vec(&fast).expect("json")).expect("write");
+    match read_file(&fast_path, &current).expect("brought into range") {
+        Opened::Scene { scene, adjusted } => {
+            assert_eq!(scene.settings.steps_per_second, Some(2000.0));
+            assert_eq!(
+                adjusted,
+                vec!["steps per second 1000000000 → 2000".to_string()]
+            );
+        }
+        other => panic!("not a scene: {other:?}"),
+    }
+    let mut far = written_session();
+    far["run"]["shuffle_position"] = json!(u64::MAX);
+    let far_path = dir.path().join("far.json");
+    std::fs::write(&far_path, serde_json::to_vec(&far).expect("json")).expect("write");
+    assert!(matches!(
+        read_file(&far_path, &current).expect("opens"),
+        Opened::Session { .. }
+    ));
+    rows += 3;
+    assert_eq!(
+        rows, 35,
+        "the files in the table, as the README counts them"
+    );
+}

@@ -1,40 +1,111 @@
-//! Any bytes as a session file: parsed, then (for problems that need no
-//! other file) rebuilt, restored and stepped, which must end in a value or
-//! an error, never a panic.
+//! Any bytes as a session file, along the path the app opens one:
+//! `parse_session` (which checks every count and setting), the view read back
+//! as settings and checked, the problem built, the run restored into it and
+//! stepped four times, then saved. An error anywhere is fine; a panic is not.
+//!
+//! Then the round trip: the saved run, written as a session the way
+//! `save_session` writes it, must parse again and restore into the same
+//! problem (a saved session must always reopen). `save_session` refuses runs
+//! whose parameters or optimiser moments are not finite (JSON has no NaN or
+//! infinity), so the round trip is asserted only for runs it would write.
 #![no_main]
 
 use std::path::Path;
+use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use valley::engine::io::parse_session;
+use valley::app::Settings;
+use valley::engine::io::{Session, parse_session};
+use valley::engine::nn::param_count;
 use valley::engine::problem::ProblemSpec;
-use valley::engine::train::Run;
+use valley::engine::train::{Run, SavedRun};
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(session) = parse_session(bytes, Path::new("fuzz.json")) else {
         return;
     };
-    // Problems that name files would read them; small built-in ones stand in.
-    let buildable = match &session.problem {
-        ProblemSpec::Surface { .. } => true,
-        ProblemSpec::Dataset { data, hidden, .. } => {
-            data.size <= 2_000 && hidden.len() <= 4 && hidden.iter().all(|&h| h <= 64)
-        }
-        _ => false,
-    };
-    if !buildable {
+    settings_for(&session);
+    if too_slow_for_fuzzing(&session) {
         return;
     }
     let Ok(problem) = session.problem.build() else {
         return;
     };
-    let Ok(mut run) = Run::new(problem, session.train) else {
+    let Ok(mut run) = Run::new(Arc::clone(&problem), session.train) else {
         return;
     };
-    if run.restore(session.run).is_ok() {
-        for _ in 0..4 {
-            run.step();
-        }
-        let _ = run.save();
+    if run.restore(session.run).is_err() {
+        return;
+    }
+    for _ in 0..4 {
+        run.step();
+    }
+    let saved = run.save();
+    if !save_session_writes(&saved) {
+        return;
+    }
+    let text = serde_json::to_vec(&Session::new(
+        session.problem.clone(),
+        session.train,
+        saved,
+        serde_json::Value::Null,
+    ))
+    .expect("a session serialises");
+    let reopened = match parse_session(&text, Path::new("saved.json")) {
+        Ok(reopened) => reopened,
+        Err(e) => panic!("a saved session does not reopen: {e}"),
+    };
+    let mut again = Run::new(problem, reopened.train).expect("the same config");
+    if let Err(e) = again.restore(reopened.run) {
+        panic!("a saved session does not restore into its own problem: {e}");
     }
 });
+
+/// What the app does with the view (`settings_for_session`): the saved view
+/// as settings, checked, else the defaults adapted to the problem, checked.
+fn settings_for(session: &Session) {
+    if let Ok(saved) = serde_json::from_value::<Settings>(session.view.clone())
+        && let Ok(checked) = saved.checked()
+    {
+        let _ = checked.settings.problem_spec();
+    }
+    if let Ok(shown) = Settings::default().showing(&session.problem, session.train) {
+        let _ = shown.checked();
+    }
+}
+
+/// A *cost* guard, for fuzzing speed only, not a safety guard:
+/// `parse_session` has already refused everything past Valley's limits, and
+/// those inputs would still end in a value or an error, just slowly (a
+/// million-point dataset, a five-million-parameter network, twenty million
+/// replayed shuffle draws). Skipping them keeps one execution to
+/// milliseconds. Problems that name files (CSV, imported weights) would read
+/// the disk and are skipped too.
+fn too_slow_for_fuzzing(session: &Session) -> bool {
+    const MAX_POINTS: usize = 2_000;
+    const MAX_PARAMS: usize = 50_000;
+    const MAX_REPLAYED_DRAWS: u128 = 200_000;
+    let points = match &session.problem {
+        ProblemSpec::Surface { .. } => 0,
+        ProblemSpec::Dataset { data, hidden, .. } => {
+            // Widest input (2) and output (16 blob classes) of a built-in set.
+            let mut widths = vec![2];
+            widths.extend_from_slice(hidden);
+            widths.push(16);
+            if data.size > MAX_POINTS || param_count(&widths) > MAX_PARAMS {
+                return true;
+            }
+            data.size
+        }
+        ProblemSpec::Csv { .. } | ProblemSpec::Imported { .. } => return true,
+    };
+    session.run.shuffle_position.is_none()
+        && u128::from(session.run.shuffles) * points as u128 > MAX_REPLAYED_DRAWS
+}
+
+/// Whether `save_session` would write this run (it refuses non-finite
+/// parameters and optimiser moments, which JSON cannot hold).
+fn save_session_writes(saved: &SavedRun) -> bool {
+    let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+    finite(&saved.params) && finite(&saved.initial_params) && saved.optimizer.is_finite()
+}

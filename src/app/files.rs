@@ -15,7 +15,7 @@ use super::scene::Scene;
 use super::settings::Settings;
 use crate::engine::io::limits::{MAX_SCENE_BYTES, MAX_SESSION_BYTES};
 use crate::engine::io::{ReadError, Session, parse_session, read_at_most};
-use crate::engine::train::{Command, RunState, Speed};
+use crate::engine::train::{Command, Run, RunState, Speed};
 
 /// A file Valley can open, read and checked but not yet applied: every door
 /// (`--open`, Open…, drag-and-drop, the autosave offer) reads through
@@ -82,11 +82,14 @@ pub fn read_file(path: &Path, current: &Settings) -> anyhow::Result<Opened> {
         let session = parse_session(&bytes, path)?;
         let (settings, adjusted) = settings_for_session(&session, current)
             .with_context(|| format!("could not open {}", path.display()))?;
-        // The problem must build before anything changes.
-        session
-            .problem
-            .build()
-            .with_context(|| format!("could not open {}", path.display()))?;
+        // The problem must build, and the run restore into it, before
+        // anything the user has open changes.
+        let context = || format!("could not open {}", path.display());
+        let problem = session.problem.build().with_context(context)?;
+        Run::new(problem, session.train)
+            .map_err(anyhow::Error::from)
+            .and_then(|mut trial| Ok(trial.restore(session.run.clone())?))
+            .with_context(context)?;
         return Ok(Opened::Session {
             session: Box::new(session),
             settings: Box::new(settings),
