@@ -108,7 +108,10 @@ fn every_launch_example_in_the_readme_starts_the_app_it_describes() {
                         done: &dyn Fn(&ValleyApp) -> bool| {
             let deadline = Instant::now() + Duration::from_secs(30);
             while !done(harness.state()) {
-                assert!(Instant::now() < deadline, "{line}: timed out waiting for {what}");
+                assert!(
+                    Instant::now() < deadline,
+                    "{line}: timed out waiting for {what}"
+                );
                 harness.step();
                 std::thread::sleep(Duration::from_millis(5));
             }

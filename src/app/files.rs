@@ -331,7 +331,7 @@ impl ValleyApp {
 }
 
 /// A duration as a student reads it: "40 s", "3 min", "2 h", "5 days".
-fn readable_duration(seconds: f64) -> String {
+pub(super) fn readable_duration(seconds: f64) -> String {
     match seconds {
         s if s < 90.0 => format!("{s:.0} s"),
         s if s < 5400.0 => format!("{:.0} min", s / 60.0),

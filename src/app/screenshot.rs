@@ -126,8 +126,8 @@ pub fn too_slow(
     let budget = TRAINING_BUDGET.as_secs_f64();
     (elapsed.as_secs_f64() + left > budget).then(|| {
         format!(
-            "training to step {target} would take about {:.0} s more at {steps_per_second:.0} steps/s, past the {budget:.0} s a screenshot may train: open the file in the app (it shows the progress and can stop), or save a session at that step instead",
-            left
+            "training to step {target} would take about {} more at {steps_per_second:.0} steps/s, past the {budget:.0} s a screenshot may train: open the file in the app (it shows the progress and can stop), or save a session at that step instead",
+            super::files::readable_duration(left)
         )
     })
 }

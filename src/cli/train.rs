@@ -76,7 +76,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             None,
         ),
     };
-    let (run, summary) = train(Arc::clone(&problem), config, args.run.optim.steps, saved)?;
+    let (run, summary) = train(Arc::clone(&problem), config, args.run.optim.steps, saved)
+        .with_context(|| match &args.session {
+            Some(path) => format!("the session {} cannot be continued", path.display()),
+            None => "training failed".into(),
+        })?;
     if let Some(path) = &args.weights_out {
         save_weights(&problem, run.params(), path)?;
     }

@@ -161,6 +161,14 @@ pub enum FigureError {
         /// What went wrong.
         source: png::EncodingError,
     },
+    /// A PNG read, but refused: too large, damaged, or text past its limit.
+    #[error("could not read {}: {reason}", path.display())]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// Why, with the limit where one was passed.
+        reason: String,
+    },
     /// Reading a PNG failed.
     #[error("could not read {}: {source}", path.display())]
     Read {
@@ -269,9 +277,9 @@ pub fn read_png_text(
     key: &str,
     max_text_bytes: usize,
 ) -> Result<Option<String>, FigureError> {
-    let invalid = |message: String| FigureError::Read {
+    let invalid = |reason: String| FigureError::Refused {
         path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+        reason,
     };
     let read_error = |source| FigureError::Read {
         path: path.to_path_buf(),
@@ -295,9 +303,9 @@ pub fn read_png_text_from(
     key: &str,
     max_text_bytes: usize,
 ) -> Result<Option<String>, FigureError> {
-    let invalid = |message: String| FigureError::Read {
+    let invalid = |reason: String| FigureError::Refused {
         path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+        reason,
     };
     let limits = png::Limits {
         bytes: PNG_CHUNK_BUFFER_BYTES,
@@ -314,7 +322,7 @@ pub fn read_png_text_from(
             .and_then(|()| chunk.get_text())
             .map_err(|e| {
                 invalid(format!(
-                    "its `{key}` text is damaged or inflates past {max_text_bytes} bytes ({e})"
+                    "its `{key}` text inflates past {max_text_bytes} bytes or is damaged ({e}): it is not one Valley wrote"
                 ))
             })?;
         return check_text_length(text, key, max_text_bytes)

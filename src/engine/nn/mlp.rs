@@ -31,11 +31,11 @@ pub enum NnError {
     #[error("architecture needs at least an input and an output width, all ≥ 1 (got {0:?})")]
     TooFewLayers(Vec<usize>),
     /// A width or depth past the caps.
-    #[error("architecture {0:?} is too large (widths ≤ {MAX_WIDTH}, at most {MAX_LAYERS} layers)")]
+    #[error("architecture {} is too large (widths ≤ {MAX_WIDTH}, at most {MAX_LAYERS} layers)", describe_sizes(.0))]
     TooLarge(Vec<usize>),
     /// Widths and depth within their caps whose product is not.
     #[error(
-        "architecture {sizes:?} has {count} parameters, more than the {MAX_PARAMS} any model may have"
+        "architecture {} has {count} parameters, more than the {MAX_PARAMS} any model may have", describe_sizes(.sizes)
     )]
     TooManyParams {
         /// The widths.
@@ -43,6 +43,24 @@ pub enum NnError {
         /// Its parameter count (saturated).
         count: usize,
     },
+}
+
+/// Layer widths as `2-16-16-2`, with repeats folded (`2-4096×63-2`) so a
+/// file's absurd architecture still gives a one-line message.
+pub fn describe_sizes(sizes: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut index = 0;
+    while index < sizes.len() {
+        let width = sizes[index];
+        let run = sizes[index..].iter().take_while(|&&w| w == width).count();
+        parts.push(if run > 2 {
+            format!("{width}×{run}")
+        } else {
+            vec![width.to_string(); run].join("-")
+        });
+        index += run;
+    }
+    parts.join("-")
 }
 
 /// Weights and biases of a network with these layer widths (saturating, so
@@ -472,5 +490,7 @@ mod tests {
         );
         assert!(error.to_string().contains("5000000"), "{error}");
         assert_eq!(param_count(&[2, 16, 16, 2]), 48 + 272 + 34);
+        assert_eq!(describe_sizes(&billion), "2-4096×63-2");
+        assert_eq!(describe_sizes(&[2, 16, 16, 2]), "2-16-16-2");
     }
 }

@@ -12,5 +12,6 @@ pub use init::{Init, seeded_rng};
 pub use layout::{ParamLayout, TensorSpec};
 pub use loss::TargetsRef;
 pub use mlp::{
-    ForwardScratch, MAX_LAYERS, MAX_WIDTH, Mlp, NnError, param_count, parse_layer_sizes,
+    ForwardScratch, MAX_LAYERS, MAX_WIDTH, Mlp, NnError, describe_sizes, param_count,
+    parse_layer_sizes,
 };

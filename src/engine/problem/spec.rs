@@ -158,8 +158,12 @@ impl ProblemSpec {
         let mut widths = vec![1];
         widths.extend_from_slice(hidden);
         widths.push(1);
-        Mlp::check_sizes(&widths)
-            .map_err(|e| format!("its hidden layers {hidden:?} cannot be built: {e}"))
+        Mlp::check_sizes(&widths).map_err(|e| {
+            format!(
+                "its hidden layers {} cannot be built: {e}",
+                crate::engine::nn::describe_sizes(hidden)
+            )
+        })
     }
 }
 
