@@ -536,3 +536,61 @@ fn hessian_and_pca_planes_are_computed_where_asked_and_then_kept() {
         .clone();
     assert_eq!(after.center, plane.center, "a computed plane is fixed");
 }
+
+#[test]
+fn a_long_replay_shows_its_progress_and_cancel_stops_it_where_it_is() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let scene = dir.path().join("far.json");
+    // A scene at step ten billion: far past what a class would wait for.
+    std::fs::write(
+        &scene,
+        r#"{"version": 1, "settings": {"dataset_size": 200, "resolution": 21}, "step": 10000000000}"#,
+    )
+    .expect("write");
+    let mut harness = harness();
+    harness.state_mut().open(&scene);
+    frames_until(&mut harness, "the replay under way", |app| {
+        app.runtime.snapshot.step > 100
+    });
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("replaying to step 10000000000")
+            .is_some(),
+        "the status bar shows the replay's progress"
+    );
+    harness.get_by_label("Cancel").click();
+    frames_until(&mut harness, "the replay stopped", |app| {
+        app.runtime.snapshot.state == RunState::Paused
+    });
+    let stopped_at = harness.state().runtime.snapshot.step;
+    assert!(stopped_at < 10_000_000_000);
+    let message = harness.state().runtime.message.clone().unwrap_or_default();
+    assert!(message.contains("replay stopped at step"), "{message}");
+    // Stopped means stopped: no more steps arrive.
+    harness.run_steps(5);
+    std::thread::sleep(Duration::from_millis(100));
+    harness.run_steps(2);
+    assert_eq!(harness.state().runtime.snapshot.step, stopped_at);
+}
+
+#[test]
+fn stored_settings_that_fail_the_check_give_way_to_the_defaults_and_say_so() {
+    use valley::app::{LaunchOptions, Settings};
+    let mut prepared = valley::app::prepare(LaunchOptions::default()).expect("nothing to read");
+    // eframe's store, edited by hand: a billion-parameter network.
+    let stored = Settings {
+        hidden_layers: 63,
+        width: 4096,
+        ..Settings::default()
+    };
+    let app = prepared
+        .app(Some(stored), Arc::new(|| {}))
+        .expect("the app starts");
+    assert_eq!(app.settings, Settings::default());
+    let message = app.runtime.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("saved settings were not used") && message.contains("5000000"),
+        "{message}"
+    );
+}

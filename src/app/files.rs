@@ -244,11 +244,8 @@ impl ValleyApp {
             ),
             None => format!("replaying to step {}", replay.target),
         };
-        ui.add(
-            egui::ProgressBar::new((done / total) as f32)
-                .desired_width(220.0)
-                .text(text),
-        );
+        ui.add(egui::ProgressBar::new((done / total) as f32).desired_width(100.0));
+        ui.label(text);
         if ui
             .button("Cancel")
             .on_hover_text("Stop replaying the scene's training here")
