@@ -400,6 +400,78 @@ mod tests {
     }
 
     #[test]
+    fn the_batch_order_generator_is_the_stream_std_rng_gave() {
+        use rand::{Rng as _, SeedableRng as _};
+        for seed in [0u64, 7, u64::MAX] {
+            let mut std = rand::rngs::StdRng::seed_from_u64(seed);
+            let mut chacha = chacha20::ChaCha12Rng::seed_from_u64(seed);
+            for _ in 0..100 {
+                assert_eq!(std.next_u64(), chacha.next_u64(), "seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_format_1_session_replays_its_shuffles_and_continues_bit_for_bit() {
+        let (_, problem) = moons();
+        let mut straight = Run::new(Arc::clone(&problem), config()).expect("run");
+        for _ in 0..437 {
+            straight.step();
+        }
+        let mut first = Run::new(Arc::clone(&problem), config()).expect("run");
+        for _ in 0..137 {
+            first.step();
+        }
+        // What Valley wrote before it stored the generator's position: the
+        // count of shuffles (one at the start of every epoch).
+        let mut old = first.save();
+        let examples = problem.num_train_examples() as u64;
+        let batches_per_epoch = examples.div_ceil(32);
+        old.shuffle_position = None;
+        old.shuffles = 137u64.div_ceil(batches_per_epoch);
+        let mut resumed = Run::new(Arc::clone(&problem), config()).expect("run");
+        resumed.restore(old.clone()).expect("restore");
+        for _ in 0..300 {
+            resumed.step();
+        }
+        assert_eq!(resumed.params(), straight.params());
+        // A count that would take too long to replay is refused, and the run
+        // is left as it was.
+        old.shuffles = 1_000_000_000_000;
+        let error = resumed.restore(old).expect_err("too many shuffles");
+        assert!(
+            error.to_string().contains("past the limit of 20000000"),
+            "{error}"
+        );
+        assert_eq!(resumed.step_index(), 437);
+    }
+
+    #[test]
+    fn a_big_model_saves_a_thinned_trajectory_that_still_restores() {
+        let data = generate(&DatasetSpec {
+            size: 100,
+            ..DatasetSpec::new(DatasetKind::Moons)
+        })
+        .expect("data");
+        let mlp = Mlp::new(&[2, 700, 700, 2], Activation::Tanh).expect("mlp");
+        let problem: Arc<dyn Problem> =
+            Arc::new(MlpProblem::new(mlp, Arc::new(data), Init::Torch, "moons").expect("fits"));
+        let n = problem.num_params();
+        let mut run = Run::new(Arc::clone(&problem), config()).expect("run");
+        for _ in 0..40 {
+            run.step();
+        }
+        assert_eq!(run.trajectory_points().len(), 41, "every step kept in memory");
+        let saved = run.save();
+        let floats = saved.trajectory.items().len() * n;
+        assert!(floats <= SESSION_TRAJECTORY_FLOATS, "{floats} floats");
+        assert!(saved.trajectory.items().len() >= 5, "still a path");
+        let mut resumed = Run::new(problem, config()).expect("run");
+        resumed.restore(saved).expect("restores");
+        assert_eq!(resumed.params(), run.params());
+    }
+
+    #[test]
     fn a_session_that_does_not_fit_is_refused_with_its_reason() {
         let (_, problem) = moons();
         let mut run = Run::new(Arc::clone(&problem), config()).expect("run");
