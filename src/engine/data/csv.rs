@@ -20,8 +20,12 @@ use super::{DataError, Dataset, Targets};
 pub const MAX_ROWS: usize = 1_000_000;
 /// Most columns per row.
 pub const MAX_COLUMNS: usize = 1_000;
-/// Largest file read.
-pub const MAX_FILE_BYTES: u64 = 512 << 20;
+/// Largest file read (256 MiB): with [`MAX_VALUES`], reading the biggest
+/// accepted file stays well under a gigabyte.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Most numbers (rows × columns) read: 128 MB as `f32`, and a landscape
+/// grid over more would take minutes anyway.
+pub const MAX_VALUES: usize = 32_000_000;
 /// Largest class label accepted (a typo'd label must not create a million outputs).
 pub const MAX_LABEL: usize = 999;
 
@@ -102,6 +106,16 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Dataset, DataError> {
             });
         }
         rows += 1;
+        if rows.saturating_mul(columns.len()) > MAX_VALUES {
+            return Err(DataError::TooLarge {
+                file,
+                what: format!(
+                    "its {} columns in {rows} rows hold more than {MAX_VALUES} numbers",
+                    columns.len()
+                ),
+                limit: format!("{MAX_VALUES} numbers"),
+            });
+        }
         // Count first (no allocation), so a misaligned row is reported as such.
         let found = line.bytes().filter(|&b| b == b',').count() + 1;
         if found != columns.len() {

@@ -175,6 +175,14 @@ fn caps_are_enforced() {
     let error = parse_csv(&tall, "tall.csv").expect_err("one row too many");
     assert!(matches!(error, DataError::TooLarge { .. }), "{error:?}");
     assert!(error.to_string().contains("1000000 rows"), "{error}");
+    // 1,000 columns by 40,000 rows pass both caps, but not their product.
+    let row = format!("{}\n", vec!["0"; 1000].join(","));
+    let mut dense = format!("{},y\n", vec!["x"; 999].join(","));
+    for _ in 0..(MAX_VALUES / 1000 + 1) {
+        dense.push_str(&row);
+    }
+    let error = parse_csv(&dense, "dense.csv").expect_err("too many numbers");
+    assert!(error.to_string().contains("32000000 numbers"), "{error}");
 }
 
 #[test]

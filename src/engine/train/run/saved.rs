@@ -461,7 +461,11 @@ mod tests {
         for _ in 0..40 {
             run.step();
         }
-        assert_eq!(run.trajectory_points().len(), 41, "every step kept in memory");
+        assert_eq!(
+            run.trajectory_points().len(),
+            41,
+            "every step kept in memory"
+        );
         let saved = run.save();
         let floats = saved.trajectory.items().len() * n;
         assert!(floats <= SESSION_TRAJECTORY_FLOATS, "{floats} floats");
