@@ -15,13 +15,13 @@ use serde::Serialize;
 use super::landscape::{RandomKind, parse_size};
 use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::{Progress, with_progress};
-use crate::engine::landscape::{
+use valley_engine::landscape::{
     DirectionKind, FilmFrame, FilmSpec, GridSpec, Plane, StepParams, film_steps, film_strip,
     make_direction, project, share_in_plane,
 };
-use crate::engine::problem::Problem;
-use crate::engine::train::{Run, StepOutcome};
-use crate::figure::{readable_number, render_film_frames, save_png};
+use valley_engine::problem::Problem;
+use valley_engine::train::{Run, StepOutcome};
+use valley_figure::{readable_number, render_film_frames, save_png};
 
 /// Options of `valley filmstrip`.
 #[derive(Debug, Args)]

@@ -9,14 +9,14 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 
-use crate::engine::analysis::{Control, Extremes, Trace, extremes, trace};
-use crate::engine::data::{Dataset, Targets, load_csv};
-use crate::engine::io::{
+use valley_engine::analysis::{Control, Extremes, Trace, extremes, trace};
+use valley_engine::data::{Dataset, Targets, load_csv};
+use valley_engine::io::{
     DType, SequentialWeights, read_safetensors, sequential_from_file, sequential_tensors,
     write_safetensors,
 };
-use crate::engine::nn::{Activation, Mlp};
-use crate::engine::problem::{PreciseEvaluation, Problem, ProblemSpec, evaluate_in};
+use valley_engine::nn::{Activation, Mlp};
+use valley_engine::problem::{PreciseEvaluation, Problem, ProblemSpec, evaluate_in};
 
 /// Options of `valley inspect`.
 #[derive(Debug, Args)]

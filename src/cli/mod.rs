@@ -52,7 +52,7 @@ pub struct Cli {
     pub data: Option<std::path::PathBuf>,
     /// ... with this activation between the Linear layers.
     #[arg(long, default_value = "tanh")]
-    pub activation: crate::engine::nn::Activation,
+    pub activation: valley_engine::nn::Activation,
     /// Start in presentation mode: large text, a light high-contrast theme, fewer controls.
     #[arg(long)]
     pub presentation: bool,
@@ -100,14 +100,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Landscape(args)) => landscape::run(&args),
         Some(Command::FilmStrip(args)) => film_strip::run(&args),
         Some(Command::Sharpness(args)) => sharpness::run(&args),
-        None => crate::app::run(launch_options(cli)?),
+        None => valley_app::run(launch_options(cli)?),
     }
 }
 
 /// The app's launch options from the command line (no subcommand).
-pub fn launch_options(cli: Cli) -> anyhow::Result<crate::app::LaunchOptions> {
+pub fn launch_options(cli: Cli) -> anyhow::Result<valley_app::LaunchOptions> {
     let (width, height) = parse_size(&cli.size)?;
-    Ok(crate::app::LaunchOptions {
+    Ok(valley_app::LaunchOptions {
         screenshot: cli.screenshot,
         preset: cli.preset,
         steps: cli.steps,
@@ -118,15 +118,15 @@ pub fn launch_options(cli: Cli) -> anyhow::Result<crate::app::LaunchOptions> {
         import: cli
             .weights
             .zip(cli.data)
-            .map(|(weights, data)| crate::app::ImportSpec {
+            .map(|(weights, data)| valley_app::ImportSpec {
                 weights,
                 data,
                 activation: cli.activation,
             }),
         view: cli.view.map(|v| match v {
-            ViewArg::Map => crate::app::CentralView::Map,
-            ViewArg::Surface => crate::app::CentralView::Surface,
-            ViewArg::SideBySide => crate::app::CentralView::SideBySide,
+            ViewArg::Map => valley_app::CentralView::Map,
+            ViewArg::Surface => valley_app::CentralView::Surface,
+            ViewArg::SideBySide => valley_app::CentralView::SideBySide,
         }),
     })
 }

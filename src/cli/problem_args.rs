@@ -6,11 +6,11 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::engine::data::{self, DatasetKind, DatasetSpec, Split};
-use crate::engine::nn::{Activation, Init, Mlp, parse_layer_sizes};
-use crate::engine::optim::{LrSchedule, OptimizerConfig, OptimizerKind, Schedule};
-use crate::engine::problem::{MlpProblem, ProblemSpec};
-use crate::engine::train::TrainConfig;
+use valley_engine::data::{self, DatasetKind, DatasetSpec, Split};
+use valley_engine::nn::{Activation, Init, Mlp, parse_layer_sizes};
+use valley_engine::optim::{LrSchedule, OptimizerConfig, OptimizerKind, Schedule};
+use valley_engine::problem::{MlpProblem, ProblemSpec};
+use valley_engine::train::TrainConfig;
 
 /// Where the data comes from.
 #[derive(Debug, Args, Clone)]

@@ -15,11 +15,11 @@ use serde::Serialize;
 use super::landscape::parse_size;
 use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::with_progress;
-use crate::engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
-use crate::engine::landscape::DirectionKind;
-use crate::engine::problem::Problem;
-use crate::engine::train::TrainConfig;
-use crate::figure::{LineFigure, LineSeries, readable_number, render_line, save_png};
+use valley_engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
+use valley_engine::landscape::DirectionKind;
+use valley_engine::problem::Problem;
+use valley_engine::train::TrainConfig;
+use valley_figure::{LineFigure, LineSeries, readable_number, render_line, save_png};
 
 /// A batch size, or the whole training set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use super::problem_args::{RunArgs, mlp_problem, problem_spec};
 use super::progress::Progress;
-use crate::engine::io::{Session, load_session, save_session, write_sequential};
-use crate::engine::problem::{MlpProblem, Problem};
-use crate::engine::train::{Run, SavedRun, StepOutcome, TrainConfig};
+use valley_engine::io::{Session, load_session, save_session, write_sequential};
+use valley_engine::problem::{MlpProblem, Problem};
+use valley_engine::train::{Run, SavedRun, StepOutcome, TrainConfig};
 
 /// Options of `valley train`.
 #[derive(Debug, Args)]

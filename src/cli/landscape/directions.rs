@@ -2,20 +2,20 @@
 //! or directions computed at the centre (the Hessian's, the gradient's, the
 //! PCA of the path, the line from the start, the line to a second seed).
 
-use crate::engine::io::limits::MAX_RETRAINED_STEPS;
 use std::sync::Arc;
+use valley_engine::io::limits::MAX_RETRAINED_STEPS;
 
 use anyhow::{Context, bail};
 
 use super::{ComputedDirections, LandscapeArgs, RandomKind};
-use crate::engine::analysis::{
+use valley_engine::analysis::{
     Control, extremes, gradient_plane, interpolate, line_plane, pca_plane, plane_through_points,
 };
-use crate::engine::io::{SequentialWeights, flat_like, read_safetensors};
-use crate::engine::landscape::{DirectionKind, Plane, make_direction, project};
-use crate::engine::problem::{Batch, MlpProblem, Problem};
-use crate::engine::train::TrainConfig;
-use crate::figure::{Marker, MarkerStyle, readable_number};
+use valley_engine::io::{SequentialWeights, flat_like, read_safetensors};
+use valley_engine::landscape::{DirectionKind, Plane, make_direction, project};
+use valley_engine::problem::{Batch, MlpProblem, Problem};
+use valley_engine::train::TrainConfig;
+use valley_figure::{Marker, MarkerStyle, readable_number};
 
 /// Where the training before a slice went: its kept points, its start, and
 /// how to train it again with another seed.

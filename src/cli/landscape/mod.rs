@@ -15,15 +15,15 @@ use directions::TrainedPath;
 
 use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::with_progress;
-use crate::engine::data::{Split, load_csv};
-use crate::engine::io::{
+use valley_engine::data::{Split, load_csv};
+use valley_engine::io::{
     SequentialWeights, default_tensor_names, load_session, read_safetensors, sequential_from_file,
 };
-use crate::engine::landscape::{Grid, GridSpec, Plane, evaluate_grid};
-use crate::engine::nn::{Activation, Init, Mlp};
-use crate::engine::problem::{MlpProblem, Problem, SurfaceProblem};
-use crate::engine::surface::{CriticalKind, SurfaceKind};
-use crate::figure::{
+use valley_engine::landscape::{Grid, GridSpec, Plane, evaluate_grid};
+use valley_engine::nn::{Activation, Init, Mlp};
+use valley_engine::problem::{MlpProblem, Problem, SurfaceProblem};
+use valley_engine::surface::{CriticalKind, SurfaceKind};
+use valley_figure::{
     HeatmapFigure, LineFigure, Marker, MarkerStyle, render_heatmap, render_line, save_png,
 };
 
@@ -252,7 +252,7 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
                 tensor_names: default_tensor_names(sizes.len() - 1),
                 layer_sizes: sizes,
                 params: run.params().iter().map(|&p| f64::from(p)).collect(),
-                dtype: crate::engine::io::DType::F32,
+                dtype: valley_engine::io::DType::F32,
             };
             let center = run.params().to_vec();
             path = Some(TrainedPath {

@@ -1,0 +1,197 @@
+//! What the network has learned, in data space: the decision regions
+//! (classification) or the fitted curve (regression) over the data points,
+//! as TensorFlow Playground shows them.
+
+use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Vec2};
+use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use ndarray::Array2;
+
+use super::runtime::Runtime;
+use valley_engine::data::Targets;
+use valley_engine::problem::Workspace;
+
+/// Class colours (Okabe–Ito, colour-blind safe).
+const CLASS_COLOURS: [Color32; 6] = [
+    Color32::from_rgb(0, 114, 178),
+    Color32::from_rgb(230, 159, 0),
+    Color32::from_rgb(0, 158, 115),
+    Color32::from_rgb(204, 121, 167),
+    Color32::from_rgb(86, 180, 233),
+    Color32::from_rgb(213, 94, 0),
+];
+/// Pixels per side of the decision-region image.
+const REGION_RES: usize = 72;
+
+/// The regions image, recomputed when the step changes.
+#[derive(Default)]
+pub struct BoundaryCache {
+    step: Option<u64>,
+    texture: Option<TextureHandle>,
+    bounds: [f64; 4],
+}
+
+/// Draws the data and what the model predicts.
+pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCache, height: f32) {
+    let Some(problem) = &runtime.mlp_problem else {
+        if let Some(kind) = runtime.problem.surface() {
+            ui.label(egui::RichText::new(kind.formula()).size(18.0));
+            ui.label(kind.description());
+        }
+        return;
+    };
+    let data = &problem.data().train;
+    let params = &runtime.snapshot.params;
+    if params.len() != problem.mlp().num_params() {
+        return;
+    }
+    let mut workspace = Workspace::default();
+    match &data.targets {
+        Targets::Classes { labels, .. } if data.num_features() == 2 => {
+            if cache.step != Some(runtime.snapshot.step) || cache.texture.is_none() {
+                let bounds = bounds_of(&data.x);
+                let [x0, x1, y0, y1] = bounds;
+                let grid = Array2::from_shape_fn((REGION_RES * REGION_RES, 2), |(k, c)| {
+                    let (i, j) = (k % REGION_RES, REGION_RES - 1 - k / REGION_RES);
+                    let t = if c == 0 { i } else { j } as f64 / (REGION_RES - 1) as f64;
+                    (if c == 0 {
+                        x0 + t * (x1 - x0)
+                    } else {
+                        y0 + t * (y1 - y0)
+                    }) as f32
+                });
+                let logits = problem.predict(params, grid.view(), &mut workspace);
+                let pixels = logits
+                    .rows()
+                    .into_iter()
+                    .map(|row| region_colour(row.as_slice().unwrap_or(&[])))
+                    .collect();
+                let image = ColorImage::new([REGION_RES, REGION_RES], pixels);
+                match &mut cache.texture {
+                    Some(t) => t.set(image, TextureOptions::LINEAR),
+                    None => {
+                        cache.texture = Some(ui.ctx().load_texture(
+                            "regions",
+                            image,
+                            TextureOptions::LINEAR,
+                        ))
+                    }
+                }
+                cache.bounds = bounds;
+                cache.step = Some(runtime.snapshot.step);
+            }
+            let [x0, x1, y0, y1] = cache.bounds;
+            Plot::new("decision regions")
+                .show_background(false)
+                .height(height)
+                .data_aspect(1.0)
+                .allow_scroll(false)
+                .show(ui, |plot| {
+                    if let Some(texture) = &cache.texture {
+                        let centre = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+                        plot.image(PlotImage::new(
+                            "prediction",
+                            texture.id(),
+                            centre,
+                            Vec2::new((x1 - x0) as f32, (y1 - y0) as f32),
+                        ));
+                    }
+                    for (class, colour) in CLASS_COLOURS.iter().enumerate() {
+                        let points: Vec<[f64; 2]> = data
+                            .x
+                            .rows()
+                            .into_iter()
+                            .zip(labels)
+                            .filter(|(_, l)| **l == class)
+                            .map(|(r, _)| [f64::from(r[0]), f64::from(r[1])])
+                            .collect();
+                        if !points.is_empty() {
+                            plot.points(
+                                Points::new(format!("class {class}"), PlotPoints::from(points))
+                                    .shape(MarkerShape::Circle)
+                                    .radius(2.5)
+                                    .filled(true)
+                                    .color(*colour),
+                            );
+                        }
+                    }
+                });
+        }
+        Targets::Values(values) if data.num_features() == 1 => {
+            let lo = data.x.iter().copied().fold(f32::INFINITY, f32::min);
+            let hi = data.x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let xs = Array2::from_shape_fn((200, 1), |(i, _)| lo + (hi - lo) * i as f32 / 199.0);
+            let fit = problem.predict(params, xs.view(), &mut workspace);
+            let curve: Vec<[f64; 2]> = xs
+                .column(0)
+                .iter()
+                .zip(fit.column(0))
+                .map(|(&x, &y)| [f64::from(x), f64::from(y)])
+                .collect();
+            let points: Vec<[f64; 2]> = data
+                .x
+                .column(0)
+                .iter()
+                .zip(values.column(0))
+                .map(|(&x, &y)| [f64::from(x), f64::from(y)])
+                .collect();
+            Plot::new("fit")
+                .show_background(false)
+                .height(height)
+                .allow_scroll(false)
+                .show(ui, |plot| {
+                    plot.points(
+                        Points::new("data", PlotPoints::from(points))
+                            .radius(2.0)
+                            .color(CLASS_COLOURS[0]),
+                    );
+                    plot.line(
+                        Line::new("model", PlotPoints::from(curve))
+                            .width(2.5)
+                            .color(CLASS_COLOURS[5]),
+                    );
+                });
+        }
+        _ => {
+            ui.label(
+                "this data has more than two features, so its decision regions cannot be drawn",
+            );
+        }
+    }
+}
+
+fn bounds_of(x: &Array2<f32>) -> [f64; 4] {
+    let column = |c: usize| {
+        let lo = x.column(c).iter().copied().fold(f32::INFINITY, f32::min);
+        let hi = x
+            .column(c)
+            .iter()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max);
+        let pad = 0.1 * (hi - lo).max(1e-3);
+        (f64::from(lo - pad), f64::from(hi + pad))
+    };
+    let ((x0, x1), (y0, y1)) = (column(0), column(1));
+    [x0, x1, y0, y1]
+}
+
+/// The predicted class's colour, paler where the model is unsure.
+fn region_colour(logits: &[f32]) -> Color32 {
+    let (best, max) = logits
+        .iter()
+        .enumerate()
+        .fold(
+            (0, f32::NEG_INFINITY),
+            |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
+        );
+    let total: f32 = logits.iter().map(|&v| (v - max).exp()).sum();
+    let confidence = if total.is_finite() && total > 0.0 {
+        1.0 / total
+    } else {
+        0.0
+    };
+    let base = CLASS_COLOURS[best % CLASS_COLOURS.len()];
+    let k = logits.len().max(2) as f32;
+    let strength = ((confidence - 1.0 / k) / (1.0 - 1.0 / k)).clamp(0.0, 1.0) * 0.55;
+    let mix = |c: u8| (255.0 + (f32::from(c) - 255.0) * strength) as u8;
+    Color32::from_rgb(mix(base.r()), mix(base.g()), mix(base.b()))
+}

@@ -1,0 +1,242 @@
+//! Charts beside the landscape: the 1D slice with the ball on it, and the
+//! training curves (loss, gradient norm, learning rate; log scale).
+
+use egui::Color32;
+use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
+
+use super::landscape_view::{BALL_COLOUR, GRADIENT_COLOUR, STEP_COLOUR};
+use super::runtime::Runtime;
+use valley_engine::landscape::project;
+use valley_engine::train::{EvalPoint, HistoryPoint};
+
+/// The loss along the slice's first direction, with the ball on the curve.
+pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
+    let Some(result) = runtime.line.as_ref().filter(|_| runtime.is_consistent()) else {
+        ui.label("computing the 1D slice…");
+        return;
+    };
+    let grid = &result.grid;
+    let offset = runtime.problem.surface().map_or(0.0, |k| k.view().0[0]);
+    let points: Vec<[f64; 2]> = grid
+        .spec
+        .alpha
+        .values()
+        .iter()
+        .zip(&grid.values)
+        .filter(|(_, v)| v.is_finite())
+        .map(|(&a, &v)| [f64::from(a) + offset, f64::from(v)])
+        .collect();
+    let here = project(&result.plane, &runtime.snapshot.params);
+    let alpha = f64::from(here.coords[0]);
+    let mut params = vec![0.0; result.plane.center.len()];
+    result.plane.point(&[here.coords[0]], &mut params);
+    let loss = runtime.problem.loss(&params, &mut Default::default());
+    Plot::new("line slice")
+        .show_background(false)
+        .height(height)
+        .x_axis_label(match runtime.problem.surface() {
+            Some(_) => format!(
+                "x, at the ball's y = {:.2}",
+                result.plane.center.get(1).copied().unwrap_or(0.0)
+            ),
+            None => "α".to_string(),
+        })
+        .y_axis_label("loss")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(Line::new("loss along direction 1", PlotPoints::from(points)).width(2.0));
+            if loss.is_finite() {
+                plot.points(
+                    Points::new(
+                        "ball",
+                        PlotPoints::from(vec![[alpha + offset, f64::from(loss)]]),
+                    )
+                    .shape(MarkerShape::Circle)
+                    .radius(7.0)
+                    .filled(true)
+                    .color(BALL_COLOUR),
+                );
+            }
+        });
+}
+
+/// Which training curve the chart shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CurveChoice {
+    /// Train and test loss.
+    Loss,
+    /// Norm of each step's gradient.
+    GradNorm,
+    /// Learning rate of each step (shows schedules).
+    LearningRate,
+    /// How far the parameters are from the plane through the start, and how
+    /// much of each step lies in it: the wormhole, measured.
+    OffPlane,
+}
+
+/// The chart's title row: which curve to show.
+pub fn curve_choice_ui(ui: &mut egui::Ui, choice: &mut CurveChoice) {
+    ui.horizontal(|ui| {
+        ui.selectable_value(choice, CurveChoice::Loss, "Loss")
+            .on_hover_text("Train and test loss over steps: is the model still learning, is it overfitting?");
+        ui.selectable_value(choice, CurveChoice::GradNorm, "Gradient norm")
+            .on_hover_text("How steep the slope is at each step: it shrinks near a minimum and spikes when a step overshoots");
+        ui.selectable_value(choice, CurveChoice::LearningRate, "Learning rate")
+            .on_hover_text("The step size at each step, as the schedule sets it");
+        ui.selectable_value(choice, CurveChoice::OffPlane, "Off the plane")
+            .on_hover_text("How far the parameters have left the plane through the start, and how much of each step lies in that plane: most of the move happens in dimensions a slice cannot show");
+    });
+}
+
+/// The chosen training curve over steps, on a log scale.
+pub fn curves_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveChoice) {
+    match choice {
+        CurveChoice::Loss => loss_ui(ui, runtime, height),
+        CurveChoice::OffPlane => off_plane_ui(ui, runtime, height),
+        _ => history_ui(ui, runtime, height, choice),
+    }
+}
+
+/// The distance off the start's plane, and the share of each step in it, over steps
+/// (in the chart beside the map, and under the side-by-side maps).
+pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
+    if runtime.problem.surface().is_some() {
+        ui.label("On a formula surface the plane is the whole space: nothing lies off it.");
+        return;
+    }
+    let series = |value: fn(&super::wormhole::WormholePoint) -> Option<f32>| -> Vec<[f64; 2]> {
+        runtime
+            .wormhole
+            .points()
+            .iter()
+            .filter_map(|p| Some([p.step as f64, f64::from(value(p)?)]))
+            .collect()
+    };
+    let distance = series(|p| Some(p.off_plane));
+    let share = series(|p| p.step_share.map(|s| 100.0 * s));
+    let half = (height / 2.0 - 4.0).max(40.0);
+    Plot::new("off the plane")
+        .show_background(false)
+        .height(half)
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .y_axis_label("distance")
+        .include_y(0.0)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new("distance off the start's plane", PlotPoints::from(distance))
+                    .width(2.0)
+                    .color(BALL_COLOUR),
+            );
+        });
+    Plot::new("step share")
+        .show_background(false)
+        .height(half)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_label("% in plane")
+        .include_y(0.0)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new(
+                    "share of the step in that plane (%)",
+                    PlotPoints::from(share),
+                )
+                .width(2.0)
+                .color(STEP_COLOUR),
+            );
+        });
+}
+
+/// Gradient norm or learning rate, from the trainer's own (decimated) record of every step.
+fn history_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveChoice) {
+    let log = |v: f32| (v > 0.0 && v.is_finite()).then(|| f64::from(v).log10());
+    let (name, colour, value): (&str, Color32, fn(&HistoryPoint) -> f32) = match choice {
+        CurveChoice::GradNorm => ("gradient norm", GRADIENT_COLOUR, |p| p.grad_norm),
+        _ => ("learning rate", STEP_COLOUR, |p| p.lr),
+    };
+    let points: Vec<[f64; 2]> = runtime
+        .snapshot
+        .history
+        .iter()
+        .filter_map(|p| Some([p.step as f64, log(value(p))?]))
+        .collect();
+    Plot::new("history curves")
+        .show_background(false)
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_label(format!("{name} (log)"))
+        .y_axis_formatter(|mark, _| format!("{:.2e}", 10f64.powf(mark.value)))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new(name, PlotPoints::from(points))
+                    .width(2.0)
+                    .color(colour),
+            );
+        });
+}
+
+/// Train and test loss (log10) over steps, with each step's batch loss behind them.
+fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
+    let log = |v: f32| (v > 0.0 && v.is_finite()).then(|| f64::from(v).log10());
+    let curve = |value: &dyn Fn(&EvalPoint) -> Option<f32>| -> Vec<[f64; 2]> {
+        runtime
+            .snapshot
+            .evaluations
+            .iter()
+            .filter_map(|p| Some([p.step as f64, log(value(p)?)?]))
+            .collect()
+    };
+    let train = curve(&|p| Some(p.train_loss));
+    let test = curve(&|p| p.test_loss);
+    // The trainer's record covers every step, even those run faster than
+    // the window draws (a replayed scene, full speed).
+    let batch: Vec<[f64; 2]> = runtime
+        .snapshot
+        .history
+        .iter()
+        .filter_map(|p| Some([p.step as f64, log(p.batch_loss)?]))
+        .collect();
+    Plot::new("loss curves")
+        .show_background(false)
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_label("loss (log)")
+        .y_axis_formatter(|mark, _| format!("{:.2e}", 10f64.powf(mark.value)))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new("batch loss", PlotPoints::from(batch))
+                    .width(1.0)
+                    .color(Color32::from_rgba_unmultiplied(160, 160, 160, 110)),
+            );
+            // Dots mark the steps the trainer evaluated (a schedule of steps).
+            let train_colour = Color32::from_rgb(60, 120, 220);
+            plot.points(
+                Points::new("train loss", PlotPoints::from(train.clone()))
+                    .radius(2.5)
+                    .color(train_colour),
+            );
+            plot.line(
+                Line::new("train loss", PlotPoints::from(train))
+                    .width(2.0)
+                    .color(train_colour),
+            );
+            if !test.is_empty() {
+                plot.points(
+                    Points::new("test loss", PlotPoints::from(test.clone()))
+                        .radius(2.5)
+                        .color(Color32::from_rgb(230, 120, 40)),
+                );
+                plot.line(
+                    Line::new("test loss", PlotPoints::from(test))
+                        .width(2.0)
+                        .color(Color32::from_rgb(230, 120, 40)),
+                );
+            }
+        });
+}

@@ -1,0 +1,333 @@
+//! The left panel: every control in a group, each with a tooltip that
+//! teaches what it does. Edits go into the settings; the app compares old
+//! and new settings and tells the engine what changed.
+
+use egui::{ComboBox, Slider};
+
+use super::import::{ImportForm, import_ui};
+use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
+use valley_engine::data::DatasetKind;
+use valley_engine::nn::Activation;
+use valley_engine::optim::{OptimizerKind, Schedule};
+use valley_engine::problem::MlpProblem;
+use valley_engine::surface::SurfaceKind;
+
+/// Buttons that act instead of setting a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Play or pause.
+    TogglePlay,
+    /// One step.
+    Step,
+    /// Back to step 0.
+    Reset,
+    /// Compute the Hessian or PCA directions again, at the current point.
+    RecomputeDirections,
+}
+
+/// Draws the controls; returns the button pressed, if any.
+pub fn controls_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    import: &mut ImportForm,
+    loaded: Option<&MlpProblem>,
+    running: bool,
+) -> Option<Action> {
+    let mut action = None;
+    ui.heading("Valley");
+    ui.label("gradient descent, made visible");
+    ui.separator();
+
+    ui.strong("Run");
+    ui.horizontal(|ui| {
+        let label = if running { "Pause" } else { "Play" };
+        if ui
+            .button(label)
+            .on_hover_text("Start or stop training (Space)")
+            .clicked()
+        {
+            action = Some(Action::TogglePlay);
+        }
+        if ui
+            .button("Step")
+            .on_hover_text("Take one optimiser step (Right arrow)")
+            .clicked()
+        {
+            action = Some(Action::Step);
+        }
+        if ui
+            .button("Reset")
+            .on_hover_text("Back to the initial parameters of this seed (R)")
+            .clicked()
+        {
+            action = Some(Action::Reset);
+        }
+    });
+    let mut max_speed = settings.steps_per_second.is_none();
+    ui.checkbox(&mut max_speed, "as fast as possible")
+        .on_hover_text("Train at full speed; untick to watch each step in slow motion");
+    if max_speed {
+        settings.steps_per_second = None;
+    } else {
+        let mut rate = settings.steps_per_second.unwrap_or(60.0);
+        ui.add(
+            Slider::new(&mut rate, 1.0..=2000.0)
+                .logarithmic(true)
+                .text("steps/s"),
+        )
+        .on_hover_text(
+            "How many optimiser steps per second: slow enough to follow the ball by eye",
+        );
+        settings.steps_per_second = Some(rate);
+    }
+    ui.separator();
+
+    ui.strong("Problem");
+    let current = match settings.problem {
+        ProblemChoice::Dataset(kind) => kind.title().to_string(),
+        ProblemChoice::Surface(kind) => format!("surface: {kind}"),
+        ProblemChoice::Imported => "your model".to_string(),
+    };
+    ComboBox::from_label("problem")
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            for kind in DatasetKind::ALL {
+                ui.selectable_value(
+                    &mut settings.problem,
+                    ProblemChoice::Dataset(kind),
+                    kind.title(),
+                )
+                .on_hover_text(kind.description());
+            }
+            ui.separator();
+            ui.selectable_value(
+                &mut settings.problem,
+                ProblemChoice::Imported,
+                "your model…",
+            )
+            .on_hover_text(
+                "A PyTorch nn.Sequential of Linear layers (safetensors) and its CSV data",
+            );
+            ui.separator();
+            for kind in SurfaceKind::ALL {
+                ui.selectable_value(
+                    &mut settings.problem,
+                    ProblemChoice::Surface(kind),
+                    format!("surface: {kind}"),
+                )
+                .on_hover_text(kind.description());
+            }
+        })
+        .response
+        .on_hover_text("A dataset to train a network on, or a formula surface to roll a ball down");
+    if settings.problem == ProblemChoice::Imported {
+        import_ui(ui, settings, import, loaded);
+    }
+    if let ProblemChoice::Dataset(_) = settings.problem {
+        ui.add(Slider::new(&mut settings.noise, 0.0..=0.5).text("noise"))
+            .on_hover_text(
+                "How far points stray from the clean shape: more noise, blurrier classes",
+            );
+        ui.add(
+            Slider::new(&mut settings.dataset_size, 50..=2000)
+                .logarithmic(true)
+                .text("points"),
+        )
+        .on_hover_text("Examples in the dataset (20 % are held out as a test set)");
+        ui.add(egui::DragValue::new(&mut settings.data_seed).prefix("data seed "))
+            .on_hover_text("A different seed draws a different sample of the same shape");
+        ui.separator();
+        ui.strong("Model");
+        ui.add(Slider::new(&mut settings.hidden_layers, 1..=4).text("hidden layers"))
+            .on_hover_text("Depth: how many layers of neurons between input and output");
+        ui.add(Slider::new(&mut settings.width, 2..=64).text("neurons per layer"))
+            .on_hover_text("Width: more neurons can bend the decision boundary more");
+        ComboBox::from_label("activation")
+            .selected_text(settings.activation.name())
+            .show_ui(ui, |ui| {
+                for act in Activation::ALL {
+                    ui.selectable_value(&mut settings.activation, act, act.name());
+                }
+            })
+            .response
+            .on_hover_text("The nonlinearity after each hidden layer");
+    }
+    ui.separator();
+
+    ui.strong("Optimiser");
+    let opt = &mut settings.train.optimizer;
+    ComboBox::from_label("optimiser")
+        .selected_text(opt.kind.name())
+        .show_ui(ui, |ui| {
+            for kind in OptimizerKind::ALL {
+                ui.selectable_value(&mut opt.kind, kind, kind.name())
+                    .on_hover_text(kind.description());
+            }
+        })
+        .response
+        .on_hover_text(opt.kind.description());
+    ui.add(
+        Slider::new(&mut opt.lr, 1e-5..=100.0)
+            .logarithmic(true)
+            .text("learning rate"),
+    )
+    .on_hover_text("The step size: too big overshoots or diverges, too small crawls");
+    if matches!(opt.kind, OptimizerKind::Momentum | OptimizerKind::Nesterov) {
+        ui.add(Slider::new(&mut opt.momentum, 0.0..=0.99).text("momentum"))
+            .on_hover_text("How much of the previous velocity the ball keeps: a heavier ball");
+    }
+    if matches!(opt.kind, OptimizerKind::Adam | OptimizerKind::AdamW) {
+        ui.add(Slider::new(&mut opt.beta1, 0.0..=0.999).text("β₁"))
+            .on_hover_text("Adam's momentum: the average of recent gradients");
+        ui.add(Slider::new(&mut opt.beta2, 0.9..=0.9999).text("β₂"))
+            .on_hover_text(
+                "Adam's memory of squared gradients, which sets each parameter's step size",
+            );
+    }
+    ui.add(Slider::new(&mut opt.weight_decay, 0.0..=0.1).text("weight decay"))
+        .on_hover_text("Pulls every weight towards zero a little each step");
+    let mut full_batch = settings.train.batch_size.is_none();
+    ui.checkbox(&mut full_batch, "full batch").on_hover_text(
+        "Use every training example for each step; untick for noisy minibatch steps",
+    );
+    if full_batch {
+        settings.train.batch_size = None;
+    } else {
+        let mut size = settings.train.batch_size.unwrap_or(32);
+        ui.add(
+            Slider::new(&mut size, 1..=256)
+                .logarithmic(true)
+                .text("batch size"),
+        )
+        .on_hover_text("Examples per step: small batches make the ball jitter");
+        settings.train.batch_size = Some(size);
+    }
+    let schedule_name = match settings.train.schedule.schedule {
+        Schedule::Constant => "constant",
+        Schedule::Step { .. } => "step decay",
+        Schedule::Cosine { .. } => "cosine",
+    };
+    ComboBox::from_label("schedule")
+        .selected_text(schedule_name)
+        .show_ui(ui, |ui| {
+            let s = &mut settings.train.schedule.schedule;
+            ui.selectable_value(s, Schedule::Constant, "constant");
+            ui.selectable_value(
+                s,
+                Schedule::Step {
+                    every: 500,
+                    gamma: 0.5,
+                },
+                "step decay",
+            );
+            ui.selectable_value(
+                s,
+                Schedule::Cosine {
+                    total_steps: 2000,
+                    min_factor: 0.01,
+                },
+                "cosine",
+            );
+        })
+        .response
+        .on_hover_text("How the learning rate changes as training goes on");
+    ui.add(egui::DragValue::new(&mut settings.train.seed).prefix("seed "))
+        .on_hover_text("Seeds the initial weights: Reset to start from a new point");
+    if matches!(settings.problem, ProblemChoice::Surface(_)) {
+        race_ui(ui, settings);
+    }
+    ui.separator();
+
+    ui.strong("Slice");
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut settings.slice_mode, SliceMode::Follow, "follow")
+            .on_hover_text("Re-centre the slice on the parameters as they move: watch the landscape change under the ball");
+        ui.radio_value(&mut settings.slice_mode, SliceMode::Frozen, "frozen")
+            .on_hover_text("Keep the plane through the starting point and project the path onto it");
+    });
+    let direction_name = settings.directions.name();
+    ComboBox::from_label("directions")
+        .selected_text(direction_name)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Filter, "filter-normalised")
+                .on_hover_text("Random directions scaled like the weights (Li et al. 2018): comparable across models");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Gaussian, "Gaussian")
+                .on_hover_text("Plain random directions");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Parameters(0, 1), "two parameters")
+                .on_hover_text("Move just two weights and keep all others fixed");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Hessian, "Hessian")
+                .on_hover_text("α along the sharpest direction (largest curvature), β along the most negative one: computed where you are, then kept fixed");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Pca, "PCA of the path")
+                .on_hover_text("The plane in which training has moved most so far (the path's two principal components, Li et al. 2018): computed where you are, then kept fixed");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Gradient, "gradient")
+                .on_hover_text("α straight downhill (−∇L), β random and at right angles to it: how far a step can go before the loss rises again");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::StartToNow, "start → now")
+                .on_hover_text("α runs on a straight line from the starting point (−1) to where the parameters are now (+1): is there a hill on the way? The 1D slice shows the line and its barrier");
+            ui.selectable_value(&mut settings.directions, DirectionChoice::Seeds, "this run → another seed")
+                .on_hover_text("Trains a second run from the next seed just as long, then slices the straight line from this run (−1) to that one (+1), on the plane through both and this run's start: two minima, and the barrier between them");
+        });
+    if settings.directions.is_computed()
+        && ui
+            .button("Compute again here")
+            .on_hover_text(
+                "The plane was computed where you chose it; compute it again at the current point",
+            )
+            .clicked()
+    {
+        action = Some(Action::RecomputeDirections);
+    }
+    if let DirectionChoice::Parameters(i, j) = &mut settings.directions {
+        ui.horizontal(|ui| {
+            ui.add(egui::DragValue::new(i).prefix("α: #"));
+            ui.add(egui::DragValue::new(j).prefix("β: #"));
+        });
+    }
+    ui.add(
+        Slider::new(&mut settings.span, 0.05..=5.0)
+            .logarithmic(true)
+            .text("span"),
+    )
+    .on_hover_text("How far the slice reaches from its centre along each direction");
+    ui.add(Slider::new(&mut settings.resolution, 21..=161).text("resolution"))
+        .on_hover_text("Grid points per side: finer is slower");
+    ui.checkbox(&mut settings.log_scale, "log colour scale")
+        .on_hover_text("Colour by the logarithm of the loss, so low valleys keep their detail");
+    ui.horizontal(|ui| {
+        ui.label("film strip at");
+        ui.add(
+            egui::TextEdit::singleline(&mut settings.film_steps)
+                .hint_text("0, 10, 100, … now")
+                .desired_width(120.0),
+        )
+        .on_hover_text("The steps the Film strip button shows, e.g. 0, 10, 100, 1000 (the nearest kept points); empty for 0, powers of ten and now");
+    });
+    ui.separator();
+    ui.checkbox(&mut settings.presentation, "presentation mode")
+        .on_hover_text("Large text, light theme and fewer controls for a projector (P)");
+    action
+}
+
+/// On a formula surface: pick optimisers to race from the same start.
+fn race_ui(ui: &mut egui::Ui, settings: &mut Settings) {
+    ui.label("Race")
+        .on_hover_text("Tick optimisers to race them from the same start with the same learning rate; each gets its own ball and trail");
+    ui.horizontal_wrapped(|ui| {
+        for kind in OptimizerKind::ALL {
+            let mut on = settings.race.contains(&kind);
+            if ui
+                .checkbox(&mut on, kind.name())
+                .on_hover_text(kind.description())
+                .changed()
+            {
+                if on {
+                    settings.race.push(kind);
+                    settings
+                        .race
+                        .sort_by_key(|k| OptimizerKind::ALL.iter().position(|a| a == k));
+                } else {
+                    settings.race.retain(|k| *k != kind);
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,293 @@
+//! Exports for lesson material: the 2D slice as a PNG figure at twice the
+//! usual size, and the grid and the trajectory as CSV. Rendering a figure
+//! takes longer than a frame, so it runs on its own short-lived thread and
+//! reports back through a message.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::import::ImportSpec;
+use super::runtime::Runtime;
+use super::scene::SCENE_KEY;
+use valley_engine::io::{read_safetensors, sequential_from_file, write_sequential};
+use valley_engine::landscape::{Grid, Plane, project};
+use valley_engine::train::TrajectoryPoint;
+use valley_figure::{HeatmapFigure, Marker, MarkerStyle, render_heatmap, save_png_with_text};
+
+/// Figure size: twice a typical on-screen slice.
+const FIGURE_SIZE: (u32, u32) = (1600, 1400);
+
+/// What to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The slice as a PNG figure.
+    Png,
+    /// The whole window as a PNG, at the screen's resolution.
+    Window,
+    /// The grid and the trajectory as CSV.
+    Csv,
+    /// The network's current weights as safetensors for PyTorch.
+    Weights,
+    /// Slices at steps 0, 10, 100, ... and now, as small multiples in one PNG.
+    FilmStrip,
+}
+
+/// Where the last export's outcome is reported.
+pub type ExportMessage = Arc<Mutex<Option<String>>>;
+
+/// Everything an export needs, copied out of the runtime so the UI can go on.
+struct Scene {
+    grid: Arc<Grid>,
+    plane: Arc<Plane>,
+    trajectory: Arc<Vec<TrajectoryPoint>>,
+    params: Arc<[f32]>,
+    step: u64,
+    title: String,
+    origin: [f32; 2],
+    labels: [&'static str; 2],
+    log_scale: bool,
+    /// The scene as JSON, stored in the PNG so that opening it restores the scene.
+    scene_json: String,
+}
+
+/// Starts an export into `dir`; the outcome appears in `message`.
+pub fn start(
+    kind: ExportKind,
+    runtime: &Runtime,
+    log_scale: bool,
+    dir: &Path,
+    scene_json: String,
+    message: &ExportMessage,
+) {
+    let Some(result) = runtime.grid.as_ref().filter(|_| runtime.is_consistent()) else {
+        set(
+            message,
+            "nothing to export yet: the landscape is still being computed".into(),
+        );
+        return;
+    };
+    let surface = runtime.problem.surface();
+    let scene = Scene {
+        grid: Arc::clone(&result.grid),
+        plane: Arc::clone(&result.plane),
+        trajectory: Arc::clone(&runtime.snapshot.trajectory),
+        params: Arc::clone(&runtime.snapshot.params),
+        step: runtime.snapshot.step,
+        title: format!(
+            "{} · step {}",
+            runtime.problem.name(),
+            runtime.snapshot.step
+        ),
+        origin: surface.map_or([0.0, 0.0], |k| {
+            let ([x, y], _) = k.view();
+            [x as f32, y as f32]
+        }),
+        labels: if surface.is_some() {
+            ["x", "y"]
+        } else {
+            ["α", "β"]
+        },
+        log_scale,
+        scene_json,
+    };
+    let dir = dir.to_path_buf();
+    let report = Arc::clone(message);
+    let spawned = std::thread::Builder::new()
+        .name("valley-export".into())
+        .spawn(move || {
+            let outcome = match kind {
+                ExportKind::Png => write_png(&scene, &dir),
+                ExportKind::Csv => write_csv(&scene, &dir),
+                ExportKind::Window | ExportKind::Weights | ExportKind::FilmStrip => {
+                    Err(anyhow::anyhow!("saved by save_window and save_weights"))
+                }
+            };
+            set(
+                &report,
+                outcome.unwrap_or_else(|e| format!("export failed: {e:#}")),
+            );
+        });
+    if let Err(e) = spawned {
+        set(
+            message,
+            format!("export failed: cannot start a thread: {e}"),
+        );
+    }
+}
+
+/// Saves the whole window as the next frame shows it, with the scene inside.
+/// The frame is read back after it is drawn; encoding runs on a thread.
+pub fn save_window(
+    ctx: &egui::Context,
+    dir: &Path,
+    step: u64,
+    scene_json: String,
+    message: &ExportMessage,
+) {
+    let target = file(dir, step, "window.png");
+    let report = Arc::clone(message);
+    ctx.request_screenshot(move |image| {
+        let spawned = std::thread::Builder::new()
+            .name("valley-export".into())
+            .spawn({
+                let report = Arc::clone(&report);
+                move || {
+                    let outcome = save_frame(&image, &target, &scene_json)
+                        .map(|()| format!("saved {}", target.display()))
+                        .unwrap_or_else(|e| format!("export failed: {e}"));
+                    set(&report, outcome);
+                }
+            });
+        if let Err(e) = spawned {
+            set(
+                &report,
+                format!("export failed: cannot start a thread: {e}"),
+            );
+        }
+    });
+}
+
+/// Saves the network's current weights as safetensors that
+/// `nn.Sequential.load_state_dict` accepts, named as the imported file named
+/// them (or `0.weight`, `0.bias`, `2.weight`, ...).
+pub fn save_weights(
+    runtime: &Runtime,
+    import: Option<ImportSpec>,
+    dir: &Path,
+    message: &ExportMessage,
+) {
+    let Some(problem) = runtime
+        .mlp_problem
+        .clone()
+        .filter(|_| runtime.is_consistent())
+    else {
+        set(
+            message,
+            "only a network has weights to save: a formula surface's point is its x and y".into(),
+        );
+        return;
+    };
+    let params = Arc::clone(&runtime.snapshot.params);
+    let target = file(dir, runtime.snapshot.step, "weights.safetensors");
+    let report = Arc::clone(message);
+    let spawned = std::thread::Builder::new()
+        .name("valley-export".into())
+        .spawn(move || {
+            // The imported file's own names, so the state dict loads into the user's module.
+            let names = import.and_then(|spec| {
+                let file = read_safetensors(&spec.weights).ok()?;
+                let weights = sequential_from_file(&file, "").ok()?;
+                (weights.layer_sizes == problem.mlp().layer_sizes()).then_some(weights.tensor_names)
+            });
+            let outcome = write_sequential(
+                &target,
+                problem.mlp().layer_sizes(),
+                names.as_deref(),
+                &params,
+            )
+            .map(|()| format!("saved {}", target.display()))
+            .unwrap_or_else(|e| format!("export failed: {e}"));
+            set(&report, outcome);
+        });
+    if let Err(e) = spawned {
+        set(
+            message,
+            format!("export failed: cannot start a thread: {e}"),
+        );
+    }
+}
+
+/// Writes a frame read back from the window as a PNG with the scene inside.
+pub fn save_frame(image: &egui::ColorImage, path: &Path, scene_json: &str) -> Result<(), String> {
+    let [w, h] = image.size;
+    let rgb: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(|c| [c.r(), c.g(), c.b()])
+        .collect();
+    let frame = image::RgbImage::from_raw(w as u32, h as u32, rgb)
+        .ok_or_else(|| "the screenshot had an unexpected size".to_string())?;
+    save_png_with_text(&frame, path, &[(SCENE_KEY, scene_json)]).map_err(|e| e.to_string())
+}
+
+fn set(message: &ExportMessage, text: String) {
+    if let Ok(mut slot) = message.lock() {
+        *slot = Some(text);
+    }
+}
+
+fn file(dir: &Path, step: u64, what: &str) -> PathBuf {
+    dir.join(format!("valley-step{step}-{what}"))
+}
+
+/// The trajectory in slice coordinates (plus the offset that puts surfaces in x, y).
+fn path_on_plane(scene: &Scene) -> Vec<(f32, f32, f32, u64, f32)> {
+    scene
+        .trajectory
+        .iter()
+        .filter(|p| p.params.len() == scene.plane.center.len())
+        .map(|p| {
+            let projection = project(&scene.plane, &p.params);
+            let beta = projection.coords.get(1).copied().unwrap_or(0.0);
+            (
+                projection.coords[0],
+                beta,
+                projection.distance,
+                p.step,
+                p.loss,
+            )
+        })
+        .collect()
+}
+
+fn write_png(scene: &Scene, dir: &Path) -> anyhow::Result<String> {
+    let grid = &scene.grid;
+    let (a, b) = (grid.spec.alpha, grid.spec.beta.unwrap_or(grid.spec.alpha));
+    let [ox, oy] = scene.origin;
+    let path: Vec<(f32, f32)> = path_on_plane(scene)
+        .iter()
+        .map(|p| (p.0 + ox, p.1 + oy))
+        .collect();
+    let here = project(&scene.plane, &scene.params);
+    let ball = Marker::new(
+        here.coords[0] + ox,
+        here.coords.get(1).copied().unwrap_or(0.0) + oy,
+        MarkerStyle::Dot,
+        format!("step {}", scene.step),
+    );
+    let markers = [ball];
+    let mut figure = HeatmapFigure::new(
+        &grid.values,
+        a.points,
+        b.points,
+        (a.min + ox, a.max + ox),
+        (b.min + oy, b.max + oy),
+    );
+    figure.title = &scene.title;
+    figure.x_label = scene.labels[0];
+    figure.y_label = scene.labels[1];
+    figure.log_scale = scene.log_scale;
+    figure.markers = &markers;
+    figure.path = &path;
+    let image = render_heatmap(&figure, FIGURE_SIZE.0, FIGURE_SIZE.1)?;
+    let target = file(dir, scene.step, "landscape.png");
+    save_png_with_text(&image, &target, &[(SCENE_KEY, &scene.scene_json)])?;
+    Ok(format!("saved {}", target.display()))
+}
+
+fn write_csv(scene: &Scene, dir: &Path) -> anyhow::Result<String> {
+    let grid_file = file(dir, scene.step, "grid.csv");
+    std::fs::write(&grid_file, scene.grid.to_csv())?;
+    let mut text = String::from("step,loss,alpha,beta,distance_off_plane\n");
+    for (alpha, beta, distance, step, loss) in path_on_plane(scene) {
+        writeln!(text, "{step},{loss},{alpha},{beta},{distance}")?;
+    }
+    let trajectory_file = file(dir, scene.step, "trajectory.csv");
+    std::fs::write(&trajectory_file, text)?;
+    Ok(format!(
+        "saved {} and {}",
+        grid_file.display(),
+        trajectory_file.display()
+    ))
+}

@@ -1,0 +1,338 @@
+//! Files in and out of the window: opening a scene (the Open… button and its
+//! native dialog, drag-and-drop, `--open`), and replaying a scene's steps.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::ValleyApp;
+use super::runtime;
+use super::scene::Scene;
+use super::settings::Settings;
+use valley_engine::io::limits::{MAX_SCENE_BYTES, MAX_SESSION_BYTES};
+use valley_engine::io::{ReadError, Session, parse_session, read_at_most};
+use valley_engine::train::{Command, Run, RunState, Speed};
+
+/// A file Valley can open, read and checked but not yet applied: every door
+/// (`--open`, Open…, drag-and-drop, the autosave offer) reads through
+/// [`read_file`], so each accepts the same files with the same limits.
+#[derive(Debug)]
+pub enum Opened {
+    /// A saved run, with the settings that show it.
+    Session {
+        /// The run, its problem and hyperparameters.
+        session: Box<Session>,
+        /// The app's settings for it (its own view, or the current ones adapted).
+        settings: Box<Settings>,
+        /// Values brought into a control's range.
+        adjusted: Vec<String>,
+    },
+    /// A scene (from a PNG saved by Valley or a `.json` scene): settings and a step to replay to.
+    Scene {
+        /// The scene, its settings checked.
+        scene: Box<Scene>,
+        /// Values brought into a control's range.
+        adjusted: Vec<String>,
+    },
+}
+
+/// The PNG signature: a figure is recognised by its bytes, not its name.
+const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+
+/// Reads a session, a `.json` scene or a PNG saved by Valley, whatever its
+/// name, and checks every number in it against its limit; `current` are the
+/// settings a session without a usable view is shown with. The error names
+/// the file and what is wrong.
+pub fn read_file(path: &Path, current: &Settings) -> anyhow::Result<Opened> {
+    let is_png = {
+        use std::io::Read as _;
+        let mut head = [0u8; 8];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok_and(|()| head == PNG_SIGNATURE)
+    };
+    if is_png {
+        let scene = Scene::read_png(path)?;
+        return checked_scene(scene, path);
+    }
+    let bytes = read_at_most(path, MAX_SESSION_BYTES).map_err(|e| match e {
+        ReadError::Io(source) => anyhow::anyhow!("could not read {}: {source}", path.display()),
+        ReadError::TooLarge(bytes) => anyhow::anyhow!(
+            "{} is {bytes} bytes, more than any Valley session ({MAX_SESSION_BYTES} bytes) or scene: it is not a Valley file",
+            path.display()
+        ),
+    })?;
+    /// Which of the two JSON formats a file is, without reading its values.
+    #[derive(Deserialize)]
+    struct Probe {
+        format_version: Option<IgnoredAny>,
+        version: Option<IgnoredAny>,
+    }
+    let probe: Probe = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not a Valley session, scene or figure (not a JSON object: {e})",
+            path.display()
+        )
+    })?;
+    if probe.format_version.is_some() {
+        let session = parse_session(&bytes, path)?;
+        let (settings, adjusted) = settings_for_session(&session, current)
+            .with_context(|| format!("could not open {}", path.display()))?;
+        // The problem must build, and the run restore into it, before
+        // anything the user has open changes.
+        let context = || format!("could not open {}", path.display());
+        let problem = session.problem.build().with_context(context)?;
+        Run::new(problem, session.train)
+            .map_err(anyhow::Error::from)
+            .and_then(|mut trial| Ok(trial.restore(session.run.clone())?))
+            .with_context(context)?;
+        return Ok(Opened::Session {
+            session: Box::new(session),
+            settings: Box::new(settings),
+            adjusted,
+        });
+    }
+    if probe.version.is_some() {
+        if bytes.len() > MAX_SCENE_BYTES {
+            anyhow::bail!(
+                "{} is {} bytes, more than the {MAX_SCENE_BYTES} bytes a scene may have",
+                path.display(),
+                bytes.len()
+            );
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))?;
+        let scene = Scene::from_json(&text)
+            .with_context(|| format!("could not open {}", path.display()))?;
+        return checked_scene(scene, path);
+    }
+    anyhow::bail!(
+        "{} is not a Valley session or scene: it has neither a \"format_version\" (a session) nor a \"version\" (a scene)",
+        path.display()
+    )
+}
+
+fn checked_scene(scene: Scene, path: &Path) -> anyhow::Result<Opened> {
+    let checked = scene
+        .settings
+        .clone()
+        .checked()
+        .map_err(|e| anyhow::anyhow!("could not open {}: its setting {e}", path.display()))?;
+    Ok(Opened::Scene {
+        scene: Box::new(Scene {
+            settings: checked.settings,
+            ..scene
+        }),
+        adjusted: checked.adjusted,
+    })
+}
+
+/// The settings that show a session: its own saved view when that view
+/// passes the check and describes the same problem, else `current` adapted.
+fn settings_for_session(
+    session: &Session,
+    current: &Settings,
+) -> anyhow::Result<(Settings, Vec<String>)> {
+    let saved = serde_json::from_value::<Settings>(session.view.clone())
+        .ok()
+        .and_then(|saved| saved.checked().ok())
+        .filter(|checked| checked.settings.problem_spec().ok().as_ref() == Some(&session.problem));
+    let checked = match saved {
+        Some(checked) => checked,
+        None => current
+            .showing(&session.problem, session.train)?
+            .checked()
+            .map_err(|e| anyhow::anyhow!("its setting {e}"))?,
+    };
+    let mut settings = checked.settings;
+    settings.train = session.train;
+    Ok((settings, checked.adjusted))
+}
+
+/// A scene's run heading for its saved step at full speed.
+pub struct Replay {
+    /// The step the scene was saved at.
+    pub target: u64,
+    started: Instant,
+    from: u64,
+}
+
+/// A file chosen in the dialog, handed from its thread to the UI.
+pub type Picked = Arc<Mutex<Option<PathBuf>>>;
+
+impl ValleyApp {
+    /// Opens a session, a scene or a figure (see [`read_file`]). A file that
+    /// cannot be opened leaves everything as it was and says why.
+    pub fn open(&mut self, path: &Path) {
+        match read_file(path, &self.settings) {
+            Ok(opened) => self.show_opened(opened, path),
+            Err(e) => self.runtime.message = Some(format!("{e:#}")),
+        }
+    }
+
+    /// Puts a file that [`read_file`] accepted in place: a session goes on
+    /// where it stopped; a scene's run replays to its step, with progress.
+    pub fn show_opened(&mut self, opened: Opened, path: &Path) {
+        let (message, adjusted) = match opened {
+            Opened::Session {
+                session,
+                settings,
+                adjusted,
+            } => {
+                let step = session.run.step;
+                self.replaying = None;
+                self.settings = *settings;
+                self.apply();
+                self.runtime.send(Command::SetConfig(session.train));
+                self.runtime.send(Command::Restore(Box::new(session.run)));
+                (
+                    format!("opened {} at step {step}", path.display()),
+                    adjusted,
+                )
+            }
+            Opened::Scene { scene, adjusted } => {
+                let seed = scene.settings.train.seed;
+                self.settings = scene.settings;
+                self.apply();
+                self.runtime.send(Command::Reset { seed: Some(seed) });
+                self.replaying = None;
+                if scene.step > 0 {
+                    self.runtime.send(Command::SetSpeed(Speed::Max));
+                    self.runtime.send(Command::Step(scene.step));
+                    self.replaying = Some(Replay {
+                        target: scene.step,
+                        started: Instant::now(),
+                        from: 0,
+                    });
+                }
+                (
+                    format!(
+                        "opened {}: step {} of the saved run",
+                        path.display(),
+                        scene.step
+                    ),
+                    adjusted,
+                )
+            }
+        };
+        self.runtime.message = Some(if adjusted.is_empty() {
+            message
+        } else {
+            format!("{message} (brought into range: {})", adjusted.join(", "))
+        });
+    }
+
+    /// The replay's progress bar and its Cancel button (in the status bar).
+    pub(super) fn replay_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(replay) = &self.replaying else {
+            return;
+        };
+        let step = self.runtime.snapshot.step;
+        let done = step.saturating_sub(replay.from) as f64;
+        let total = replay.target.saturating_sub(replay.from).max(1) as f64;
+        let elapsed = replay.started.elapsed().as_secs_f64();
+        let left = (elapsed > 0.5 && done > 0.0).then(|| elapsed * (total - done) / done);
+        let text = match left {
+            Some(seconds) => format!(
+                "replaying to step {}: {} left",
+                replay.target,
+                readable_duration(seconds)
+            ),
+            None => format!("replaying to step {}", replay.target),
+        };
+        ui.add(egui::ProgressBar::new((done / total) as f32).desired_width(100.0));
+        ui.label(text);
+        if ui
+            .button("Cancel")
+            .on_hover_text("Stop replaying the scene's training here")
+            .clicked()
+        {
+            self.runtime.send(Command::Pause);
+            self.runtime
+                .send(Command::SetSpeed(runtime::speed_of(&self.settings)));
+            self.runtime.message = Some(format!(
+                "replay stopped at step {step} of {}",
+                replay.target
+            ));
+            self.replaying = None;
+        }
+        ui.separator();
+    }
+
+    /// Opens the native file dialog on its own thread; the choice arrives later.
+    pub fn ask_for_file(&mut self) {
+        let picked = Arc::clone(&self.picked);
+        let wake = self.runtime.wake();
+        let started = std::thread::Builder::new()
+            .name("valley-dialog".into())
+            .spawn(move || {
+                let choice = rfd::FileDialog::new()
+                    .set_title("Open a Valley session or figure")
+                    .add_filter("Valley session or figure", &["json", "png"])
+                    .pick_file();
+                if let (Some(path), Ok(mut slot)) = (choice, picked.lock()) {
+                    *slot = Some(path);
+                }
+                wake();
+            });
+        if let Err(e) = started {
+            self.runtime.message = Some(format!(
+                "cannot open the file dialog ({e}); drop the file onto the window instead"
+            ));
+        }
+    }
+
+    /// Files dropped on the window or picked in the dialog; the end of a replay.
+    pub(super) fn poll_files(&mut self, ui: &egui::Ui) {
+        let dropped: Option<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|file| file.path().to_path_buf())
+                .find(|path| !path.as_os_str().is_empty())
+        });
+        let picked = self.picked.lock().ok().and_then(|mut p| p.take());
+        if let Some(path) = dropped.or(picked) {
+            self.open(&path);
+        }
+        if let Some(target) = self.replaying.as_ref().map(|r| r.target) {
+            let s = &self.runtime.snapshot;
+            let done = s.step >= target && s.state != RunState::Running;
+            if done || matches!(s.state, RunState::Diverged { .. }) {
+                self.runtime
+                    .send(Command::SetSpeed(runtime::speed_of(&self.settings)));
+                self.replaying = None;
+            }
+        }
+        let hovering = ui.input(|i| !i.raw.hovered_files.is_empty());
+        if hovering {
+            let rect = ui.ctx().content_rect();
+            let painter = ui.ctx().layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop hint"),
+            ));
+            painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(170));
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop a session or a PNG saved by Valley to open it",
+                egui::FontId::proportional(28.0),
+                egui::Color32::WHITE,
+            );
+        }
+    }
+}
+
+/// A duration as a student reads it: "40 s", "3 min", "2 h", "5 days".
+pub(super) fn readable_duration(seconds: f64) -> String {
+    match seconds {
+        s if s < 90.0 => format!("{s:.0} s"),
+        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
+        s if s < 172_800.0 => format!("{:.0} h", s / 3600.0),
+        s => format!("{:.0} days", s / 86_400.0),
+    }
+}

@@ -1,0 +1,477 @@
+//! The 2D slice: heatmap with contours and a colorbar, the ball, its trail,
+//! the gradient (uphill, green) and the step (downhill, amber). Hovering
+//! reads out (α, β, loss); a click moves the parameters there.
+
+use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, Vec2};
+use egui_plot::{
+    Arrows, Corner, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points, Text,
+};
+
+use std::sync::Arc;
+
+use super::contours_and_colorbar::{colorbar_ui, draw_contours};
+use super::race::lane_colour;
+use super::runtime::Runtime;
+use valley_engine::landscape::{Grid, LandscapeResult, Plane, project, share_in_plane};
+use valley_engine::train::{RunState, Snapshot};
+use valley_figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
+use valley_figure::contour::isoline_segments;
+
+/// Uphill: the gradient's colour.
+pub const GRADIENT_COLOUR: Color32 = Color32::from_rgb(30, 200, 80);
+/// Downhill: the step's colour.
+pub const STEP_COLOUR: Color32 = Color32::from_rgb(255, 176, 0);
+/// The ball.
+pub const BALL_COLOUR: Color32 = Color32::from_rgb(230, 40, 40);
+
+/// The heatmap texture, rebuilt only when a new grid or colour scale arrives.
+#[derive(Default)]
+pub struct HeatmapCache {
+    key: Option<(u64, bool, bool)>,
+    texture: Option<TextureHandle>,
+    pub(super) scale: Option<ColourScale>,
+    /// Whether some cells are NaN or infinite (the colorbar then names their colour).
+    pub(super) has_non_finite: bool,
+    pub(super) contours: Vec<[(f64, f64); 2]>,
+    /// The projected ball, trail and arrows, and the snapshot and grid they
+    /// were projected for: projecting the whole trajectory every frame would
+    /// repeat the same work on the UI thread.
+    /// Holding the snapshot's `Arc` keeps its address from being reused, so
+    /// pointer equality identifies it.
+    overlay: Option<(Arc<Snapshot>, (u64, bool), Overlay)>,
+}
+
+/// Where the ball and its arrows are on the slice, in slice coefficients.
+#[derive(Clone)]
+pub struct Overlay {
+    /// The current parameters, projected.
+    pub ball: [f64; 2],
+    /// The kept trajectory, projected.
+    pub trail: Vec<[f64; 2]>,
+    gradient: [f64; 2],
+    step: [f64; 2],
+    step_magnified: f64,
+    off_plane: f32,
+    /// The share of the next step that lies in the plane.
+    step_share: Option<f32>,
+    /// Marked points of a computed plane (the start, another run), projected.
+    landmarks: Vec<(String, [f64; 2])>,
+    /// What a computed plane is, in a sentence.
+    caption: Option<String>,
+}
+
+/// Draws the slice; returns the parameters under a click, if any.
+pub fn landscape_ui(
+    ui: &mut egui::Ui,
+    runtime: &Runtime,
+    cache: &mut HeatmapCache,
+    log_scale: bool,
+    show_hover: bool,
+) -> Option<Vec<f32>> {
+    let Some(result) = runtime.grid.as_ref().filter(|_| runtime.is_consistent()) else {
+        ui.centered_and_justified(|ui| ui.label("computing the landscape…"));
+        return None;
+    };
+    let options = MapOptions {
+        log_scale,
+        show_hover,
+        id: "landscape",
+        fit_height: false,
+    };
+    slice_map_ui(ui, runtime, result, cache, &options)
+}
+
+/// How one map is drawn.
+pub(super) struct MapOptions<'a> {
+    pub(super) log_scale: bool,
+    pub(super) show_hover: bool,
+    /// The plot's id (two maps side by side need two).
+    pub(super) id: &'a str,
+    /// Only as tall as the square map needs, leaving the rest below free.
+    pub(super) fit_height: bool,
+}
+
+/// One heatmap of `result` with the ball, trail, arrows and landmarks.
+pub(super) fn slice_map_ui(
+    ui: &mut egui::Ui,
+    runtime: &Runtime,
+    result: &LandscapeResult,
+    cache: &mut HeatmapCache,
+    options: &MapOptions,
+) -> Option<Vec<f32>> {
+    let MapOptions {
+        log_scale,
+        show_hover,
+        id,
+        fit_height,
+    } = *options;
+    cache.refresh(ui.ctx(), result, log_scale);
+    let grid = &result.grid;
+    let plane = &result.plane;
+    let overlay = cache.overlay_for(runtime, result);
+    let (a, b) = (grid.spec.alpha, grid.spec.beta.unwrap_or(grid.spec.alpha));
+    let origin = origin(runtime);
+    let surface = runtime.problem.surface().is_some();
+    let (x_label, y_label) = if surface { ("x", "y") } else { ("α", "β") };
+    let colorbar_width = 70.0;
+    let available = ui.available_size();
+    let plot_width = (available.x - colorbar_width - 8.0).max(100.0);
+    // Side by side the square maps take only the height they need.
+    let plot_height = match fit_height {
+        true => available.y.min(plot_width + 40.0),
+        false => available.y,
+    }
+    .max(100.0);
+    let mut clicked = None;
+    let racing = runtime.race.is_on() && runtime.race.latest.is_some();
+    ui.horizontal(|ui| {
+        let mut plot = Plot::new(id);
+        if racing {
+            plot = plot.legend(Legend::default().position(Corner::LeftTop));
+        }
+        let response = plot
+            .show_background(false)
+            .width(plot_width)
+            .height(plot_height)
+            .data_aspect(1.0)
+            .x_axis_label(x_label)
+            .y_axis_label(y_label)
+            .allow_double_click_reset(true)
+            .show_grid(false)
+            .show_crosshair(show_hover)
+            .show_x(show_hover)
+            .show_y(show_hover)
+            .show(ui, |plot| {
+                if let Some(texture) = &cache.texture {
+                    let cell = [
+                        (a.max - a.min) / (a.points.max(2) - 1) as f32,
+                        (b.max - b.min) / (b.points.max(2) - 1) as f32,
+                    ];
+                    let centre = PlotPoint::new(
+                        origin[0] + f64::from(a.min + a.max) / 2.0,
+                        origin[1] + f64::from(b.min + b.max) / 2.0,
+                    );
+                    let size = Vec2::new(a.max - a.min + cell[0], b.max - b.min + cell[1]);
+                    plot.image(PlotImage::new("", texture.id(), centre, size));
+                }
+                let shift = |p: [f64; 2]| [p[0] + origin[0], p[1] + origin[1]];
+                for (label, at) in &overlay.landmarks {
+                    plot.points(
+                        Points::new(label.clone(), PlotPoints::from(vec![shift(*at)]))
+                            .shape(MarkerShape::Diamond)
+                            .radius(7.0)
+                            .filled(true)
+                            .color(Color32::WHITE),
+                    );
+                    let [x, y] = shift(*at);
+                    let text = egui::RichText::new(format!("  {label}"))
+                        .size(15.0)
+                        .strong()
+                        .color(Color32::WHITE)
+                        .background_color(Color32::from_black_alpha(120));
+                    plot.text(
+                        Text::new(label.clone(), PlotPoint::new(x, y), text)
+                            .anchor(egui::Align2::LEFT_BOTTOM),
+                    );
+                }
+                if racing {
+                    race_ui(plot, runtime, plane, shift);
+                    return;
+                }
+                if overlay.trail.len() > 1 {
+                    let trail: Vec<[f64; 2]> = overlay.trail.iter().map(|&p| shift(p)).collect();
+                    plot.line(
+                        Line::new("trail", PlotPoints::from(trail))
+                            .color(Color32::WHITE)
+                            .width(2.0),
+                    );
+                }
+                let ball = shift(overlay.ball);
+                let tip = |v: [f64; 2]| [ball[0] + v[0], ball[1] + v[1]];
+                plot.arrows(
+                    Arrows::new(
+                        "gradient (uphill)",
+                        PlotPoints::from(vec![ball]),
+                        PlotPoints::from(vec![tip(overlay.gradient)]),
+                    )
+                    .color(GRADIENT_COLOUR)
+                    .tip_length(12.0),
+                );
+                let step_name = if overlay.step_magnified > 1.0 {
+                    format!("step (downhill, ×{:.0})", overlay.step_magnified)
+                } else {
+                    "step (downhill)".to_string()
+                };
+                plot.arrows(
+                    Arrows::new(
+                        step_name,
+                        PlotPoints::from(vec![ball]),
+                        PlotPoints::from(vec![tip(overlay.step)]),
+                    )
+                    .color(STEP_COLOUR)
+                    .tip_length(12.0),
+                );
+                plot.points(
+                    Points::new("ball", PlotPoints::from(vec![ball]))
+                        .shape(MarkerShape::Circle)
+                        .radius(8.0)
+                        .filled(true)
+                        .color(BALL_COLOUR),
+                );
+            });
+        draw_contours(ui, &response.transform, cache, grid, origin);
+        let rect = response.response.rect;
+        if let Some(pos) = response.response.hover_pos().filter(|_| show_hover) {
+            let value = response.transform.value_from_position(pos);
+            let (alpha, beta) = (value.x - origin[0], value.y - origin[1]);
+            let readout = match loss_at(grid, alpha, beta) {
+                Some(loss) => format!(
+                    "{x_label} = {:.3}, {y_label} = {:.3}\nloss = {loss:.4}",
+                    value.x, value.y
+                ),
+                None => format!(
+                    "{x_label} = {:.3}, {y_label} = {:.3}\noutside the slice",
+                    value.x, value.y
+                ),
+            };
+            let painter = ui.painter_at(rect);
+            let font = egui::FontId::proportional(14.0);
+            let galley = painter.layout_no_wrap(readout, font, Color32::WHITE);
+            let at = (pos + Vec2::new(14.0, 14.0)).min(rect.max - galley.size() - Vec2::splat(4.0));
+            painter.rect_filled(
+                Rect::from_min_size(at, galley.size()).expand(4.0),
+                4.0,
+                Color32::from_black_alpha(190),
+            );
+            painter.galley(at, galley, Color32::WHITE);
+            if response.response.clicked() {
+                let mut params = vec![0.0; plane.center.len()];
+                plane.point(&[alpha as f32, beta as f32], &mut params);
+                clicked = Some(params);
+            }
+        }
+        // In follow mode the plane goes through the parameters, so the distance is 0.
+        let mut text = if surface || overlay.off_plane < 1e-6 {
+            String::new()
+        } else {
+            format!("distance off the plane: {:.3}\n", overlay.off_plane)
+        };
+        if let Some(share) = overlay.step_share.filter(|_| !surface) {
+            text.push_str(&format!(
+                "the next step lies {:.1} % in this plane",
+                100.0 * share
+            ));
+        }
+        if let Some(caption) = &overlay.caption {
+            text = format!("{caption}\n{text}");
+        }
+        if !text.is_empty() {
+            // Wrapped to the plot, so a long caption stays on the map.
+            let painter = ui.painter();
+            let galley = painter.layout(
+                text.trim_end().to_string(),
+                egui::FontId::proportional(13.0),
+                Color32::WHITE,
+                (rect.width() - 16.0).max(80.0),
+            );
+            painter.galley(
+                rect.left_top() + Vec2::new(8.0, 8.0),
+                galley,
+                Color32::WHITE,
+            );
+        }
+        colorbar_ui(ui, cache, colorbar_width, rect.height());
+    });
+    clicked
+}
+
+/// Every lane of the race: its trail and ball in its own colour, named in the legend.
+fn race_ui(
+    plot: &mut egui_plot::PlotUi<'_>,
+    runtime: &Runtime,
+    plane: &Plane,
+    shift: impl Fn([f64; 2]) -> [f64; 2],
+) {
+    let Some(race) = &runtime.race.latest else {
+        return;
+    };
+    let coords = |params: &[f32]| {
+        let c = project(plane, params).coords;
+        shift([f64::from(c[0]), f64::from(c.get(1).copied().unwrap_or(0.0))])
+    };
+    for lane in &race.lanes {
+        if lane.params.len() != plane.center.len() {
+            continue;
+        }
+        let colour = lane_colour(lane.kind);
+        let name = match lane.state {
+            RunState::Diverged { .. } => format!("{}: diverged", lane.name),
+            _ => format!("{}: loss {:.3e}", lane.name, lane.loss),
+        };
+        let trail: Vec<[f64; 2]> = lane
+            .trail
+            .iter()
+            .filter(|p| p.params.len() == plane.center.len())
+            .map(|p| coords(&p.params))
+            .filter(|p| p[0].is_finite() && p[1].is_finite())
+            .collect();
+        if trail.len() > 1 {
+            plot.line(
+                Line::new(name.clone(), PlotPoints::from(trail))
+                    .color(colour)
+                    .width(2.5),
+            );
+        }
+        let ball = coords(&lane.params);
+        if ball[0].is_finite() && ball[1].is_finite() {
+            plot.points(
+                Points::new(name, PlotPoints::from(vec![ball]))
+                    .shape(MarkerShape::Circle)
+                    .radius(7.0)
+                    .filled(true)
+                    .color(colour),
+            );
+        }
+    }
+}
+
+/// Coordinates added to slice coefficients on screen: a surface is shown in its own x, y.
+fn origin(runtime: &Runtime) -> [f64; 2] {
+    match runtime.problem.surface() {
+        Some(kind) => kind.view().0,
+        None => [0.0, 0.0],
+    }
+}
+
+fn overlay(runtime: &Runtime, plane: &Arc<Plane>) -> Overlay {
+    let snapshot = &runtime.snapshot;
+    let here = project(plane, &snapshot.params);
+    let coords = |c: &[f32]| [f64::from(c[0]), f64::from(c.get(1).copied().unwrap_or(0.0))];
+    let ball = coords(&here.coords);
+    let trail = snapshot
+        .trajectory
+        .iter()
+        .filter(|p| p.params.len() == plane.center.len())
+        .map(|p| coords(&project(plane, &p.params).coords))
+        .collect();
+    let linear = Plane {
+        center: vec![0.0; plane.center.len()],
+        directions: plane.directions.clone(),
+    };
+    let gradient = coords(&project(&linear, &snapshot.gradient).coords);
+    let step = coords(&project(&linear, &snapshot.next_step).coords);
+    // The gradient is drawn at a readable length, a quarter of the slice;
+    // the step at its true length unless it would be too small to see.
+    let span = f64::from(runtime.grid.as_ref().map_or(1.0, |g| g.grid.spec.alpha.max));
+    let length = |v: [f64; 2]| v[0].hypot(v[1]);
+    let gradient = scale_to(gradient, 0.25 * span);
+    let step_length = length(step);
+    let step_magnified = if step_length > 0.0 && step_length < 0.05 * span {
+        (0.12 * span / step_length).round().max(1.0)
+    } else {
+        1.0
+    };
+    let landmarks = runtime
+        .computed
+        .landmarks_on(plane)
+        .iter()
+        .filter(|l| l.params.len() == plane.center.len())
+        .map(|l| (l.label.clone(), coords(&project(plane, &l.params).coords)))
+        .collect();
+    Overlay {
+        ball,
+        trail,
+        gradient,
+        step: [step[0] * step_magnified, step[1] * step_magnified],
+        step_magnified,
+        off_plane: here.distance,
+        step_share: (snapshot.next_step.len() == plane.center.len())
+            .then(|| share_in_plane(plane, &snapshot.next_step))
+            .flatten(),
+        landmarks,
+        caption: runtime.computed.description_on(plane).map(str::to_string),
+    }
+}
+
+fn scale_to(v: [f64; 2], length: f64) -> [f64; 2] {
+    let norm = v[0].hypot(v[1]);
+    if norm > 0.0 && norm.is_finite() {
+        [v[0] * length / norm, v[1] * length / norm]
+    } else {
+        [0.0, 0.0]
+    }
+}
+
+/// Nearest grid value to (α, β), if inside the grid.
+fn loss_at(grid: &Grid, alpha: f64, beta: f64) -> Option<f32> {
+    let a = grid.spec.alpha;
+    let b = grid.spec.beta?;
+    let index = |axis: valley_engine::landscape::GridAxis, v: f64| {
+        let t =
+            (v - f64::from(axis.min)) / f64::from(axis.max - axis.min) * (axis.points - 1) as f64;
+        (t >= -0.5 && t <= (axis.points - 1) as f64 + 0.5)
+            .then(|| (t.round() as usize).min(axis.points - 1))
+    };
+    Some(grid.at(index(a, alpha)?, index(b, beta)?))
+}
+
+impl HeatmapCache {
+    /// The ball, trail and arrows for this snapshot on this grid's plane.
+    pub fn overlay_for(&mut self, runtime: &Runtime, result: &LandscapeResult) -> Overlay {
+        let grid_key = (result.generation, result.is_final);
+        match &self.overlay {
+            Some((snapshot, key, overlay))
+                if Arc::ptr_eq(snapshot, &runtime.snapshot) && *key == grid_key =>
+            {
+                overlay.clone()
+            }
+            _ => {
+                let fresh = overlay(runtime, &result.plane);
+                self.overlay = Some((Arc::clone(&runtime.snapshot), grid_key, fresh.clone()));
+                fresh
+            }
+        }
+    }
+
+    fn refresh(&mut self, ctx: &egui::Context, result: &LandscapeResult, log_scale: bool) {
+        let key = (result.generation, result.is_final, log_scale);
+        if self.key == Some(key) {
+            return;
+        }
+        let grid = &result.grid;
+        let (cols, rows) = (
+            grid.spec.alpha.points,
+            grid.spec.beta.map_or(1, |b| b.points),
+        );
+        let scale = ColourScale::from_values(&grid.values, log_scale);
+        let mut pixels = Vec::with_capacity(cols * rows);
+        // Image rows run top to bottom; grid rows bottom to top.
+        for j in (0..rows).rev() {
+            for i in 0..cols {
+                let [r, g, b] = match scale.unit_from_loss(grid.at(i, j)) {
+                    Some(t) => colormap(t),
+                    None => NOT_FINITE_COLOUR,
+                };
+                pixels.push(Color32::from_rgb(r, g, b));
+            }
+        }
+        let image = ColorImage::new([cols, rows], pixels);
+        match &mut self.texture {
+            Some(texture) => texture.set(image, TextureOptions::LINEAR),
+            None => {
+                self.texture = Some(ctx.load_texture("landscape", image, TextureOptions::LINEAR))
+            }
+        }
+        let field: Vec<f64> = grid
+            .values
+            .iter()
+            .map(|&v| scale.unit_from_loss(v).unwrap_or(f64::NAN))
+            .collect();
+        self.contours = (1..10)
+            .flat_map(|k| isoline_segments(&field, cols, rows, f64::from(k) / 10.0))
+            .collect();
+        self.scale = Some(scale);
+        self.has_non_finite = grid.values.iter().any(|v| !v.is_finite());
+        self.key = Some(key);
+    }
+}

@@ -1,0 +1,231 @@
+//! Starting the app: the launch options from the command line, the built-in
+//! presets, and opening the window (or a scripted screenshot or measurement).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{
+    CentralView, ImportSpec, ProblemChoice, SETTINGS_KEY, ScreenshotPlan, Settings, ValleyApp,
+    Wake, files, import, measure, sessions,
+};
+use valley_engine::data::DatasetKind;
+use valley_engine::optim::OptimizerKind;
+use valley_engine::surface::SurfaceKind;
+
+/// How the app is started from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// Save a screenshot here after training, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// A built-in scene: a dataset (`spirals`, `moons`, ...) or a surface (`rosenbrock`, ...).
+    pub preset: Option<String>,
+    /// Steps to train before the screenshot.
+    pub steps: u64,
+    /// Window size in points.
+    pub size: (f32, f32),
+    /// Measure the app's speed for this many seconds, print it and exit.
+    pub measure: Option<f64>,
+    /// Start on this central view instead of the saved one.
+    pub view: Option<CentralView>,
+    /// Open this file at launch: a session, a `.json` scene or a PNG saved by Valley.
+    pub open: Option<PathBuf>,
+    /// Start in presentation mode.
+    pub presentation: bool,
+    /// Start on this imported model.
+    pub import: Option<ImportSpec>,
+}
+
+/// The settings for a preset name.
+pub fn preset(name: &str) -> anyhow::Result<Settings> {
+    let defaults = Settings::default();
+    if let Ok(kind) = name.parse::<DatasetKind>() {
+        return Ok(Settings {
+            problem: ProblemChoice::Dataset(kind),
+            noise: kind.default_noise(),
+            ..defaults
+        });
+    }
+    if name == "race" {
+        // Four optimisers on Rosenbrock's banana valley from the same start.
+        let mut settings = preset("rosenbrock")?;
+        settings.train.optimizer.lr = 0.002;
+        settings.race = vec![
+            OptimizerKind::Sgd,
+            OptimizerKind::Momentum,
+            OptimizerKind::RmsProp,
+            OptimizerKind::Adam,
+        ];
+        return Ok(settings);
+    }
+    if let Ok(kind) = name.parse::<SurfaceKind>() {
+        let mut settings = Settings {
+            problem: ProblemChoice::Surface(kind),
+            ..defaults
+        };
+        settings.train.optimizer.lr = 0.01;
+        return Ok(settings);
+    }
+    anyhow::bail!(
+        "unknown preset '{name}': use a dataset (spirals, moons, circles, xor, blobs, sine) or a surface (bowl, ravine, saddle, rosenbrock, ...), or race"
+    )
+}
+
+/// What a launch needs before any window exists: every file read and
+/// checked, the preset found, the model loaded. An error here is reported
+/// before a window appears.
+pub struct Prepared {
+    options: LaunchOptions,
+    preset: Option<Settings>,
+    opened: Option<files::Opened>,
+}
+
+/// Reads and checks everything the launch options name.
+pub fn prepare(options: LaunchOptions) -> anyhow::Result<Prepared> {
+    // A file is read once, through the reader Open… and drag-and-drop use.
+    let opened = options
+        .open
+        .as_deref()
+        .map(|path| files::read_file(path, &Settings::default()))
+        .transpose()?;
+    if let Some(spec) = &options.import {
+        import::load(spec, 0)?;
+    }
+    let preset = options.preset.as_deref().map(preset).transpose()?;
+    Ok(Prepared {
+        options,
+        preset,
+        opened,
+    })
+}
+
+impl Prepared {
+    /// The app these options describe; `stored` are the settings eframe kept
+    /// from the last launch (checked here like a file's).
+    pub fn app(&mut self, stored: Option<Settings>, wake: Wake) -> anyhow::Result<ValleyApp> {
+        let options = &self.options;
+        let scripted = options.screenshot.is_some() || options.measure.is_some();
+        // Stored settings that fail the check (a damaged or hand-edited
+        // store) give way to the defaults, and the status bar says so.
+        let (stored, store_message) = match stored.map(Settings::checked) {
+            Some(Ok(checked)) => (Some(checked.settings), None),
+            Some(Err(e)) => (
+                None,
+                Some(format!(
+                    "the saved settings were not used: their setting {e}"
+                )),
+            ),
+            None => (None, None),
+        };
+        let mut settings = match self.preset.clone() {
+            Some(p) => p,
+            None if scripted => Settings::default(),
+            None => stored.unwrap_or_default(),
+        };
+        match &self.opened {
+            Some(files::Opened::Scene { scene, .. }) => settings = scene.settings.clone(),
+            Some(files::Opened::Session { settings: s, .. }) => settings = (**s).clone(),
+            None => {}
+        }
+        if let Some(view) = options.view {
+            settings.view = view;
+        }
+        settings.presentation |= options.presentation;
+        if let Some(spec) = options.import.clone() {
+            settings.import = Some(spec);
+            settings.problem = ProblemChoice::Imported;
+        }
+        let mut app = ValleyApp::new(settings, wake)?;
+        app.runtime.message = store_message;
+        if let (Some(opened), Some(path)) = (self.opened.take(), &options.open) {
+            app.show_opened(opened, path);
+        }
+        Ok(app)
+    }
+}
+
+/// Opens the window (or renders a screenshot and exits).
+pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    use_spare_cores_for_software_rendering();
+    let mut prepared = prepare(options)?;
+    let options = prepared.options.clone();
+    // The baseline runs before the window exists, so it competes with nothing.
+    let alone = match options.measure {
+        Some(_) => measure::baseline(&prepared.preset.clone().unwrap_or_default(), 3.0),
+        None => 0.0,
+    };
+    let launched = Instant::now();
+    let (width, height) = options.size;
+    let viewport = egui::ViewportBuilder::default()
+        .with_title("Valley")
+        .with_inner_size([width, height])
+        .with_min_inner_size([640.0, 480.0]);
+    // Scripted runs (screenshots, measurements) must not restore or overwrite the
+    // user's window and settings: they get a storage file of their own.
+    let scripted = options.screenshot.is_some() || options.measure.is_some();
+    let scratch_storage = scripted
+        .then(|| std::env::temp_dir().join(format!("valley-scripted-{}.ron", std::process::id())));
+    let native = eframe::NativeOptions {
+        viewport,
+        persist_window: !scripted,
+        persistence_path: scratch_storage.clone(),
+        ..Default::default()
+    };
+    let outcome = Arc::new(std::sync::Mutex::new(None));
+    let plan_outcome = Arc::clone(&outcome);
+    let report: measure::Report = Default::default();
+    let plan_report = Arc::clone(&report);
+    let result = eframe::run_native(
+        "Valley",
+        native,
+        Box::new(move |cc| {
+            let ctx = cc.egui_ctx.clone();
+            let wake: Wake = Arc::new(move || ctx.request_repaint());
+            let stored = cc
+                .storage
+                .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
+            let mut app = prepared.app(stored, wake).map_err(|e| format!("{e:#}"))?;
+            if !scripted && let Some(dir) = eframe::storage_dir("Valley") {
+                app.autosave = Some(sessions::Autosave::new(&dir));
+            }
+            if let Some(path) = options.screenshot.clone() {
+                app.screenshot = Some(ScreenshotPlan::new(path, options.steps, plan_outcome));
+            }
+            if let Some(seconds) = options.measure {
+                app.measure = Some(measure::MeasurePlan::new(
+                    launched,
+                    seconds,
+                    alone,
+                    plan_report,
+                ));
+            }
+            Ok(Box::new(app))
+        }),
+    );
+    if let Some(file) = scratch_storage {
+        // Best effort: it only holds this run's throwaway state.
+        let _ = std::fs::remove_file(file);
+    }
+    result.map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
+    if let Some(measurement) = report.lock().ok().and_then(|mut r| r.take()) {
+        println!("{}", serde_json::to_string(&measurement)?);
+    }
+    match outcome.lock().ok().and_then(|mut o| o.take()) {
+        Some(Err(message)) => anyhow::bail!(message),
+        _ => Ok(()),
+    }
+}
+
+/// Mesa's software renderer (llvmpipe: no GPU, a VM, a projector laptop in
+/// safe mode) starts a rasteriser thread per core, and on a two-core machine
+/// those threads take turns with the trainer. Rasterising on the UI thread
+/// instead costs a few frames per second and keeps the trainer at full pace.
+/// A user's own `LP_NUM_THREADS` wins; with a real GPU this changes nothing.
+fn use_spare_cores_for_software_rendering() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if std::env::var_os("LP_NUM_THREADS").is_none() {
+        let spare = cores.saturating_sub(2);
+        // SAFETY: called first thing in `run`, before the app starts any thread.
+        unsafe { std::env::set_var("LP_NUM_THREADS", spare.to_string()) };
+    }
+}

@@ -1,0 +1,152 @@
+//! `valley --measure SECONDS`: the app's own speed, measured in the real
+//! window. First the trainer runs alone for a baseline; then the app trains
+//! at full speed with a following slice, rendering continuously, and
+//! reports frames per second, the UI's time per frame, training steps per
+//! second against the baseline, resident memory, and how long the window
+//! took to show its first frame.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::runtime::Runtime;
+use valley_engine::train::{Command, Run, Speed, StepOutcome};
+
+/// The figures, printed as JSON.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Measurement {
+    /// Seconds from launch to the first frame.
+    pub first_frame_s: f64,
+    /// Frames drawn per second while training.
+    pub fps: f64,
+    /// Mean time the UI spent per frame, in milliseconds.
+    pub ui_ms_per_frame: f64,
+    /// Training steps per second with the window open.
+    pub steps_per_s_with_window: f64,
+    /// Training steps per second without a window (same problem, same process).
+    pub steps_per_s_alone: f64,
+    /// 1 − with/alone.
+    pub training_slowdown: f64,
+    /// Following 2D slices finished per second while training.
+    pub slice_refreshes_per_s: f64,
+    /// Resident memory at the end, in MB.
+    pub resident_mb: f64,
+    /// Seconds measured.
+    pub seconds: f64,
+}
+
+/// Shared with `run`, which prints it after the window closes.
+pub type Report = Arc<Mutex<Option<Measurement>>>;
+
+/// Steps per second of a bare run of the settings' problem, for the baseline.
+pub fn baseline(settings: &super::Settings, seconds: f64) -> f64 {
+    let Ok((problem, _)) = super::runtime::build_problem(settings) else {
+        return 0.0;
+    };
+    let Ok(mut run) = Run::new(problem, settings.train) else {
+        return 0.0;
+    };
+    let started = Instant::now();
+    let mut steps = 0u64;
+    while started.elapsed().as_secs_f64() < seconds {
+        for _ in 0..32 {
+            if let StepOutcome::Diverged { .. } = run.step() {
+                run.reset(None);
+            }
+        }
+        steps += 32;
+    }
+    steps as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The measurement in progress.
+pub struct MeasurePlan {
+    launched: Instant,
+    seconds: f64,
+    alone: f64,
+    started: Option<(Instant, u64)>,
+    frames: u64,
+    ui_ms: f64,
+    first_frame: Option<f64>,
+    /// The generation of the last finished 2D slice, and how many arrived.
+    last_slice: u64,
+    slices: u64,
+    report: Report,
+}
+
+impl MeasurePlan {
+    /// A plan to measure for `seconds`, with the baseline already taken.
+    pub fn new(launched: Instant, seconds: f64, alone: f64, report: Report) -> Self {
+        Self {
+            launched,
+            seconds,
+            alone,
+            started: None,
+            frames: 0,
+            ui_ms: 0.0,
+            first_frame: None,
+            last_slice: 0,
+            slices: 0,
+            report,
+        }
+    }
+
+    /// Called once per frame with the UI's time for the previous frame.
+    pub fn advance(&mut self, ctx: &egui::Context, runtime: &Runtime, ui_ms: f32) {
+        if self.report.lock().is_ok_and(|r| r.is_some()) {
+            return;
+        }
+        ctx.request_repaint();
+        if self.first_frame.is_none() {
+            self.first_frame = Some(self.launched.elapsed().as_secs_f64());
+            runtime.send(Command::SetSpeed(Speed::Max));
+            runtime.send(Command::Play);
+            return;
+        }
+        let Some((started, first_step)) = self.started else {
+            // Give the trainer a moment to get going before the clock starts.
+            if runtime.snapshot.step > 0 {
+                self.started = Some((Instant::now(), runtime.snapshot.step));
+            }
+            return;
+        };
+        self.frames += 1;
+        self.ui_ms += f64::from(ui_ms);
+        if let Some(grid) = &runtime.grid
+            && grid.is_final
+            && grid.generation != self.last_slice
+        {
+            self.last_slice = grid.generation;
+            self.slices += 1;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        if elapsed < self.seconds {
+            return;
+        }
+        let with_window = (runtime.snapshot.step - first_step) as f64 / elapsed;
+        let measurement = Measurement {
+            first_frame_s: self.first_frame.unwrap_or_default(),
+            fps: self.frames as f64 / elapsed,
+            ui_ms_per_frame: self.ui_ms / self.frames.max(1) as f64,
+            steps_per_s_with_window: with_window,
+            steps_per_s_alone: self.alone,
+            training_slowdown: 1.0 - with_window / self.alone.max(1e-9),
+            slice_refreshes_per_s: self.slices as f64 / elapsed,
+            resident_mb: resident_mb(),
+            seconds: elapsed,
+        };
+        if let Ok(mut slot) = self.report.lock() {
+            *slot = Some(measurement);
+        }
+        runtime.send(Command::Pause);
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+}
+
+fn resident_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |pages| pages * 4096.0 / 1e6)
+}

@@ -1,0 +1,293 @@
+//! Flat vs sharp: the model on screen trained twice from the same start, with
+//! small batches and with the full batch (or with two learning rates), on a
+//! thread with progress and Cancel; then both minima's filter-normalised 1D
+//! slices on one chart, with their sharpness and test loss.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+
+use egui::Color32;
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::runtime::Runtime;
+use super::settings::Settings;
+use valley_engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
+use valley_engine::landscape::DirectionKind;
+use valley_engine::train::TrainConfig;
+
+/// Okabe–Ito blue and vermillion: the small batch and the full batch.
+const COLOURS: [Color32; 2] = [
+    Color32::from_rgb(0, 114, 178),
+    Color32::from_rgb(213, 94, 0),
+];
+
+/// What the two runs differ in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compared {
+    /// A small batch against the full batch.
+    BatchSizes,
+    /// The run's learning rate against another one.
+    LearningRates,
+}
+
+/// The comparison's settings, its job and its result.
+pub struct MinimaState {
+    /// What the two runs differ in.
+    pub compared: Compared,
+    /// Examples per step of the small-batch run.
+    pub small_batch: usize,
+    /// The second run's learning rate, when learning rates are compared.
+    pub other_lr: f32,
+    /// Steps each run trains.
+    pub steps: u64,
+    job: Option<Job>,
+    result: Option<Result<Vec<Minimum>, String>>,
+}
+
+impl Default for MinimaState {
+    fn default() -> Self {
+        Self {
+            compared: Compared::BatchSizes,
+            small_batch: 16,
+            other_lr: 0.1,
+            steps: 2000,
+            job: None,
+            result: None,
+        }
+    }
+}
+
+struct Job {
+    progress: Arc<AtomicU32>,
+    cancel: Arc<AtomicBool>,
+    outcome: Receiver<Result<Vec<Minimum>, String>>,
+}
+
+impl MinimaState {
+    /// The two runs: the settings' optimiser with a small batch and with the
+    /// full batch, or with its own learning rate and `other_lr`.
+    pub fn runs_for(&self, config: TrainConfig) -> Vec<(String, TrainConfig)> {
+        match self.compared {
+            Compared::BatchSizes => {
+                let small = self.small_batch.max(1);
+                vec![
+                    (
+                        format!("batch {small}"),
+                        TrainConfig {
+                            batch_size: Some(small),
+                            ..config
+                        },
+                    ),
+                    (
+                        "full batch".to_string(),
+                        TrainConfig {
+                            batch_size: None,
+                            ..config
+                        },
+                    ),
+                ]
+            }
+            Compared::LearningRates => [config.optimizer.lr, self.other_lr]
+                .into_iter()
+                .map(|lr| {
+                    let mut run = config;
+                    run.optimizer.lr = lr;
+                    (format!("lr {lr:.3e}"), run)
+                })
+                .collect(),
+        }
+    }
+}
+
+impl MinimaState {
+    /// Starts the comparison for the problem on screen.
+    fn start(&mut self, runtime: &Runtime, settings: &Settings) {
+        if runtime.mlp_problem.is_none() {
+            self.result = Some(Err(
+                "a formula surface has no data to batch: flat vs sharp needs a network".into(),
+            ));
+            return;
+        }
+        let problem = Arc::clone(&runtime.problem);
+        let runs = self.runs_for(settings.train);
+        let spec = MinimaSpec {
+            steps: self.steps,
+            span: settings.span,
+            points: 101,
+            direction: DirectionKind::Filter,
+            direction_seed: settings.train.seed.wrapping_mul(2).wrapping_add(1),
+        };
+        let progress = Arc::new(AtomicU32::new(0));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (sender, outcome) = channel();
+        let (progress_in, cancel_in) = (Arc::clone(&progress), Arc::clone(&cancel));
+        let wake = runtime.wake();
+        let spawned = std::thread::Builder::new()
+            .name("valley-minima".into())
+            .spawn(move || {
+                let report = |p: f32| {
+                    progress_in.store(p.to_bits(), Ordering::Relaxed);
+                    wake();
+                };
+                let cancelled = || cancel_in.load(Ordering::Relaxed);
+                let control = Control {
+                    cancelled: &cancelled,
+                    progress: &report,
+                };
+                let result =
+                    compare_minima(&problem, &runs, &spec, &control).map_err(|e| e.to_string());
+                // Nobody may be waiting any more; then the result is simply dropped.
+                let _ = sender.send(result);
+                wake();
+            });
+        match spawned {
+            Ok(_) => {
+                self.job = Some(Job {
+                    progress,
+                    cancel,
+                    outcome,
+                });
+                self.result = None;
+            }
+            Err(e) => self.result = Some(Err(format!("cannot start a thread: {e}"))),
+        }
+    }
+
+    /// Takes the job's outcome once it is there.
+    fn poll(&mut self) {
+        if let Some(job) = &self.job
+            && let Ok(outcome) = job.outcome.try_recv()
+        {
+            self.result = Some(outcome);
+            self.job = None;
+        }
+    }
+
+    /// The last comparison's minima, or why it failed.
+    pub fn result(&self) -> Option<&Result<Vec<Minimum>, String>> {
+        self.result.as_ref()
+    }
+}
+
+/// The panel: settings and Compare, progress and Cancel, then the chart.
+pub fn minima_ui(
+    ui: &mut egui::Ui,
+    runtime: &Runtime,
+    settings: &Settings,
+    state: &mut MinimaState,
+    height: f32,
+) {
+    state.poll();
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::from_id_salt("compared")
+            .selected_text(match state.compared {
+                Compared::BatchSizes => "batch sizes",
+                Compared::LearningRates => "learning rates",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.compared, Compared::BatchSizes, "batch sizes")
+                    .on_hover_text("A small batch against the full batch, at this run's learning rate");
+                ui.selectable_value(&mut state.compared, Compared::LearningRates, "learning rates")
+                    .on_hover_text("This run's learning rate against another one, at this run's batch size");
+            })
+            .response
+            .on_hover_text("What the two runs differ in");
+        match state.compared {
+            Compared::BatchSizes => {
+                ui.add(
+                    egui::DragValue::new(&mut state.small_batch)
+                        .range(1..=4096)
+                        .prefix("batch "),
+                )
+                .on_hover_text("The small batch; the other run uses every example each step");
+            }
+            Compared::LearningRates => {
+                ui.add(
+                    egui::DragValue::new(&mut state.other_lr)
+                        .range(1e-5..=100.0)
+                        .speed(0.001)
+                        .prefix("lr "),
+                )
+                .on_hover_text("The second run's learning rate; the first uses this run's own");
+            }
+        }
+        ui.add(
+            egui::DragValue::new(&mut state.steps)
+                .range(100..=100_000)
+                .suffix(" steps"),
+        )
+        .on_hover_text("How long each run trains, from the same start as this run");
+        match &state.job {
+            Some(job) => {
+                let done = f32::from_bits(job.progress.load(Ordering::Relaxed));
+                ui.add(egui::ProgressBar::new(done).desired_width(90.0).show_percentage());
+                if ui.button("Cancel").on_hover_text("Stop the comparison").clicked() {
+                    job.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            None => {
+                if ui
+                    .button("Compare")
+                    .on_hover_text("Train this model twice from the same start, with small batches and with the full batch, and compare the minima they reach: noisy small batches tend to settle in flatter valleys")
+                    .clicked()
+                {
+                    state.start(runtime, settings);
+                }
+            }
+        }
+    });
+    match &state.result {
+        None if state.job.is_none() => {
+            ui.label(match state.compared {
+                Compared::BatchSizes => "Press Compare: two runs from the same start, one with small batches and one with the full batch, then the shape of each minimum along a filter-normalised direction.",
+                Compared::LearningRates => "Press Compare: two runs from the same start, one with this run's learning rate and one with the other, then the shape of each minimum along a filter-normalised direction.",
+            });
+        }
+        None => {}
+        Some(Err(message)) => {
+            ui.colored_label(Color32::from_rgb(230, 150, 40), message);
+        }
+        Some(Ok(minima)) => chart_ui(ui, minima, height - 24.0),
+    }
+}
+
+fn chart_ui(ui: &mut egui::Ui, minima: &[Minimum], height: f32) {
+    for (m, colour) in minima.iter().zip(COLOURS) {
+        let test = m
+            .test_loss
+            .map_or(String::new(), |t| format!(" · test loss {t:.3e}"));
+        ui.colored_label(
+            colour,
+            format!(
+                "{}: sharpness λmax {:.3e} · train loss {:.3e}{test}",
+                m.label, m.sharpness, m.train_loss
+            ),
+        );
+    }
+    ui.label("Lower λmax is a flatter bottom; the curves show the walls further out. A loss driven to zero flattens any minimum, so read both.")
+        .on_hover_text("Keskar et al. (2017) found large batches settle in sharper minima that generalise worse; Li et al. (2018) showed filter-normalised slices make such minima comparable");
+    Plot::new("flat vs sharp")
+        .show_background(false)
+        .height((height - 40.0).max(60.0))
+        .legend(Legend::default())
+        .x_axis_label("α (filter-normalised, 0: the minimum)")
+        .y_axis_label("training loss")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (m, colour) in minima.iter().zip(COLOURS) {
+                let points: Vec<[f64; 2]> = m
+                    .alphas
+                    .iter()
+                    .zip(&m.curve)
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(&a, &v)| [f64::from(a), f64::from(v)])
+                    .collect();
+                plot.line(
+                    Line::new(m.label.clone(), PlotPoints::from(points))
+                        .width(2.0)
+                        .color(colour),
+                );
+            }
+        });
+}

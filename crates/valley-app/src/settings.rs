@@ -1,0 +1,206 @@
+//! Everything a user chooses in the app, in one serde struct that persists
+//! between launches; nothing here is a runtime handle.
+
+use serde::{Deserialize, Serialize};
+
+use super::charts_view::CurveChoice;
+use super::import::ImportSpec;
+use super::surface_view::Camera;
+use valley_engine::data::DatasetKind;
+use valley_engine::nn::Activation;
+use valley_engine::optim::OptimizerKind;
+use valley_engine::surface::SurfaceKind;
+use valley_engine::train::TrainConfig;
+
+/// What is being trained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProblemChoice {
+    /// An MLP on a built-in dataset.
+    Dataset(DatasetKind),
+    /// A ball on a formula surface.
+    Surface(SurfaceKind),
+    /// The user's own model and data (see `Settings::import`).
+    Imported,
+}
+
+/// How the slice relates to the moving parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SliceMode {
+    /// Re-centred on the current parameters: the landscape changes under the ball.
+    Follow,
+    /// Fixed through the initial parameters: the trajectory is projected onto it.
+    Frozen,
+}
+
+/// Which directions span the slice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DirectionChoice {
+    /// Random, filter-normalised (Li et al. 2018).
+    Filter,
+    /// Random Gaussian.
+    Gaussian,
+    /// Two chosen parameters (flat indices).
+    Parameters(usize, usize),
+    /// The Hessian's sharpest and most negative eigenvectors, computed once where asked.
+    Hessian,
+    /// The two principal components of the path so far, computed once where asked.
+    Pca,
+    /// Downhill along −∇L and a random direction orthogonal to it, computed once where asked.
+    Gradient,
+    /// The straight line from the start (α = −1) to now (α = 1), computed once where asked.
+    StartToNow,
+    /// The line from this run (α = −1) to a second one from the next seed
+    /// (α = 1), trained as long; the plane also holds this run's start.
+    Seeds,
+}
+
+impl DirectionChoice {
+    /// Whether the directions are computed at a point (and the plane then stays put).
+    pub fn is_computed(self) -> bool {
+        matches!(
+            self,
+            DirectionChoice::Hessian
+                | DirectionChoice::Pca
+                | DirectionChoice::Gradient
+                | DirectionChoice::StartToNow
+                | DirectionChoice::Seeds
+        )
+    }
+
+    /// Whether the plane is laid through a line whose ends sit at α = ±1.
+    pub fn is_line(self) -> bool {
+        matches!(self, DirectionChoice::StartToNow | DirectionChoice::Seeds)
+    }
+
+    /// A name for menus and messages.
+    pub fn name(self) -> String {
+        match self {
+            DirectionChoice::Filter => "filter-normalised".into(),
+            DirectionChoice::Gaussian => "Gaussian".into(),
+            DirectionChoice::Parameters(i, j) => format!("parameters {i} and {j}"),
+            DirectionChoice::Hessian => "Hessian".into(),
+            DirectionChoice::Pca => "PCA of the path".into(),
+            DirectionChoice::Gradient => "gradient".into(),
+            DirectionChoice::StartToNow => "start → now".into(),
+            DirectionChoice::Seeds => "this run → another seed".into(),
+        }
+    }
+}
+
+/// What the central panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CentralView {
+    /// The slice as a heatmap with contours.
+    Map,
+    /// The slice as a 3D surface.
+    Surface,
+    /// The plane through the start (frozen) beside the plane through the
+    /// parameters now (following): the landscape changes under the ball.
+    SideBySide,
+}
+
+/// What the lowest chart on the right shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LowerChart {
+    /// Decision regions or the fitted curve.
+    Predictions,
+    /// The Hessian at the ball.
+    Curvature,
+    /// Flat vs sharp: small-batch and full-batch minima compared.
+    Minima,
+}
+
+/// The user's choices.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Dataset or formula surface.
+    pub problem: ProblemChoice,
+    /// Points in the dataset.
+    pub dataset_size: usize,
+    /// Dataset noise.
+    pub noise: f32,
+    /// Dataset seed.
+    pub data_seed: u64,
+    /// Hidden layers.
+    pub hidden_layers: usize,
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Optimiser, schedule, batch size, seed.
+    pub train: TrainConfig,
+    /// Throttle; `None` trains as fast as possible.
+    pub steps_per_second: Option<f64>,
+    /// Follow or frozen.
+    pub slice_mode: SliceMode,
+    /// Slice directions.
+    pub directions: DirectionChoice,
+    /// Half-width of the slice in direction units.
+    pub span: f32,
+    /// Points per axis of the slice.
+    pub resolution: usize,
+    /// Log colour scale.
+    pub log_scale: bool,
+    /// Large fonts and thick lines for projectors.
+    pub presentation: bool,
+    /// Heatmap or 3D surface.
+    pub view: CentralView,
+    /// The 3D view's camera.
+    pub camera: Camera,
+    /// Optimisers racing on a formula surface (empty: no race).
+    pub race: Vec<OptimizerKind>,
+    /// The training curve beside the landscape.
+    pub curve: CurveChoice,
+    /// The files of an imported model (used when the problem is `Imported`).
+    pub import: Option<ImportSpec>,
+    /// Predictions or curvature, lowest on the right.
+    pub lower: LowerChart,
+    /// The steps a film strip shows, e.g. "0, 10, 100, 1000"; empty for 0,
+    /// powers of ten and now.
+    pub film_steps: String,
+}
+
+impl Default for Settings {
+    /// The built-in demo: two spirals, MLP 2-16-16-2 tanh, Adam, filter-normalised slice.
+    fn default() -> Self {
+        Self {
+            problem: ProblemChoice::Dataset(DatasetKind::Spirals),
+            dataset_size: 400,
+            noise: DatasetKind::Spirals.default_noise(),
+            data_seed: 0,
+            hidden_layers: 2,
+            width: 16,
+            activation: Activation::Tanh,
+            train: TrainConfig::default(),
+            steps_per_second: Some(60.0),
+            slice_mode: SliceMode::Follow,
+            directions: DirectionChoice::Filter,
+            span: 1.0,
+            resolution: 61,
+            log_scale: true,
+            presentation: false,
+            view: CentralView::Map,
+            camera: Camera::default(),
+            race: Vec::new(),
+            curve: CurveChoice::Loss,
+            import: None,
+            lower: LowerChart::Predictions,
+            film_steps: String::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Whether two settings need a new problem (and a fresh run) to go from one to the other.
+    pub fn needs_new_problem(&self, other: &Settings) -> bool {
+        self.problem != other.problem
+            || self.dataset_size != other.dataset_size
+            || self.noise != other.noise
+            || self.data_seed != other.data_seed
+            || self.hidden_layers != other.hidden_layers
+            || self.width != other.width
+            || self.activation != other.activation
+            || (self.problem == ProblemChoice::Imported && self.import != other.import)
+    }
+}

@@ -1,0 +1,31 @@
+//! Curvature of the loss: Hessian-vector products (through the `Problem`
+//! trait), the extreme eigenvalues and their directions, the trace, the
+//! eigenvalue density, and planes and lines with a meaning (PCA of a
+//! trajectory, interpolation). Everything runs on products, never a full matrix.
+
+mod eigen;
+mod lanczos;
+mod planes;
+mod sharpness;
+
+pub use eigen::symmetric_eigen;
+pub use lanczos::{
+    AnalysisError, Control, Density, EXACT_TRACE_MAX, Extremes, Hvp, Trace, density, extremes,
+    trace,
+};
+pub use planes::{
+    Interpolation, PcaPlane, gradient_plane, interpolate, line_plane, pca_plane,
+    plane_through_points,
+};
+pub use sharpness::{MinimaError, MinimaSpec, Minimum, compare_minima};
+
+use crate::problem::Problem;
+
+/// A Hessian-vector product closure for `problem` at `params` (f32 parameters, f64 maths).
+pub fn hvp_at<'a>(
+    problem: &'a dyn Problem,
+    params: &[f32],
+) -> impl FnMut(&[f64]) -> Option<Vec<f64>> + 'a {
+    let at: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
+    move |v: &[f64]| problem.hessian_vector(&at, v)
+}

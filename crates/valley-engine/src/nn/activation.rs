@@ -1,0 +1,172 @@
+//! Hidden-layer nonlinearities, each with the derivative the backward pass needs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::scalar::Scalar;
+
+/// The nonlinearity between Linear layers, as in `nn.Sequential(Linear, Act, Linear, ...)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// tanh: smooth, zero-centred, saturates at ±1.
+    Tanh,
+    /// max(0, x): piecewise linear, the default of modern networks.
+    Relu,
+    /// 1 / (1 + e^−x): the classic squashing function.
+    Sigmoid,
+    /// x Φ(x) with the exact normal CDF (PyTorch's default GELU).
+    Gelu,
+}
+
+impl Activation {
+    /// Every activation, in menu order.
+    pub const ALL: [Activation; 4] = [
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Sigmoid,
+        Activation::Gelu,
+    ];
+
+    /// The lower-case name used on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Gelu => "gelu",
+        }
+    }
+
+    /// Applies the activation in place.
+    pub fn apply<T: Scalar>(self, values: &mut [T]) {
+        match self {
+            Activation::Tanh => T::tanh_in_place(values),
+            Activation::Relu => values.iter_mut().for_each(|v| *v = relu(*v)),
+            Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
+            Activation::Gelu => values.iter_mut().for_each(|v| *v = gelu(*v)),
+        }
+    }
+
+    /// dL/dz from dL/dy for y = act(z), given both the input z and output y
+    /// (whichever the derivative is cheaper in): tanh' = 1 − y²,
+    /// relu' = [z > 0], sigmoid' = y (1 − y), gelu' = Φ(z) + z φ(z).
+    pub fn backward<T: Scalar>(self, input: &[T], output: &[T], grad_out: &[T], grad_in: &mut [T]) {
+        let one = T::one();
+        match self {
+            Activation::Tanh => {
+                for ((g, &y), &d) in grad_in.iter_mut().zip(output).zip(grad_out) {
+                    *g += d * (one - y * y);
+                }
+            }
+            Activation::Relu => {
+                for ((g, &z), &d) in grad_in.iter_mut().zip(input).zip(grad_out) {
+                    if z > T::zero() {
+                        *g += d;
+                    }
+                }
+            }
+            Activation::Sigmoid => {
+                for ((g, &y), &d) in grad_in.iter_mut().zip(output).zip(grad_out) {
+                    *g += d * y * (one - y);
+                }
+            }
+            Activation::Gelu => {
+                for ((g, &z), &d) in grad_in.iter_mut().zip(input).zip(grad_out) {
+                    *g += d * gelu_derivative(z);
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Activation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Activation::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("unknown activation '{s}': use one of tanh, relu, sigmoid, gelu")
+            })
+    }
+}
+
+fn relu<T: Scalar>(z: T) -> T {
+    // NaN must propagate (max would swallow it and hide a divergence).
+    if z > T::zero() || z.is_nan() {
+        z
+    } else {
+        T::zero()
+    }
+}
+
+/// Logistic sigmoid, computed without overflow for large |z|.
+pub fn sigmoid<T: Scalar>(z: T) -> T {
+    if z >= T::zero() {
+        T::one() / (T::one() + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (T::one() + e)
+    }
+}
+
+fn gelu<T: Scalar>(z: T) -> T {
+    let half = T::of(0.5);
+    half * z * (T::one() + (z * T::of(std::f64::consts::FRAC_1_SQRT_2)).erf())
+}
+
+fn gelu_derivative<T: Scalar>(z: T) -> T {
+    let half = T::of(0.5);
+    let cdf = half * (T::one() + (z * T::of(std::f64::consts::FRAC_1_SQRT_2)).erf());
+    let pdf = (-half * z * z).exp() * T::of(1.0 / (2.0 * std::f64::consts::PI).sqrt());
+    cdf + z * pdf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derivatives_match_central_differences() {
+        let points = [-3.1, -1.0, -0.2, 0.3, 0.9, 2.5];
+        for act in Activation::ALL {
+            for &z in &points {
+                let h = 1e-6;
+                let f = |v: f64| {
+                    let mut a = [v];
+                    act.apply(&mut a);
+                    a[0]
+                };
+                let numeric = (f(z + h) - f(z - h)) / (2.0 * h);
+                let mut grad = [0.0];
+                act.backward(&[z], &[f(z)], &[1.0], &mut grad);
+                assert!(
+                    (grad[0] - numeric).abs() < 1e-8,
+                    "{act} at {z}: analytic {} vs numeric {numeric}",
+                    grad[0]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        let mut v = [1.0f64, -1.0, 0.0];
+        Activation::Gelu.apply(&mut v);
+        assert!((v[0] - 0.841_344_746_068_542_9).abs() < 1e-12);
+        assert!((v[1] + 0.158_655_253_931_457_05).abs() < 1e-12);
+        assert!(sigmoid(-1000.0f64) >= 0.0 && sigmoid(1000.0f64) == 1.0);
+        assert!(relu(f64::NAN).is_nan());
+        assert_eq!("ReLU".parse::<Activation>(), Ok(Activation::Relu));
+        assert!("swish".parse::<Activation>().is_err());
+    }
+}

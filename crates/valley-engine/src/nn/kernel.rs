@@ -1,0 +1,246 @@
+//! The dense-layer kernel behind every tape-free forward pass.
+//!
+//! A landscape grid runs the same small MLP ten thousand times, so this is
+//! where Valley's time goes. The layer is computed in register tiles (a few
+//! rows of the input times a strip of output columns), with the bias added
+//! first and the activation applied while the tile is still in registers.
+//! Weights are stored transposed and zero-padded to a multiple of [`LANES`]
+//! columns, so every tile is full width and the padding contributes zeros.
+
+use super::activation::Activation;
+use crate::scalar::{Scalar, fused_multiply_add};
+
+/// Output columns are padded to a multiple of this (one 256-bit vector of f32).
+pub const LANES: usize = 8;
+
+/// `width` rounded up to whole vectors.
+pub fn padded(width: usize) -> usize {
+    width.div_ceil(LANES) * LANES
+}
+
+/// Copies `weight` `[out, in]` (row-major) into `wt` as `[in, padded(out)]`, zeros in the padding.
+/// Copies `matrix` `[rows, cols]` into `out` as `[rows, padded(cols)]`, zeros in the padding.
+pub fn pad_columns<T: Scalar>(matrix: &[T], rows: usize, cols: usize, out: &mut Vec<T>) {
+    let stride = padded(cols);
+    out.clear();
+    out.resize(rows * stride, T::zero());
+    for (dst, src) in out
+        .chunks_exact_mut(stride)
+        .zip(matrix.chunks_exact(cols.max(1)))
+    {
+        dst[..cols].copy_from_slice(src);
+    }
+}
+
+pub fn transpose_padded<T: Scalar>(weight: &[T], fan_out: usize, fan_in: usize, wt: &mut Vec<T>) {
+    let stride = padded(fan_out);
+    wt.clear();
+    wt.resize(fan_in * stride, T::zero());
+    for o in 0..fan_out {
+        for i in 0..fan_in {
+            wt[i * stride + o] = weight[o * fan_in + i];
+        }
+    }
+}
+
+/// Where [`dense`] writes: row r, column c goes to `data[r * stride + c]`
+/// for c < `cols`; columns past `cols` (padding) are not written.
+pub struct DenseOut<'a, T> {
+    /// The output buffer.
+    pub data: &'a mut [T],
+    /// Distance between rows.
+    pub stride: usize,
+    /// Columns to write (≤ stride).
+    pub cols: usize,
+    /// Add to what `data` holds instead of overwriting it (for gradients).
+    pub accumulate: bool,
+}
+
+/// `out = act(x · W + b)` for `x` `[n, k]` with row stride `x_stride`, `wt` `[k, m_pad]`,
+/// `bias` of length ≤ `m_pad` (the rest is zero).
+/// `activation = None` leaves the affine output (the last layer's logits).
+pub fn dense<T: Scalar>(
+    x: &[T],
+    (n, k, x_stride): (usize, usize, usize),
+    wt: &[T],
+    bias: &[T],
+    activation: Option<Activation>,
+    out: DenseOut<'_, T>,
+) {
+    let m_pad = wt.len() / k.max(1);
+    assert_eq!(wt.len(), k * m_pad, "wt is [k, m_pad]");
+    assert_eq!(m_pad % LANES, 0, "padded width");
+    assert!(
+        out.cols <= out.stride && out.cols <= m_pad,
+        "output columns"
+    );
+    assert!(
+        n == 0 || out.data.len() >= (n - 1) * out.stride + out.cols,
+        "out is [n, stride]"
+    );
+    assert!(n == 0 || x.len() >= (n - 1) * x_stride + k, "x is [n, k]");
+    let DenseOut {
+        data: out,
+        stride: out_stride,
+        cols: out_cols,
+        accumulate,
+    } = out;
+    let mut bias_padded = [T::zero(); 4 * LANES];
+    let mut col = 0;
+    while col < m_pad {
+        // Strips of 4 vectors while they fit, then single vectors.
+        let width = if m_pad - col >= 4 * LANES {
+            4 * LANES
+        } else {
+            LANES
+        };
+        for (c, slot) in bias_padded[..width].iter_mut().enumerate() {
+            *slot = bias.get(col + c).copied().unwrap_or(T::zero());
+        }
+        if col >= out_cols {
+            break;
+        }
+        let strip = Strip {
+            x,
+            k,
+            x_stride,
+            wt,
+            m_pad,
+            col,
+            out_stride,
+            out_cols,
+            accumulate,
+        };
+        let mut row = 0;
+        if width == 4 * LANES {
+            while row + 4 <= n {
+                strip.tile::<4, { 4 * LANES }>(row, &bias_padded, out);
+                row += 4;
+            }
+            while row < n {
+                strip.tile::<1, { 4 * LANES }>(row, &bias_padded, out);
+                row += 1;
+            }
+        } else {
+            while row + 4 <= n {
+                strip.tile::<4, LANES>(row, &bias_padded, out);
+                row += 4;
+            }
+            while row < n {
+                strip.tile::<1, LANES>(row, &bias_padded, out);
+                row += 1;
+            }
+        }
+        col += width;
+    }
+    // One pass over the whole layer: the activation's constants are set up
+    // once, and its loop runs long enough to vectorise fully.
+    if let Some(act) = activation {
+        if out_cols == out_stride {
+            act.apply(&mut out[..n * out_stride]);
+        } else {
+            for row in out.chunks_mut(out_stride).take(n) {
+                act.apply(&mut row[..out_cols]);
+            }
+        }
+    }
+}
+
+/// One strip of output columns `col..col + C` for every row.
+struct Strip<'a, T> {
+    x: &'a [T],
+    k: usize,
+    x_stride: usize,
+    wt: &'a [T],
+    m_pad: usize,
+    col: usize,
+    out_stride: usize,
+    out_cols: usize,
+    accumulate: bool,
+}
+
+impl<T: Scalar> Strip<'_, T> {
+    /// Rows `row..row + R` of the strip, accumulated in registers.
+    #[inline(always)]
+    fn tile<const R: usize, const C: usize>(&self, row: usize, bias: &[T], out: &mut [T]) {
+        let bias: &[T; C] = bias[..C].try_into().expect("bias strip width");
+        // The accumulators must stay in registers: they are only ever indexed
+        // by constants after unrolling, and are copied out before anything
+        // takes a reference to them.
+        let mut acc = [*bias; R];
+        let valid = C.min(self.out_cols - self.col);
+        if self.accumulate {
+            for (r, a) in acc.iter_mut().enumerate() {
+                let start = (row + r) * self.out_stride + self.col;
+                let mut existing = [T::zero(); C];
+                existing[..valid].copy_from_slice(&out[start..start + valid]);
+                for c in 0..C {
+                    a[c] += existing[c];
+                }
+            }
+        }
+        let rows: [&[T]; R] =
+            std::array::from_fn(|r| &self.x[(row + r) * self.x_stride..][..self.k]);
+        for (kk, w_row) in self.wt.chunks_exact(self.m_pad).enumerate() {
+            let w: &[T; C] = w_row[self.col..self.col + C]
+                .try_into()
+                .expect("strip width");
+            for r in 0..R {
+                let xv = rows[r][kk];
+                for c in 0..C {
+                    acc[r][c] = fused_multiply_add(xv, w[c], acc[r][c]);
+                }
+            }
+        }
+        // Whole-tile stores have a constant length, which keeps `acc` in
+        // registers; only a ragged last strip takes the slower copy.
+        for (r, &tile_row) in acc.iter().enumerate() {
+            let start = (row + r) * self.out_stride + self.col;
+            if valid == C {
+                let dst: &mut [T; C] = (&mut out[start..start + C]).try_into().expect("tile width");
+                *dst = tile_row;
+            } else {
+                out[start..start + valid].copy_from_slice(&tile_row[..valid]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dense_matches_naive_for_awkward_shapes() {
+        for &(n, k, m) in &[(1, 1, 1), (5, 3, 7), (9, 2, 33), (4, 32, 32), (11, 17, 40)] {
+            let x: Vec<f64> = (0..n * k)
+                .map(|i| ((i * 37 % 11) as f64 - 5.0) / 3.0)
+                .collect();
+            let w: Vec<f64> = (0..m * k)
+                .map(|i| ((i * 29 % 13) as f64 - 6.0) / 7.0)
+                .collect();
+            let b: Vec<f64> = (0..m).map(|i| i as f64 * 0.1 - 0.5).collect();
+            let mut wt = Vec::new();
+            transpose_padded(&w, m, k, &mut wt);
+            let mut out = vec![f64::NAN; n * m];
+            let target = DenseOut {
+                data: &mut out,
+                stride: m,
+                cols: m,
+                accumulate: false,
+            };
+            dense(&x, (n, k, k), &wt, &b, Some(Activation::Tanh), target);
+            for r in 0..n {
+                for o in 0..m {
+                    let expected =
+                        (b[o] + (0..k).map(|i| x[r * k + i] * w[o * k + i]).sum::<f64>()).tanh();
+                    let got = out[r * m + o];
+                    assert!(
+                        (got - expected).abs() < 1e-12,
+                        "({n},{k},{m}) [{r},{o}]: {got} vs {expected}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Losses on a batch of outputs, as PyTorch defines them by default.
+//!
+//! Cross-entropy is the mean over rows of −log softmax(z)[label], computed
+//! with the log-sum-exp shift so that large logits never overflow; mean
+//! squared error is the mean over all elements.
+
+use ndarray::ArrayView2;
+
+use crate::scalar::Scalar;
+
+/// What the outputs are compared against.
+#[derive(Clone, Copy, Debug)]
+pub enum TargetsRef<'a, T> {
+    /// Integer class labels, one per row (softmax cross-entropy).
+    Classes(&'a [usize]),
+    /// Real targets with the outputs' shape (mean squared error).
+    Values(ArrayView2<'a, T>),
+}
+
+impl<T> TargetsRef<'_, T> {
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        match self {
+            TargetsRef::Classes(labels) => labels.len(),
+            TargetsRef::Values(values) => values.nrows(),
+        }
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// log Σ_j e^{z_j}, shifted by the row maximum.
+pub fn log_sum_exp<T: Scalar>(row: impl Iterator<Item = T> + Clone) -> T {
+    let max = row.clone().fold(T::neg_infinity(), T::max);
+    if !max.is_finite() {
+        // All −∞ gives −∞; +∞ or NaN poison the row, as they should.
+        return max;
+    }
+    max + row.map(|z| (z - max).exp()).sum::<T>().ln()
+}
+
+/// Mean softmax cross-entropy of `logits` [n, k] against labels in 0..k.
+///
+/// Laid out for speed (this is part of every landscape point): the
+/// exponentials and logarithms run as whole-slice passes, which vectorise.
+pub fn cross_entropy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> T {
+    assert_eq!(logits.nrows(), labels.len(), "one label per row");
+    let (n, k) = logits.dim();
+    // Per row: the shift (the maximum, unless it is ±∞ or NaN, which must
+    // poison the total), then every shifted logit into one flat buffer.
+    let mut shifts = Vec::with_capacity(n);
+    let mut shifted = Vec::with_capacity(n * k);
+    for row in logits.rows() {
+        let append = |values: &[T], shifts: &mut Vec<T>, shifted: &mut Vec<T>| {
+            let max = values.iter().copied().fold(T::neg_infinity(), T::max);
+            let shift = if max.is_finite() { max } else { T::zero() };
+            shifts.push(shift);
+            shifted.extend(values.iter().map(|&z| z - shift));
+        };
+        match row.as_slice() {
+            Some(values) => append(values, &mut shifts, &mut shifted),
+            None => append(&row.to_vec(), &mut shifts, &mut shifted),
+        }
+    }
+    T::exp_in_place(&mut shifted);
+    let mut sums: Vec<T> = shifted
+        .chunks_exact(k.max(1))
+        .map(|c| c.iter().copied().sum())
+        .collect();
+    T::ln_in_place(&mut sums);
+    let mut total = T::zero();
+    for (((row, &label), &shift), &log_sum) in logits
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .zip(&shifts)
+        .zip(&sums)
+    {
+        total += shift + log_sum - row[label];
+    }
+    total / T::of(n.max(1) as f64)
+}
+
+/// Mean squared error over all elements.
+pub fn mean_squared_error<T: Scalar>(outputs: ArrayView2<T>, targets: ArrayView2<T>) -> T {
+    assert_eq!(
+        outputs.shape(),
+        targets.shape(),
+        "outputs and targets differ in shape"
+    );
+    let mut total = T::zero();
+    for (&o, &t) in outputs.iter().zip(targets.iter()) {
+        total += (o - t) * (o - t);
+    }
+    total / T::of(outputs.len().max(1) as f64)
+}
+
+/// The loss that matches the targets' kind.
+pub fn loss<T: Scalar>(outputs: ArrayView2<T>, targets: TargetsRef<T>) -> T {
+    match targets {
+        TargetsRef::Classes(labels) => cross_entropy(outputs, labels),
+        TargetsRef::Values(values) => mean_squared_error(outputs, values),
+    }
+}
+
+/// Fraction of rows whose largest logit is the label (first maximum wins, as argmax).
+pub fn accuracy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> f64 {
+    if labels.is_empty() {
+        return 0.0;
+    }
+    let correct = logits
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .filter(|(row, label)| argmax(row.iter().copied()) == Some(**label))
+        .count();
+    correct as f64 / labels.len() as f64
+}
+
+fn argmax<T: Scalar>(values: impl Iterator<Item = T>) -> Option<usize> {
+    let mut best: Option<(usize, T)> = None;
+    for (i, v) in values.enumerate() {
+        if best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn cross_entropy_by_hand() {
+        // Row 1: logits (0, ln 3): p = (1/4, 3/4), label 1 → −ln(3/4).
+        // Row 2: logits (1000, 0): p ≈ (1, e^−1000), label 0 → ≈ 0 without overflow.
+        let logits = array![[0.0f64, 3f64.ln()], [1000.0, 0.0]];
+        let ce = cross_entropy(logits.view(), &[1, 0]);
+        assert!((ce - (-(0.75f64).ln()) / 2.0).abs() < 1e-15);
+        assert_eq!(accuracy(logits.view(), &[1, 0]), 1.0);
+        assert_eq!(accuracy(logits.view(), &[0, 0]), 0.5);
+    }
+
+    #[test]
+    fn mse_by_hand() {
+        let out = array![[1.0f64, 2.0], [3.0, 4.0]];
+        let target = array![[1.0f64, 0.0], [0.0, 4.0]];
+        assert_eq!(
+            mean_squared_error(out.view(), target.view()),
+            (4.0 + 9.0) / 4.0
+        );
+    }
+
+    #[test]
+    fn non_finite_logits_poison_the_loss() {
+        let logits = array![[f32::NAN, 0.0]];
+        assert!(cross_entropy(logits.view(), &[1]).is_nan());
+        let logits = array![[f32::INFINITY, 0.0]];
+        assert!(!cross_entropy(logits.view(), &[1]).is_finite());
+    }
+}

@@ -1,0 +1,280 @@
+//! An MLP on a dataset: the network's loss over its training examples.
+
+use std::sync::Arc;
+
+use ndarray::{Array2, ArrayView2, Axis};
+
+use super::{Batch, Evaluation, Problem, Workspace};
+use crate::data::{Dataset, Split, Targets};
+use crate::nn::{Init, Mlp, ParamLayout, TargetsRef, loss};
+
+/// Why a model and a dataset don't fit together.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MismatchError {
+    /// The data has a different number of features than the model's input.
+    #[error("the data has {data} feature column(s) but the model takes {model} input(s)")]
+    Inputs {
+        /// Features in the data.
+        data: usize,
+        /// Model inputs.
+        model: usize,
+    },
+    /// More classes in the labels than the model has outputs.
+    #[error(
+        "the data has labels up to {max_label} but the model has only {outputs} output(s); labels must be 0..{outputs}"
+    )]
+    Classes {
+        /// Largest label seen.
+        max_label: usize,
+        /// Model outputs.
+        outputs: usize,
+    },
+    /// Regression targets with a different width than the outputs.
+    #[error("the data has {data} target column(s) but the model has {outputs} output(s)")]
+    Targets {
+        /// Target columns.
+        data: usize,
+        /// Model outputs.
+        outputs: usize,
+    },
+    /// No training examples.
+    #[error("the training data is empty")]
+    Empty,
+    /// Starting parameters of the wrong length.
+    #[error("the starting weights hold {actual} parameters but the network has {expected}")]
+    StartLength {
+        /// Parameters of the network.
+        expected: usize,
+        /// Parameters given.
+        actual: usize,
+    },
+}
+
+/// A multi-layer perceptron trained on a dataset.
+pub struct MlpProblem {
+    mlp: Mlp,
+    data: Arc<Split>,
+    init: Init,
+    label: String,
+    /// Imported weights to start from instead of a seeded initialisation.
+    start: Option<Arc<[f32]>>,
+}
+
+impl MlpProblem {
+    /// Pairs a model with its data; checks that they fit.
+    pub fn new(
+        mlp: Mlp,
+        data: Arc<Split>,
+        init: Init,
+        data_name: &str,
+    ) -> Result<Self, MismatchError> {
+        for set in [&data.train, &data.test] {
+            check_fit(&mlp, set)?;
+        }
+        if data.train.is_empty() {
+            return Err(MismatchError::Empty);
+        }
+        let label = format!("{data_name} · MLP {}", mlp.describe());
+        Ok(Self {
+            mlp,
+            data,
+            init,
+            label,
+            start: None,
+        })
+    }
+
+    /// Starts every run from these parameters (imported weights), whatever
+    /// the seed. The count must match the network.
+    pub fn with_start(mut self, params: Vec<f32>) -> Result<Self, MismatchError> {
+        if params.len() != self.mlp.num_params() {
+            return Err(MismatchError::StartLength {
+                expected: self.mlp.num_params(),
+                actual: params.len(),
+            });
+        }
+        self.start = Some(Arc::from(params));
+        Ok(self)
+    }
+
+    /// The network.
+    pub fn mlp(&self) -> &Mlp {
+        &self.mlp
+    }
+
+    /// The training and test data.
+    pub fn data(&self) -> &Arc<Split> {
+        &self.data
+    }
+
+    /// Network outputs for any inputs (for decision boundaries and fitted curves).
+    pub fn predict(
+        &self,
+        params: &[f32],
+        x: ArrayView2<f32>,
+        workspace: &mut Workspace,
+    ) -> Array2<f32> {
+        self.mlp
+            .forward(params, x, &mut workspace.forward)
+            .to_owned()
+    }
+
+    fn set_loss(
+        &self,
+        params: &[f32],
+        set: &Dataset,
+        workspace: &mut Workspace,
+    ) -> (f32, Option<f32>) {
+        let out = self
+            .mlp
+            .forward(params, set.x.view(), &mut workspace.forward);
+        match &set.targets {
+            Targets::Classes { labels, .. } => (
+                loss::cross_entropy(out, labels),
+                Some(loss::accuracy(out, labels) as f32),
+            ),
+            Targets::Values(values) => (loss::mean_squared_error(out, values.view()), None),
+        }
+    }
+}
+
+fn check_fit(mlp: &Mlp, set: &Dataset) -> Result<(), MismatchError> {
+    if set.is_empty() {
+        return Ok(());
+    }
+    if set.num_features() != mlp.num_inputs() {
+        return Err(MismatchError::Inputs {
+            data: set.num_features(),
+            model: mlp.num_inputs(),
+        });
+    }
+    match &set.targets {
+        Targets::Classes { labels, .. } => {
+            let max_label = labels.iter().copied().max().unwrap_or(0);
+            if max_label >= mlp.num_outputs() {
+                return Err(MismatchError::Classes {
+                    max_label,
+                    outputs: mlp.num_outputs(),
+                });
+            }
+        }
+        Targets::Values(values) => {
+            if values.ncols() != mlp.num_outputs() {
+                return Err(MismatchError::Targets {
+                    data: values.ncols(),
+                    outputs: mlp.num_outputs(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn targets_of(set: &Dataset) -> TargetsRef<'_, f32> {
+    match &set.targets {
+        Targets::Classes { labels, .. } => TargetsRef::Classes(labels),
+        Targets::Values(values) => TargetsRef::Values(values.view()),
+    }
+}
+
+impl Problem for MlpProblem {
+    fn name(&self) -> String {
+        self.label.clone()
+    }
+
+    fn layout(&self) -> &ParamLayout {
+        self.mlp.layout()
+    }
+
+    fn loss_and_grad_f64(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
+        let evaluation = super::evaluate_in::<f64>(&self.mlp, params, &self.data.train);
+        Some((evaluation.loss, evaluation.grad))
+    }
+
+    fn init_params(&self, seed: u64) -> Vec<f32> {
+        match &self.start {
+            Some(start) => start.to_vec(),
+            None => self.mlp.init(self.init, seed),
+        }
+    }
+
+    fn num_train_examples(&self) -> usize {
+        self.data.train.len()
+    }
+
+    fn loss_and_grad(
+        &self,
+        params: &[f32],
+        batch: Batch,
+        grad: &mut [f32],
+        workspace: &mut Workspace,
+    ) -> f32 {
+        let train = &self.data.train;
+        let Workspace {
+            tape,
+            batch_x,
+            batch_labels,
+            batch_values,
+            ..
+        } = workspace;
+        match batch {
+            Batch::Full => {
+                self.mlp
+                    .loss_and_grad(params, train.x.view(), targets_of(train), grad, tape)
+            }
+            Batch::Indices(indices) => {
+                gather_rows(train.x.view(), indices, batch_x);
+                let targets = match &train.targets {
+                    Targets::Classes { labels, .. } => {
+                        batch_labels.clear();
+                        batch_labels.extend(indices.iter().map(|&i| labels[i]));
+                        TargetsRef::Classes(batch_labels.as_slice())
+                    }
+                    Targets::Values(values) => {
+                        gather_rows(values.view(), indices, batch_values);
+                        TargetsRef::Values(batch_values.view())
+                    }
+                };
+                self.mlp
+                    .loss_and_grad(params, batch_x.view(), targets, grad, tape)
+            }
+        }
+    }
+
+    fn loss(&self, params: &[f32], workspace: &mut Workspace) -> f32 {
+        let train = &self.data.train;
+        self.mlp.loss(
+            params,
+            train.x.view(),
+            targets_of(train),
+            &mut workspace.forward,
+        )
+    }
+
+    fn evaluate(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
+        let (train_loss, train_accuracy) = self.set_loss(params, &self.data.train, workspace);
+        let (test_loss, test_accuracy) = if self.data.test.is_empty() {
+            (None, None)
+        } else {
+            let (l, a) = self.set_loss(params, &self.data.test, workspace);
+            (Some(l), a)
+        };
+        Evaluation {
+            train_loss,
+            test_loss,
+            train_accuracy,
+            test_accuracy,
+        }
+    }
+}
+
+/// Copies the chosen rows into `out`, reusing its allocation when the shape allows.
+fn gather_rows(source: ArrayView2<f32>, indices: &[usize], out: &mut Array2<f32>) {
+    let shape = (indices.len(), source.ncols());
+    if out.dim() != shape {
+        *out = Array2::zeros(shape);
+    }
+    for (mut row, &i) in out.axis_iter_mut(Axis(0)).zip(indices) {
+        row.assign(&source.row(i));
+    }
+}
