@@ -3,9 +3,14 @@
 //! /proc after warm-up and at the end; the records are decimated, so it
 //! should not grow.
 //!
+//! Before the long run it measures what depends on the clock and so has no
+//! place in the tests: the throttle's pace, how often an unread trainer
+//! publishes, and how fresh a 100 Hz reader's snapshots are.
+//!
 //! `cargo run --release --example soak [STEPS]` (default 1,000,000).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use valley::engine::data::{DatasetKind, DatasetSpec, generate};
@@ -36,6 +41,7 @@ fn main() -> anyhow::Result<()> {
         batch_size: Some(32),
         ..TrainConfig::default()
     };
+    pacing(&problem, config)?;
     let trainer = Trainer::spawn(problem, config, Box::new(|| {}))?;
     trainer.send(Command::SetSpeed(Speed::Max));
     trainer.send(Command::Play);
@@ -76,6 +82,50 @@ fn main() -> anyhow::Result<()> {
     );
     if growth >= 10.0 {
         anyhow::bail!("resident memory grew by {growth:.1} %");
+    }
+    Ok(())
+}
+
+/// The clock-bound figures: the throttle, unread publications, a 100 Hz reader.
+fn pacing(problem: &Arc<dyn Problem>, config: TrainConfig) -> anyhow::Result<()> {
+    let wakes = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&wakes);
+    let trainer = Trainer::spawn(
+        Arc::clone(problem),
+        config,
+        Box::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }),
+    )?;
+    trainer.send(Command::SetSpeed(Speed::StepsPerSecond(40.0)));
+    trainer.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(1000));
+    let throttled = trainer.latest().step;
+    println!("throttle at 40 steps/s: {throttled} steps in 1 s (target 30 to 50)");
+    trainer.send(Command::SetSpeed(Speed::Max));
+    std::thread::sleep(Duration::from_millis(500));
+    let before = wakes.load(Ordering::Relaxed);
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let unread = (wakes.load(Ordering::Relaxed) - before) as f64 / started.elapsed().as_secs_f64();
+    println!("publications with nobody reading: {unread:.1} a second (target ≤ 12)");
+    let before = wakes.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let (mut fresh, mut last) = (0u32, u64::MAX);
+    while started.elapsed() < Duration::from_millis(1000) {
+        let step = trainer.latest().step;
+        if step != last {
+            fresh += 1;
+            last = step;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let read = wakes.load(Ordering::Relaxed) - before;
+    println!(
+        "a 100 Hz reader: {fresh} fresh snapshots and {read} publications in 1 s (targets ≥ 40 and ≤ 130)"
+    );
+    if !(30..=50).contains(&throttled) || unread > 12.0 || fresh < 40 || read > 130 {
+        anyhow::bail!("a pacing figure is off its target");
     }
     Ok(())
 }

@@ -29,6 +29,10 @@ fn landscape_figures_save_as_png_and_reload_pixel_for_pixel() {
         ),
         ("slice.png", render_line(&slice, 640, 400).expect("slice")),
     ] {
+        // A blank or black image would reload pixel for pixel too: the
+        // figure must hold the colormap, the axes and their labels.
+        let colours: std::collections::HashSet<_> = image.pixels().map(|p| p.0).collect();
+        assert!(colours.len() > 30, "{name}: {} colours", colours.len());
         let path = dir.path().join(name);
         save_png(&image, &path).expect("save");
         let reloaded = image::open(&path).expect("reopen").to_rgb8();

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::MarkerStyle;
-use crate::colour_scale::colormap;
+use crate::colour_scale::{NOT_FINITE_COLOUR, colormap};
 
 const SIZE: (u32, u32) = (800, 700);
 
@@ -129,23 +129,46 @@ fn log_scale_flat_and_empty_landscapes_render() {
             log_scale,
             ..HeatmapFigure::new(&signs, 5, 5, (-2.0, 2.0), (0.0, 0.0))
         };
-        assert!(render_heatmap(&figure, 400, 300).is_ok());
+        let image = render_heatmap(&figure, 400, 300).expect("signs render");
+        assert!(colours(&image) > 20, "log {log_scale}: a drawn figure");
     }
+    // All NaN: the plot shows the neutral colour for diverged points, not a blank.
     let nothing = [f32::NAN; 4];
     let figure = HeatmapFigure::new(&nothing, 2, 2, (0.0, 1.0), (0.0, 1.0));
-    assert!(render_heatmap(&figure, 400, 300).is_ok());
+    let image = render_heatmap(&figure, SIZE.0, SIZE.1).expect("NaN render");
+    assert!(colours(&image) > 5, "axes and labels are drawn");
+    let centre = layout_of(&figure).frame.pixel_from_data(0.5, 0.5);
+    assert_eq!(
+        pixel(&image, centre),
+        NOT_FINITE_COLOUR,
+        "the diverged region has its own colour"
+    );
+}
+
+/// Distinct colours in an image: a blank or single-colour one has one or two.
+fn colours(image: &image::RgbImage) -> usize {
+    image
+        .pixels()
+        .map(|p| p.0)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 #[test]
 fn tiny_grids_and_figures_render() {
     let one = [1.0f32];
     let figure = HeatmapFigure::new(&one, 1, 1, (0.0, 0.0), (0.0, 0.0));
-    assert!(render_heatmap(&figure, 300, 300).is_ok());
+    let image = render_heatmap(&figure, 300, 300).expect("one cell");
+    assert!(
+        colours(&image) > 5,
+        "a one-cell grid is still a drawn figure"
+    );
     let values = bowl(5);
     let figure = HeatmapFigure::new(&values, 5, 5, (-1.0, 1.0), (-1.0, 1.0));
     for (width, height) in [(32, 32), (32, 900), (900, 32), (2000, 1800)] {
         let image = render_heatmap(&figure, width, height).expect("render");
         assert_eq!(image.dimensions(), (width, height));
+        assert!(colours(&image) > 2, "{width}x{height} is not blank");
     }
 }
 

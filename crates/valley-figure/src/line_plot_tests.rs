@@ -89,12 +89,23 @@ fn log_scale_markers_and_odd_inputs_render() {
         title: "Loss along a random direction",
         ..LineFigure::new(&xs, &ys)
     };
-    assert!(render_line(&figure, 800, 500).is_ok());
+    let colours = |image: &image::RgbImage| {
+        image
+            .pixels()
+            .map(|p| p.0)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
+    let image = render_line(&figure, 800, 500).expect("log render");
+    assert!(colours(&image) > 20, "a drawn figure");
     let flat = [3.0f32; 5];
-    assert!(render_line(&LineFigure::new(&xs[..5], &flat), 400, 300).is_ok());
+    let image = render_line(&LineFigure::new(&xs[..5], &flat), 400, 300).expect("flat");
+    assert!(colours(&image) > 10, "a flat line is still drawn");
     let nothing = [f32::NAN; 3];
-    assert!(render_line(&LineFigure::new(&xs[..3], &nothing), 400, 300).is_ok());
-    assert!(render_line(&LineFigure::new(&xs[..1], &ys[..1]), 32, 32).is_ok());
+    let image = render_line(&LineFigure::new(&xs[..3], &nothing), 400, 300).expect("NaN");
+    assert!(colours(&image) > 5, "axes and labels without a curve");
+    let image = render_line(&LineFigure::new(&xs[..1], &ys[..1]), 32, 32).expect("one point");
+    assert!(colours(&image) > 1, "not blank");
 }
 
 #[test]
