@@ -18,7 +18,7 @@ use valley::app::Settings;
 use valley::engine::io::{Session, parse_session};
 use valley::engine::nn::param_count;
 use valley::engine::problem::ProblemSpec;
-use valley::engine::train::{Run, SavedRun};
+use valley::engine::train::{RestoreError, Run, SavedRun};
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(session) = parse_session(bytes, Path::new("fuzz.json")) else {
@@ -42,6 +42,22 @@ fuzz_target!(|bytes: &[u8]| {
     }
     let saved = run.save();
     if !save_session_writes(&saved) {
+        return;
+    }
+    // KNOWN BUG, reported with tests/data/fuzz/session-diverged-inf-loss.json:
+    // a run that diverged with an infinite or NaN loss (params still finite)
+    // is written by `save_session` with `"diverged":[step,null]`, which
+    // `parse_session` then refuses (`valley train --lr 1e38 --save-session`
+    // does it too). Skipped here so the fuzzer can look for other failures;
+    // delete these lines once such a run saves as something that reopens.
+    if saved.diverged.is_some_and(|(_, loss)| !loss.is_finite()) {
+        return;
+    }
+    // Legitimate: a file may state counters up to the limit (10^12 steps),
+    // and four more steps take them past it, so the saved run is refused
+    // with a "past the limit" error (see tests/data/fuzz/session-step-at-limit.json).
+    // No real run gets there (centuries at full speed).
+    if matches!(saved.check_counts(), Err(RestoreError::PastLimit { .. })) {
         return;
     }
     let text = serde_json::to_vec(&Session::new(

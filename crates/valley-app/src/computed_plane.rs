@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
+use valley_engine::exec::{self, TrainSteps, run_here};
 use valley_engine::io::limits::MAX_RETRAINED_STEPS;
 
 use super::runtime::Wake;
@@ -18,7 +19,7 @@ use valley_engine::analysis::{
 };
 use valley_engine::landscape::{DirectionError, DirectionKind, Plane, make_direction};
 use valley_engine::problem::Problem;
-use valley_engine::train::{Run, Snapshot, StepOutcome, TrainConfig};
+use valley_engine::train::{Run, Snapshot, TrainConfig};
 use valley_figure::readable_number;
 
 /// Which run and which request a plane belongs to.
@@ -328,19 +329,19 @@ fn seeds_slice(
         seed: seed_b,
         ..config
     };
-    let mut run = Run::new(Arc::clone(problem), config_b).map_err(|e| e.to_string())?;
-    for step in 0..snapshot.step {
-        if step % 256 == 0 {
-            if (control.cancelled)() {
-                return Err("cancelled".into());
-            }
-            (control.progress)(step as f32 / snapshot.step as f32);
-        }
-        if let StepOutcome::Diverged { step, .. } = run.step() {
-            return Err(format!(
-                "the run from seed {seed_b} diverged at step {step}: lower the learning rate"
-            ));
-        }
+    let run = Run::new(Arc::clone(problem), config_b).map_err(|e| e.to_string())?;
+    let run = match run_here(TrainSteps::new(run, snapshot.step), |fraction| {
+        (control.progress)(fraction);
+        !(control.cancelled)()
+    }) {
+        exec::Outcome::Done(run) => run,
+        exec::Outcome::Cancelled => return Err("cancelled".into()),
+        exec::Outcome::Failed(message) => return Err(message),
+    };
+    if let Some((step, _)) = run.divergence() {
+        return Err(format!(
+            "the run from seed {seed_b} diverged at step {step}: lower the learning rate"
+        ));
     }
     let theta_b: Arc<[f32]> = Arc::from(run.params());
     let landmarks = vec![

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod autograd;
 pub mod data;
+pub mod exec;
 pub mod io;
 pub mod landscape;
 pub mod nn;

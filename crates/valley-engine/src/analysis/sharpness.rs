@@ -7,9 +7,10 @@
 use std::sync::Arc;
 
 use super::lanczos::{AnalysisError, Control, extremes};
+use crate::exec::{Outcome, TrainSteps, run_here};
 use crate::landscape::{DirectionKind, GridSpec, Plane, make_direction};
 use crate::problem::{Problem, Workspace};
-use crate::train::{Run, StepOutcome, TrainConfig};
+use crate::train::{Run, TrainConfig};
 
 /// How the minima are found and looked at.
 #[derive(Clone, Copy, Debug)]
@@ -84,21 +85,22 @@ pub fn compare_minima(
     let mut out = Vec::with_capacity(runs.len());
     for (index, (label, config)) in runs.iter().enumerate() {
         let base = index as f32 * share;
-        let mut run = Run::new(Arc::clone(problem), *config)
+        let run = Run::new(Arc::clone(problem), *config)
             .map_err(|e| MinimaError::Invalid(format!("{label}: {e}")))?;
-        for step in 0..spec.steps {
-            if let StepOutcome::Diverged { step, .. } = run.step() {
-                return Err(MinimaError::Diverged {
-                    label: label.clone(),
-                    step,
-                });
-            }
-            if step % 256 == 0 {
-                if (control.cancelled)() {
-                    return Err(AnalysisError::Cancelled.into());
-                }
-                (control.progress)(base + 0.8 * share * step as f32 / spec.steps.max(1) as f32);
-            }
+        let trained = run_here(TrainSteps::new(run, spec.steps), |fraction| {
+            (control.progress)(base + 0.8 * share * fraction);
+            !(control.cancelled)()
+        });
+        let run = match trained {
+            Outcome::Done(run) => run,
+            Outcome::Cancelled => return Err(AnalysisError::Cancelled.into()),
+            Outcome::Failed(message) => return Err(MinimaError::Invalid(message)),
+        };
+        if let Some((step, _)) = run.divergence() {
+            return Err(MinimaError::Diverged {
+                label: label.clone(),
+                step,
+            });
         }
         let params = run.params().to_vec();
         let at: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();

@@ -1,0 +1,153 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::optim::{OptimizerConfig, OptimizerKind};
+use crate::problem::{Problem, ProblemSpec};
+use crate::train::{Run, TrainConfig};
+
+/// A moons network with minibatches: the batch order's generator matters.
+fn run() -> Run {
+    let spec = ProblemSpec::Dataset {
+        data: crate::data::DatasetSpec {
+            size: 200,
+            ..crate::data::DatasetSpec::new(crate::data::DatasetKind::Moons)
+        },
+        hidden: vec![8],
+        activation: crate::nn::Activation::Tanh,
+    };
+    let problem: Arc<dyn Problem> = spec.build().expect("builds");
+    let config = TrainConfig {
+        optimizer: OptimizerConfig {
+            kind: OptimizerKind::Adam,
+            lr: 0.01,
+            ..OptimizerConfig::default()
+        },
+        batch_size: Some(16),
+        seed: 3,
+        ..TrainConfig::default()
+    };
+    Run::new(problem, config).expect("run")
+}
+
+fn bits(run: &Run) -> Vec<u32> {
+    run.params().iter().map(|p| p.to_bits()).collect()
+}
+
+/// Waits for a threaded job to end.
+fn wait<T>(job: &Job<T>) -> Outcome<T> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(outcome) = job.take() {
+            return outcome;
+        }
+        assert!(Instant::now() < deadline, "the job never ended");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn the_sliced_and_threaded_executors_give_the_same_bits() {
+    let mut straight = run();
+    for _ in 0..3000 {
+        straight.step();
+    }
+    let threaded = spawn("test", TrainSteps::new(run(), 3000), || {}).expect("thread");
+    let Outcome::Done(threaded) = wait(&threaded) else {
+        panic!("the threaded job did not finish");
+    };
+    // Slices of a few microseconds: hundreds of them for the same work.
+    let mut sliced = Sliced::new();
+    let job = sliced.start(TrainSteps::new(run(), 3000));
+    let mut slices = 0;
+    while sliced.pending() > 0 {
+        sliced.run_for(Duration::from_micros(50));
+        slices += 1;
+    }
+    assert!(slices > 5, "{slices} slices");
+    let Some(Outcome::Done(sliced)) = job.take() else {
+        panic!("the sliced job did not finish");
+    };
+    assert_eq!(bits(&threaded), bits(&straight));
+    assert_eq!(bits(&sliced), bits(&straight));
+    assert_eq!(sliced.step_index(), 3000);
+}
+
+#[test]
+fn progress_only_grows_and_ends_at_one() {
+    let mut sliced = Sliced::new();
+    let job = sliced.start(TrainSteps::new(run(), 2000));
+    let mut seen = vec![job.progress()];
+    while sliced.pending() > 0 {
+        sliced.run_for(Duration::from_micros(50));
+        seen.push(job.progress());
+    }
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert!(
+        seen.iter().any(|&p| p > 0.0 && p < 1.0),
+        "progress in between"
+    );
+    assert_eq!(job.progress(), 1.0);
+    assert!(matches!(job.take(), Some(Outcome::Done(_))));
+    // A report below the mark never lowers it.
+    let shared: Arc<Shared<()>> = Shared::new();
+    shared.report(0.6);
+    shared.report(0.2);
+    shared.report(f32::NAN);
+    assert_eq!(f32::from_bits(shared.progress.load(Ordering::Relaxed)), 0.6);
+}
+
+#[test]
+fn a_task_cancelled_mid_run_leaves_no_partial_result() {
+    // Sliced: cancelled between slices.
+    let mut sliced = Sliced::new();
+    let job = sliced.start(TrainSteps::new(run(), u64::MAX));
+    sliced.run_for(Duration::from_millis(5));
+    assert!(job.progress() < 1.0);
+    job.cancel();
+    sliced.run_for(Duration::from_millis(5));
+    assert_eq!(sliced.pending(), 0, "the cancelled task is dropped");
+    assert!(matches!(job.take(), Some(Outcome::Cancelled)));
+    // Threaded: a run that would never end stops at its next slice.
+    let job = spawn("test", TrainSteps::new(run(), u64::MAX), || {}).expect("thread");
+    std::thread::sleep(Duration::from_millis(30));
+    job.cancel();
+    assert!(matches!(wait(&job), Outcome::Cancelled));
+    // A cancel that lands during the last slice still wins over the result.
+    let shared: Arc<Shared<u32>> = Shared::new();
+    shared.cancelled.store(true, Ordering::Relaxed);
+    shared.finish(Outcome::Done(7));
+    assert!(matches!(
+        shared.outcome.lock().expect("lock").take(),
+        Some(Outcome::Cancelled)
+    ));
+}
+
+#[test]
+fn a_diverging_run_ends_the_task_and_dropping_a_job_stops_its_thread() {
+    let mut bad = run();
+    bad.set_config(TrainConfig {
+        optimizer: OptimizerConfig {
+            kind: OptimizerKind::Sgd,
+            lr: 1e4,
+            ..OptimizerConfig::default()
+        },
+        ..*bad.config()
+    })
+    .expect("config");
+    let Outcome::Done(stopped) = run_here(TrainSteps::new(bad, 1000), |_| true) else {
+        panic!("the task ends with the diverged run");
+    };
+    let (step, _) = stopped.divergence().expect("diverged");
+    assert!(step < 1000 && stopped.step_index() == step);
+    // Cancelled from inside: no run comes back.
+    let outcome = run_here(TrainSteps::new(run(), u64::MAX), |_| false);
+    assert!(matches!(outcome, Outcome::Cancelled));
+    let job = spawn("test", TrainSteps::new(run(), u64::MAX), || {}).expect("thread");
+    let started = Instant::now();
+    drop(job);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "drop joined promptly"
+    );
+}
