@@ -7,8 +7,6 @@
 //! restarts.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::mpsc::{Receiver, channel};
 use valley_engine::exec::{self, TrainSteps, run_here};
 use valley_engine::io::limits::MAX_RETRAINED_STEPS;
 
@@ -52,15 +50,16 @@ type Outcome = Result<(Plane, Vec<Landmark>, String), String>;
 /// how to stop it (when the user asks for another plane first).
 struct Pending {
     key: Key,
-    outcome: Receiver<Outcome>,
-    progress: Arc<AtomicU32>,
-    cancel: Arc<AtomicBool>,
+    job: Option<exec::Job<(Plane, Vec<Landmark>, String)>>,
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        // Superseded or done: a thread still working stops at its next check.
-        self.cancel.store(true, Ordering::Relaxed);
+        // Superseded or done: a thread still working stops at its next check,
+        // and the UI does not wait for it.
+        if let Some(job) = self.job.take() {
+            job.detach();
+        }
     }
 }
 
@@ -128,8 +127,11 @@ impl ComputedPlanes {
         if let Some(pending) = &self.pending
             && pending.key == key
         {
-            return match pending.outcome.try_recv() {
-                Ok(Ok((plane, landmarks, description))) => {
+            let Some(job) = &pending.job else {
+                return Err("no computation".into());
+            };
+            return match job.take() {
+                Some(exec::Outcome::Done((plane, landmarks, description))) => {
                     let plane = Arc::new(plane);
                     let computed = Computed {
                         plane: Arc::clone(&plane),
@@ -141,50 +143,45 @@ impl ComputedPlanes {
                     self.news = Some(description);
                     Ok(plane)
                 }
-                Ok(Err(message)) => {
+                Some(exec::Outcome::Failed(message)) => {
                     self.pending = None;
                     self.failed = Some((key, message.clone()));
                     Err(message)
                 }
-                Err(_) => {
-                    let done = f32::from_bits(pending.progress.load(Ordering::Relaxed));
-                    Err(format!(
-                        "computing the {} directions… {:.0} %",
-                        choice.name(),
-                        100.0 * done
-                    ))
+                Some(exec::Outcome::Cancelled) => {
+                    self.pending = None;
+                    Err("cancelled".into())
                 }
+                None => Err(format!(
+                    "computing the {} directions… {:.0} %",
+                    choice.name(),
+                    100.0 * job.progress()
+                )),
             };
         }
         // Whatever was being computed for another choice is not wanted any more.
         self.pending = None;
-        let (sender, outcome) = channel();
-        let progress = Arc::new(AtomicU32::new(0));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (progress_in, cancel_in) = (Arc::clone(&progress), Arc::clone(&cancel));
         let problem = Arc::clone(problem);
         let snapshot = Arc::clone(snapshot);
         let wake = Arc::clone(wake);
-        std::thread::Builder::new()
-            .name("valley-directions".into())
-            .spawn(move || {
-                let report = |p: f32| progress_in.store(p.to_bits(), Ordering::Relaxed);
-                let cancelled = || cancel_in.load(Ordering::Relaxed);
+        let job = exec::spawn_blocking(
+            "valley-directions",
+            move |control| {
                 let control = Control {
-                    cancelled: &cancelled,
-                    progress: &report,
+                    cancelled: control.cancelled,
+                    progress: control.progress,
                 };
-                let outcome = compute(choice, &problem, &snapshot, config, &control);
-                // Nobody may be waiting any more; then the result is simply dropped.
-                let _ = sender.send(outcome);
-                wake();
-            })
-            .map_err(|e| format!("cannot start a thread for the directions: {e}"))?;
+                match compute(choice, &problem, &snapshot, config, &control) {
+                    Ok(found) => exec::Outcome::Done(found),
+                    Err(message) if message == "cancelled" => exec::Outcome::Cancelled,
+                    Err(message) => exec::Outcome::Failed(message),
+                }
+            },
+            move || wake(),
+        )?;
         self.pending = Some(Pending {
             key,
-            outcome,
-            progress,
-            cancel,
+            job: Some(job),
         });
         Err(format!("computing the {} directions…", choice.name()))
     }

@@ -4,14 +4,14 @@
 //! thread of its own, with progress and a way to cancel, whenever the run
 //! pauses at a new step or the user asks.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use egui::Color32;
 use egui_plot::{Line, Plot, PlotPoints, VLine};
 
 use super::runtime::Runtime;
 use valley_engine::analysis::{AnalysisError, Control, density, extremes};
+use valley_engine::exec;
 use valley_engine::problem::Problem;
 use valley_engine::train::RunState;
 
@@ -82,53 +82,60 @@ impl Verdict {
     }
 }
 
-/// The analysis thread's state, as the panel sees it.
+/// The analysis job's state, as the panel sees it.
 #[derive(Default)]
 pub struct CurvatureState {
     /// The newest finished analysis.
-    result: Arc<Mutex<Option<Result<Curvature, String>>>>,
-    /// Fraction done of the running analysis, in thousandths.
-    progress: Arc<AtomicU32>,
-    /// Set to stop the running analysis.
-    cancel: Arc<AtomicBool>,
+    result: Option<Result<Curvature, String>>,
+    /// The running (or last) analysis.
+    job: Option<exec::Job<Curvature>>,
     /// The step and parameters of the running (or last started) analysis.
     started_for: Option<(u64, Arc<[f32]>)>,
-    running: Option<std::thread::JoinHandle<()>>,
 }
 
 impl CurvatureState {
     fn is_running(&self) -> bool {
-        self.running.as_ref().is_some_and(|t| !t.is_finished())
+        self.job.as_ref().is_some_and(|job| !job.is_finished())
     }
 
-    /// Starts an analysis at the runtime's current parameters.
+    /// Starts an analysis at the runtime's current parameters (the one
+    /// running is cancelled: its result would be for another point).
     fn start(&mut self, runtime: &Runtime) {
-        self.cancel.store(true, Ordering::SeqCst);
-        let cancel = Arc::new(AtomicBool::new(false));
-        self.cancel = Arc::clone(&cancel);
-        self.progress.store(0, Ordering::SeqCst);
+        if let Some(old) = &self.job {
+            old.cancel();
+        }
         let problem: Arc<dyn Problem> = Arc::clone(&runtime.problem);
         let snapshot = Arc::clone(&runtime.snapshot);
-        let result = Arc::clone(&self.result);
-        let progress = Arc::clone(&self.progress);
         let wake = runtime.wake();
         self.started_for = Some((snapshot.step, Arc::clone(&snapshot.params)));
-        self.running = std::thread::Builder::new()
-            .name("valley-curvature".into())
-            .spawn(move || {
+        let started = exec::spawn_blocking(
+            "valley-curvature",
+            move |control| {
                 let control = Control {
-                    cancelled: &|| cancel.load(Ordering::SeqCst),
-                    progress: &|f| progress.store((f * 1000.0) as u32, Ordering::SeqCst),
+                    cancelled: control.cancelled,
+                    progress: control.progress,
                 };
-                let outcome = analyse(problem.as_ref(), &snapshot, &control);
-                if !matches!(outcome, Err(AnalysisError::Cancelled))
-                    && let Ok(mut slot) = result.lock()
-                {
-                    *slot = Some(outcome.map_err(|e| e.to_string()));
+                match analyse(problem.as_ref(), &snapshot, &control) {
+                    Ok(curvature) => exec::Outcome::Done(curvature),
+                    Err(AnalysisError::Cancelled) => exec::Outcome::Cancelled,
+                    Err(e) => exec::Outcome::Failed(e.to_string()),
                 }
-                wake();
-            })
-            .ok();
+            },
+            move || wake(),
+        );
+        match started {
+            Ok(job) => self.job = Some(job),
+            Err(e) => self.result = Some(Err(e)),
+        }
+    }
+
+    /// Takes the job's result once it is there (a cancelled one leaves the last).
+    fn poll(&mut self) {
+        match self.job.as_ref().and_then(exec::Job::take) {
+            Some(exec::Outcome::Done(curvature)) => self.result = Some(Ok(curvature)),
+            Some(exec::Outcome::Failed(message)) => self.result = Some(Err(message)),
+            Some(exec::Outcome::Cancelled) | None => {}
+        }
     }
 }
 
@@ -186,15 +193,18 @@ pub fn curvature_ui(ui: &mut egui::Ui, runtime: &Runtime, state: &mut CurvatureS
     let stale = state.started_for.as_ref().is_none_or(|(step, params)| {
         *step != snapshot.step || !Arc::ptr_eq(params, &snapshot.params)
     });
+    state.poll();
     if paused && stale && !matches!(snapshot.state, RunState::Diverged { .. }) {
         state.start(runtime);
     }
     ui.horizontal(|ui| {
         if state.is_running() {
-            let done = state.progress.load(Ordering::SeqCst) as f32 / 1000.0;
+            let done = state.job.as_ref().map_or(0.0, exec::Job::progress);
             ui.add(egui::ProgressBar::new(done).desired_width(140.0).text("computing the Hessian…"));
-            if ui.button("Cancel").on_hover_text("Stop this analysis").clicked() {
-                state.cancel.store(true, Ordering::SeqCst);
+            if ui.button("Cancel").on_hover_text("Stop this analysis").clicked()
+                && let Some(job) = &state.job
+            {
+                job.cancel();
             }
         } else if ui
             .button("Analyse here")
@@ -204,7 +214,7 @@ pub fn curvature_ui(ui: &mut egui::Ui, runtime: &Runtime, state: &mut CurvatureS
             state.start(runtime);
         }
     });
-    let result = state.result.lock().ok().and_then(|r| r.clone());
+    let result = state.result.clone();
     match result {
         None => {
             ui.label("pause training to see the curvature at the ball");

@@ -4,11 +4,10 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, channel};
 
 use super::runtime::Runtime;
 use super::settings::{DirectionChoice, Settings};
+use valley_engine::exec;
 use valley_engine::landscape::{
     DirectionKind, FilmSpec, GridSpec, StepParams, film_steps, film_strip, nearest_steps,
 };
@@ -21,10 +20,8 @@ const FRAME_RESOLUTION: usize = 61;
 
 /// A strip being made.
 pub struct FilmStripJob {
-    done: Arc<AtomicUsize>,
+    job: exec::Job<String>,
     total: usize,
-    cancel: Arc<AtomicBool>,
-    outcome: Receiver<Result<String, String>>,
 }
 
 impl FilmStripJob {
@@ -79,14 +76,10 @@ impl FilmStripJob {
         let path = dir.join(format!("valley-step{}-filmstrip.png", snapshot.step));
         let log_scale = settings.log_scale;
         let wake = runtime.wake();
-        let done = Arc::new(AtomicUsize::new(0));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (sender, outcome) = channel();
         let total = frames.len();
-        let (done_in, cancel_in) = (Arc::clone(&done), Arc::clone(&cancel));
-        std::thread::Builder::new()
-            .name("valley-film-strip".into())
-            .spawn(move || {
+        let job = exec::spawn_blocking(
+            "valley-film-strip",
+            move |control| {
                 let frame_params: Vec<StepParams> = frames
                     .iter()
                     .map(|(step, params)| StepParams {
@@ -101,47 +94,44 @@ impl FilmStripJob {
                         params: &p.params,
                     })
                     .collect();
-                let progress = |d: usize| {
-                    done_in.store(d, Ordering::Relaxed);
-                    wake();
-                };
-                let cancelled = || cancel_in.load(Ordering::Relaxed);
+                let progress = |done: usize| (control.progress)(done as f32 / total.max(1) as f32);
                 let result = film_strip(
                     problem.as_ref(),
                     &frame_params,
                     &path_params,
                     &film,
                     &progress,
-                    &cancelled,
+                    control.cancelled,
                 );
-                let report = match result {
-                    Err(e) => Err(format!("film strip: {e}")),
-                    Ok(None) => Err("film strip cancelled".into()),
-                    Ok(Some(strip)) => save(&strip, &problem.name(), log_scale, &path),
-                };
-                // The app may have closed; then nobody needs the outcome.
-                let _ = sender.send(report);
-                wake();
-            })
-            .map_err(|e| format!("cannot start a thread for the film strip: {e}"))?;
-        Ok(Self {
-            done,
-            total,
-            cancel,
-            outcome,
-        })
+                match result {
+                    Err(e) => exec::Outcome::Failed(format!("film strip: {e}")),
+                    Ok(None) => exec::Outcome::Cancelled,
+                    Ok(Some(strip)) => match save(&strip, &problem.name(), log_scale, &path) {
+                        Ok(message) => exec::Outcome::Done(message),
+                        Err(message) => exec::Outcome::Failed(message),
+                    },
+                }
+            },
+            move || wake(),
+        )?;
+        Ok(Self { job, total })
     }
 
     /// The outcome for the status bar, once there is one.
     pub fn poll(&self) -> Option<Result<String, String>> {
-        self.outcome.try_recv().ok()
+        self.job.take().map(|outcome| match outcome {
+            exec::Outcome::Done(message) => Ok(message),
+            exec::Outcome::Failed(message) => Err(message),
+            exec::Outcome::Cancelled => Err("film strip cancelled".into()),
+        })
     }
 
     /// A progress bar and Cancel for the status bar.
     pub fn progress_ui(&self, ui: &mut egui::Ui) {
-        let done = self.done.load(Ordering::Relaxed);
+        let fraction = self.job.progress();
+        let done = (fraction * self.total as f32).round() as usize;
         ui.add(
-            egui::ProgressBar::new(done as f32 / self.total.max(1) as f32)
+            egui::ProgressBar::new(fraction)
                 .desired_width(140.0)
                 .text(format!("film strip {done}/{}", self.total)),
         );
@@ -150,7 +140,7 @@ impl FilmStripJob {
             .on_hover_text("Stop making the film strip")
             .clicked()
         {
-            self.cancel.store(true, Ordering::Relaxed);
+            self.job.cancel();
         }
     }
 }

@@ -4,15 +4,16 @@
 //! slices on one chart, with their sharpness and test loss.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::mpsc::{Receiver, channel};
 
 use egui::Color32;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::runtime::Runtime;
 use super::settings::Settings;
-use valley_engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
+use valley_engine::analysis::{
+    AnalysisError, Control, MinimaError, MinimaSpec, Minimum, compare_minima,
+};
+use valley_engine::exec;
 use valley_engine::landscape::DirectionKind;
 use valley_engine::train::TrainConfig;
 
@@ -41,7 +42,7 @@ pub struct MinimaState {
     pub other_lr: f32,
     /// Steps each run trains.
     pub steps: u64,
-    job: Option<Job>,
+    job: Option<exec::Job<Vec<Minimum>>>,
     result: Option<Result<Vec<Minimum>, String>>,
 }
 
@@ -56,12 +57,6 @@ impl Default for MinimaState {
             result: None,
         }
     }
-}
-
-struct Job {
-    progress: Arc<AtomicU32>,
-    cancel: Arc<AtomicBool>,
-    outcome: Receiver<Result<Vec<Minimum>, String>>,
 }
 
 impl MinimaState {
@@ -118,48 +113,41 @@ impl MinimaState {
             direction: DirectionKind::Filter,
             direction_seed: settings.train.seed.wrapping_mul(2).wrapping_add(1),
         };
-        let progress = Arc::new(AtomicU32::new(0));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (sender, outcome) = channel();
-        let (progress_in, cancel_in) = (Arc::clone(&progress), Arc::clone(&cancel));
         let wake = runtime.wake();
-        let spawned = std::thread::Builder::new()
-            .name("valley-minima".into())
-            .spawn(move || {
-                let report = |p: f32| {
-                    progress_in.store(p.to_bits(), Ordering::Relaxed);
-                    wake();
-                };
-                let cancelled = || cancel_in.load(Ordering::Relaxed);
+        let spawned = exec::spawn_blocking(
+            "valley-minima",
+            move |control| {
                 let control = Control {
-                    cancelled: &cancelled,
-                    progress: &report,
+                    cancelled: control.cancelled,
+                    progress: control.progress,
                 };
-                let result =
-                    compare_minima(&problem, &runs, &spec, &control).map_err(|e| e.to_string());
-                // Nobody may be waiting any more; then the result is simply dropped.
-                let _ = sender.send(result);
-                wake();
-            });
+                match compare_minima(&problem, &runs, &spec, &control) {
+                    Ok(minima) => exec::Outcome::Done(minima),
+                    Err(MinimaError::Analysis(AnalysisError::Cancelled)) => {
+                        exec::Outcome::Cancelled
+                    }
+                    Err(e) => exec::Outcome::Failed(e.to_string()),
+                }
+            },
+            move || wake(),
+        );
         match spawned {
-            Ok(_) => {
-                self.job = Some(Job {
-                    progress,
-                    cancel,
-                    outcome,
-                });
+            Ok(job) => {
+                self.job = Some(job);
                 self.result = None;
             }
-            Err(e) => self.result = Some(Err(format!("cannot start a thread: {e}"))),
+            Err(e) => self.result = Some(Err(e)),
         }
     }
 
     /// Takes the job's outcome once it is there.
     fn poll(&mut self) {
-        if let Some(job) = &self.job
-            && let Ok(outcome) = job.outcome.try_recv()
-        {
-            self.result = Some(outcome);
+        if let Some(outcome) = self.job.as_ref().and_then(exec::Job::take) {
+            self.result = Some(match outcome {
+                exec::Outcome::Done(minima) => Ok(minima),
+                exec::Outcome::Failed(message) => Err(message),
+                exec::Outcome::Cancelled => Err("cancelled".into()),
+            });
             self.job = None;
         }
     }
@@ -220,10 +208,9 @@ pub fn minima_ui(
         .on_hover_text("How long each run trains, from the same start as this run");
         match &state.job {
             Some(job) => {
-                let done = f32::from_bits(job.progress.load(Ordering::Relaxed));
-                ui.add(egui::ProgressBar::new(done).desired_width(90.0).show_percentage());
+                ui.add(egui::ProgressBar::new(job.progress()).desired_width(90.0).show_percentage());
                 if ui.button("Cancel").on_hover_text("Stop the comparison").clicked() {
-                    job.cancel.store(true, Ordering::Relaxed);
+                    job.cancel();
                 }
             }
             None => {

@@ -148,6 +148,14 @@ impl<T> Job<T> {
         self.shared.outcome.lock().is_ok_and(|slot| slot.is_some())
     }
 
+    /// Cancels the job without waiting for its thread: for work the UI has
+    /// superseded, which stops at its next check on its own.
+    pub fn detach(mut self) {
+        self.cancel();
+        // Dropping the join handle lets the thread finish by itself.
+        drop(self.thread.take());
+    }
+
     /// The outcome, once, when the job has ended.
     pub fn take(&self) -> Option<Outcome<T>> {
         self.shared
@@ -182,6 +190,49 @@ pub fn spawn<K: Task>(
         .name(name.into())
         .spawn(move || {
             while !worker.run_slice(&mut task, THREAD_SLICE) {}
+            wake();
+        })
+        .map_err(|e| format!("cannot start the {name} thread: {e}"))?;
+    Ok(Job {
+        shared,
+        thread: Some(thread),
+    })
+}
+
+/// What work that is not yet sliced into a [`Task`] sees of its job: whether
+/// it should stop, and where its progress goes. It checks `cancelled` often
+/// (every few milliseconds of work) and returns [`Outcome::Cancelled`] then.
+pub struct Control<'a> {
+    /// Whether the job was cancelled.
+    pub cancelled: &'a (dyn Fn() -> bool + Sync),
+    /// Reports progress in [0, 1] (it only ever rises on the handle).
+    pub progress: &'a (dyn Fn(f32) + Sync),
+}
+
+/// Runs `work` on a thread of its own with the same [`Job`] handle a task
+/// gets: the step between hand-built threads and tasks, for work that still
+/// runs in one call (a Lanczos iteration, a film strip). `wake` is called on
+/// every progress report and at the end, to ask for a repaint.
+pub fn spawn_blocking<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce(&Control<'_>) -> Outcome<T> + Send + 'static,
+    wake: impl Fn() + Send + Sync + 'static,
+) -> Result<Job<T>, String> {
+    let shared = Shared::new();
+    let worker = Arc::clone(&shared);
+    let thread = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let cancelled = || worker.is_cancelled();
+            let progress = |value: f32| {
+                worker.report(value);
+                wake();
+            };
+            let outcome = work(&Control {
+                cancelled: &cancelled,
+                progress: &progress,
+            });
+            worker.finish(outcome);
             wake();
         })
         .map_err(|e| format!("cannot start the {name} thread: {e}"))?;

@@ -151,3 +151,32 @@ fn a_diverging_run_ends_the_task_and_dropping_a_job_stops_its_thread() {
         "drop joined promptly"
     );
 }
+
+#[test]
+fn blocking_work_gets_the_same_handle_cancel_and_progress() {
+    let job = spawn_blocking(
+        "test",
+        |control| {
+            for k in 0..1_000_000u32 {
+                if (control.cancelled)() {
+                    return Outcome::Cancelled;
+                }
+                (control.progress)(k as f32 / 1e6);
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            Outcome::Done(1)
+        },
+        || {},
+    )
+    .expect("thread");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while job.progress() == 0.0 {
+        assert!(Instant::now() < deadline, "no progress");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    job.cancel();
+    assert!(matches!(wait(&job), Outcome::Cancelled));
+    let done = spawn_blocking("test", |_| Outcome::Done(42), || {}).expect("thread");
+    assert!(matches!(wait(&done), Outcome::Done(42)));
+    assert_eq!(done.progress(), 1.0);
+}
