@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use super::import::ImportSpec;
 use super::runtime::Runtime;
 use super::scene::SCENE_KEY;
+use valley_engine::exec;
 use valley_engine::io::{read_safetensors, sequential_from_file, write_sequential};
 use valley_engine::landscape::{Grid, Plane, project};
 use valley_engine::train::TrajectoryPoint;
@@ -93,26 +94,21 @@ pub fn start(
     };
     let dir = dir.to_path_buf();
     let report = Arc::clone(message);
-    let spawned = std::thread::Builder::new()
-        .name("valley-export".into())
-        .spawn(move || {
-            let outcome = match kind {
-                ExportKind::Png => write_png(&scene, &dir),
-                ExportKind::Csv => write_csv(&scene, &dir),
-                ExportKind::Window | ExportKind::Weights | ExportKind::FilmStrip => {
-                    Err(anyhow::anyhow!("saved by save_window and save_weights"))
-                }
-            };
-            set(
-                &report,
-                outcome.unwrap_or_else(|e| format!("export failed: {e:#}")),
-            );
-        });
-    if let Err(e) = spawned {
+    let spawned = exec::spawn_detached("valley-export", move || {
+        let outcome = match kind {
+            ExportKind::Png => write_png(&scene, &dir),
+            ExportKind::Csv => write_csv(&scene, &dir),
+            ExportKind::Window | ExportKind::Weights | ExportKind::FilmStrip => {
+                Err(anyhow::anyhow!("saved by save_window and save_weights"))
+            }
+        };
         set(
-            message,
-            format!("export failed: cannot start a thread: {e}"),
+            &report,
+            outcome.unwrap_or_else(|e| format!("export failed: {e:#}")),
         );
+    });
+    if let Err(e) = spawned {
+        set(message, format!("export failed: {e}"));
     }
 }
 
@@ -128,22 +124,17 @@ pub fn save_window(
     let target = file(dir, step, "window.png");
     let report = Arc::clone(message);
     ctx.request_screenshot(move |image| {
-        let spawned = std::thread::Builder::new()
-            .name("valley-export".into())
-            .spawn({
-                let report = Arc::clone(&report);
-                move || {
-                    let outcome = save_frame(&image, &target, &scene_json)
-                        .map(|()| format!("saved {}", target.display()))
-                        .unwrap_or_else(|e| format!("export failed: {e}"));
-                    set(&report, outcome);
-                }
-            });
+        let spawned = exec::spawn_detached("valley-export", {
+            let report = Arc::clone(&report);
+            move || {
+                let outcome = save_frame(&image, &target, &scene_json)
+                    .map(|()| format!("saved {}", target.display()))
+                    .unwrap_or_else(|e| format!("export failed: {e}"));
+                set(&report, outcome);
+            }
+        });
         if let Err(e) = spawned {
-            set(
-                &report,
-                format!("export failed: cannot start a thread: {e}"),
-            );
+            set(&report, format!("export failed: {e}"));
         }
     });
 }
@@ -171,30 +162,25 @@ pub fn save_weights(
     let params = Arc::clone(&runtime.snapshot.params);
     let target = file(dir, runtime.snapshot.step, "weights.safetensors");
     let report = Arc::clone(message);
-    let spawned = std::thread::Builder::new()
-        .name("valley-export".into())
-        .spawn(move || {
-            // The imported file's own names, so the state dict loads into the user's module.
-            let names = import.and_then(|spec| {
-                let file = read_safetensors(&spec.weights).ok()?;
-                let weights = sequential_from_file(&file, "").ok()?;
-                (weights.layer_sizes == problem.mlp().layer_sizes()).then_some(weights.tensor_names)
-            });
-            let outcome = write_sequential(
-                &target,
-                problem.mlp().layer_sizes(),
-                names.as_deref(),
-                &params,
-            )
-            .map(|()| format!("saved {}", target.display()))
-            .unwrap_or_else(|e| format!("export failed: {e}"));
-            set(&report, outcome);
+    let spawned = exec::spawn_detached("valley-export", move || {
+        // The imported file's own names, so the state dict loads into the user's module.
+        let names = import.and_then(|spec| {
+            let file = read_safetensors(&spec.weights).ok()?;
+            let weights = sequential_from_file(&file, "").ok()?;
+            (weights.layer_sizes == problem.mlp().layer_sizes()).then_some(weights.tensor_names)
         });
+        let outcome = write_sequential(
+            &target,
+            problem.mlp().layer_sizes(),
+            names.as_deref(),
+            &params,
+        )
+        .map(|()| format!("saved {}", target.display()))
+        .unwrap_or_else(|e| format!("export failed: {e}"));
+        set(&report, outcome);
+    });
     if let Err(e) = spawned {
-        set(
-            message,
-            format!("export failed: cannot start a thread: {e}"),
-        );
+        set(message, format!("export failed: {e}"));
     }
 }
 

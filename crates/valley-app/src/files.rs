@@ -267,18 +267,16 @@ impl ValleyApp {
     pub fn ask_for_file(&mut self) {
         let picked = Arc::clone(&self.picked);
         let wake = self.runtime.wake();
-        let started = std::thread::Builder::new()
-            .name("valley-dialog".into())
-            .spawn(move || {
-                let choice = rfd::FileDialog::new()
-                    .set_title("Open a Valley session or figure")
-                    .add_filter("Valley session or figure", &["json", "png"])
-                    .pick_file();
-                if let (Some(path), Ok(mut slot)) = (choice, picked.lock()) {
-                    *slot = Some(path);
-                }
-                wake();
-            });
+        let started = valley_engine::exec::spawn_detached("valley-dialog", move || {
+            let choice = rfd::FileDialog::new()
+                .set_title("Open a Valley session or figure")
+                .add_filter("Valley session or figure", &["json", "png"])
+                .pick_file();
+            if let (Some(path), Ok(mut slot)) = (choice, picked.lock()) {
+                *slot = Some(path);
+            }
+            wake();
+        });
         if let Err(e) = started {
             self.runtime.message = Some(format!(
                 "cannot open the file dialog ({e}); drop the file onto the window instead"

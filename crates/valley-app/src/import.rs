@@ -189,18 +189,16 @@ fn path_row(
                 Field::Data => ("CSV", "csv"),
             };
             // The dialog blocks its own thread only; the answer arrives in a later frame.
-            let _ = std::thread::Builder::new()
-                .name("valley-dialog".into())
-                .spawn(move || {
-                    if let Some(path) = rfd::FileDialog::new()
-                        .add_filter(name, &[extension])
-                        .pick_file()
-                        && let Ok(mut slot) = browsed.lock()
-                    {
-                        *slot = Some((field, path));
-                    }
-                    ctx.request_repaint();
-                });
+            let _ = valley_engine::exec::spawn_detached("valley-dialog", move || {
+                if let Some(path) = rfd::FileDialog::new()
+                    .add_filter(name, &[extension])
+                    .pick_file()
+                    && let Ok(mut slot) = browsed.lock()
+                {
+                    *slot = Some((field, path));
+                }
+                ctx.request_repaint();
+            });
         }
     });
 }

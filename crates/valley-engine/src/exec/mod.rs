@@ -242,6 +242,26 @@ pub fn spawn_blocking<T: Send + 'static>(
     })
 }
 
+/// Starts a long-lived service thread (the trainer, the race, the landscape
+/// worker): a command loop its owner shuts down and joins. Such a loop is
+/// still its own; the next step makes each one a task over its runs.
+pub fn spawn_service(
+    name: &str,
+    body: impl FnOnce() + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name(name.into()).spawn(body)
+}
+
+/// Runs `work` on a thread of its own and forgets it: for a file write or a
+/// native dialog that blocks its thread and reports through its own slot.
+pub fn spawn_detached(name: &str, work: impl FnOnce() + Send + 'static) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(work)
+        .map(drop)
+        .map_err(|e| format!("cannot start the {name} thread: {e}"))
+}
+
 /// Runs `task` on this thread (inside a job that already has one, the
 /// command line, tests), calling `keep_going` with the progress after every
 /// slice; `false` cancels it.

@@ -70,17 +70,15 @@ impl LandscapeWorker {
         let newest = Arc::new(AtomicU64::new(0));
         let latest = Arc::new(Mutex::new(None));
         let error = Arc::new(Mutex::new(None));
-        let thread = std::thread::Builder::new()
-            .name("valley-landscape".into())
-            .spawn({
-                let newest = Arc::clone(&newest);
-                let latest = Arc::clone(&latest);
-                let error = Arc::clone(&error);
-                move || {
-                    lower_priority();
-                    run(&receiver, &newest, &latest, &error, on_result.as_ref())
-                }
-            })?;
+        let thread = crate::exec::spawn_service("valley-landscape", {
+            let newest = Arc::clone(&newest);
+            let latest = Arc::clone(&latest);
+            let error = Arc::clone(&error);
+            move || {
+                lower_priority();
+                run(&receiver, &newest, &latest, &error, on_result.as_ref())
+            }
+        })?;
         Ok(Self {
             sender,
             newest,

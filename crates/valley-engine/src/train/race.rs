@@ -179,13 +179,11 @@ impl RaceTrainer {
         let mut race = Race::new(problem, lanes)?;
         let latest = Arc::new(Mutex::new(Arc::new(race.snapshot(RunState::Paused))));
         let (sender, receiver) = channel();
-        let thread = std::thread::Builder::new()
-            .name("valley-race".into())
-            .spawn({
-                let latest = Arc::clone(&latest);
-                move || serve(race, speed, &receiver, &latest, wake.as_ref())
-            })
-            .map_err(|e| OptimError::Invalid(format!("could not start the race thread: {e}")))?;
+        let thread = crate::exec::spawn_service("valley-race", {
+            let latest = Arc::clone(&latest);
+            move || serve(race, speed, &receiver, &latest, wake.as_ref())
+        })
+        .map_err(|e| OptimError::Invalid(format!("could not start the race thread: {e}")))?;
         Ok(Self {
             sender,
             latest,

@@ -86,30 +86,28 @@ impl Trainer {
         }));
         let errors = Arc::new(Mutex::new(None));
         let (sender, receiver) = channel();
-        let thread = std::thread::Builder::new()
-            .name("valley-trainer".into())
-            .spawn({
-                let latest = Arc::clone(&latest);
-                let errors = Arc::clone(&errors);
-                move || {
-                    // A panic inside a step (a bug, or a problem's own code)
-                    // ends this thread only; the message goes to the UI,
-                    // which can start a new trainer.
-                    let report = Arc::clone(&errors);
-                    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        Worker::new(run, latest, errors, wake).serve(&receiver)
-                    }));
-                    if let Err(payload) = served
-                        && let Ok(mut slot) = report.lock()
-                    {
-                        *slot = Some(format!(
-                            "the trainer stopped: {}; press Reset to start it again",
-                            panic_message(payload.as_ref())
-                        ));
-                    }
+        let thread = crate::exec::spawn_service("valley-trainer", {
+            let latest = Arc::clone(&latest);
+            let errors = Arc::clone(&errors);
+            move || {
+                // A panic inside a step (a bug, or a problem's own code)
+                // ends this thread only; the message goes to the UI,
+                // which can start a new trainer.
+                let report = Arc::clone(&errors);
+                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Worker::new(run, latest, errors, wake).serve(&receiver)
+                }));
+                if let Err(payload) = served
+                    && let Ok(mut slot) = report.lock()
+                {
+                    *slot = Some(format!(
+                        "the trainer stopped: {}; press Reset to start it again",
+                        panic_message(payload.as_ref())
+                    ));
                 }
-            })
-            .map_err(|e| OptimError::Invalid(format!("could not start the trainer thread: {e}")))?;
+            }
+        })
+        .map_err(|e| OptimError::Invalid(format!("could not start the trainer thread: {e}")))?;
         Ok(Self {
             sender,
             latest,
