@@ -318,9 +318,7 @@ fn fuzzer_findings_stay_harmless() {
                     let _ = sequential_from_file(&file, name);
                 }
             }
-            "session" => {
-                let _ = valley::engine::io::parse_session(&bytes, &path);
-            }
+            "session" => session_round_trip(&bytes, &path),
             "png_scene" => {
                 if let Ok(scene) = valley::app::Scene::from_png_bytes(&bytes, &path) {
                     let _ = scene.settings.checked();
@@ -336,6 +334,46 @@ fn fuzzer_findings_stay_harmless() {
         read += 1;
     }
     assert!(read > 0, "the findings folder is empty");
+}
+
+/// What the `session` fuzz target does with a finding: parse, build,
+/// restore, step, save with `save_session`, and then a session that was
+/// written must reopen and restore into its own problem.
+fn session_round_trip(bytes: &[u8], path: &Path) {
+    use valley::engine::io::{Session, parse_session, save_session};
+    use valley::engine::train::Run;
+    let Ok(session) = parse_session(bytes, path) else {
+        return;
+    };
+    let Ok(problem) = session.problem.build() else {
+        return;
+    };
+    let Ok(mut run) = Run::new(std::sync::Arc::clone(&problem), session.train) else {
+        return;
+    };
+    if run.restore(session.run).is_err() {
+        return;
+    }
+    for _ in 0..4 {
+        run.step();
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved_path = dir.path().join("saved.json");
+    let saved = Session::new(
+        session.problem.clone(),
+        session.train,
+        run.save(),
+        serde_json::Value::Null,
+    );
+    if save_session(&saved, &saved_path).is_err() {
+        return;
+    }
+    let reopened = load_session(&saved_path)
+        .unwrap_or_else(|e| panic!("{}: a saved session does not reopen: {e}", path.display()));
+    let mut again = Run::new(problem, reopened.train).expect("the same config");
+    again
+        .restore(reopened.run)
+        .unwrap_or_else(|e| panic!("{}: does not restore: {e}", path.display()));
 }
 
 /// A session Valley itself wrote (moons, 2-8-2, minibatches of 16, 40 steps)

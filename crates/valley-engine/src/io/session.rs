@@ -146,6 +146,11 @@ pub fn save_session(session: &Session, path: &Path) -> Result<(), SessionError> 
             what: "optimiser moments",
         });
     }
+    // Never write a file this Valley would refuse to open.
+    session.check().map_err(|message| SessionError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    })?;
     let io = |source| SessionError::Io {
         path: path.to_path_buf(),
         source,

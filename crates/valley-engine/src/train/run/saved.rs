@@ -88,8 +88,9 @@ pub enum RestoreError {
         /// Training examples of the problem.
         examples: usize,
     },
-    /// A parameter is NaN or infinite in a run that had not diverged.
-    #[error("the session's parameters contain NaN or infinite values")]
+    /// A parameter is NaN or infinite where a run could not have left one
+    /// (a number past the f32 range, such as 1e39, reads as infinite).
+    #[error("the session's parameters contain NaN or infinite values (or numbers past ±3.4e38)")]
     NotFinite,
     /// A count past what any run reaches (it would overflow or never end).
     #[error("the session's {field} is {value}, past the limit of {limit}")]
@@ -109,6 +110,21 @@ pub enum RestoreError {
         /// What is wrong with it.
         reason: String,
     },
+}
+
+/// A record's number as JSON can hold it: JSON has no NaN or infinity
+/// (serde_json writes `null`, which no `f32` reads back), so a loss that
+/// overflowed is kept as the largest float of its sign, and NaN as the
+/// largest. Parameters and moments are never changed: a run whose
+/// parameters are not finite is refused by `save_session` instead.
+fn writable(value: f32) -> f32 {
+    if value.is_finite() {
+        value
+    } else if value == f32::NEG_INFINITY {
+        f32::MIN
+    } else {
+        f32::MAX
+    }
 }
 
 impl SavedRun {
@@ -182,8 +198,21 @@ impl Run {
         let mut trajectory = Decimated::new(kept.capacity());
         trajectory.restore_from(&kept, |p: &TrajectoryPoint| SavedPoint {
             step: p.step,
-            loss: p.loss,
+            loss: writable(p.loss),
             params: p.params.to_vec(),
+        });
+        let mut history = Decimated::new(self.history.capacity());
+        history.restore_from(&self.history, |h| HistoryPoint {
+            batch_loss: writable(h.batch_loss),
+            grad_norm: writable(h.grad_norm),
+            lr: writable(h.lr),
+            ..*h
+        });
+        let mut evaluations = Decimated::new(self.evaluations.capacity());
+        evaluations.restore_from(&self.evaluations, |e| EvalPoint {
+            train_loss: writable(e.train_loss),
+            test_loss: e.test_loss.map(writable),
+            ..*e
         });
         SavedRun {
             step: self.step,
@@ -195,10 +224,10 @@ impl Run {
             order: self.order.clone(),
             cursor: self.cursor,
             trajectory,
-            history: self.history.clone(),
-            evaluations: self.evaluations.clone(),
-            diverged: self.diverged,
-            first_loss: self.first_loss,
+            history,
+            evaluations,
+            diverged: self.diverged.map(|(step, loss)| (step, writable(loss))),
+            first_loss: self.first_loss.map(writable),
         }
     }
 
@@ -249,7 +278,13 @@ impl Run {
         if !permutation || saved.cursor > examples {
             return Err(RestoreError::Order { examples });
         }
-        if saved.diverged.is_none() && saved.params.iter().any(|p| !p.is_finite()) {
+        let finite = |v: &[f32]| v.iter().all(|p| p.is_finite());
+        // The start and every kept point were finite when they were kept;
+        // only a diverged run's present may not be.
+        if (saved.diverged.is_none() && !finite(&saved.params))
+            || !finite(&saved.initial_params)
+            || !saved.trajectory.items().iter().all(|p| finite(&p.params))
+        {
             return Err(RestoreError::NotFinite);
         }
         let mut rng = shuffle_rng(self.config.seed);
