@@ -104,14 +104,15 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
         ui.label("On a formula surface the plane is the whole space: nothing lies off it.");
         return;
     }
-    let series = |value: fn(&super::wormhole::WormholePoint) -> Option<f32>| -> Vec<[f64; 2]> {
-        runtime
-            .wormhole
-            .points()
-            .iter()
-            .filter_map(|p| Some([p.step as f64, f64::from(value(p)?)]))
-            .collect()
-    };
+    let series =
+        |value: fn(&valley_engine::landscape::WormholePoint) -> Option<f32>| -> Vec<[f64; 2]> {
+            runtime
+                .wormhole
+                .points()
+                .iter()
+                .filter_map(|p| Some([p.step as f64, f64::from(value(p)?)]))
+                .collect()
+        };
     let distance = series(|p| Some(p.off_plane));
     let share = series(|p| p.step_share.map(|s| 100.0 * s));
     let half = (height / 2.0 - 4.0).max(40.0);

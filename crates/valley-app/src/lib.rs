@@ -26,7 +26,6 @@ mod settings;
 mod settings_check;
 mod side_by_side_view;
 mod surface_view;
-mod wormhole;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -46,7 +45,7 @@ pub use screenshot::ScreenshotPlan;
 pub use settings::{CentralView, DirectionChoice, LowerChart, ProblemChoice, Settings, SliceMode};
 pub use settings_check::Checked;
 pub use surface_view::Camera;
-pub use wormhole::WormholePoint;
+pub use valley_engine::landscape::WormholePoint;
 
 use valley_engine::train::{Command, RunState};
 

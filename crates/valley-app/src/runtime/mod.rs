@@ -12,7 +12,7 @@ mod slices;
 
 use slices::FrozenKey;
 
-use super::wormhole::WormholeTrack;
+use valley_engine::landscape::WormholeTrack;
 use valley_engine::landscape::{GridSpec, LandscapeResult, LandscapeWorker, Plane};
 use valley_engine::problem::{MlpProblem, Problem, ProblemSpec};
 use valley_engine::train::{Command, Snapshot, Speed, Trainer};

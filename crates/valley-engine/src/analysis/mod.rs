@@ -3,11 +3,13 @@
 //! eigenvalue density, and planes and lines with a meaning (PCA of a
 //! trajectory, interpolation). Everything runs on products, never a full matrix.
 
+mod curvature;
 mod eigen;
 mod lanczos;
 mod planes;
 mod sharpness;
 
+pub use curvature::{Curvature, Verdict, analyse_curvature};
 pub use eigen::symmetric_eigen;
 pub use lanczos::{
     AnalysisError, Control, Density, EXACT_TRACE_MAX, Extremes, Hvp, Trace, density, extremes,

@@ -7,6 +7,7 @@ mod film_strip;
 mod grid;
 mod projection;
 mod worker;
+mod wormhole;
 
 pub use directions::{
     DirectionError, DirectionKind, axis_direction, filter_normalize, gaussian_direction,
@@ -16,3 +17,4 @@ pub use film_strip::{FilmFrame, FilmSpec, StepParams, film_steps, film_strip, ne
 pub use grid::{GRID_MAX_POINTS_PER_AXIS, Grid, GridAxis, GridSpec, Plane, evaluate_grid};
 pub use projection::{Projection, project, share_in_plane};
 pub use worker::{LandscapeRequest, LandscapeResult, LandscapeWorker};
+pub use wormhole::{WormholePoint, WormholeTrack};

@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use valley_engine::landscape::{Plane, project, share_in_plane};
-use valley_engine::train::{Decimated, TrajectoryPoint};
+use super::{Plane, project, share_in_plane};
+use crate::train::{Decimated, TrajectoryPoint};
 
 /// Points the chart keeps (decimated beyond).
 const CAPACITY: usize = 2048;
