@@ -6,6 +6,7 @@ use egui::{ComboBox, Slider};
 
 use super::import::{ImportForm, import_ui};
 use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
+use super::settings_check::{RESOLUTION_RANGE, SPAN_RANGE, SPEED_RANGE};
 use valley_engine::data::DatasetKind;
 use valley_engine::nn::Activation;
 use valley_engine::optim::{OptimizerKind, Schedule};
@@ -71,7 +72,7 @@ pub fn controls_ui(
     } else {
         let mut rate = settings.steps_per_second.unwrap_or(60.0);
         ui.add(
-            Slider::new(&mut rate, 1.0..=2000.0)
+            Slider::new(&mut rate, SPEED_RANGE.0..=SPEED_RANGE.1)
                 .logarithmic(true)
                 .text("steps/s"),
         )
@@ -283,13 +284,19 @@ pub fn controls_ui(
         });
     }
     ui.add(
-        Slider::new(&mut settings.span, 0.05..=5.0)
+        Slider::new(&mut settings.span, SPAN_RANGE.0..=SPAN_RANGE.1)
             .logarithmic(true)
             .text("span"),
     )
     .on_hover_text("How far the slice reaches from its centre along each direction");
-    ui.add(Slider::new(&mut settings.resolution, 21..=161).text("resolution"))
-        .on_hover_text("Grid points per side: finer is slower");
+    ui.add(
+        Slider::new(
+            &mut settings.resolution,
+            RESOLUTION_RANGE.0..=RESOLUTION_RANGE.1,
+        )
+        .text("resolution"),
+    )
+    .on_hover_text("Grid points per side: finer is slower");
     ui.checkbox(&mut settings.log_scale, "log colour scale")
         .on_hover_text("Colour by the logarithm of the loss, so low valleys keep their detail");
     ui.horizontal(|ui| {

@@ -36,6 +36,14 @@ pub struct LaunchOptions {
     pub import: Option<ImportSpec>,
 }
 
+impl LaunchOptions {
+    /// A screenshot or a measurement: such runs must not restore or
+    /// overwrite the user's window, settings or autosave.
+    pub fn is_scripted(&self) -> bool {
+        self.screenshot.is_some() || self.measure.is_some()
+    }
+}
+
 /// The settings for a preset name.
 pub fn preset(name: &str) -> anyhow::Result<Settings> {
     let defaults = Settings::default();
@@ -104,7 +112,7 @@ impl Prepared {
     /// from the last launch (checked here like a file's).
     pub fn app(&mut self, stored: Option<Settings>, wake: Wake) -> anyhow::Result<ValleyApp> {
         let options = &self.options;
-        let scripted = options.screenshot.is_some() || options.measure.is_some();
+        let scripted = options.is_scripted();
         // Stored settings that fail the check (a damaged or hand-edited
         // store) give way to the defaults, and the status bar says so.
         let (stored, store_message) = match stored.map(Settings::checked) {
@@ -162,7 +170,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         .with_min_inner_size([640.0, 480.0]);
     // Scripted runs (screenshots, measurements) must not restore or overwrite the
     // user's window and settings: they get a storage file of their own.
-    let scripted = options.screenshot.is_some() || options.measure.is_some();
+    let scripted = options.is_scripted();
     let scratch_storage = scripted
         .then(|| std::env::temp_dir().join(format!("valley-scripted-{}.ron", std::process::id())));
     let native = eframe::NativeOptions {

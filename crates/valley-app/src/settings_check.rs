@@ -16,7 +16,7 @@ use valley_engine::optim::OptimizerKind;
 /// the decision regions (the slider stops at 2,000; a session from
 /// `valley train --size` may have more).
 pub const APP_MAX_POINTS: usize = 20_000;
-/// The speed slider's range, in steps per second.
+/// The speed slider's range, in steps per second (the slider reads it here).
 pub const SPEED_RANGE: (f64, f64) = (1.0, 2000.0);
 /// The resolution slider's range, in points per axis.
 pub const RESOLUTION_RANGE: (usize, usize) = (21, 161);
@@ -146,7 +146,7 @@ impl Settings {
                 format!("a race has at most {lanes} lanes, each optimiser once"),
             );
         }
-        let camera = &mut self.camera;
+        let camera = self.camera;
         if ![camera.yaw, camera.elevation, camera.zoom]
             .iter()
             .all(|v| v.is_finite())
@@ -157,8 +157,7 @@ impl Settings {
                 "its angles and zoom must be numbers".into(),
             );
         }
-        camera.elevation = camera.elevation.clamp(0.05, 1.55);
-        camera.zoom = camera.zoom.clamp(0.3, 6.0);
+        self.camera = camera.clamped();
         if self.film_steps.chars().count() > MAX_FILM_STEPS_CHARS {
             return refuse(
                 "film_steps",

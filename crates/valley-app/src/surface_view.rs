@@ -26,6 +26,18 @@ pub struct Camera {
     pub zoom: f32,
 }
 
+impl Camera {
+    /// The camera brought within what dragging and scrolling allow (side on
+    /// to straight down, 0.3× to 6×).
+    pub fn clamped(self) -> Self {
+        Self {
+            elevation: self.elevation.clamp(0.05, 1.55),
+            zoom: self.zoom.clamp(0.3, 6.0),
+            ..self
+        }
+    }
+}
+
 impl Default for Camera {
     fn default() -> Self {
         Self {
@@ -85,14 +97,15 @@ pub fn surface_ui(
     if response.dragged() {
         let delta = response.drag_delta();
         camera.yaw -= delta.x * 0.01;
-        camera.elevation = (camera.elevation + delta.y * 0.01).clamp(0.05, 1.55);
+        camera.elevation += delta.y * 0.01;
     }
     if response.hovered() {
         let scroll = ui.input(|i| i.smooth_scroll_delta.y);
         if scroll != 0.0 {
-            camera.zoom = (camera.zoom * (scroll * 0.002).exp()).clamp(0.3, 6.0);
+            camera.zoom *= (scroll * 0.002).exp();
         }
     }
+    *camera = camera.clamped();
     if response.double_clicked() {
         *camera = Camera::default();
     }

@@ -179,6 +179,16 @@ pub enum FigureError {
     },
 }
 
+impl FigureError {
+    /// A PNG read but refused, with why.
+    fn refused(path: &Path, reason: String) -> Self {
+        Self::Refused {
+            path: path.to_path_buf(),
+            reason,
+        }
+    }
+}
+
 /// Checks a requested figure size before anything is allocated.
 fn check_size(width: u32, height: u32) -> Result<(), FigureError> {
     let allowed = MIN_FIGURE_SIDE..=MAX_FIGURE_SIDE;
@@ -277,10 +287,6 @@ pub fn read_png_text(
     key: &str,
     max_text_bytes: usize,
 ) -> Result<Option<String>, FigureError> {
-    let invalid = |reason: String| FigureError::Refused {
-        path: path.to_path_buf(),
-        reason,
-    };
     let read_error = |source| FigureError::Read {
         path: path.to_path_buf(),
         source,
@@ -288,9 +294,12 @@ pub fn read_png_text(
     let file = fs::File::open(path).map_err(read_error)?;
     let bytes = file.metadata().map_err(read_error)?.len();
     if bytes > MAX_PNG_BYTES {
-        return Err(invalid(format!(
-            "it is {bytes} bytes, more than the {MAX_PNG_BYTES} bytes Valley reads as a figure"
-        )));
+        return Err(FigureError::refused(
+            path,
+            format!(
+                "it is {bytes} bytes, more than the {MAX_PNG_BYTES} bytes Valley reads as a figure"
+            ),
+        ));
     }
     read_png_text_from(std::io::BufReader::new(file), path, key, max_text_bytes)
 }
@@ -303,10 +312,7 @@ pub fn read_png_text_from(
     key: &str,
     max_text_bytes: usize,
 ) -> Result<Option<String>, FigureError> {
-    let invalid = |reason: String| FigureError::Refused {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let invalid = |reason: String| FigureError::refused(path, reason);
     let limits = png::Limits {
         bytes: PNG_CHUNK_BUFFER_BYTES,
     };

@@ -9,12 +9,12 @@
 //! Sizes are capped before anything is allocated, so no input can exhaust
 //! memory or panic.
 
-use std::io::Read;
 use std::path::Path;
 
 use ndarray::Array2;
 
 use super::{DataError, Dataset, Targets};
+use crate::io::{ReadError, read_at_most};
 
 /// Most data rows read.
 pub const MAX_ROWS: usize = 1_000_000;
@@ -39,18 +39,15 @@ pub fn load_csv(path: &Path) -> Result<Dataset, DataError> {
         file: file.clone(),
         reason: e.to_string(),
     };
-    let mut bytes = Vec::new();
-    // Reading through `take` bounds memory even if the file grows while we read it.
-    std::fs::File::open(path)
-        .and_then(|handle| handle.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(DataError::TooLarge {
-            file,
-            what: format!("the file is larger than {} MiB", MAX_FILE_BYTES >> 20),
-            limit: format!("{} MiB", MAX_FILE_BYTES >> 20),
-        });
-    }
+    let too_large = || DataError::TooLarge {
+        file: file.clone(),
+        what: format!("the file is larger than {} MiB", MAX_FILE_BYTES >> 20),
+        limit: format!("{} MiB", MAX_FILE_BYTES >> 20),
+    };
+    let bytes = read_at_most(path, MAX_FILE_BYTES).map_err(|e| match e {
+        ReadError::Io(cause) => unreadable(cause),
+        ReadError::TooLarge(_) => too_large(),
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| DataError::Unreadable {
         file: file.clone(),
         reason: "it is not UTF-8 text (save it as \"CSV UTF-8\")".into(),

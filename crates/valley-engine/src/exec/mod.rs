@@ -184,14 +184,22 @@ pub fn spawn<K: Task>(
     mut task: K,
     wake: impl Fn() + Send + 'static,
 ) -> Result<Job<K::Output>, String> {
+    start_job(name, move |worker| {
+        while !worker.run_slice(&mut task, THREAD_SLICE) {}
+        wake();
+    })
+}
+
+/// A job whose thread runs `body` with the state it shares with the handle.
+fn start_job<T: Send + 'static>(
+    name: &str,
+    body: impl FnOnce(&Shared<T>) + Send + 'static,
+) -> Result<Job<T>, String> {
     let shared = Shared::new();
     let worker = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
         .name(name.into())
-        .spawn(move || {
-            while !worker.run_slice(&mut task, THREAD_SLICE) {}
-            wake();
-        })
+        .spawn(move || body(&worker))
         .map_err(|e| format!("cannot start the {name} thread: {e}"))?;
     Ok(Job {
         shared,
@@ -218,27 +226,18 @@ pub fn spawn_blocking<T: Send + 'static>(
     work: impl FnOnce(&Control<'_>) -> Outcome<T> + Send + 'static,
     wake: impl Fn() + Send + Sync + 'static,
 ) -> Result<Job<T>, String> {
-    let shared = Shared::new();
-    let worker = Arc::clone(&shared);
-    let thread = std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            let cancelled = || worker.is_cancelled();
-            let progress = |value: f32| {
-                worker.report(value);
-                wake();
-            };
-            let outcome = work(&Control {
-                cancelled: &cancelled,
-                progress: &progress,
-            });
-            worker.finish(outcome);
+    start_job(name, move |worker| {
+        let cancelled = || worker.is_cancelled();
+        let progress = |value: f32| {
+            worker.report(value);
             wake();
-        })
-        .map_err(|e| format!("cannot start the {name} thread: {e}"))?;
-    Ok(Job {
-        shared,
-        thread: Some(thread),
+        };
+        let outcome = work(&Control {
+            cancelled: &cancelled,
+            progress: &progress,
+        });
+        worker.finish(outcome);
+        wake();
     })
 }
 

@@ -11,18 +11,19 @@ pub mod bounded;
 mod error;
 mod header;
 pub mod limits;
+mod read;
 mod sequential;
 mod session;
 mod tensors;
 
 pub use error::IoError;
+pub use read::{ReadError, read_at_most};
 pub use sequential::{
     SequentialWeights, default_tensor_names, flat_like, sequential_from_file, sequential_tensors,
     write_sequential,
 };
 pub use session::{
-    ReadError, SESSION_FORMAT, Session, SessionError, load_session, parse_session, read_at_most,
-    save_session,
+    SESSION_FORMAT, Session, SessionError, load_session, parse_session, save_session,
 };
 pub use tensors::{
     DType, NamedTensor, TensorFile, parse_safetensors, read_safetensors, tensors_to_bytes,

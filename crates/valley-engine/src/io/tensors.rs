@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::IoError;
 use super::header::{CheckedEntry, METADATA_KEY, read_header};
 use super::limits::{MAX_FILE_BYTES, MAX_HEADER_BYTES, MAX_PARAMS, MAX_TENSORS};
+use super::read::{ReadError, read_at_most};
 
 /// Bytes holding the header length at the start of every safetensors file.
 const LENGTH_PREFIX_BYTES: usize = 8;
@@ -103,19 +104,14 @@ pub fn read_safetensors(path: &Path) -> Result<TensorFile, IoError> {
         file: file.clone(),
         cause,
     };
-    let bytes = fs::metadata(path).map_err(unreadable)?.len();
-    if bytes > MAX_FILE_BYTES {
-        return Err(IoError::FileTooLarge {
-            file,
+    let buffer = read_at_most(path, MAX_FILE_BYTES).map_err(|e| match e {
+        ReadError::Io(cause) => unreadable(cause),
+        ReadError::TooLarge(bytes) => IoError::FileTooLarge {
+            file: file.clone(),
             bytes,
             max: MAX_FILE_BYTES,
-        });
-    }
-    let mut buffer = Vec::with_capacity(usize::try_from(bytes).unwrap_or(0));
-    // `take` guards against the file growing between the size check and the read.
-    fs::File::open(path)
-        .and_then(|handle| handle.take(MAX_FILE_BYTES + 1).read_to_end(&mut buffer))
-        .map_err(unreadable)?;
+        },
+    })?;
     parse_safetensors(&buffer, &file)
 }
 

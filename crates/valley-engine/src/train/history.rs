@@ -42,13 +42,7 @@ impl<T> Decimated<T> {
             return;
         }
         if self.items.len() == self.capacity {
-            // Keep items 0, 2, 4, ...: they are the multiples of the doubled stride.
-            let mut index = 0;
-            self.items.retain(|_| {
-                index += 1;
-                index % 2 == 1
-            });
-            self.stride *= 2;
+            self.halve();
             if !(self.offered - 1).is_multiple_of(self.stride) {
                 return;
             }
@@ -101,13 +95,18 @@ impl<T> Decimated<T> {
     /// fit a session file and still spans the run evenly.
     pub fn thin_to(&mut self, max_items: usize) {
         while self.items.len() > max_items.max(2) && self.stride <= MAX_STEP / 2 {
-            let mut index = 0;
-            self.items.retain(|_| {
-                index += 1;
-                index % 2 == 1
-            });
-            self.stride *= 2;
+            self.halve();
         }
+    }
+
+    /// Keeps items 0, 2, 4, ...: they are the multiples of the doubled stride.
+    fn halve(&mut self) {
+        let mut index = 0;
+        self.items.retain(|_| {
+            index += 1;
+            index % 2 == 1
+        });
+        self.stride *= 2;
     }
 
     /// Whether the next offered item will be kept (so the caller can skip

@@ -377,17 +377,20 @@ mod tests {
         }
     }
 
+    /// A run of `config()` on `problem` after `steps` steps.
+    fn trained(problem: &Arc<dyn Problem>, steps: usize) -> Run {
+        let mut run = Run::new(Arc::clone(problem), config()).expect("run");
+        for _ in 0..steps {
+            run.step();
+        }
+        run
+    }
+
     #[test]
     fn a_run_saved_to_a_file_and_reopened_continues_bit_for_bit() {
         let (spec, problem) = moons();
-        let mut straight = Run::new(Arc::clone(&problem), config()).expect("run");
-        for _ in 0..437 {
-            straight.step();
-        }
-        let mut first = Run::new(Arc::clone(&problem), config()).expect("run");
-        for _ in 0..137 {
-            first.step();
-        }
+        let straight = trained(&problem, 437);
+        let first = trained(&problem, 137);
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("lesson.json");
         let session = Session::new(
@@ -449,14 +452,8 @@ mod tests {
     #[test]
     fn a_format_1_session_replays_its_shuffles_and_continues_bit_for_bit() {
         let (_, problem) = moons();
-        let mut straight = Run::new(Arc::clone(&problem), config()).expect("run");
-        for _ in 0..437 {
-            straight.step();
-        }
-        let mut first = Run::new(Arc::clone(&problem), config()).expect("run");
-        for _ in 0..137 {
-            first.step();
-        }
+        let straight = trained(&problem, 437);
+        let first = trained(&problem, 137);
         // What Valley wrote before it stored the generator's position: the
         // count of shuffles (one at the start of every epoch).
         let mut old = first.save();
