@@ -594,3 +594,37 @@ fn stored_settings_that_fail_the_check_give_way_to_the_defaults_and_say_so() {
         "{message}"
     );
 }
+
+#[test]
+fn an_opened_file_is_shown_the_way_the_command_line_asks() {
+    use valley::app::{CentralView, LaunchOptions, Settings};
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let scene = dir.path().join("scene.json");
+    // A scene saved on the map, out of presentation mode.
+    std::fs::write(
+        &scene,
+        r#"{"version": 1, "settings": {"dataset_size": 200, "resolution": 21, "view": "Map"}, "step": 3}"#,
+    )
+    .expect("write");
+    let mut prepared = valley::app::prepare(LaunchOptions {
+        open: Some(scene),
+        presentation: true,
+        view: Some(CentralView::Surface),
+        ..LaunchOptions::default()
+    })
+    .expect("the scene reads");
+    let app = prepared.app(None, Arc::new(|| {})).expect("the app starts");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 720.0))
+        .build_ui_state(|ui, app: &mut ValleyApp| app.frame_ui(ui), app);
+    frames_until(&mut harness, "the replayed step", |app| {
+        app.runtime.snapshot.step == 3
+    });
+    let settings: &Settings = &harness.state().settings;
+    assert!(
+        settings.presentation,
+        "--presentation holds for an opened file"
+    );
+    assert_eq!(settings.view, CentralView::Surface, "so does --view");
+    assert_eq!(settings.dataset_size, 200, "the scene's own settings");
+}

@@ -130,22 +130,33 @@ impl Prepared {
             None if scripted => Settings::default(),
             None => stored.unwrap_or_default(),
         };
-        match &self.opened {
-            Some(files::Opened::Scene { scene, .. }) => settings = scene.settings.clone(),
-            Some(files::Opened::Session { settings: s, .. }) => settings = (**s).clone(),
-            None => {}
+        // How to show it (`--view`, `--presentation`) applies on top of
+        // whatever is shown, an opened file's settings included.
+        let show = |settings: &mut Settings| {
+            if let Some(view) = options.view {
+                settings.view = view;
+            }
+            settings.presentation |= options.presentation;
+        };
+        let mut opened = self.opened.take();
+        match &mut opened {
+            Some(files::Opened::Scene { scene, .. }) => {
+                show(&mut scene.settings);
+                settings = scene.settings.clone();
+            }
+            Some(files::Opened::Session { settings: s, .. }) => {
+                show(s);
+                settings = (**s).clone();
+            }
+            None => show(&mut settings),
         }
-        if let Some(view) = options.view {
-            settings.view = view;
-        }
-        settings.presentation |= options.presentation;
         if let Some(spec) = options.import.clone() {
             settings.import = Some(spec);
             settings.problem = ProblemChoice::Imported;
         }
         let mut app = ValleyApp::new(settings, wake)?;
         app.runtime.message = store_message;
-        if let (Some(opened), Some(path)) = (self.opened.take(), &options.open) {
+        if let (Some(opened), Some(path)) = (opened, &options.open) {
             app.show_opened(opened, path);
         }
         Ok(app)
