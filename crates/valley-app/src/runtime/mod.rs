@@ -119,6 +119,7 @@ impl Runtime {
                     .send(Command::SetProblem(Arc::clone(&problem), settings.train));
                 self.problem = problem;
                 self.mlp_problem = mlp_problem;
+                self.race.forget();
                 self.forget_views();
             }
             Err(e) => self.message = Some(format!("{e:#}")),
@@ -146,9 +147,8 @@ impl Runtime {
         Arc::clone(&self.wake)
     }
 
-    /// Sends a command to the trainer (and to the race, if one is on).
+    /// Sends a command to the trainer (which drives the race's lanes too).
     pub fn send(&self, command: Command) {
-        self.race.mirror(&command, self.problem.as_ref(), 0);
         self.trainer.send(command);
     }
 
@@ -166,7 +166,7 @@ impl Runtime {
         // Cheap when nothing moved: only new points, or a new plane, cost work.
         self.track_wormhole(settings);
         self.race
-            .sync(settings, &self.problem, &self.snapshot, &self.wake);
+            .sync(settings, self.problem.as_ref(), &self.trainer);
         if let Some(error) = self.trainer.take_error() {
             self.message = Some(error);
         }
@@ -239,6 +239,7 @@ impl Runtime {
             Ok(trainer) => {
                 self.trainer = trainer;
                 self.message = None;
+                self.race.forget();
                 self.forget_views();
             }
             Err(e) => self.message = Some(e.to_string()),

@@ -9,6 +9,7 @@
 //! cancel switch, and the result once there is one. A task's result must not
 //! depend on how its work was sliced, so both executors give the same bits.
 
+mod service;
 mod sliced;
 mod train_steps;
 
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use service::{Next, Service, ServiceHandle, panic_message, spawn_service};
 pub use sliced::Sliced;
 pub use train_steps::TrainSteps;
 pub use web_time::Instant;
@@ -239,16 +241,6 @@ pub fn spawn_blocking<T: Send + 'static>(
         worker.finish(outcome);
         wake();
     })
-}
-
-/// Starts a long-lived service thread (the trainer, the race, the landscape
-/// worker): a command loop its owner shuts down and joins. Such a loop is
-/// still its own; the next step makes each one a task over its runs.
-pub fn spawn_service(
-    name: &str,
-    body: impl FnOnce() + Send + 'static,
-) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new().name(name.into()).spawn(body)
 }
 
 /// Runs `work` on a thread of its own and forgets it: for a file write or a

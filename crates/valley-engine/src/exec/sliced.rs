@@ -4,12 +4,26 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::service::{
+    Next, Service, ServiceHandle, SlicedService, drain, panic_message, sliced_service,
+};
 use super::{Instant, Job, Shared, Task};
 
-/// A task, its output type erased, with the state its job shares.
+/// What one turn of a task or service came to.
+#[derive(PartialEq)]
+enum Turn {
+    /// It worked and has more to do.
+    Worked,
+    /// It had nothing to do this turn (an idle or throttled service).
+    Waiting,
+    /// It has ended: drop it.
+    Over,
+}
+
+/// A task or service, its types erased.
 trait Slice: Send {
-    /// One slice; `true` when the job is over.
-    fn run(&mut self, budget: Duration) -> bool;
+    /// One turn of at most about `budget`.
+    fn run(&mut self, budget: Duration) -> Turn;
 }
 
 struct Entry<K: Task> {
@@ -18,8 +32,63 @@ struct Entry<K: Task> {
 }
 
 impl<K: Task> Slice for Entry<K> {
-    fn run(&mut self, budget: Duration) -> bool {
-        self.shared.run_slice(&mut self.task, budget)
+    fn run(&mut self, budget: Duration) -> Turn {
+        if self.shared.run_slice(&mut self.task, budget) {
+            Turn::Over
+        } else {
+            Turn::Worked
+        }
+    }
+}
+
+/// A service and when it asked to run next.
+struct ServiceEntry<S: Service> {
+    inner: SlicedService<S>,
+    due: Option<Instant>,
+}
+
+impl<S: Service> Slice for ServiceEntry<S> {
+    fn run(&mut self, budget: Duration) -> Turn {
+        let inner = &mut self.inner;
+        let queued = match inner.receiver.try_recv() {
+            Ok(command) => Some(command),
+            Err(std::sync::mpsc::TryRecvError::Empty) => None,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return Turn::Over,
+        };
+        let due = match inner.next {
+            Next::Now => true,
+            Next::After(_) => self.due.is_none_or(|at| Instant::now() >= at),
+            Next::Idle => false,
+        };
+        if queued.is_none() && !due {
+            return Turn::Waiting;
+        }
+        let worked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if let Some(command) = queued {
+                inner.service.handle(command);
+                if !drain(&mut inner.service, &inner.receiver) {
+                    return None;
+                }
+            }
+            Some(inner.service.advance(budget))
+        }));
+        match worked {
+            Ok(Some(next)) => {
+                inner.next = next;
+                self.due = match next {
+                    Next::After(wait) => Some(Instant::now() + wait),
+                    _ => None,
+                };
+                Turn::Worked
+            }
+            Ok(None) => Turn::Over,
+            Err(payload) => {
+                if let Ok(mut slot) = inner.failure.lock() {
+                    *slot = Some(panic_message(payload.as_ref()));
+                }
+                Turn::Over
+            }
+        }
     }
 }
 
@@ -48,20 +117,37 @@ impl Sliced {
         }
     }
 
-    /// Advances the tasks in turn, one slice each, until `budget` is spent
-    /// or every task has ended; finished and cancelled tasks are dropped.
+    /// Takes a service on; it advances in [`Sliced::run_for`] until its
+    /// handle is dropped.
+    pub fn start_service<S: Service>(&mut self, service: S) -> ServiceHandle<S::Command> {
+        let (inner, handle) = sliced_service(service);
+        self.tasks.push(Box::new(ServiceEntry { inner, due: None }));
+        handle
+    }
+
+    /// Advances the tasks and services in turn, one slice each, until
+    /// `budget` is spent or none has work left this turn; ended tasks and
+    /// services are dropped.
     pub fn run_for(&mut self, budget: Duration) {
         let started = Instant::now();
         while !self.tasks.is_empty() {
             let share = budget / self.tasks.len() as u32;
-            self.tasks.retain_mut(|task| !task.run(share));
-            if started.elapsed() >= budget {
+            let mut worked = false;
+            self.tasks.retain_mut(|task| match task.run(share) {
+                Turn::Worked => {
+                    worked = true;
+                    true
+                }
+                Turn::Waiting => true,
+                Turn::Over => false,
+            });
+            if !worked || started.elapsed() >= budget {
                 break;
             }
         }
     }
 
-    /// Tasks not yet ended.
+    /// Tasks and services not yet ended.
     pub fn pending(&self) -> usize {
         self.tasks.len()
     }

@@ -180,3 +180,70 @@ fn blocking_work_gets_the_same_handle_cancel_and_progress() {
     assert!(matches!(wait(&done), Outcome::Done(42)));
     assert_eq!(done.progress(), 1.0);
 }
+
+#[test]
+fn the_trainer_gives_the_same_bits_on_a_thread_and_between_frames() {
+    use crate::train::{Command, Trainer};
+    let problem = Arc::clone(run().problem());
+    let config = *run().config();
+    let threaded = Trainer::spawn(Arc::clone(&problem), config, Box::new(|| {})).expect("thread");
+    threaded.send(Command::Step(700));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while threaded.latest().step < 700 {
+        assert!(Instant::now() < deadline, "the threaded trainer stalled");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let mut frames = Sliced::new();
+    let sliced = Trainer::sliced(&mut frames, problem, config, Box::new(|| {})).expect("sliced");
+    sliced.send(Command::Step(700));
+    let mut turns = 0;
+    while sliced.latest().step < 700 {
+        // A frame's worth of time for the background work, as in a browser.
+        frames.run_for(Duration::from_millis(4));
+        turns += 1;
+        assert!(turns < 100_000, "the sliced trainer stalled");
+    }
+    assert!(turns > 1, "{turns} turns");
+    let bits = |s: &[f32]| s.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        bits(&sliced.latest().params),
+        bits(&threaded.latest().params)
+    );
+    // An idle service costs a turn nothing: run_for returns at once.
+    let idle = Instant::now();
+    frames.run_for(Duration::from_millis(200));
+    assert!(
+        idle.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        idle.elapsed()
+    );
+    // Dropping the handle ends the service.
+    drop(sliced);
+    frames.run_for(Duration::from_millis(1));
+    assert_eq!(frames.pending(), 0);
+}
+
+#[test]
+fn a_sliced_landscape_worker_delivers_the_coarse_then_the_final_grid() {
+    use crate::landscape::{GridSpec, LandscapeRequest, LandscapeWorker, Plane};
+    use crate::problem::SurfaceProblem;
+    use crate::surface::SurfaceKind;
+    let mut frames = Sliced::new();
+    let worker = LandscapeWorker::sliced(&mut frames, Box::new(|| {}));
+    let plane =
+        Arc::new(Plane::new(vec![0.0, 0.0], vec![vec![1.0, 0.0], vec![0.0, 1.0]]).expect("plane"));
+    let generation = worker.request(LandscapeRequest {
+        problem: Arc::new(SurfaceProblem::new(SurfaceKind::Bowl)),
+        plane,
+        spec: GridSpec::square(1.0, 61),
+    });
+    frames.run_for(Duration::ZERO);
+    let first = worker.latest().expect("a grid after one turn");
+    assert!(!first.is_final && first.generation == generation);
+    frames.run_for(Duration::ZERO);
+    let last = worker.latest().expect("grid");
+    assert!(last.is_final);
+    // The bowl x² + y² at the corner (1, 1) of the full grid.
+    let corner = last.grid.values[last.grid.values.len() - 1];
+    assert!((corner - 2.0).abs() < 1e-5, "{corner}");
+}

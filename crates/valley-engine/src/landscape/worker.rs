@@ -1,4 +1,4 @@
-//! A background thread that evaluates the newest landscape request.
+//! A background service that evaluates the newest landscape request.
 //!
 //! A live view asks for a new grid whenever the parameters move; only the
 //! newest request matters. Each request gets a generation number; the worker
@@ -11,12 +11,11 @@
 //! machine the grid takes what the trainer and the window leave over.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::grid::{Grid, GridSpec, Plane, evaluate_grid};
+use crate::exec::{Instant, Next, Service, ServiceHandle, Sliced};
 use crate::problem::Problem;
 
 /// Points per axis of the quick first pass.
@@ -48,51 +47,34 @@ pub struct LandscapeResult {
     pub elapsed: Duration,
 }
 
-enum Message {
-    Evaluate(u64, LandscapeRequest),
-    Shutdown,
-}
-
-/// Handle to the landscape thread; shuts it down and joins on drop.
+/// Handle to the landscape service; ends it on drop.
 pub struct LandscapeWorker {
-    sender: Sender<Message>,
+    service: ServiceHandle<(u64, LandscapeRequest)>,
     newest: Arc<AtomicU64>,
     latest: Arc<Mutex<Option<LandscapeResult>>>,
     error: Arc<Mutex<Option<String>>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl LandscapeWorker {
-    /// Starts the thread; `on_result` is called after each published grid
-    /// (a UI passes its repaint request here).
+    /// Starts the service on a low-priority thread; `on_result` is called
+    /// after each published grid (a UI passes its repaint request here).
     pub fn spawn(on_result: Box<dyn Fn() + Send>) -> std::io::Result<Self> {
-        let (sender, receiver) = channel();
-        let newest = Arc::new(AtomicU64::new(0));
-        let latest = Arc::new(Mutex::new(None));
-        let error = Arc::new(Mutex::new(None));
-        let thread = crate::exec::spawn_service("valley-landscape", {
-            let newest = Arc::clone(&newest);
-            let latest = Arc::clone(&latest);
-            let error = Arc::clone(&error);
-            move || {
-                lower_priority();
-                run(&receiver, &newest, &latest, &error, on_result.as_ref())
-            }
-        })?;
-        Ok(Self {
-            sender,
-            newest,
-            latest,
-            error,
-            thread: Some(thread),
-        })
+        let (slots, service) = Slots::new(on_result);
+        let service = crate::exec::spawn_service("valley-landscape", service, lower_priority)
+            .map_err(std::io::Error::other)?;
+        Ok(slots.into_worker(service))
+    }
+
+    /// Starts the service in `executor`, which advances it between frames.
+    pub fn sliced(executor: &mut Sliced, on_result: Box<dyn Fn() + Send>) -> Self {
+        let (slots, service) = Slots::new(on_result);
+        slots.into_worker(executor.start_service(service))
     }
 
     /// Queues a request, superseding any earlier one; returns its generation.
     pub fn request(&self, request: LandscapeRequest) -> u64 {
         let generation = self.newest.fetch_add(1, Ordering::SeqCst) + 1;
-        // A closed channel means the thread is gone; there is nothing to do.
-        let _ = self.sender.send(Message::Evaluate(generation, request));
+        self.service.send((generation, request));
         generation
     }
 
@@ -114,77 +96,122 @@ impl LandscapeWorker {
 
 impl Drop for LandscapeWorker {
     fn drop(&mut self) {
-        // Cancel whatever is running, then stop.
+        // Abandon the grid in hand; dropping the handle then ends the service.
         self.newest.fetch_add(1, Ordering::SeqCst);
-        let _ = self.sender.send(Message::Shutdown);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    }
+}
+
+/// What the worker's handle and its service share.
+struct Slots {
+    newest: Arc<AtomicU64>,
+    latest: Arc<Mutex<Option<LandscapeResult>>>,
+    error: Arc<Mutex<Option<String>>>,
+}
+
+impl Slots {
+    fn new(on_result: Box<dyn Fn() + Send>) -> (Self, GridService) {
+        let slots = Self {
+            newest: Arc::new(AtomicU64::new(0)),
+            latest: Arc::new(Mutex::new(None)),
+            error: Arc::new(Mutex::new(None)),
+        };
+        let service = GridService {
+            newest: Arc::clone(&slots.newest),
+            latest: Arc::clone(&slots.latest),
+            error: Arc::clone(&slots.error),
+            on_result,
+            queued: None,
+            passes: Vec::new(),
+        };
+        (slots, service)
+    }
+
+    fn into_worker(self, service: ServiceHandle<(u64, LandscapeRequest)>) -> LandscapeWorker {
+        LandscapeWorker {
+            service,
+            newest: self.newest,
+            latest: self.latest,
+            error: self.error,
         }
     }
 }
 
-fn run(
-    receiver: &Receiver<Message>,
-    newest: &AtomicU64,
-    latest: &Mutex<Option<LandscapeResult>>,
-    error: &Mutex<Option<String>>,
-    on_result: &(dyn Fn() + Send),
-) {
-    while let Ok(mut message) = receiver.recv() {
-        // Skip straight to the newest queued message.
-        while let Ok(next) = receiver.try_recv() {
-            message = next;
+/// The service: the newest request, and the passes (coarse, then full) still
+/// to compute for it, one per slice so that a newer request can cut in.
+struct GridService {
+    newest: Arc<AtomicU64>,
+    latest: Arc<Mutex<Option<LandscapeResult>>>,
+    error: Arc<Mutex<Option<String>>>,
+    on_result: Box<dyn Fn() + Send>,
+    queued: Option<(u64, LandscapeRequest)>,
+    /// Passes left for the request in hand, the next one last.
+    passes: Vec<(GridSpec, bool)>,
+}
+
+impl Service for GridService {
+    type Command = (u64, LandscapeRequest);
+
+    fn handle(&mut self, request: (u64, LandscapeRequest)) {
+        // Only the newest request matters; it replaces the one in hand.
+        let coarse = request.1.spec.coarsened(COARSE_POINTS);
+        self.passes = vec![(request.1.spec, true)];
+        if coarse != request.1.spec {
+            self.passes.push((coarse, false));
         }
-        let (generation, request) = match message {
-            Message::Shutdown => return,
-            Message::Evaluate(generation, request) => (generation, request),
+        self.queued = Some(request);
+    }
+
+    fn advance(&mut self, _budget: Duration) -> Next {
+        let Some((generation, request)) = &self.queued else {
+            return Next::Idle;
         };
+        let Some((spec, is_final)) = self.passes.pop() else {
+            self.queued = None;
+            return Next::Idle;
+        };
+        let generation = *generation;
+        let newest = &self.newest;
         let stale = || newest.load(Ordering::SeqCst) != generation;
-        let coarse = request.spec.coarsened(COARSE_POINTS);
-        let passes = if coarse == request.spec {
-            vec![request.spec]
-        } else {
-            vec![coarse, request.spec]
-        };
-        let last = passes.len() - 1;
-        for (k, spec) in passes.into_iter().enumerate() {
-            let started = Instant::now();
-            let evaluate =
-                || evaluate_grid(request.problem.as_ref(), &request.plane, &spec, &stale);
-            // A problem that panics while evaluating costs this grid, not the thread.
-            let grid = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                match background_pool() {
-                    Some(pool) => pool.install(evaluate),
-                    None => evaluate(),
-                }
+        let started = Instant::now();
+        let evaluate = || evaluate_grid(request.problem.as_ref(), &request.plane, &spec, &stale);
+        // A problem that panics while evaluating costs this grid, not the service.
+        let grid =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match background_pool() {
+                Some(pool) => pool.install(evaluate),
+                None => evaluate(),
             }));
-            let grid = match grid {
-                Ok(grid) => grid,
-                Err(payload) => {
-                    if let Ok(mut slot) = error.lock() {
-                        *slot = Some(format!(
-                            "the landscape could not be computed: {}",
-                            crate::train::panic_message(payload.as_ref())
-                        ));
-                    }
-                    on_result();
-                    None
+        match grid {
+            Ok(Some(grid)) => {
+                let result = LandscapeResult {
+                    generation,
+                    plane: Arc::clone(&request.plane),
+                    grid: Arc::new(grid),
+                    is_final,
+                    elapsed: started.elapsed(),
+                };
+                if let Ok(mut slot) = self.latest.lock() {
+                    *slot = Some(result);
                 }
-            };
-            let Some(grid) = grid else {
-                break;
-            };
-            let result = LandscapeResult {
-                generation,
-                plane: Arc::clone(&request.plane),
-                grid: Arc::new(grid),
-                is_final: k == last,
-                elapsed: started.elapsed(),
-            };
-            if let Ok(mut slot) = latest.lock() {
-                *slot = Some(result);
+                (self.on_result)();
             }
-            on_result();
+            // Stale: a newer request is on its way.
+            Ok(None) => self.passes.clear(),
+            Err(payload) => {
+                if let Ok(mut slot) = self.error.lock() {
+                    *slot = Some(format!(
+                        "the landscape could not be computed: {}",
+                        crate::exec::panic_message(payload.as_ref())
+                    ));
+                }
+                self.passes.clear();
+                (self.on_result)();
+            }
+        }
+        if self.passes.is_empty() {
+            self.queued = None;
+            Next::Idle
+        } else {
+            Next::Now
         }
     }
 }

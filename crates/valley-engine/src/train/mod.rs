@@ -1,15 +1,16 @@
-//! Training: the pure loop ([`Run`]), the bounded records it keeps, and the
-//! worker thread ([`Trainer`]) that drives it for a live view; and a race
-//! of several optimisers in lockstep ([`RaceTrainer`]).
+//! Training: the pure loop ([`Run`]), the bounded records it keeps, a race
+//! of several optimisers in lockstep ([`Race`]), and the [`Trainer`]
+//! service that drives the run and the race for a live view.
 
 mod history;
 mod race;
 mod run;
 mod worker;
 
+pub use crate::exec::panic_message;
 pub use history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
-pub use race::{Lane, LaneSnapshot, Race, RaceCommand, RaceSnapshot, RaceTrainer};
+pub use race::{Lane, LaneSnapshot, Race, RaceSnapshot};
 pub use run::{
     RestoreError, Run, RunState, SavedPoint, SavedRun, Snapshot, StepOutcome, TrainConfig,
 };
-pub use worker::{Command, Speed, Trainer, panic_message};
+pub use worker::{Command, Speed, Trainer};

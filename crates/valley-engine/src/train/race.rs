@@ -1,22 +1,13 @@
 //! A race: several optimisers on one problem from one starting point,
-//! stepped in lockstep on a thread of their own, so that "after 200 steps"
-//! means the same for every lane.
+//! stepped in lockstep (by the trainer, beside the main run), so that
+//! "after 200 steps" means the same for every lane.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use super::history::TrajectoryPoint;
 use super::run::{Run, RunState, StepOutcome, TrainConfig};
-use super::worker::Speed;
 use crate::optim::{OptimError, OptimizerKind};
 use crate::problem::Problem;
-
-/// How often the race publishes while it moves.
-const PUBLISH_INTERVAL: Duration = Duration::from_millis(16);
-/// Longest stretch of stepping before commands are checked.
-const SLICE: Duration = Duration::from_millis(2);
 
 /// One lane of the race.
 #[derive(Clone, Debug)]
@@ -145,176 +136,6 @@ impl Race {
     }
 }
 
-/// What the race thread can be told.
-pub enum RaceCommand {
-    /// Step continuously.
-    Play,
-    /// Stop.
-    Pause,
-    /// Take this many steps, then pause.
-    Step(u64),
-    /// Back to step 0 at these parameters.
-    StartAt(Vec<f32>),
-    /// Change the throttle.
-    SetSpeed(Speed),
-    /// End the thread.
-    Shutdown,
-}
-
-/// Handle to the race thread; shuts it down and joins on drop.
-pub struct RaceTrainer {
-    sender: Sender<RaceCommand>,
-    latest: Arc<Mutex<Arc<RaceSnapshot>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl RaceTrainer {
-    /// Starts a paused race; `wake` is called after each new snapshot.
-    pub fn spawn(
-        problem: &Arc<dyn Problem>,
-        lanes: &[Lane],
-        speed: Speed,
-        wake: Box<dyn Fn() + Send>,
-    ) -> Result<Self, OptimError> {
-        let mut race = Race::new(problem, lanes)?;
-        let latest = Arc::new(Mutex::new(Arc::new(race.snapshot(RunState::Paused))));
-        let (sender, receiver) = channel();
-        let thread = crate::exec::spawn_service("valley-race", {
-            let latest = Arc::clone(&latest);
-            move || serve(race, speed, &receiver, &latest, wake.as_ref())
-        })
-        .map_err(|e| OptimError::Invalid(format!("could not start the race thread: {e}")))?;
-        Ok(Self {
-            sender,
-            latest,
-            thread: Some(thread),
-        })
-    }
-
-    /// Sends a command; ignored if the thread has ended.
-    pub fn send(&self, command: RaceCommand) {
-        let _ = self.sender.send(command);
-    }
-
-    /// The newest snapshot.
-    pub fn latest(&self) -> Arc<RaceSnapshot> {
-        match self.latest.lock() {
-            Ok(slot) => Arc::clone(&slot),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
-    }
-}
-
-impl Drop for RaceTrainer {
-    fn drop(&mut self) {
-        let _ = self.sender.send(RaceCommand::Shutdown);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn serve(
-    mut race: Race,
-    mut speed: Speed,
-    receiver: &Receiver<RaceCommand>,
-    latest: &Mutex<Arc<RaceSnapshot>>,
-    wake: &dyn Fn(),
-) {
-    let mut running = false;
-    let mut pending = 0u64;
-    let mut paced = (Instant::now(), 0u64);
-    let mut last_publish = Instant::now();
-    let mut dirty = false;
-    loop {
-        let busy = (running || pending > 0) && !race.is_over();
-        let command = if busy {
-            match receiver.try_recv() {
-                Ok(c) => Some(c),
-                Err(std::sync::mpsc::TryRecvError::Empty) => None,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
-            }
-        } else {
-            let wait = if dirty {
-                PUBLISH_INTERVAL
-            } else {
-                Duration::from_secs(3600)
-            };
-            match receiver.recv_timeout(wait) {
-                Ok(c) => Some(c),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-        };
-        if let Some(command) = command {
-            match command {
-                RaceCommand::Play => running = true,
-                RaceCommand::Pause => {
-                    running = false;
-                    pending = 0;
-                }
-                RaceCommand::Step(n) => {
-                    running = false;
-                    pending = pending.saturating_add(n);
-                }
-                RaceCommand::StartAt(params) => {
-                    race.start_at(&params);
-                    running = false;
-                    pending = 0;
-                }
-                RaceCommand::SetSpeed(s) => speed = s,
-                RaceCommand::Shutdown => return,
-            }
-            paced = (Instant::now(), 0);
-            dirty = true;
-        }
-        let busy = (running || pending > 0) && !race.is_over();
-        if busy {
-            let started = Instant::now();
-            loop {
-                let allowed = match speed {
-                    Speed::Max => true,
-                    Speed::StepsPerSecond(rate) => {
-                        (paced.1 as f64) < paced.0.elapsed().as_secs_f64() * rate.max(1e-3)
-                    }
-                };
-                if !allowed || started.elapsed() >= SLICE || race.is_over() {
-                    break;
-                }
-                race.step();
-                paced.1 += 1;
-                dirty = true;
-                if pending > 0 {
-                    pending -= 1;
-                    if pending == 0 && !running {
-                        break;
-                    }
-                }
-            }
-            if !matches!(speed, Speed::Max) {
-                // Sleep until the throttle allows another step (at most one slice).
-                std::thread::sleep(SLICE);
-            }
-        }
-        let still_busy = (running || pending > 0) && !race.is_over();
-        if dirty && (!still_busy || last_publish.elapsed() >= PUBLISH_INTERVAL) {
-            let state = if still_busy {
-                RunState::Running
-            } else {
-                RunState::Paused
-            };
-            let snapshot = Arc::new(race.snapshot(state));
-            match latest.lock() {
-                Ok(mut slot) => *slot = snapshot,
-                Err(poisoned) => *poisoned.into_inner() = snapshot,
-            }
-            last_publish = Instant::now();
-            dirty = false;
-            wake();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,29 +213,79 @@ mod tests {
     }
 
     #[test]
-    fn the_thread_plays_steps_and_restarts() {
+    fn the_trainer_steps_its_lanes_with_the_main_run_and_restarts_them() {
+        use crate::train::{Command, Trainer};
+        use std::time::{Duration, Instant};
         let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Bowl));
-        let trainer =
-            RaceTrainer::spawn(&problem, &lanes(0.01), Speed::Max, Box::new(|| {})).expect("spawn");
-        trainer.send(RaceCommand::Step(25));
+        let trainer = Trainer::spawn(
+            Arc::clone(&problem),
+            TrainConfig::default(),
+            Box::new(|| {}),
+        )
+        .expect("spawn");
+        assert!(
+            trainer.latest_race().is_none(),
+            "no race until lanes are set"
+        );
+        trainer.send(Command::SetParams(vec![0.5, -0.5]));
+        trainer.send(Command::SetLanes(lanes(0.01)));
+        trainer.send(Command::Step(25));
         let deadline = Instant::now() + Duration::from_secs(10);
-        while trainer.latest().step < 25 {
+        while trainer.latest().step < 25 || trainer.latest_race().is_none_or(|r| r.step < 25) {
             assert!(Instant::now() < deadline, "the race never reached 25 steps");
             std::thread::sleep(Duration::from_millis(2));
         }
         std::thread::sleep(Duration::from_millis(40));
-        assert_eq!(trainer.latest().step, 25, "Step(25) takes exactly 25 steps");
-        trainer.send(RaceCommand::StartAt(vec![1.0, 1.0]));
-        while trainer.latest().step != 0 {
+        let race = trainer.latest_race().expect("race");
+        assert_eq!(race.step, 25, "Step(25) takes exactly 25 steps");
+        assert_eq!(
+            trainer.latest().step,
+            25,
+            "the main run steps with the lanes"
+        );
+        // Each lane is where a lone run of its rule from the same start would be.
+        for (lane, config) in race.lanes.iter().zip(lanes(0.01)) {
+            let mut alone = Run::new(Arc::clone(&problem), config.config).expect("run");
+            alone.set_params(vec![0.5, -0.5]);
+            for _ in 0..25 {
+                alone.step();
+            }
+            assert_eq!(&*lane.params, alone.params(), "{}", lane.name);
+        }
+        trainer.send(Command::SetParams(vec![1.0, 1.0]));
+        while trainer.latest_race().is_none_or(|r| r.step != 0) {
             assert!(Instant::now() < deadline, "the race never restarted");
             std::thread::sleep(Duration::from_millis(2));
         }
-        assert!(
-            trainer
-                .latest()
-                .lanes
-                .iter()
-                .all(|l| *l.params == [1.0, 1.0])
-        );
+        let race = trainer.latest_race().expect("race");
+        assert!(race.lanes.iter().all(|l| *l.params == [1.0, 1.0]));
+        trainer.send(Command::SetLanes(Vec::new()));
+        while trainer.latest_race().is_some() {
+            assert!(Instant::now() < deadline, "the race never ended");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn a_diverged_main_run_leaves_the_lanes_racing() {
+        use crate::train::{Command, Trainer};
+        use std::time::{Duration, Instant};
+        let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Rosenbrock));
+        // The main run is plain SGD at a rate that blows up; Adam's lane does not.
+        let main = lanes(0.05)[0].config;
+        let trainer = Trainer::spawn(Arc::clone(&problem), main, Box::new(|| {})).expect("spawn");
+        trainer.send(Command::SetLanes(lanes(0.05)[2..].to_vec()));
+        trainer.send(Command::Step(500));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while trainer.latest_race().is_none_or(|r| r.step < 500) {
+            assert!(
+                Instant::now() < deadline,
+                "the race stopped at the main run's divergence"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert!(matches!(trainer.latest().state, RunState::Diverged { .. }));
+        let race = trainer.latest_race().expect("race");
+        assert!(race.lanes[0].loss.is_finite(), "{:?}", race.lanes[0].state);
     }
 }

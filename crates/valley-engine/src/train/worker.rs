@@ -1,4 +1,6 @@
-//! The trainer thread: commands in, snapshots out.
+//! The trainer: commands in, snapshots out, as one executor service over
+//! the main run and, when a race is on, its lanes (all stepped in lockstep,
+//! so "after 200 steps" means the same for every one of them).
 //!
 //! Snapshots are published to a single latest-value slot at most once per
 //! `PUBLISH_INTERVAL`, however fast training runs and however rarely (or
@@ -9,12 +11,13 @@
 //! costs a full-batch evaluation, and a window drawing 30 frames a second
 //! should not make the trainer pay for 125.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::race::{Lane, Race, RaceSnapshot};
 use super::run::{Run, RunState, SavedRun, Snapshot, StepOutcome, TrainConfig};
+use crate::exec::{Instant, Next, Service, ServiceHandle, Sliced};
 use crate::optim::OptimError;
 use crate::problem::Problem;
 
@@ -23,8 +26,6 @@ const PUBLISH_INTERVAL: Duration = Duration::from_millis(8);
 /// While the last snapshot is unread, the next one waits this long: a
 /// consumer that looks only now and then still sees a recent state.
 const UNREAD_PUBLISH_INTERVAL: Duration = Duration::from_millis(100);
-/// Longest stretch of uninterrupted stepping before commands are checked.
-const SLICE: Duration = Duration::from_millis(2);
 
 /// How fast to train.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -35,7 +36,8 @@ pub enum Speed {
     StepsPerSecond(f64),
 }
 
-/// What the trainer can be told.
+/// What the trainer can be told. Run commands (play, pause, step, reset,
+/// start here, speed) drive the race's lanes too.
 pub enum Command {
     /// Train continuously.
     Play,
@@ -54,76 +56,75 @@ pub enum Command {
     SetSpeed(Speed),
     /// Restart from these parameters ("start here").
     SetParams(Vec<f32>),
-    /// Swap in another problem (architecture or dataset changed), with a fresh run.
+    /// Swap in another problem (architecture or dataset changed), with a
+    /// fresh run and no race.
     SetProblem(Arc<dyn Problem>, TrainConfig),
+    /// Start a race of these lanes from where the main run started (none
+    /// ends the race).
+    SetLanes(Vec<Lane>),
     /// Send the run, frozen for a session file, and its config back on this channel.
     Save(Sender<(SavedRun, TrainConfig)>),
     /// Replace the run's state with a saved one (same problem and config).
     Restore(Box<SavedRun>),
-    /// End the thread.
-    Shutdown,
 }
 
-/// Handle to the trainer thread; shuts it down and joins on drop.
+/// What the trainer publishes; the owner reads it without waiting.
+struct Published {
+    snapshot: Mutex<Slot>,
+    race: Mutex<Option<Arc<RaceSnapshot>>>,
+    errors: Mutex<Option<String>>,
+}
+
+/// Handle to the trainer service; ends it on drop.
 pub struct Trainer {
-    sender: Sender<Command>,
-    latest: Arc<Mutex<Slot>>,
-    errors: Arc<Mutex<Option<String>>>,
-    thread: Option<JoinHandle<()>>,
+    service: ServiceHandle<Command>,
+    published: Arc<Published>,
+    /// Whether a stop by panic has been reported through `take_error`.
+    failure_told: std::sync::atomic::AtomicBool,
 }
 
 impl Trainer {
-    /// Starts a paused run; `wake` is called after each new snapshot.
+    /// Starts a paused run on a thread of its own; `wake` is called after
+    /// each new snapshot.
     pub fn spawn(
         problem: Arc<dyn Problem>,
         config: TrainConfig,
         wake: Box<dyn Fn() + Send>,
     ) -> Result<Self, OptimError> {
-        let mut run = Run::new(problem, config)?;
-        let latest = Arc::new(Mutex::new(Slot {
-            snapshot: Arc::new(run.snapshot(RunState::Paused, 0.0)),
-            taken: false,
-        }));
-        let errors = Arc::new(Mutex::new(None));
-        let (sender, receiver) = channel();
-        let thread = crate::exec::spawn_service("valley-trainer", {
-            let latest = Arc::clone(&latest);
-            let errors = Arc::clone(&errors);
-            move || {
-                // A panic inside a step (a bug, or a problem's own code)
-                // ends this thread only; the message goes to the UI,
-                // which can start a new trainer.
-                let report = Arc::clone(&errors);
-                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    Worker::new(run, latest, errors, wake).serve(&receiver)
-                }));
-                if let Err(payload) = served
-                    && let Ok(mut slot) = report.lock()
-                {
-                    *slot = Some(format!(
-                        "the trainer stopped: {}; press Reset to start it again",
-                        panic_message(payload.as_ref())
-                    ));
-                }
-            }
-        })
-        .map_err(|e| OptimError::Invalid(format!("could not start the trainer thread: {e}")))?;
-        Ok(Self {
-            sender,
-            latest,
-            errors,
-            thread: Some(thread),
-        })
+        let (service, published) = TrainerService::new(problem, config, wake)?;
+        let service = crate::exec::spawn_service("valley-trainer", service, || {})
+            .map_err(OptimError::Invalid)?;
+        Ok(Self::with(service, published))
     }
 
-    /// Sends a command; ignored if the thread has ended.
+    /// Starts a paused run that `executor` advances between frames (the
+    /// browser's way); it behaves exactly as the threaded one.
+    pub fn sliced(
+        executor: &mut Sliced,
+        problem: Arc<dyn Problem>,
+        config: TrainConfig,
+        wake: Box<dyn Fn() + Send>,
+    ) -> Result<Self, OptimError> {
+        let (service, published) = TrainerService::new(problem, config, wake)?;
+        Ok(Self::with(executor.start_service(service), published))
+    }
+
+    fn with(service: ServiceHandle<Command>, published: Arc<Published>) -> Self {
+        Self {
+            service,
+            published,
+            failure_told: Default::default(),
+        }
+    }
+
+    /// Sends a command; ignored if the trainer has stopped.
     pub fn send(&self, command: Command) {
-        let _ = self.sender.send(command);
+        self.service.send(command);
     }
 
-    /// The newest snapshot.
+    /// The newest snapshot of the main run.
     pub fn latest(&self) -> Arc<Snapshot> {
-        let mut slot = match self.latest.lock() {
+        let mut slot = match self.published.snapshot.lock() {
             Ok(slot) => slot,
             Err(poisoned) => poisoned.into_inner(),
         };
@@ -131,23 +132,30 @@ impl Trainer {
         Arc::clone(&slot.snapshot)
     }
 
-    /// The last rejected command's message (e.g. an invalid hyperparameter), taken once.
-    pub fn take_error(&self) -> Option<String> {
-        self.errors.lock().ok().and_then(|mut e| e.take())
-    }
-
-    /// Whether the thread is still alive (false after a panic).
-    pub fn is_alive(&self) -> bool {
-        self.thread.as_ref().is_some_and(|t| !t.is_finished())
-    }
-}
-
-impl Drop for Trainer {
-    fn drop(&mut self) {
-        let _ = self.sender.send(Command::Shutdown);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    /// The newest positions of the race's lanes, when a race is on.
+    pub fn latest_race(&self) -> Option<Arc<RaceSnapshot>> {
+        match self.published.race.lock() {
+            Ok(slot) => slot.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// The last rejected command's message (e.g. an invalid
+    /// hyperparameter), or why the trainer stopped; each told once.
+    pub fn take_error(&self) -> Option<String> {
+        if let Some(message) = self.published.errors.lock().ok().and_then(|mut e| e.take()) {
+            return Some(message);
+        }
+        let failure = self.service.failure()?;
+        (!self
+            .failure_told
+            .swap(true, std::sync::atomic::Ordering::Relaxed))
+        .then(|| format!("the trainer stopped: {failure}; press Reset to start it again"))
+    }
+
+    /// Whether the trainer still runs (false after a panic).
+    pub fn is_alive(&self) -> bool {
+        self.service.is_alive()
     }
 }
 
@@ -157,10 +165,11 @@ struct Slot {
     taken: bool,
 }
 
-struct Worker {
+/// The trainer's own state, advanced by an executor.
+struct TrainerService {
     run: Run,
-    latest: Arc<Mutex<Slot>>,
-    errors: Arc<Mutex<Option<String>>>,
+    race: Option<Race>,
+    published: Arc<Published>,
     wake: Box<dyn Fn() + Send>,
     running: bool,
     pending_steps: u64,
@@ -173,18 +182,26 @@ struct Worker {
     rate: RateMeter,
 }
 
-impl Worker {
+impl TrainerService {
     fn new(
-        run: Run,
-        latest: Arc<Mutex<Slot>>,
-        errors: Arc<Mutex<Option<String>>>,
+        problem: Arc<dyn Problem>,
+        config: TrainConfig,
         wake: Box<dyn Fn() + Send>,
-    ) -> Self {
+    ) -> Result<(Self, Arc<Published>), OptimError> {
+        let mut run = Run::new(problem, config)?;
+        let published = Arc::new(Published {
+            snapshot: Mutex::new(Slot {
+                snapshot: Arc::new(run.snapshot(RunState::Paused, 0.0)),
+                taken: false,
+            }),
+            race: Mutex::new(None),
+            errors: Mutex::new(None),
+        });
         let now = Instant::now();
-        Self {
+        let service = Self {
             run,
-            latest,
-            errors,
+            race: None,
+            published: Arc::clone(&published),
             wake,
             running: false,
             pending_steps: 0,
@@ -194,68 +211,142 @@ impl Worker {
             last_publish: now,
             dirty: false,
             rate: RateMeter::new(now),
-        }
+        };
+        Ok((service, published))
+    }
+
+    /// Whether any run (the main one or a lane) can still take a step.
+    fn any_alive(&self) -> bool {
+        self.run.divergence().is_none() || self.race.as_ref().is_some_and(|race| !race.is_over())
     }
 
     fn busy(&self) -> bool {
-        (self.running || self.pending_steps > 0) && self.run.divergence().is_none()
+        (self.running || self.pending_steps > 0) && self.any_alive()
     }
 
-    fn serve(mut self, receiver: &Receiver<Command>) {
-        loop {
-            let wait = if self.busy() {
-                self.time_to_next_step()
-            } else if self.dirty {
-                Some(PUBLISH_INTERVAL.saturating_sub(self.last_publish.elapsed()))
-            } else {
-                None
-            };
-            let command = match wait {
-                Some(timeout) if timeout.is_zero() => receiver.try_recv().ok(),
-                Some(timeout) => match receiver.recv_timeout(timeout) {
-                    Ok(c) => Some(c),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                },
-                None => match receiver.recv() {
-                    Ok(c) => Some(c),
-                    Err(_) => return,
-                },
-            };
-            if let Some(command) = command {
-                if !self.handle(command) {
-                    return;
-                }
-                // Drain whatever else is queued before stepping.
-                while let Ok(c) = receiver.try_recv() {
-                    if !self.handle(c) {
-                        return;
-                    }
-                }
-            }
-            if self.busy() {
-                self.train_slice();
-            }
-            let since = self.last_publish.elapsed();
-            let due =
-                since >= UNREAD_PUBLISH_INTERVAL || (since >= PUBLISH_INTERVAL && self.was_taken());
-            if self.dirty && (due || !self.busy()) {
-                self.publish();
+    fn stop(&mut self) {
+        self.running = false;
+        self.pending_steps = 0;
+    }
+
+    fn report(&self, message: String) {
+        if let Ok(mut slot) = self.published.errors.lock() {
+            *slot = Some(message);
+        }
+    }
+
+    fn restart_pacing(&mut self) {
+        self.paced_since = Instant::now();
+        self.paced_steps = 0;
+    }
+
+    /// Sends the race's lanes back to where the main run starts.
+    fn restart_race(&mut self) {
+        let start = self.run.initial_params().to_vec();
+        if let Some(race) = &mut self.race {
+            race.start_at(&start);
+        }
+    }
+
+    /// How long until the throttle allows the next step (zero at full speed).
+    fn time_to_next_step(&self) -> Duration {
+        match self.speed {
+            Speed::Max => Duration::ZERO,
+            Speed::StepsPerSecond(rate) => {
+                let rate = rate.max(1e-3);
+                let due_at =
+                    self.paced_since + Duration::from_secs_f64(self.paced_steps as f64 / rate);
+                due_at.saturating_duration_since(Instant::now())
             }
         }
     }
 
-    /// Returns false on shutdown.
-    fn handle(&mut self, command: Command) -> bool {
+    /// Steps for up to `budget`, or as many as the throttle allows.
+    fn train_slice(&mut self, budget: Duration) {
+        let started = Instant::now();
+        let mut taken = 0u64;
+        while self.busy() && self.time_to_next_step().is_zero() {
+            if self.run.divergence().is_none()
+                && let StepOutcome::Diverged { .. } = self.run.step()
+                && self.race.is_none()
+            {
+                self.stop();
+            }
+            if let Some(race) = &mut self.race {
+                race.step();
+            }
+            self.dirty = true;
+            taken += 1;
+            self.paced_steps += 1;
+            if self.pending_steps > 0 {
+                self.pending_steps -= 1;
+            }
+            // Reading the clock costs more than a tiny step; look every 16.
+            if taken.is_multiple_of(16) && started.elapsed() >= budget {
+                break;
+            }
+        }
+        if !self.any_alive() {
+            self.stop();
+        }
+        self.rate.add(taken);
+    }
+
+    /// Whether the consumer has read the last snapshot.
+    fn was_taken(&self) -> bool {
+        match self.published.snapshot.lock() {
+            Ok(slot) => slot.taken,
+            Err(poisoned) => poisoned.into_inner().taken,
+        }
+    }
+
+    fn publish(&mut self) {
+        let busy = self.busy();
+        let state = if busy {
+            RunState::Running
+        } else {
+            RunState::Paused
+        };
+        let rate = if busy { self.rate.per_second() } else { 0.0 };
+        let snapshot = Arc::new(self.run.snapshot(state, rate));
+        let race = self
+            .race
+            .as_mut()
+            .map(|race| Arc::new(race.snapshot(state)));
+        match self.published.snapshot.lock() {
+            Ok(mut slot) => {
+                *slot = Slot {
+                    snapshot,
+                    taken: false,
+                }
+            }
+            Err(poisoned) => {
+                *poisoned.into_inner() = Slot {
+                    snapshot,
+                    taken: false,
+                }
+            }
+        }
+        match self.published.race.lock() {
+            Ok(mut slot) => *slot = race,
+            Err(poisoned) => *poisoned.into_inner() = race,
+        }
+        self.last_publish = Instant::now();
+        self.dirty = false;
+        (self.wake)();
+    }
+}
+
+impl Service for TrainerService {
+    type Command = Command;
+
+    fn handle(&mut self, command: Command) {
         match command {
             Command::Play => {
                 self.running = true;
                 self.restart_pacing();
             }
-            Command::Pause => {
-                self.running = false;
-                self.pending_steps = 0;
-            }
+            Command::Pause => self.stop(),
             Command::Step(n) => {
                 self.running = false;
                 self.pending_steps = self.pending_steps.saturating_add(n);
@@ -263,8 +354,8 @@ impl Worker {
             }
             Command::Reset { seed } => {
                 self.run.reset(seed);
-                self.running = false;
-                self.pending_steps = 0;
+                self.restart_race();
+                self.stop();
             }
             Command::SetConfig(config) => {
                 if let Err(e) = self.run.set_config(config) {
@@ -278,6 +369,7 @@ impl Worker {
             Command::SetParams(params) => {
                 if params.len() == self.run.problem().num_params() {
                     self.run.set_params(params);
+                    self.restart_race();
                     self.pending_steps = 0;
                 } else {
                     self.report(format!(
@@ -290,8 +382,16 @@ impl Worker {
             Command::SetProblem(problem, config) => match Run::new(problem, config) {
                 Ok(run) => {
                     self.run = run;
-                    self.running = false;
-                    self.pending_steps = 0;
+                    self.race = None;
+                    self.stop();
+                }
+                Err(e) => self.report(e.to_string()),
+            },
+            Command::SetLanes(lanes) if lanes.is_empty() => self.race = None,
+            Command::SetLanes(lanes) => match Race::new(self.run.problem(), &lanes) {
+                Ok(race) => {
+                    self.race = Some(race);
+                    self.restart_race();
                 }
                 Err(e) => self.report(e.to_string()),
             },
@@ -303,106 +403,34 @@ impl Worker {
                 if let Err(e) = self.run.restore(*saved) {
                     self.report(e.to_string());
                 }
-                self.running = false;
-                self.pending_steps = 0;
+                self.restart_race();
+                self.stop();
             }
-            Command::Shutdown => return false,
         }
         self.dirty = true;
-        true
     }
 
-    fn report(&self, message: String) {
-        if let Ok(mut slot) = self.errors.lock() {
-            *slot = Some(message);
+    fn advance(&mut self, budget: Duration) -> Next {
+        if self.busy() {
+            self.train_slice(budget);
         }
-    }
-
-    fn restart_pacing(&mut self) {
-        self.paced_since = Instant::now();
-        self.paced_steps = 0;
-    }
-
-    /// How long until the throttle allows the next step (zero at full speed).
-    fn time_to_next_step(&self) -> Option<Duration> {
-        match self.speed {
-            Speed::Max => Some(Duration::ZERO),
-            Speed::StepsPerSecond(rate) => {
-                let rate = rate.max(1e-3);
-                let due_at =
-                    self.paced_since + Duration::from_secs_f64(self.paced_steps as f64 / rate);
-                Some(due_at.saturating_duration_since(Instant::now()))
-            }
+        let since = self.last_publish.elapsed();
+        let due =
+            since >= UNREAD_PUBLISH_INTERVAL || (since >= PUBLISH_INTERVAL && self.was_taken());
+        if self.dirty && (due || !self.busy()) {
+            self.publish();
         }
-    }
-
-    /// Steps for up to one time slice, or as many as the throttle allows.
-    fn train_slice(&mut self) {
-        let started = Instant::now();
-        let mut taken = 0u64;
-        while self.busy() && self.time_to_next_step().is_some_and(|t| t.is_zero()) {
-            let outcome = self.run.step();
-            self.dirty = true;
-            if let StepOutcome::Diverged { .. } = outcome {
-                self.running = false;
-                self.pending_steps = 0;
-                break;
+        if self.busy() {
+            match self.time_to_next_step() {
+                wait if wait.is_zero() => Next::Now,
+                wait => Next::After(wait),
             }
-            taken += 1;
-            self.paced_steps += 1;
-            if self.pending_steps > 0 {
-                self.pending_steps -= 1;
-            }
-            // Reading the clock costs more than a tiny step; look every 16.
-            if taken.is_multiple_of(16) && started.elapsed() >= SLICE {
-                break;
-            }
-        }
-        self.rate.add(taken);
-    }
-
-    /// Whether the consumer has read the last snapshot.
-    fn was_taken(&self) -> bool {
-        match self.latest.lock() {
-            Ok(slot) => slot.taken,
-            Err(poisoned) => poisoned.into_inner().taken,
-        }
-    }
-
-    fn publish(&mut self) {
-        let state = if self.busy() {
-            RunState::Running
+        } else if self.dirty {
+            Next::After(PUBLISH_INTERVAL.saturating_sub(self.last_publish.elapsed()))
         } else {
-            RunState::Paused
-        };
-        let rate = if self.busy() {
-            self.rate.per_second()
-        } else {
-            0.0
-        };
-        let snapshot = Arc::new(self.run.snapshot(state, rate));
-        let mut slot = match self.latest.lock() {
-            Ok(slot) => slot,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        *slot = Slot {
-            snapshot,
-            taken: false,
-        };
-        drop(slot);
-        self.last_publish = Instant::now();
-        self.dirty = false;
-        (self.wake)();
+            Next::Idle
+        }
     }
-}
-
-/// The text of a panic, whatever its payload type.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "an unknown error".into())
 }
 
 /// Steps per second over roughly the last half second.
