@@ -6,11 +6,11 @@ use std::path::Path;
 
 use valley::engine::data::{DataError, load_csv, parse_csv};
 use valley::engine::io::{
-    DType, IoError, NamedTensor, SessionError, load_session, parse_safetensors,
-    sequential_from_file, tensors_to_bytes,
+    DType, IoError, NamedTensor, parse_safetensors, sequential_from_file, tensors_to_bytes,
 };
 use valley::engine::nn::Activation;
 use valley::engine::problem::ProblemSpec;
+use valley::engine::session::{SessionError, load_session};
 
 /// One row of a table: what is wrong, the input, the expected error, a
 /// fragment its message must contain.
@@ -340,7 +340,7 @@ fn fuzzer_findings_stay_harmless() {
 /// restore, step, save with `save_session`, and then a session that was
 /// written must reopen and restore into its own problem.
 fn session_round_trip(bytes: &[u8], path: &Path) {
-    use valley::engine::io::{Session, parse_session, save_session};
+    use valley::engine::session::{Session, parse_session, save_session};
     use valley::engine::train::Run;
     let Ok(session) = parse_session(bytes, path) else {
         return;
@@ -381,7 +381,7 @@ fn session_round_trip(bytes: &[u8], path: &Path) {
 fn written_session() -> serde_json::Value {
     use valley::app::Settings;
     use valley::engine::data::DatasetKind;
-    use valley::engine::io::Session;
+    use valley::engine::session::Session;
     use valley::engine::train::{Run, TrainConfig};
     let settings = Settings {
         problem: valley::app::ProblemChoice::Dataset(DatasetKind::Moons),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
 use valley::app::Settings;
-use valley::engine::io::{Session, parse_session};
+use valley::engine::session::{Session, parse_session};
 use valley::engine::nn::param_count;
 use valley::engine::problem::ProblemSpec;
 use valley::engine::train::Run;

@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use super::problem_args::{RunArgs, mlp_problem, problem_spec};
 use super::progress::Progress;
-use valley_engine::io::{Session, load_session, save_session, write_sequential};
+use valley_engine::io::write_sequential;
 use valley_engine::problem::{MlpProblem, Problem};
+use valley_engine::session::{Session, load_session, save_session};
 use valley_engine::train::{Run, SavedRun, StepOutcome, TrainConfig};
 
 /// Options of `valley train`.

@@ -6,6 +6,7 @@ use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 
 use super::landscape_view::{BALL_COLOUR, GRADIENT_COLOUR, STEP_COLOUR};
 use super::runtime::Runtime;
+use super::settings::CurveChoice;
 use valley_engine::landscape::project;
 use valley_engine::train::{EvalPoint, HistoryPoint};
 
@@ -58,20 +59,6 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
                 );
             }
         });
-}
-
-/// Which training curve the chart shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum CurveChoice {
-    /// Train and test loss.
-    Loss,
-    /// Norm of each step's gradient.
-    GradNorm,
-    /// Learning rate of each step (shows schedules).
-    LearningRate,
-    /// How far the parameters are from the plane through the start, and how
-    /// much of each step lies in it: the wormhole, measured.
-    OffPlane,
 }
 
 /// The chart's title row: which curve to show.

@@ -7,11 +7,12 @@
 //! restarts.
 
 use std::sync::Arc;
-use valley_engine::exec::{self, TrainSteps, run_here};
+use valley_engine::exec::{self, run_here};
 use valley_engine::io::limits::MAX_RETRAINED_STEPS;
+use valley_engine::train::TrainSteps;
 
-use super::runtime::Wake;
 use super::settings::DirectionChoice;
+use super::wake::Wake;
 use valley_engine::analysis::{
     Control, extremes, gradient_plane, interpolate, line_plane, pca_plane, plane_through_points,
 };

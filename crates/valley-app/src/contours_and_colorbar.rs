@@ -4,14 +4,13 @@
 use egui::{Color32, Pos2, Rect, Stroke, Vec2};
 use egui_plot::PlotPoint;
 
-use super::landscape_view::HeatmapCache;
 use valley_engine::landscape::Grid;
-use valley_figure::colour_scale::{NOT_FINITE_COLOUR, colormap};
+use valley_figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 
 pub(super) fn draw_contours(
     ui: &egui::Ui,
     transform: &egui_plot::PlotTransform,
-    cache: &HeatmapCache,
+    contours: &[[(f64, f64); 2]],
     grid: &Grid,
     origin: [f64; 2],
 ) {
@@ -28,14 +27,21 @@ pub(super) fn draw_contours(
     };
     let painter = ui.painter_at(*transform.frame());
     let stroke = Stroke::new(1.0, Color32::from_white_alpha(90));
-    for [p, q] in &cache.contours {
+    for [p, q] in contours {
         painter.line_segment([to_screen(*p), to_screen(*q)], stroke);
     }
 }
 
-pub(super) fn colorbar_ui(ui: &mut egui::Ui, cache: &HeatmapCache, width: f32, height: f32) {
+/// The colorbar for `scale`; `has_non_finite` adds the swatch of NaN and ∞ cells.
+pub(super) fn colorbar_ui(
+    ui: &mut egui::Ui,
+    scale: Option<&ColourScale>,
+    has_non_finite: bool,
+    width: f32,
+    height: f32,
+) {
     let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), egui::Sense::hover());
-    let Some(scale) = &cache.scale else { return };
+    let Some(scale) = scale else { return };
     let bar = Rect::from_min_max(
         rect.min + Vec2::new(6.0, 24.0),
         Pos2::new(rect.min.x + 22.0, rect.max.y - 30.0),
@@ -67,7 +73,7 @@ pub(super) fn colorbar_ui(ui: &mut egui::Ui, cache: &HeatmapCache, width: f32, h
             text_colour,
         );
     }
-    if cache.has_non_finite {
+    if has_non_finite {
         // Cells where the loss is NaN or infinite get their own colour, named here.
         let [r, g, b] = NOT_FINITE_COLOUR;
         let swatch = Rect::from_min_size(

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::import::ImportSpec;
 use super::runtime::Runtime;
 use super::scene::SCENE_KEY;
+use super::settings::ImportSpec;
 use valley_engine::exec;
 use valley_engine::io::{read_safetensors, sequential_from_file, write_sequential};
 use valley_engine::landscape::{Grid, Plane, project};

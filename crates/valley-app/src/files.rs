@@ -14,7 +14,8 @@ use super::runtime;
 use super::scene::Scene;
 use super::settings::Settings;
 use valley_engine::io::limits::{MAX_SCENE_BYTES, MAX_SESSION_BYTES};
-use valley_engine::io::{ReadError, Session, parse_session, read_at_most};
+use valley_engine::io::{ReadError, read_at_most};
+use valley_engine::session::{Session, parse_session};
 use valley_engine::train::{Command, Run, RunState, Speed};
 
 /// A file Valley can open, read and checked but not yet applied: every door

@@ -7,26 +7,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use egui::ComboBox;
-use serde::{Deserialize, Serialize};
 
-use super::settings::{ProblemChoice, Settings};
+use super::settings::{ImportSpec, ProblemChoice, Settings};
 use valley_engine::data::Targets;
 use valley_engine::nn::Activation;
 use valley_engine::problem::{MlpProblem, ProblemSpec};
 
 /// Share of the imported rows held out as a test set.
 pub const TEST_FRACTION: f32 = 0.2;
-
-/// Which files make the imported problem.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ImportSpec {
-    /// Weights of an `nn.Sequential` of Linear layers (safetensors, f32 or f64).
-    pub weights: PathBuf,
-    /// Data: CSV with header `x1,...,xd,label` or `x1,...,xd,y`.
-    pub data: PathBuf,
-    /// The activation between the Linear layers.
-    pub activation: Activation,
-}
 
 /// Loads the weights and the data and checks that they fit; the loaded
 /// weights are where every run starts.

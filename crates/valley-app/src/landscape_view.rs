@@ -219,7 +219,7 @@ pub(super) fn slice_map_ui(
                         .color(BALL_COLOUR),
                 );
             });
-        draw_contours(ui, &response.transform, cache, grid, origin);
+        draw_contours(ui, &response.transform, &cache.contours, grid, origin);
         let rect = response.response.rect;
         if let Some(pos) = response.response.hover_pos().filter(|_| show_hover) {
             let value = response.transform.value_from_position(pos);
@@ -280,7 +280,13 @@ pub(super) fn slice_map_ui(
                 Color32::WHITE,
             );
         }
-        colorbar_ui(ui, cache, colorbar_width, rect.height());
+        colorbar_ui(
+            ui,
+            cache.scale.as_ref(),
+            cache.has_non_finite,
+            colorbar_width,
+            rect.height(),
+        );
     });
     clicked
 }

@@ -26,26 +26,28 @@ mod settings;
 mod settings_check;
 mod side_by_side_view;
 mod surface_view;
+mod wake;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use egui::Key;
 
-pub use charts_view::CurveChoice;
 pub use controls::Action;
 pub use export::ExportKind;
 pub use files::{Opened, read_file};
-pub use import::ImportSpec;
 pub use launch::{LaunchOptions, Prepared, prepare, preset, run};
 pub use minima_view::{Compared, MinimaState};
-pub use runtime::{Runtime, Wake};
+pub use runtime::Runtime;
 pub use scene::Scene;
 pub use screenshot::ScreenshotPlan;
-pub use settings::{CentralView, DirectionChoice, LowerChart, ProblemChoice, Settings, SliceMode};
+pub use settings::{
+    Camera, CentralView, CurveChoice, DirectionChoice, ImportSpec, LowerChart, ProblemChoice,
+    Settings, SliceMode,
+};
 pub use settings_check::Checked;
-pub use surface_view::Camera;
 pub use valley_engine::landscape::WormholePoint;
+pub use wake::Wake;
 
 use valley_engine::train::{Command, RunState};
 

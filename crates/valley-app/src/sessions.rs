@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::ValleyApp;
 use super::settings::{ProblemChoice, Settings};
-use valley_engine::io::{Session, save_session};
 use valley_engine::problem::ProblemSpec;
+use valley_engine::session::{Session, save_session};
 use valley_engine::train::{Command, SavedRun, TrainConfig};
 
 /// How often the app autosaves while it runs.

@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::charts_view::CurveChoice;
-use super::import::ImportSpec;
-use super::surface_view::Camera;
+use std::path::PathBuf;
+
 use valley_engine::data::DatasetKind;
 use valley_engine::nn::Activation;
 use valley_engine::optim::OptimizerKind;
@@ -203,4 +202,62 @@ impl Settings {
             || self.activation != other.activation
             || (self.problem == ProblemChoice::Imported && self.import != other.import)
     }
+}
+
+/// Where the viewer stands, persisted with the settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Camera {
+    /// Turn about the vertical axis, in radians.
+    pub yaw: f32,
+    /// Height of the eye above the horizon, in radians (0 = side on, π/2 = from above).
+    pub elevation: f32,
+    /// Magnification (1 fits the slice to the view).
+    pub zoom: f32,
+}
+
+impl Camera {
+    /// The camera brought within what dragging and scrolling allow (side on
+    /// to straight down, 0.3× to 6×).
+    pub fn clamped(self) -> Self {
+        Self {
+            elevation: self.elevation.clamp(0.05, 1.55),
+            zoom: self.zoom.clamp(0.3, 6.0),
+            ..self
+        }
+    }
+}
+
+impl Default for Camera {
+    fn default() -> Self {
+        Self {
+            yaw: -0.7,
+            elevation: 1.0,
+            zoom: 1.0,
+        }
+    }
+}
+
+/// Which training curve the chart shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CurveChoice {
+    /// Train and test loss.
+    Loss,
+    /// Norm of each step's gradient.
+    GradNorm,
+    /// Learning rate of each step (shows schedules).
+    LearningRate,
+    /// How far the parameters are from the plane through the start, and how
+    /// much of each step lies in it: the wormhole, measured.
+    OffPlane,
+}
+
+/// Which files make the imported problem.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportSpec {
+    /// Weights of an `nn.Sequential` of Linear layers (safetensors, f32 or f64).
+    pub weights: PathBuf,
+    /// Data: CSV with header `x1,...,xd,label` or `x1,...,xd,y`.
+    pub data: PathBuf,
+    /// The activation between the Linear layers.
+    pub activation: Activation,
 }

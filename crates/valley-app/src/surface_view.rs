@@ -8,45 +8,12 @@
 
 use egui::epaint::{Mesh, Vertex, WHITE_UV};
 use egui::{Color32, Pos2, Sense, Stroke, Vec2};
-use serde::{Deserialize, Serialize};
 
 use super::landscape_view::{BALL_COLOUR, Overlay};
 use super::runtime::Runtime;
+use super::settings::Camera;
 use valley_engine::landscape::LandscapeResult;
 use valley_figure::colour_scale::{ColourScale, colormap};
-
-/// Where the viewer stands, persisted with the settings.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Camera {
-    /// Turn about the vertical axis, in radians.
-    pub yaw: f32,
-    /// Height of the eye above the horizon, in radians (0 = side on, π/2 = from above).
-    pub elevation: f32,
-    /// Magnification (1 fits the slice to the view).
-    pub zoom: f32,
-}
-
-impl Camera {
-    /// The camera brought within what dragging and scrolling allow (side on
-    /// to straight down, 0.3× to 6×).
-    pub fn clamped(self) -> Self {
-        Self {
-            elevation: self.elevation.clamp(0.05, 1.55),
-            zoom: self.zoom.clamp(0.3, 6.0),
-            ..self
-        }
-    }
-}
-
-impl Default for Camera {
-    fn default() -> Self {
-        Self {
-            yaw: -0.7,
-            elevation: 1.0,
-            zoom: 1.0,
-        }
-    }
-}
 
 /// A grid node's (column, row).
 type Node = (usize, usize);

@@ -14,7 +14,6 @@ use image::RgbImage;
 use super::axes::{self, BACKGROUND, Frame, Style, Tick, y_label_direction};
 use super::canvas::{Canvas, Rect};
 use super::colorbar::Colorbar;
-use super::grid::Grid;
 use super::heatmap::{HeatmapFigure, axis_spanning, contours_for, draw_inside, plot_aspect};
 use super::text::{Direction, line_height, text_box};
 use super::{FigureError, Marker, check_size};
@@ -100,7 +99,7 @@ pub fn render_film_strip(
         .iter()
         .enumerate()
         .map(|(index, tile)| {
-            Grid::validate(tile).map_err(|source| FigureError::StripFrame {
+            tile.grid().map_err(|source| FigureError::StripFrame {
                 index,
                 source: Box::new(source),
             })

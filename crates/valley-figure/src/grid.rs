@@ -1,9 +1,6 @@
 //! A landscape grid's shape and orientation, and how the heatmap samples it
 //! between cells: the part of a heatmap that knows about rows and columns.
 
-use super::FigureError;
-use super::heatmap::HeatmapFigure;
-
 /// The grid's shape and orientation, checked against its values.
 pub(super) struct Grid {
     /// Number of columns (alpha steps).
@@ -18,32 +15,6 @@ pub(super) struct Grid {
 }
 
 impl Grid {
-    /// Checks the figure's shape against its values and its ranges for finiteness.
-    pub(super) fn validate(figure: &HeatmapFigure) -> Result<Self, FigureError> {
-        let (cols, rows) = (figure.cols, figure.rows);
-        if cols == 0 || rows == 0 {
-            return Err(FigureError::EmptyGrid { cols, rows });
-        }
-        if cols.checked_mul(rows) != Some(figure.values.len()) {
-            return Err(FigureError::GridShape {
-                cols,
-                rows,
-                actual: figure.values.len(),
-            });
-        }
-        for (axis, (start, end)) in [("x", figure.x_range), ("y", figure.y_range)] {
-            if !(start.is_finite() && end.is_finite()) {
-                return Err(FigureError::InvalidRange { axis, start, end });
-            }
-        }
-        Ok(Self {
-            cols,
-            rows,
-            x_reversed: figure.x_range.0 > figure.x_range.1,
-            y_reversed: figure.y_range.0 > figure.y_range.1,
-        })
-    }
-
     /// Fractional (column, row) at fractions `(u, v)` across the plot from its
     /// bottom-left corner.
     pub(super) fn cell_at(&self, u: f64, v: f64) -> (f64, f64) {

@@ -104,7 +104,7 @@ pub fn render_heatmap(
     height: u32,
 ) -> Result<RgbImage, FigureError> {
     check_size(width, height)?;
-    let grid = Grid::validate(figure)?;
+    let grid = figure.grid()?;
     let scale = figure.colour_scale();
     let layout = Layout::compute(figure, &scale, width, height);
     let contours = contours_for(&scale, figure.contour_levels);
@@ -353,3 +353,32 @@ fn draw_path(canvas: &mut Canvas, style: &Style, frame: &Frame, path: &[(f32, f3
 #[cfg(test)]
 #[path = "heatmap_tests.rs"]
 mod tests;
+
+impl HeatmapFigure<'_> {
+    /// Checks the figure's shape against its values and its ranges for finiteness.
+    pub(super) fn grid(&self) -> Result<Grid, FigureError> {
+        let figure = self;
+        let (cols, rows) = (figure.cols, figure.rows);
+        if cols == 0 || rows == 0 {
+            return Err(FigureError::EmptyGrid { cols, rows });
+        }
+        if cols.checked_mul(rows) != Some(figure.values.len()) {
+            return Err(FigureError::GridShape {
+                cols,
+                rows,
+                actual: figure.values.len(),
+            });
+        }
+        for (axis, (start, end)) in [("x", figure.x_range), ("y", figure.y_range)] {
+            if !(start.is_finite() && end.is_finite()) {
+                return Err(FigureError::InvalidRange { axis, start, end });
+            }
+        }
+        Ok(Grid {
+            cols,
+            rows,
+            x_reversed: figure.x_range.0 > figure.x_range.1,
+            y_reversed: figure.y_range.0 > figure.y_range.1,
+        })
+    }
+}

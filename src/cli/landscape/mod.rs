@@ -17,11 +17,12 @@ use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::with_progress;
 use valley_engine::data::{Split, load_csv};
 use valley_engine::io::{
-    SequentialWeights, default_tensor_names, load_session, read_safetensors, sequential_from_file,
+    SequentialWeights, default_tensor_names, read_safetensors, sequential_from_file,
 };
 use valley_engine::landscape::{Grid, GridSpec, Plane, evaluate_grid};
 use valley_engine::nn::{Activation, Init, Mlp};
 use valley_engine::problem::{MlpProblem, Problem, SurfaceProblem};
+use valley_engine::session::load_session;
 use valley_engine::surface::{CriticalKind, SurfaceKind};
 use valley_figure::{
     HeatmapFigure, LineFigure, Marker, MarkerStyle, render_heatmap, render_line, save_png,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::computed_plane::ComputedPlanes;
 use super::race::RaceState;
 use super::settings::{CentralView, Settings, SliceMode};
+use super::wake::{Wake, boxed};
 mod slices;
 
 use slices::FrozenKey;
@@ -26,9 +27,6 @@ const FOLLOW_REST: u32 = 2;
 const MOVING_RESOLUTION: usize = 41;
 /// A following slice that has not finished after this long is superseded anyway.
 const FOLLOW_PATIENCE: Duration = Duration::from_secs(2);
-
-/// Callback that wakes the UI (a repaint request in the real app).
-pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
 /// Threads and their latest results.
 pub struct Runtime {
@@ -272,11 +270,6 @@ impl Runtime {
             && newest(&self.line_worker, &self.line)
             && (!self.side_by_side || newest(&self.twin_worker, &self.twin))
     }
-}
-
-fn boxed(wake: &Wake) -> Box<dyn Fn() + Send> {
-    let wake = Arc::clone(wake);
-    Box::new(move || wake())
 }
 
 fn spawn_trainer(

@@ -7,9 +7,10 @@
 use std::sync::Arc;
 
 use super::lanczos::{AnalysisError, Control, extremes};
-use crate::exec::{Outcome, TrainSteps, run_here};
+use crate::exec::{Outcome, run_here};
 use crate::landscape::{DirectionKind, GridSpec, Plane, make_direction};
 use crate::problem::{Problem, Workspace};
+use crate::train::TrainSteps;
 use crate::train::{Run, TrainConfig};
 
 /// How the minima are found and looked at.

@@ -7,7 +7,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, Axis, Zip};
 
 use super::tape::{Tape, Var};
-use crate::nn::{Activation, kernel, loss};
+use crate::kernels::{Activation, dense as kernel, loss};
 use crate::scalar::Scalar;
 
 /// How a node was made, with whatever its backward pass needs to remember.

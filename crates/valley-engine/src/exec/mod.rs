@@ -11,7 +11,6 @@
 
 mod service;
 mod sliced;
-mod train_steps;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +18,6 @@ use std::time::Duration;
 
 pub use service::{Next, Service, ServiceHandle, panic_message, spawn_service};
 pub use sliced::Sliced;
-pub use train_steps::TrainSteps;
 pub use web_time::Instant;
 
 /// How long one slice of a threaded task runs before it looks for a cancel.

@@ -4,7 +4,7 @@ use std::time::Duration;
 use super::*;
 use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::problem::{Problem, ProblemSpec};
-use crate::train::{Run, TrainConfig};
+use crate::train::{Run, TrainConfig, TrainSteps};
 
 /// A moons network with minibatches: the batch order's generator matters.
 fn run() -> Run {

@@ -10,8 +10,8 @@ use std::marker::PhantomData;
 use serde::de::{Error as _, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::limits::MAX_LAYERS;
 use super::limits::{MAX_EXAMPLES, MAX_PARAMS, MAX_SERIES_POINTS, MAX_VIEW_BYTES};
-use crate::nn::MAX_LAYERS;
 
 /// A list of at most `max` items; `what` names it in the error.
 fn at_most<'de, D, T>(deserializer: D, max: usize, what: &'static str) -> Result<Vec<T>, D::Error>

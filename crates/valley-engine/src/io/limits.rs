@@ -74,3 +74,9 @@ pub const MAX_REPLAYED_DRAWS: u64 = 20_000_000;
 /// "as long as" a run whose step came from a file (the plane to another
 /// seed): about a minute for the demo network, with progress and Cancel.
 pub const MAX_RETRAINED_STEPS: u64 = 1_000_000;
+
+/// Largest layer width accepted, so a typo cannot ask for gigabytes.
+pub const MAX_WIDTH: usize = 4096;
+
+/// Most Linear layers in one model.
+pub const MAX_LAYERS: usize = 64;

@@ -13,7 +13,6 @@ mod header;
 pub mod limits;
 mod read;
 mod sequential;
-mod session;
 mod tensors;
 
 pub use error::IoError;
@@ -21,9 +20,6 @@ pub use read::{ReadError, read_at_most};
 pub use sequential::{
     SequentialWeights, default_tensor_names, flat_like, sequential_from_file, sequential_tensors,
     write_sequential,
-};
-pub use session::{
-    SESSION_FORMAT, Session, SessionError, load_session, parse_session, save_session,
 };
 pub use tensors::{
     DType, NamedTensor, TensorFile, parse_safetensors, read_safetensors, tensors_to_bytes,

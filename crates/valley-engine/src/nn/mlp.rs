@@ -7,19 +7,14 @@
 use ndarray::{ArrayView1, ArrayView2, ShapeBuilder};
 use thiserror::Error;
 
-use super::activation::Activation;
 use super::init::{Init, seeded_rng};
-use super::kernel;
 use super::layout::ParamLayout;
-use super::loss::{self, TargetsRef};
 use crate::autograd::Tape;
-use crate::io::limits::MAX_PARAMS;
+use crate::io::limits::{MAX_LAYERS, MAX_PARAMS, MAX_WIDTH};
+use crate::kernels::Activation;
+use crate::kernels::dense as kernel;
+use crate::kernels::loss::{self, TargetsRef};
 use crate::scalar::Scalar;
-
-/// Largest layer width and depth accepted, so a typo cannot ask for gigabytes.
-pub const MAX_WIDTH: usize = 4096;
-/// Most Linear layers in one model.
-pub const MAX_LAYERS: usize = 64;
 
 /// A model description that cannot be built.
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -5,12 +5,13 @@
 mod history;
 mod race;
 mod run;
+mod train_steps;
 mod worker;
 
-pub use crate::exec::panic_message;
 pub use history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
 pub use race::{Lane, LaneSnapshot, Race, RaceSnapshot};
 pub use run::{
     RestoreError, Run, RunState, SavedPoint, SavedRun, Snapshot, StepOutcome, TrainConfig,
 };
+pub use train_steps::TrainSteps;
 pub use worker::{Command, Speed, Trainer};

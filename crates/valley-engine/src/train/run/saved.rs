@@ -339,10 +339,10 @@ impl Run {
 mod tests {
     use super::*;
     use crate::data::{DatasetKind, DatasetSpec, generate};
-    use crate::io::{Session, SessionError, load_session, save_session};
     use crate::nn::{Activation, Init, Mlp};
     use crate::optim::{OptimizerConfig, OptimizerKind};
     use crate::problem::{MlpProblem, Problem, ProblemSpec};
+    use crate::session::{Session, SessionError, load_session, save_session};
     use crate::train::TrainConfig;
 
     fn moons() -> (ProblemSpec, Arc<dyn Problem>) {

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use super::{Instant, Step, Task};
-use crate::train::{Run, StepOutcome};
+use super::{Run, StepOutcome};
+use crate::exec::{Instant, Step, Task};
 
 /// Steps between looks at the clock: cheap enough for a surface (a few ns a
 /// step), short enough for a big network.

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::bounded;
-use super::limits::MAX_SESSION_BYTES;
-use super::read::{ReadError, read_at_most};
+use crate::io::bounded;
+use crate::io::limits::MAX_SESSION_BYTES;
+use crate::io::{ReadError, read_at_most};
 use crate::problem::ProblemSpec;
 use crate::train::{SavedRun, TrainConfig};
 

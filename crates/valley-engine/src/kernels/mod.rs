@@ -1,0 +1,10 @@
+//! The arithmetic every model shares: dense layers, activations and losses
+//! on flat buffers. Below the autograd (its ops call these) and the models
+//! (their fused fast paths call them too), so both use one definition.
+
+mod activation;
+pub mod dense;
+pub mod loss;
+
+pub use activation::{Activation, sigmoid};
+pub use loss::TargetsRef;
