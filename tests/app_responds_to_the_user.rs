@@ -9,7 +9,7 @@ use common::{frames_until, harness};
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use valley::app::ValleyApp;
+use valley::app::{AppCommand, ValleyApp};
 use valley::engine::train::RunState;
 
 #[test]
@@ -121,10 +121,7 @@ fn save_png_and_export_csv_write_files() {
         grid.exists() && trajectory.exists()
     });
     frames_until(&mut harness, "the message", |app| {
-        app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("trajectory.csv"))
+        app.runtime.notices.text().contains("trajectory.csv")
     });
     let text = std::fs::read_to_string(&grid).expect("grid csv");
     assert!(text.starts_with("alpha,beta,loss\n"));
@@ -248,7 +245,7 @@ fn a_saved_png_reopens_as_the_same_scene_and_other_files_are_refused() {
     // A fresh app with default settings opens the figure and replays to step 1.
     let mut other = self::harness();
     other.run_steps(2);
-    other.state_mut().open(&png);
+    other.state_mut().execute(AppCommand::Open(png.clone()));
     frames_until(&mut other, "the replayed step", |app| {
         app.runtime.snapshot.step == 1 && app.runtime.snapshot.state == RunState::Paused
     });
@@ -262,8 +259,8 @@ fn a_saved_png_reopens_as_the_same_scene_and_other_files_are_refused() {
     // A PNG without a scene is refused with a message, and nothing changes.
     let plain = dir.path().join("plain.png");
     image::RgbImage::new(4, 4).save(&plain).expect("plain png");
-    other.state_mut().open(&plain);
-    let message = other.state().runtime.message.clone().unwrap_or_default();
+    other.state_mut().execute(AppCommand::Open(plain.clone()));
+    let message = other.state().runtime.notices.text();
     assert!(message.contains("holds no Valley scene"), "{message}");
     assert_eq!(other.state().settings, saved);
 }
@@ -358,10 +355,7 @@ fn an_imported_pytorch_model_trains_from_its_weights_and_saves_back() {
     let saved = dir.path().join("valley-step1-weights.safetensors");
     frames_until(&mut harness, "the weights file", |_| saved.exists());
     frames_until(&mut harness, "the message", |app| {
-        app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("weights.safetensors"))
+        app.runtime.notices.text().contains("weights.safetensors")
     });
     let file = read_safetensors(&saved).expect("readable");
     let back = sequential_from_file(&file, "saved").expect("an nn.Sequential");
@@ -401,7 +395,7 @@ fn a_saved_session_reopens_with_the_same_run_and_goes_on_identically() {
 
     let mut other = self::harness();
     other.run_steps(2);
-    other.state_mut().open(&file);
+    other.state_mut().execute(AppCommand::Open(file.clone()));
     frames_until(&mut other, "the restored run", |app| {
         app.runtime.snapshot.step == 25 && app.runtime.is_consistent()
     });
@@ -425,8 +419,8 @@ fn a_saved_session_reopens_with_the_same_run_and_goes_on_identically() {
     // A damaged session is refused with its reason; the run stays as it was.
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, r#"{"format_version": 1, "problem": 3}"#).expect("write");
-    other.state_mut().open(&broken);
-    let message = other.state().runtime.message.clone().unwrap_or_default();
+    other.state_mut().execute(AppCommand::Open(broken.clone()));
+    let message = other.state().runtime.notices.text();
     assert!(
         message.contains("not a readable Valley session"),
         "{message}"
@@ -471,10 +465,7 @@ fn hessian_and_pca_planes_are_computed_where_asked_and_then_kept() {
     // PCA needs a path: at step 0 it says so and waits to be asked again.
     harness.state_mut().settings.directions = valley::app::DirectionChoice::Pca;
     frames_until(&mut harness, "the PCA refusal", |app| {
-        app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("PCA needs a path"))
+        app.runtime.notices.text().contains("PCA needs a path")
     });
     harness
         .state_mut()
@@ -486,18 +477,18 @@ fn hessian_and_pca_planes_are_computed_where_asked_and_then_kept() {
     harness.get_by_label("Compute again here").click();
     frames_until(&mut harness, "the PCA plane", |app| {
         app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("PCA plane of the path to step 40"))
+            .notices
+            .text()
+            .contains("PCA plane of the path to step 40")
             && app.runtime.is_settled()
     });
     // The Hessian plane: α sharpest, β most negative, through the current point.
     harness.state_mut().settings.directions = valley::app::DirectionChoice::Hessian;
     frames_until(&mut harness, "the Hessian plane", |app| {
         app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("slice along the Hessian at step 40"))
+            .notices
+            .text()
+            .contains("slice along the Hessian at step 40")
             && app.runtime.is_settled()
     });
     let plane = harness
@@ -548,7 +539,7 @@ fn a_long_replay_shows_its_progress_and_cancel_stops_it_where_it_is() {
     )
     .expect("write");
     let mut harness = harness();
-    harness.state_mut().open(&scene);
+    harness.state_mut().execute(AppCommand::Open(scene.clone()));
     frames_until(&mut harness, "the replay under way", |app| {
         app.runtime.snapshot.step > 100
     });
@@ -565,7 +556,7 @@ fn a_long_replay_shows_its_progress_and_cancel_stops_it_where_it_is() {
     });
     let stopped_at = harness.state().runtime.snapshot.step;
     assert!(stopped_at < 10_000_000_000);
-    let message = harness.state().runtime.message.clone().unwrap_or_default();
+    let message = harness.state().runtime.notices.text();
     assert!(message.contains("replay stopped at step"), "{message}");
     // Stopped means stopped: no more steps arrive.
     harness.run_steps(5);
@@ -588,7 +579,7 @@ fn stored_settings_that_fail_the_check_give_way_to_the_defaults_and_say_so() {
         .app(Some(stored), Arc::new(|| {}))
         .expect("the app starts");
     assert_eq!(app.settings, Settings::default());
-    let message = app.runtime.message.clone().unwrap_or_default();
+    let message = app.runtime.notices.text();
     assert!(
         message.contains("saved settings were not used") && message.contains("5000000"),
         "{message}"

@@ -78,9 +78,9 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
     harness.state_mut().settings.directions = DirectionChoice::StartToNow;
     frames_until(&mut harness, "the start → now plane", |app| {
         app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("straight line from the start"))
+            .notices
+            .text()
+            .contains("straight line from the start")
             && app.runtime.is_settled()
     });
     let app = harness.state();
@@ -107,11 +107,7 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
 
     harness.state_mut().settings.directions = DirectionChoice::Seeds;
     frames_until(&mut harness, "the plane to seed 1", |app| {
-        app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("a run from seed 1"))
-            && app.runtime.is_settled()
+        app.runtime.notices.text().contains("a run from seed 1") && app.runtime.is_settled()
     });
     let app = harness.state();
     let plane = app.runtime.grid.as_ref().expect("a grid").plane.clone();
@@ -138,11 +134,7 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
 
     harness.state_mut().settings.directions = DirectionChoice::Gradient;
     frames_until(&mut harness, "the gradient plane", |app| {
-        app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.contains("straight downhill"))
-            && app.runtime.is_settled()
+        app.runtime.notices.text().contains("straight downhill") && app.runtime.is_settled()
     });
     let app = harness.state();
     let plane = app.runtime.grid.as_ref().expect("a grid").plane.clone();
@@ -170,21 +162,20 @@ fn the_film_strip_button_saves_slices_across_the_run() {
     let png = dir.path().join("valley-step120-filmstrip.png");
     frames_until(&mut harness, "the film strip", |app| {
         app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.starts_with("film strip of steps 0, 10, 32, 100, 120"))
+            .notices
+            .text()
+            .contains("film strip of steps 0, 10, 32, 100, 120")
     });
     let image = image::open(&png).expect("a readable PNG");
     assert!(image.width() > 2 * image.height(), "one row of frames");
     // Steps of one's own choosing.
     harness.state_mut().settings.film_steps = "0, 50, now".into();
-    harness.state_mut().runtime.message = None;
     harness.get_by_label("Film strip").click();
     frames_until(&mut harness, "the chosen film strip", |app| {
         app.runtime
-            .message
-            .as_deref()
-            .is_some_and(|m| m.starts_with("film strip of steps 0, 50, 120 saved"))
+            .notices
+            .text()
+            .contains("film strip of steps 0, 50, 120 saved")
     });
 }
 

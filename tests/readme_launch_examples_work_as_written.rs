@@ -133,7 +133,7 @@ fn every_launch_example_in_the_readme_starts_the_app_it_describes() {
                 wait_for(&mut harness, "the session's step", &|app| {
                     app.runtime.snapshot.step == 500
                 });
-                let message = harness.state().runtime.message.clone().unwrap_or_default();
+                let message = harness.state().runtime.notices.text();
                 assert!(message.contains("at step 500"), "{line}: {message}");
             }
             "--weights" => {

@@ -4,6 +4,7 @@
 
 use egui::{ComboBox, Slider};
 
+use super::command::AppCommand;
 use super::import::{ImportForm, import_ui};
 use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
 use super::settings_check::{RESOLUTION_RANGE, SPAN_RANGE, SPEED_RANGE};
@@ -13,27 +14,14 @@ use valley_engine::optim::{OptimizerKind, Schedule};
 use valley_engine::problem::MlpProblem;
 use valley_engine::surface::SurfaceKind;
 
-/// Buttons that act instead of setting a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Play or pause.
-    TogglePlay,
-    /// One step.
-    Step,
-    /// Back to step 0.
-    Reset,
-    /// Compute the Hessian or PCA directions again, at the current point.
-    RecomputeDirections,
-}
-
-/// Draws the controls; returns the button pressed, if any.
+/// Draws the controls; returns the command of the button pressed, if any.
 pub fn controls_ui(
     ui: &mut egui::Ui,
     settings: &mut Settings,
     import: &mut ImportForm,
     loaded: Option<&MlpProblem>,
     running: bool,
-) -> Option<Action> {
+) -> Option<AppCommand> {
     let mut action = None;
     ui.heading("Valley");
     ui.label("gradient descent, made visible");
@@ -47,21 +35,21 @@ pub fn controls_ui(
             .on_hover_text("Start or stop training (Space)")
             .clicked()
         {
-            action = Some(Action::TogglePlay);
+            action = Some(AppCommand::TogglePlay);
         }
         if ui
             .button("Step")
             .on_hover_text("Take one optimiser step (Right arrow)")
             .clicked()
         {
-            action = Some(Action::Step);
+            action = Some(AppCommand::Step(1));
         }
         if ui
             .button("Reset")
             .on_hover_text("Back to the initial parameters of this seed (R)")
             .clicked()
         {
-            action = Some(Action::Reset);
+            action = Some(AppCommand::Reset);
         }
     });
     let mut max_speed = settings.steps_per_second.is_none();
@@ -275,7 +263,7 @@ pub fn controls_ui(
             )
             .clicked()
     {
-        action = Some(Action::RecomputeDirections);
+        action = Some(AppCommand::RecomputeDirections);
     }
     if let DirectionChoice::Parameters(i, j) = &mut settings.directions {
         ui.horizontal(|ui| {

@@ -34,8 +34,11 @@ pub enum ExportKind {
     FilmStrip,
 }
 
-/// Where the last export's outcome is reported.
-pub type ExportMessage = Arc<Mutex<Option<String>>>;
+/// Where the last export's outcome is reported: what was saved, or why not.
+pub type ExportMessage = Arc<Mutex<Option<Result<String, String>>>>;
+
+/// Where a window save reports: the file written, or why not.
+pub type WindowSaved = Arc<Mutex<Option<Result<PathBuf, String>>>>;
 
 /// Everything an export needs, copied out of the runtime so the UI can go on.
 struct Scene {
@@ -64,7 +67,7 @@ pub fn start(
     let Some(result) = runtime.grid.as_ref().filter(|_| runtime.is_consistent()) else {
         set(
             message,
-            "nothing to export yet: the landscape is still being computed".into(),
+            Err("nothing to export yet: the landscape is still being computed".into()),
         );
         return;
     };
@@ -104,39 +107,39 @@ pub fn start(
         };
         set(
             &report,
-            outcome.unwrap_or_else(|e| format!("export failed: {e:#}")),
+            outcome.map_err(|e| format!("export failed: {e:#}")),
         );
     });
     if let Err(e) = spawned {
-        set(message, format!("export failed: {e}"));
+        set(message, Err(format!("export failed: {e}")));
     }
 }
 
 /// Saves the whole window as the next frame shows it, with the scene inside.
 /// The frame is read back after it is drawn; encoding runs on a thread.
-pub fn save_window(
-    ctx: &egui::Context,
-    dir: &Path,
-    step: u64,
-    scene_json: String,
-    message: &ExportMessage,
-) {
-    let target = file(dir, step, "window.png");
-    let report = Arc::clone(message);
+pub fn save_window(ctx: &egui::Context, target: PathBuf, scene_json: String, done: &WindowSaved) {
+    let report = Arc::clone(done);
     ctx.request_screenshot(move |image| {
         let spawned = exec::spawn_detached("valley-export", {
             let report = Arc::clone(&report);
             move || {
                 let outcome = save_frame(&image, &target, &scene_json)
-                    .map(|()| format!("saved {}", target.display()))
-                    .unwrap_or_else(|e| format!("export failed: {e}"));
-                set(&report, outcome);
+                    .map(|()| target)
+                    .map_err(|e| format!("the window was not saved: {e}"));
+                if let Ok(mut slot) = report.lock() {
+                    *slot = Some(outcome);
+                }
             }
         });
-        if let Err(e) = spawned {
-            set(&report, format!("export failed: {e}"));
+        if let (Err(e), Ok(mut slot)) = (spawned, report.lock()) {
+            *slot = Some(Err(format!("the window was not saved: {e}")));
         }
     });
+}
+
+/// Where the window goes in the export folder at this step.
+pub fn window_file(dir: &Path, step: u64) -> PathBuf {
+    file(dir, step, "window.png")
 }
 
 /// Saves the network's current weights as safetensors that
@@ -155,7 +158,10 @@ pub fn save_weights(
     else {
         set(
             message,
-            "only a network has weights to save: a formula surface's point is its x and y".into(),
+            Err(
+                "only a network has weights to save: a formula surface's point is its x and y"
+                    .into(),
+            ),
         );
         return;
     };
@@ -176,11 +182,11 @@ pub fn save_weights(
             &params,
         )
         .map(|()| format!("saved {}", target.display()))
-        .unwrap_or_else(|e| format!("export failed: {e}"));
+        .map_err(|e| format!("export failed: {e}"));
         set(&report, outcome);
     });
     if let Err(e) = spawned {
-        set(message, format!("export failed: {e}"));
+        set(message, Err(format!("export failed: {e}")));
     }
 }
 
@@ -197,9 +203,9 @@ pub fn save_frame(image: &egui::ColorImage, path: &Path, scene_json: &str) -> Re
     save_png_with_text(&frame, path, &[(SCENE_KEY, scene_json)]).map_err(|e| e.to_string())
 }
 
-fn set(message: &ExportMessage, text: String) {
+fn set(message: &ExportMessage, outcome: Result<String, String>) {
     if let Ok(mut slot) = message.lock() {
-        *slot = Some(text);
+        *slot = Some(outcome);
     }
 }
 

@@ -10,6 +10,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::ValleyApp;
+use super::command::AppCommand;
+use super::notices::Source;
 use super::runtime;
 use super::scene::Scene;
 use super::settings::Settings;
@@ -171,7 +173,7 @@ impl ValleyApp {
     pub fn open(&mut self, path: &Path) {
         match read_file(path, &self.settings) {
             Ok(opened) => self.show_opened(opened, path),
-            Err(e) => self.runtime.message = Some(format!("{e:#}")),
+            Err(e) => self.runtime.notices.error(Source::Files, format!("{e:#}")),
         }
     }
 
@@ -220,18 +222,19 @@ impl ValleyApp {
                 )
             }
         };
-        self.runtime.message = Some(if adjusted.is_empty() {
-            message
+        if adjusted.is_empty() {
+            self.runtime.notices.info(Source::Files, message);
         } else {
-            format!("{message} (brought into range: {})", adjusted.join(", "))
-        });
+            self.runtime.notices.warn(
+                Source::Files,
+                format!("{message} (brought into range: {})", adjusted.join(", ")),
+            );
+        }
     }
 
     /// The replay's progress bar and its Cancel button (in the status bar).
-    pub(super) fn replay_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(replay) = &self.replaying else {
-            return;
-        };
+    pub(super) fn replay_ui(&self, ui: &mut egui::Ui) -> Option<AppCommand> {
+        let replay = self.replaying.as_ref()?;
         let step = self.runtime.snapshot.step;
         let done = step.saturating_sub(replay.from) as f64;
         let total = replay.target.saturating_sub(replay.from).max(1) as f64;
@@ -247,21 +250,29 @@ impl ValleyApp {
         };
         ui.add(egui::ProgressBar::new((done / total) as f32).desired_width(100.0));
         ui.label(text);
-        if ui
+        let cancel = ui
             .button("Cancel")
             .on_hover_text("Stop replaying the scene's training here")
-            .clicked()
-        {
-            self.runtime.send(Command::Pause);
-            self.runtime
-                .send(Command::SetSpeed(runtime::speed_of(&self.settings)));
-            self.runtime.message = Some(format!(
-                "replay stopped at step {step} of {}",
-                replay.target
-            ));
-            self.replaying = None;
-        }
+            .clicked();
         ui.separator();
+        cancel.then_some(AppCommand::CancelReplay)
+    }
+
+    /// Stops a replay where it is, at the settings' pace again.
+    pub(super) fn cancel_replay(&mut self) {
+        let Some(replay) = self.replaying.take() else {
+            return;
+        };
+        self.runtime.send(Command::Pause);
+        self.runtime
+            .send(Command::SetSpeed(runtime::speed_of(&self.settings)));
+        self.runtime.notices.info(
+            Source::Replay,
+            format!(
+                "replay stopped at step {} of {}",
+                self.runtime.snapshot.step, replay.target
+            ),
+        );
     }
 
     /// Opens the native file dialog on its own thread; the choice arrives later.
@@ -279,14 +290,16 @@ impl ValleyApp {
             wake();
         });
         if let Err(e) = started {
-            self.runtime.message = Some(format!(
-                "cannot open the file dialog ({e}); drop the file onto the window instead"
-            ));
+            self.runtime.notices.error(
+                Source::Files,
+                format!("cannot open the file dialog ({e}); drop the file onto the window instead"),
+            );
         }
     }
 
-    /// Files dropped on the window or picked in the dialog; the end of a replay.
-    pub(super) fn poll_files(&mut self, ui: &egui::Ui) {
+    /// Files dropped on the window or picked in the dialog (to open); the
+    /// end of a replay.
+    pub(super) fn poll_files(&mut self, ui: &egui::Ui) -> Option<AppCommand> {
         let dropped: Option<PathBuf> = ui.input(|i| {
             i.raw
                 .dropped_files
@@ -295,9 +308,6 @@ impl ValleyApp {
                 .find(|path| !path.as_os_str().is_empty())
         });
         let picked = self.picked.lock().ok().and_then(|mut p| p.take());
-        if let Some(path) = dropped.or(picked) {
-            self.open(&path);
-        }
         if let Some(target) = self.replaying.as_ref().map(|r| r.target) {
             let s = &self.runtime.snapshot;
             let done = s.step >= target && s.state != RunState::Running;
@@ -323,6 +333,7 @@ impl ValleyApp {
                 egui::Color32::WHITE,
             );
         }
+        dropped.or(picked).map(AppCommand::Open)
     }
 }
 

@@ -2,18 +2,9 @@
 //! On a narrow window the buttons wrap onto a row of their own rather than
 //! cover the view tabs.
 
+use super::command::AppCommand;
 use super::export::ExportKind;
 use super::settings::CentralView;
-
-/// A file button that was pressed.
-pub enum FileAction {
-    /// Open a session or a figure.
-    Open,
-    /// Save the whole run.
-    SaveSession,
-    /// A PNG, CSV or weights export.
-    Export(ExportKind),
-}
 
 /// Width the tabs and all the buttons need on one row, in points.
 const ONE_ROW_WIDTH: f32 = 960.0;
@@ -23,7 +14,7 @@ pub fn header_ui(
     ui: &mut egui::Ui,
     view: &mut CentralView,
     has_weights: bool,
-) -> Option<FileAction> {
+) -> Option<AppCommand> {
     let one_row = ui.available_width() >= ONE_ROW_WIDTH;
     let mut action = None;
     ui.horizontal(|ui| {
@@ -48,45 +39,45 @@ pub fn header_ui(
 }
 
 /// The file buttons, in reading order whichever way the layout runs.
-fn buttons_ui(ui: &mut egui::Ui, has_weights: bool, right_to_left: bool) -> Option<FileAction> {
-    let mut buttons: Vec<(&str, &str, FileAction)> = vec![
+fn buttons_ui(ui: &mut egui::Ui, has_weights: bool, right_to_left: bool) -> Option<AppCommand> {
+    let mut buttons: Vec<(&str, &str, AppCommand)> = vec![
         (
             "Save PNG",
             "Save this slice as a figure at twice the size (Ctrl+S); opening it in Valley restores this scene",
-            FileAction::Export(ExportKind::Png),
+            AppCommand::Export(ExportKind::Png),
         ),
         (
             "Save window",
             "Save the whole window as a PNG; opening it in Valley restores this scene",
-            FileAction::Export(ExportKind::Window),
+            AppCommand::Export(ExportKind::Window),
         ),
         (
             "Export CSV",
             "Write the grid and the trajectory as CSV files",
-            FileAction::Export(ExportKind::Csv),
+            AppCommand::Export(ExportKind::Csv),
         ),
     ];
     if has_weights {
         buttons.push((
             "Film strip",
             "Slices through the parameters at steps 0, 10, 100, … and now, side by side in one PNG: the landscape under the ball changes as training goes on",
-            FileAction::Export(ExportKind::FilmStrip),
+            AppCommand::Export(ExportKind::FilmStrip),
         ));
         buttons.push((
             "Save weights",
             "Save the network's current weights as safetensors that PyTorch's nn.Sequential loads",
-            FileAction::Export(ExportKind::Weights),
+            AppCommand::Export(ExportKind::Weights),
         ));
     }
     buttons.push((
         "Save session",
         "Save the whole run (weights, optimiser state, trail, curves) to go on later exactly where it stopped",
-        FileAction::SaveSession,
+        AppCommand::SaveSession,
     ));
     buttons.push((
         "Open…",
         "Open a session or a PNG saved by Valley (Ctrl+O); or drop it onto the window",
-        FileAction::Open,
+        AppCommand::AskForFile,
     ));
     if right_to_left {
         buttons.reverse();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{
-    CentralView, ImportSpec, ProblemChoice, SETTINGS_KEY, ScreenshotPlan, Settings, ValleyApp,
+    CentralView, ImportSpec, ProblemChoice, SETTINGS_KEY, Script, Settings, Source, ValleyApp,
     Wake, files, import, measure, sessions,
 };
 use valley_engine::data::DatasetKind;
@@ -155,7 +155,9 @@ impl Prepared {
             settings.problem = ProblemChoice::Imported;
         }
         let mut app = ValleyApp::new(settings, wake)?;
-        app.runtime.message = store_message;
+        if let Some(message) = store_message {
+            app.runtime.notices.warn(Source::Settings, message);
+        }
         if let (Some(opened), Some(path)) = (opened, &options.open) {
             app.show_opened(opened, path);
         }
@@ -208,15 +210,15 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
                 app.autosave = Some(sessions::Autosave::new(&dir));
             }
             if let Some(path) = options.screenshot.clone() {
-                app.screenshot = Some(ScreenshotPlan::new(path, options.steps, plan_outcome));
-            }
-            if let Some(seconds) = options.measure {
+                app.script = Some(Script::screenshot(path, options.steps, plan_outcome));
+            } else if let Some(seconds) = options.measure {
                 app.measure = Some(measure::MeasurePlan::new(
                     launched,
                     seconds,
                     alone,
                     plan_report,
                 ));
+                app.script = Some(Script::measurement(plan_outcome));
             }
             Ok(Box::new(app))
         }),

@@ -4,6 +4,7 @@
 
 mod boundary_view;
 mod charts_view;
+mod command;
 mod computed_plane;
 mod contours_and_colorbar;
 mod controls;
@@ -17,10 +18,11 @@ mod landscape_view;
 mod launch;
 mod measure;
 mod minima_view;
+mod notices;
 mod race;
 mod runtime;
 mod scene;
-mod screenshot;
+mod script;
 mod sessions;
 mod settings;
 mod settings_check;
@@ -33,14 +35,15 @@ use std::time::Instant;
 
 use egui::Key;
 
-pub use controls::Action;
+pub use command::AppCommand;
 pub use export::ExportKind;
 pub use files::{Opened, read_file};
 pub use launch::{LaunchOptions, Prepared, prepare, preset, run};
 pub use minima_view::{Compared, MinimaState};
+pub use notices::{Level, Notice, Notices, Source};
 pub use runtime::Runtime;
 pub use scene::Scene;
-pub use screenshot::ScreenshotPlan;
+pub use script::{Condition, Probe, Script, ScriptOutcome};
 pub use settings::{
     Camera, CentralView, CurveChoice, DirectionChoice, ImportSpec, LowerChart, ProblemChoice,
     Settings, SliceMode,
@@ -68,18 +71,22 @@ pub struct ValleyApp {
     twin_heatmap: landscape_view::HeatmapCache,
     surface: surface_view::SurfaceCache,
     boundary: boundary_view::BoundaryCache,
-    screenshot: Option<ScreenshotPlan>,
+    /// A scripted run (a screenshot, a measurement) and its commands.
+    script: Option<Script>,
     measure: Option<measure::MeasurePlan>,
     frame_ms: f32,
     /// Where exported figures and CSV files go (the working directory by default).
     pub export_dir: PathBuf,
     export_message: export::ExportMessage,
+    /// Where the window goes with the next frame, and where that save reports.
+    window_save: Option<PathBuf>,
+    window_saved: export::WindowSaved,
+    /// The last window save's outcome, for a script to read.
+    last_window_save: Option<Result<(), String>>,
     /// A file picked in the dialog, waiting to be opened.
     picked: files::Picked,
     /// A scene's run replaying to its saved step.
     replaying: Option<files::Replay>,
-    /// Save the window once this frame is drawn.
-    window_save_requested: bool,
     /// The import form's paths and outcome.
     import: import::ImportForm,
     /// The curvature analysis at the ball.
@@ -92,6 +99,8 @@ pub struct ValleyApp {
     film_strip: Option<film_strip_job::FilmStripJob>,
     /// Flat vs sharp minima.
     pub minima: MinimaState,
+    /// Close the window after this frame.
+    quit_requested: bool,
 }
 
 impl ValleyApp {
@@ -106,20 +115,23 @@ impl ValleyApp {
             twin_heatmap: Default::default(),
             surface: Default::default(),
             boundary: Default::default(),
-            screenshot: None,
+            script: None,
             measure: None,
             frame_ms: 0.0,
             export_dir: std::env::current_dir().unwrap_or_default(),
             export_message: Default::default(),
+            window_save: None,
+            window_saved: Default::default(),
+            last_window_save: None,
             picked: Default::default(),
             replaying: None,
-            window_save_requested: false,
             import: Default::default(),
             curvature: Default::default(),
             pending_save: None,
             autosave: None,
             film_strip: None,
             minima: Default::default(),
+            quit_requested: false,
         })
     }
 
@@ -128,22 +140,32 @@ impl ValleyApp {
         self.runtime.snapshot.state == RunState::Running
     }
 
-    /// Applies a button press or key.
-    pub fn act(&mut self, action: Action) {
-        match action {
-            Action::TogglePlay => {
-                let command = if self.is_running() {
-                    Command::Pause
+    /// Does what a button, a key, a click, a script or a lesson asks: the
+    /// one place where the app acts.
+    pub fn execute(&mut self, command: AppCommand) {
+        match command {
+            AppCommand::TogglePlay => {
+                let next = if self.is_running() {
+                    AppCommand::Pause
                 } else {
-                    Command::Play
+                    AppCommand::Play
                 };
+                self.execute(next);
+            }
+            AppCommand::Play => {
                 if !self.runtime.trainer.is_alive() {
                     self.runtime.restart_trainer(&self.settings);
                 }
-                self.runtime.send(command);
+                self.runtime.send(Command::Play);
             }
-            Action::Step => self.runtime.send(Command::Step(1)),
-            Action::Reset => {
+            AppCommand::Pause => self.runtime.send(Command::Pause),
+            AppCommand::Step(steps) => {
+                if !self.runtime.trainer.is_alive() {
+                    self.runtime.restart_trainer(&self.settings);
+                }
+                self.runtime.send(Command::Step(steps));
+            }
+            AppCommand::Reset => {
                 if self.runtime.trainer.is_alive() {
                     self.runtime.send(Command::Reset {
                         seed: Some(self.settings.train.seed),
@@ -151,20 +173,39 @@ impl ValleyApp {
                 } else {
                     self.runtime.restart_trainer(&self.settings);
                 }
-                self.runtime.message = None;
+                self.runtime.notices.clear(Source::Trainer);
             }
-            Action::RecomputeDirections => {
+            AppCommand::DropBall(params) => self.runtime.send(Command::SetParams(params)),
+            AppCommand::Pace(speed) => self.runtime.send(Command::SetSpeed(
+                speed.unwrap_or_else(|| runtime::speed_of(&self.settings)),
+            )),
+            AppCommand::RecomputeDirections => {
                 self.runtime.computed.again();
                 self.runtime.forget_slices();
             }
+            AppCommand::AskForFile => self.ask_for_file(),
+            AppCommand::Open(path) => self.open(&path),
+            AppCommand::SaveSession => self.save_session(),
+            AppCommand::Export(kind) => self.export(kind),
+            AppCommand::SaveWindowAs(path) => {
+                self.last_window_save = None;
+                self.window_save = Some(path);
+            }
+            AppCommand::CancelReplay => self.cancel_replay(),
+            AppCommand::TogglePresentation => {
+                self.settings.presentation = !self.settings.presentation;
+            }
+            AppCommand::Dismiss(source) => self.runtime.notices.clear(source),
+            AppCommand::Quit => self.quit_requested = true,
         }
     }
 
     /// Writes the slice as a PNG figure, the window as a PNG, or the grid and
     /// trajectory as CSV, into `export_dir`. PNGs carry the scene.
-    pub fn export(&mut self, kind: ExportKind) {
+    fn export(&mut self, kind: ExportKind) {
         if kind == ExportKind::Window {
-            self.window_save_requested = true;
+            let path = export::window_file(&self.export_dir, self.runtime.snapshot.step);
+            self.execute(AppCommand::SaveWindowAs(path));
             return;
         }
         if kind == ExportKind::FilmStrip {
@@ -177,7 +218,7 @@ impl ValleyApp {
                 &self.export_dir,
             ) {
                 Ok(job) => self.film_strip = Some(job),
-                Err(message) => self.runtime.message = Some(message),
+                Err(message) => self.runtime.notices.error(Source::FilmStrip, message),
             }
             return;
         }
@@ -230,45 +271,94 @@ impl ValleyApp {
         }
     }
 
-    /// One frame: keys, ingest results, draw. Used by eframe and by tests.
+    /// One frame: keys, ingest results, draw, then the commands the views
+    /// and the script returned. Used by eframe and by tests.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let started = Instant::now();
         install_fonts(ui.ctx());
-        self.keyboard(ui);
+        let mut commands = self.keyboard(ui);
         self.runtime.logic(&self.settings);
-        if let Some(text) = self.export_message.lock().ok().and_then(|mut m| m.take()) {
-            self.runtime.message = Some(text);
-        }
-        if self.screenshot.is_some() {
-            let scene = self.scene_json();
-            let replay_to = self.replaying.as_ref().map(|r| r.target);
-            if let Some(plan) = &mut self.screenshot {
-                plan.advance(ui.ctx(), &self.runtime, scene, replay_to);
-            }
-        }
+        self.collect_reports();
+        commands.extend(self.script_commands(ui.ctx()));
         if let Some(plan) = &mut self.measure {
             plan.advance(ui.ctx(), &self.runtime, self.frame_ms);
         }
-        if let Some(outcome) = self.film_strip.as_ref().and_then(|job| job.poll()) {
-            self.film_strip = None;
-            self.runtime.message = Some(match outcome {
-                Ok(text) | Err(text) => text,
-            });
-        }
-        self.poll_files(ui);
+        commands.extend(self.poll_files(ui));
         self.poll_sessions();
-        if std::mem::take(&mut self.window_save_requested) {
-            export::save_window(
-                ui.ctx(),
-                &self.export_dir,
-                self.runtime.snapshot.step,
-                self.scene_json(),
-                &self.export_message,
-            );
+        if let Some(path) = self.window_save.take() {
+            export::save_window(ui.ctx(), path, self.scene_json(), &self.window_saved);
         }
         self.style(ui.ctx());
+        commands.extend(self.panels_ui(ui));
+        for command in commands {
+            self.execute(command);
+        }
+        // A command may have switched presentation mode: the next frame shows it.
+        self.style(ui.ctx());
+        if self.settings != self.applied {
+            self.apply();
+        }
+        if std::mem::take(&mut self.quit_requested) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        // The UI's own cost per frame (it sleeps between frames when idle).
+        let ms = started.elapsed().as_secs_f32() * 1000.0;
+        self.frame_ms = if self.frame_ms == 0.0 {
+            ms
+        } else {
+            0.9 * self.frame_ms + 0.1 * ms
+        };
+    }
+
+    /// Turns what background work reported since the last frame into notices.
+    fn collect_reports(&mut self) {
+        let notices = &mut self.runtime.notices;
+        notices.expire();
+        match self.export_message.lock().ok().and_then(|mut m| m.take()) {
+            Some(Ok(text)) => notices.info(Source::Export, text),
+            Some(Err(text)) => notices.error(Source::Export, text),
+            None => {}
+        }
+        match self.window_saved.lock().ok().and_then(|mut m| m.take()) {
+            Some(Ok(path)) => {
+                notices.info(Source::Export, format!("saved {}", path.display()));
+                self.last_window_save = Some(Ok(()));
+            }
+            Some(Err(text)) => {
+                notices.error(Source::Export, text.clone());
+                self.last_window_save = Some(Err(text));
+            }
+            None => {}
+        }
+        if let Some(outcome) = self.film_strip.as_ref().and_then(|job| job.poll()) {
+            self.film_strip = None;
+            match outcome {
+                Ok(text) => notices.info(Source::FilmStrip, text),
+                Err(text) => notices.error(Source::FilmStrip, text),
+            }
+        }
+    }
+
+    /// The commands a running script wants this frame.
+    fn script_commands(&mut self, ctx: &egui::Context) -> Vec<AppCommand> {
+        let Some(script) = &mut self.script else {
+            return Vec::new();
+        };
+        ctx.request_repaint();
+        let probe = Probe {
+            snapshot: &self.runtime.snapshot,
+            settled: self.runtime.is_settled(),
+            replay_to: self.replaying.as_ref().map(|r| r.target),
+            window_saved: self.last_window_save.clone(),
+            measured: self.measure.as_ref().is_some_and(|m| m.is_done()),
+        };
+        script.advance(&probe)
+    }
+
+    /// The panels; returns what the user asked for in them.
+    fn panels_ui(&mut self, ui: &mut egui::Ui) -> Vec<AppCommand> {
+        let mut commands = Vec::new();
         let running = self.is_running();
-        let mut action = None;
         // Panels leave their fill to the clear colour: under a software
         // renderer every full-window layer costs frames per second.
         let style = ui.style().clone();
@@ -276,14 +366,14 @@ impl ValleyApp {
         let central = egui::Frame::central_panel(&style).fill(egui::Color32::TRANSPARENT);
         egui::Panel::bottom("status")
             .frame(side)
-            .show(ui, |ui| self.status_ui(ui));
+            .show(ui, |ui| commands.extend(self.status_ui(ui)));
         if !self.settings.presentation {
             egui::Panel::left("controls")
                 .frame(side)
                 .default_size(270.0)
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
-                        action = controls::controls_ui(
+                        commands.extend(controls::controls_ui(
                             ui,
                             &mut self.settings,
                             &mut self.import,
@@ -291,7 +381,7 @@ impl ValleyApp {
                                 .then_some(self.runtime.mlp_problem.as_deref())
                                 .flatten(),
                             running,
-                        );
+                        ));
                     });
                 });
         }
@@ -303,155 +393,120 @@ impl ValleyApp {
         } else {
             charts.default_size(charts_width)
         };
-        charts.show(ui, |ui| {
-            let height = (ui.available_height() / 3.0 - 28.0).max(80.0);
-            ui.strong("1D slice along direction 1");
-            charts_view::line_slice_ui(ui, &self.runtime, height);
-            charts_view::curve_choice_ui(ui, &mut self.settings.curve);
-            charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Predictions")
-                    .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
-                ui.selectable_value(&mut self.settings.lower, LowerChart::Curvature, "Curvature")
-                    .on_hover_text("The Hessian at the ball: sharpness, the most negative curvature, and the spectrum");
-                if self.runtime.mlp_problem.is_some() {
-                    ui.selectable_value(&mut self.settings.lower, LowerChart::Minima, "Flat vs sharp")
-                        .on_hover_text("Train this model with small batches and with the full batch, and compare the minima: sharpness, shape and test loss");
-                }
-            });
-            match self.settings.lower {
-                LowerChart::Predictions => {
-                    boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height)
-                }
-                LowerChart::Curvature => {
-                    curvature_view::curvature_ui(ui, &self.runtime, &mut self.curvature, height)
-                }
-                LowerChart::Minima => minima_view::minima_ui(
-                    ui,
-                    &self.runtime,
-                    &self.settings,
-                    &mut self.minima,
-                    height,
-                ),
-            }
-        });
-        let mut clicked = None;
-        let mut export_request = None;
-        let mut open_requested = false;
-        let mut session_requested = false;
+        charts.show(ui, |ui| self.charts_ui(ui));
         egui::CentralPanel::default().frame(central).show(ui, |ui| {
-            self.restore_offer_ui(ui);
+            commands.extend(self.restore_offer_ui(ui));
             ui.heading(self.runtime.problem.name());
-            match header::header_ui(
+            commands.extend(header::header_ui(
                 ui,
                 &mut self.settings.view,
                 self.runtime.mlp_problem.is_some(),
-            ) {
-                Some(header::FileAction::Open) => open_requested = true,
-                Some(header::FileAction::SaveSession) => session_requested = true,
-                Some(header::FileAction::Export(kind)) => export_request = Some(kind),
-                None => {}
-            }
-            // No hover read-out in screenshots: the pointer is wherever the display left it.
-            let show_hover = self.screenshot.is_none();
-            match self.settings.view {
-                CentralView::SideBySide if self.runtime.is_side_by_side() => {
-                    clicked = side_by_side_view::side_by_side_ui(
-                        ui,
-                        &self.runtime,
-                        &mut self.twin_heatmap,
-                        &mut self.heatmap,
-                        self.settings.log_scale,
-                        show_hover,
-                    );
-                }
-                CentralView::Map | CentralView::SideBySide => {
-                    clicked = landscape_view::landscape_ui(
-                        ui,
-                        &self.runtime,
-                        &mut self.heatmap,
-                        self.settings.log_scale,
-                        show_hover,
-                    );
-                }
-                CentralView::Surface => {
-                    let overlay = self
-                        .runtime
-                        .grid
-                        .as_ref()
-                        .filter(|_| self.runtime.is_consistent())
-                        .map(|grid| self.heatmap.overlay_for(&self.runtime, grid));
-                    surface_view::surface_ui(
-                        ui,
-                        &self.runtime,
-                        &mut self.surface,
-                        overlay.as_ref(),
-                        &mut self.settings.camera,
-                        self.settings.log_scale,
-                    );
-                }
-            }
+            ));
+            commands.extend(self.central_view_ui(ui));
         });
-        if let Some(kind) = export_request {
-            self.export(kind);
-        }
-        if open_requested {
-            self.ask_for_file();
-        }
-        if session_requested {
-            self.save_session();
-        }
-        if let Some(params) = clicked {
-            self.runtime.send(Command::SetParams(params));
-        }
-        if let Some(action) = action {
-            self.act(action);
-        }
-        if self.settings != self.applied {
-            self.apply();
-        }
-        // The UI's own cost per frame (it sleeps between frames when idle).
-        let ms = started.elapsed().as_secs_f32() * 1000.0;
-        self.frame_ms = if self.frame_ms == 0.0 {
-            ms
-        } else {
-            0.9 * self.frame_ms + 0.1 * ms
-        };
+        commands
     }
 
-    fn keyboard(&mut self, ui: &egui::Ui) {
-        let save = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::S));
-        if save {
-            self.export(ExportKind::Png);
-        }
-        let open = ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::O));
-        if open {
-            self.ask_for_file();
-        }
-        let (space, right, reset, present) = ui.input(|i| {
-            (
-                i.key_pressed(Key::Space),
-                i.key_pressed(Key::ArrowRight),
-                i.key_pressed(Key::R) && !i.modifiers.any(),
-                i.key_pressed(Key::P) && !i.modifiers.any(),
-            )
+    /// The right-hand column: the 1D slice, the curves, and the lower chart.
+    fn charts_ui(&mut self, ui: &mut egui::Ui) {
+        let height = (ui.available_height() / 3.0 - 28.0).max(80.0);
+        ui.strong("1D slice along direction 1");
+        charts_view::line_slice_ui(ui, &self.runtime, height);
+        charts_view::curve_choice_ui(ui, &mut self.settings.curve);
+        charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Predictions")
+                .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
+            ui.selectable_value(&mut self.settings.lower, LowerChart::Curvature, "Curvature")
+                .on_hover_text("The Hessian at the ball: sharpness, the most negative curvature, and the spectrum");
+            if self.runtime.mlp_problem.is_some() {
+                ui.selectable_value(&mut self.settings.lower, LowerChart::Minima, "Flat vs sharp")
+                    .on_hover_text("Train this model with small batches and with the full batch, and compare the minima: sharpness, shape and test loss");
+            }
         });
+        match self.settings.lower {
+            LowerChart::Predictions => {
+                boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height)
+            }
+            LowerChart::Curvature => {
+                curvature_view::curvature_ui(ui, &self.runtime, &mut self.curvature, height)
+            }
+            LowerChart::Minima => {
+                minima_view::minima_ui(ui, &self.runtime, &self.settings, &mut self.minima, height)
+            }
+        }
+    }
+
+    /// The map, the surface or the two maps; a click on a map drops the ball.
+    fn central_view_ui(&mut self, ui: &mut egui::Ui) -> Option<AppCommand> {
+        // No hover read-out in scripted pictures: the pointer is wherever the display left it.
+        let show_hover = self.script.is_none();
+        let clicked = match self.settings.view {
+            CentralView::SideBySide if self.runtime.is_side_by_side() => {
+                side_by_side_view::side_by_side_ui(
+                    ui,
+                    &self.runtime,
+                    &mut self.twin_heatmap,
+                    &mut self.heatmap,
+                    self.settings.log_scale,
+                    show_hover,
+                )
+            }
+            CentralView::Map | CentralView::SideBySide => landscape_view::landscape_ui(
+                ui,
+                &self.runtime,
+                &mut self.heatmap,
+                self.settings.log_scale,
+                show_hover,
+            ),
+            CentralView::Surface => {
+                let overlay = self
+                    .runtime
+                    .grid
+                    .as_ref()
+                    .filter(|_| self.runtime.is_consistent())
+                    .map(|grid| self.heatmap.overlay_for(&self.runtime, grid));
+                surface_view::surface_ui(
+                    ui,
+                    &self.runtime,
+                    &mut self.surface,
+                    overlay.as_ref(),
+                    &mut self.settings.camera,
+                    self.settings.log_scale,
+                );
+                None
+            }
+        };
+        clicked.map(AppCommand::DropBall)
+    }
+
+    /// The keys: Space, Right, R, P, Ctrl+S and Ctrl+O, as commands.
+    fn keyboard(&mut self, ui: &egui::Ui) -> Vec<AppCommand> {
+        let mut commands = Vec::new();
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::S)) {
+            commands.push(AppCommand::Export(ExportKind::Png));
+        }
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::O)) {
+            commands.push(AppCommand::AskForFile);
+        }
         // Keys must not fire while the user types into a field.
         if ui.ctx().egui_wants_keyboard_input() {
-            return;
+            return commands;
         }
-        if space {
-            self.act(Action::TogglePlay);
-        }
-        if right {
-            self.act(Action::Step);
-        }
-        if reset {
-            self.act(Action::Reset);
-        }
-        if present {
-            self.settings.presentation = !self.settings.presentation;
-        }
+        ui.input(|i| {
+            let plain = |key| i.key_pressed(key) && !i.modifiers.any();
+            for (pressed, command) in [
+                (i.key_pressed(Key::Space), AppCommand::TogglePlay),
+                (i.key_pressed(Key::ArrowRight), AppCommand::Step(1)),
+                (plain(Key::R), AppCommand::Reset),
+                (plain(Key::P), AppCommand::TogglePresentation),
+            ] {
+                if pressed {
+                    commands.push(command);
+                }
+            }
+        });
+        commands
     }
 
     fn style(&self, ctx: &egui::Context) {
@@ -468,9 +523,10 @@ impl ValleyApp {
         }
     }
 
-    fn status_ui(&mut self, ui: &mut egui::Ui) {
+    fn status_ui(&mut self, ui: &mut egui::Ui) -> Vec<AppCommand> {
+        let mut commands = Vec::new();
         ui.horizontal_wrapped(|ui| {
-            self.replay_ui(ui);
+            commands.extend(self.replay_ui(ui));
             let s = &self.runtime.snapshot;
             if let Some(job) = &self.film_strip {
                 job.progress_ui(ui);
@@ -509,11 +565,25 @@ impl ValleyApp {
                 self.frame_ms
             ))
             .on_hover_text("Time between frames, and the part of it the UI spends on layout; training and slices run on their own threads");
-            if let Some(message) = &self.runtime.message {
+            for notice in self.runtime.notices.iter() {
                 ui.separator();
-                ui.colored_label(egui::Color32::from_rgb(230, 150, 40), message);
+                let colour = match notice.level {
+                    Level::Info => ui.visuals().text_color(),
+                    Level::Warning => ui.visuals().warn_fg_color,
+                    Level::Error => ui.visuals().error_fg_color,
+                };
+                ui.colored_label(colour, &notice.text);
+                if notice.level != Level::Info
+                    && ui
+                        .small_button("×")
+                        .on_hover_text("Dismiss this message")
+                        .clicked()
+                {
+                    commands.push(AppCommand::Dismiss(notice.source));
+                }
             }
         });
+        commands
     }
 }
 
@@ -549,7 +619,7 @@ impl eframe::App for ValleyApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if self.screenshot.is_none() {
+        if self.script.is_none() {
             eframe::set_value(storage, SETTINGS_KEY, &self.settings);
         }
     }

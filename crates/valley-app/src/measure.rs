@@ -1,6 +1,7 @@
 //! `valley --measure SECONDS`: the app's own speed, measured in the real
 //! window. First the trainer runs alone for a baseline; then the app trains
-//! at full speed with a following slice, rendering continuously, and
+//! at full speed (its script says so) with a following slice, rendering
+//! continuously, and
 //! reports frames per second, the UI's time per frame, training steps per
 //! second against the baseline, resident memory, and how long the window
 //! took to show its first frame.
@@ -11,7 +12,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::runtime::Runtime;
-use valley_engine::train::{Command, Run, Speed, StepOutcome};
+use valley_engine::train::{Run, StepOutcome};
 
 /// The figures, printed as JSON.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -92,16 +93,20 @@ impl MeasurePlan {
         }
     }
 
-    /// Called once per frame with the UI's time for the previous frame.
+    /// Whether the figures are in (the script then pauses and closes).
+    pub fn is_done(&self) -> bool {
+        self.report.lock().is_ok_and(|r| r.is_some())
+    }
+
+    /// Records one frame, with the UI's time for the previous one; the
+    /// script has started training at full speed.
     pub fn advance(&mut self, ctx: &egui::Context, runtime: &Runtime, ui_ms: f32) {
-        if self.report.lock().is_ok_and(|r| r.is_some()) {
+        if self.is_done() {
             return;
         }
         ctx.request_repaint();
         if self.first_frame.is_none() {
             self.first_frame = Some(self.launched.elapsed().as_secs_f64());
-            runtime.send(Command::SetSpeed(Speed::Max));
-            runtime.send(Command::Play);
             return;
         }
         let Some((started, first_step)) = self.started else {
@@ -139,8 +144,6 @@ impl MeasurePlan {
         if let Ok(mut slot) = self.report.lock() {
             *slot = Some(measurement);
         }
-        runtime.send(Command::Pause);
-        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
 }
 

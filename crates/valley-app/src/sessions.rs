@@ -9,6 +9,8 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use super::ValleyApp;
+use super::command::AppCommand;
+use super::notices::Source;
 use super::settings::{ProblemChoice, Settings};
 use valley_engine::problem::ProblemSpec;
 use valley_engine::session::{Session, save_session};
@@ -172,10 +174,16 @@ impl ValleyApp {
         {
             let outcome = write(&pending.settings, train, run, &pending.path);
             if !pending.quiet || outcome.is_err() {
-                self.runtime.message = Some(match outcome {
-                    Ok(()) => format!("saved {}", pending.path.display()),
-                    Err(e) => format!("the session was not saved: {e:#}"),
-                });
+                match outcome {
+                    Ok(()) => self
+                        .runtime
+                        .notices
+                        .info(Source::Session, format!("saved {}", pending.path.display())),
+                    Err(e) => self
+                        .runtime
+                        .notices
+                        .error(Source::Session, format!("the session was not saved: {e:#}")),
+                }
             }
             self.pending_save = None;
         }
@@ -211,11 +219,10 @@ impl ValleyApp {
     }
 
     /// The banner after a crash: restore the autosave, or dismiss it.
-    pub(super) fn restore_offer_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(offer) = self.autosave.as_ref().and_then(|a| a.offer.clone()) else {
-            return;
-        };
+    pub(super) fn restore_offer_ui(&mut self, ui: &mut egui::Ui) -> Option<AppCommand> {
+        let offer = self.autosave.as_ref().and_then(|a| a.offer.clone())?;
         let mut done = false;
+        let mut command = None;
         ui.horizontal(|ui| {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
@@ -226,9 +233,7 @@ impl ValleyApp {
                 .on_hover_text(offer.display().to_string())
                 .clicked()
             {
-                if let Err(e) = self.open_session(&offer) {
-                    self.runtime.message = Some(format!("{e:#}"));
-                }
+                command = Some(AppCommand::Open(offer.clone()));
                 done = true;
             }
             if ui.button("Dismiss").clicked() {
@@ -238,6 +243,7 @@ impl ValleyApp {
         if done && let Some(autosave) = &mut self.autosave {
             autosave.offer = None;
         }
+        command
     }
 }
 

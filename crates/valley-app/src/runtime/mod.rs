@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::computed_plane::ComputedPlanes;
+use super::notices::{Notices, Source};
 use super::race::RaceState;
 use super::settings::{CentralView, Settings, SliceMode};
 use super::wake::{Wake, boxed};
@@ -70,8 +71,8 @@ pub struct Runtime {
     last_line: Instant,
     /// The optimiser race, when one is on.
     pub race: RaceState,
-    /// A message for the status bar (a rejected setting, a failed build).
-    pub message: Option<String>,
+    /// What the status bar says, each notice with its source and level.
+    pub notices: Notices,
     wake: Wake,
 }
 
@@ -104,7 +105,7 @@ impl Runtime {
             last_line: Instant::now(),
             computed: ComputedPlanes::default(),
             frozen: None,
-            message: None,
+            notices: Notices::default(),
             wake,
         })
     }
@@ -119,8 +120,10 @@ impl Runtime {
                 self.mlp_problem = mlp_problem;
                 self.race.forget();
                 self.forget_views();
+                self.notices.clear(Source::Problem);
+                self.notices.clear(Source::Trainer);
             }
-            Err(e) => self.message = Some(format!("{e:#}")),
+            Err(e) => self.notices.error(Source::Problem, format!("{e:#}")),
         }
     }
 
@@ -166,20 +169,17 @@ impl Runtime {
         self.race
             .sync(settings, self.problem.as_ref(), &self.trainer);
         if let Some(error) = self.trainer.take_error() {
-            self.message = Some(error);
+            self.notices.error(Source::Trainer, error);
         }
         for worker in [&self.plane_worker, &self.line_worker, &self.twin_worker] {
             if let Some(error) = worker.take_error() {
-                self.message = Some(error);
+                self.notices.error(Source::Landscape, error);
             }
         }
-        let explained = self
-            .message
-            .as_deref()
-            .is_some_and(|m| m.starts_with("the trainer stopped"));
-        if !self.trainer.is_alive() && !explained {
-            self.message = Some(
-                "the trainer thread stopped unexpectedly; press Reset to start a new one".into(),
+        if !self.trainer.is_alive() && self.notices.get(Source::Trainer).is_none() {
+            self.notices.error(
+                Source::Trainer,
+                "the trainer stopped unexpectedly; press Reset to start it again",
             );
         }
         // Right after a new problem is chosen, results of the old one may
@@ -197,6 +197,10 @@ impl Runtime {
                 && let Some((_, requested, _, _)) = self.last_request
             {
                 self.last_finished = Some((Instant::now(), requested.elapsed()));
+            }
+            if result.is_final {
+                // A grid that arrives means the landscape works again.
+                self.notices.clear(Source::Landscape);
             }
             self.grid = Some(result);
         }
@@ -236,11 +240,11 @@ impl Runtime {
         match spawn_trainer(&self.problem, settings, &self.wake) {
             Ok(trainer) => {
                 self.trainer = trainer;
-                self.message = None;
+                self.notices.clear(Source::Trainer);
                 self.race.forget();
                 self.forget_views();
             }
-            Err(e) => self.message = Some(e.to_string()),
+            Err(e) => self.notices.error(Source::Trainer, e.to_string()),
         }
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{FOLLOW_INTERVAL, FOLLOW_PATIENCE, FOLLOW_REST, MOVING_RESOLUTION, Runtime};
+use crate::notices::{Level, Source};
 use crate::settings::{DirectionChoice, Settings, SliceMode};
 use valley_engine::landscape::{DirectionKind, GridSpec, LandscapeRequest, Plane, make_direction};
 use valley_engine::problem::Problem;
@@ -32,7 +33,7 @@ impl Runtime {
         let plane = match self.frozen_plane(settings) {
             Ok(plane) => plane,
             Err(e) => {
-                self.message = Some(e);
+                self.notices.error(Source::Directions, e);
                 return;
             }
         };
@@ -82,10 +83,18 @@ impl Runtime {
         let plane = match self.plane_for(settings) {
             Ok(plane) => plane,
             Err(e) => {
-                self.message = Some(e);
+                self.notices.error(Source::Directions, e);
                 return;
             }
         };
+        // The plane is there again: a complaint about its directions is stale.
+        if self
+            .notices
+            .get(Source::Directions)
+            .is_some_and(|n| n.level == Level::Error)
+        {
+            self.notices.clear(Source::Directions);
+        }
         let span = match self.problem.surface() {
             Some(kind) => kind.view().1 as f32,
             // A line's ends sit at α = ±1: reach a quarter beyond them.
@@ -161,7 +170,7 @@ impl Runtime {
                 &self.wake,
             )?;
             if let Some(news) = self.computed.news.take() {
-                self.message = Some(news);
+                self.notices.info(Source::Directions, news);
             }
             return Ok(plane);
         }

@@ -1,0 +1,51 @@
+//! Everything the app can be asked to do — by a button, a key, a click on
+//! the map, a script, and next a lesson — as one enum, handled in one place
+//! ([`crate::ValleyApp::execute`]). Views draw from state and return
+//! commands; values the user edits (sliders, choices) stay settings, which
+//! the app applies by comparing them with what the engine runs.
+
+use std::path::PathBuf;
+
+use super::export::ExportKind;
+use super::notices::Source;
+use valley_engine::train::Speed;
+
+/// One thing to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AppCommand {
+    /// Play if paused, pause if playing.
+    TogglePlay,
+    /// Train continuously.
+    Play,
+    /// Stop training.
+    Pause,
+    /// Take this many steps, then pause.
+    Step(u64),
+    /// Back to step 0 at the settings' seed.
+    Reset,
+    /// Restart the run from these parameters (a click on the map).
+    DropBall(Vec<f32>),
+    /// Train at this pace without touching the settings (a script, a
+    /// replay); `None` goes back to the settings' pace.
+    Pace(Option<Speed>),
+    /// Compute the Hessian or PCA directions again, at the current point.
+    RecomputeDirections,
+    /// Ask for a file in the native dialog.
+    AskForFile,
+    /// Open a session, a scene or a figure.
+    Open(PathBuf),
+    /// Save the whole run as a session.
+    SaveSession,
+    /// Write a figure, CSV, film strip or weights into the export folder.
+    Export(ExportKind),
+    /// Save the window, as the next frame shows it, to this PNG.
+    SaveWindowAs(PathBuf),
+    /// Stop replaying an opened scene where it is.
+    CancelReplay,
+    /// Presentation mode on or off.
+    TogglePresentation,
+    /// Take a notice off the status bar.
+    Dismiss(Source),
+    /// Close the window.
+    Quit,
+}
