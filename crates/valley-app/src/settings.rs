@@ -31,60 +31,9 @@ pub enum SliceMode {
     Frozen,
 }
 
-/// Which directions span the slice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DirectionChoice {
-    /// Random, filter-normalised (Li et al. 2018).
-    Filter,
-    /// Random Gaussian.
-    Gaussian,
-    /// Two chosen parameters (flat indices).
-    Parameters(usize, usize),
-    /// The Hessian's sharpest and most negative eigenvectors, computed once where asked.
-    Hessian,
-    /// The two principal components of the path so far, computed once where asked.
-    Pca,
-    /// Downhill along −∇L and a random direction orthogonal to it, computed once where asked.
-    Gradient,
-    /// The straight line from the start (α = −1) to now (α = 1), computed once where asked.
-    StartToNow,
-    /// The line from this run (α = −1) to a second one from the next seed
-    /// (α = 1), trained as long; the plane also holds this run's start.
-    Seeds,
-}
-
-impl DirectionChoice {
-    /// Whether the directions are computed at a point (and the plane then stays put).
-    pub fn is_computed(self) -> bool {
-        matches!(
-            self,
-            DirectionChoice::Hessian
-                | DirectionChoice::Pca
-                | DirectionChoice::Gradient
-                | DirectionChoice::StartToNow
-                | DirectionChoice::Seeds
-        )
-    }
-
-    /// Whether the plane is laid through a line whose ends sit at α = ±1.
-    pub fn is_line(self) -> bool {
-        matches!(self, DirectionChoice::StartToNow | DirectionChoice::Seeds)
-    }
-
-    /// A name for menus and messages.
-    pub fn name(self) -> String {
-        match self {
-            DirectionChoice::Filter => "filter-normalised".into(),
-            DirectionChoice::Gaussian => "Gaussian".into(),
-            DirectionChoice::Parameters(i, j) => format!("parameters {i} and {j}"),
-            DirectionChoice::Hessian => "Hessian".into(),
-            DirectionChoice::Pca => "PCA of the path".into(),
-            DirectionChoice::Gradient => "gradient".into(),
-            DirectionChoice::StartToNow => "start → now".into(),
-            DirectionChoice::Seeds => "this run → another seed".into(),
-        }
-    }
-}
+/// Which directions span the slice: the engine's plane recipe, the one
+/// the command line and lessons use too.
+pub use valley_engine::analysis::PlaneRecipe as DirectionChoice;
 
 /// What the central panel shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod io;
 pub mod kernels;
 pub mod landscape;
 pub mod nn;
+pub mod numbers;
 pub mod optim;
 pub mod problem;
 pub mod scalar;

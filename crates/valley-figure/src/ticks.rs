@@ -111,17 +111,6 @@ pub fn format_linear_ticks(ticks: &[f64]) -> Vec<String> {
         .collect()
 }
 
-/// A number in text (tables, captions, status lines): four significant
-/// digits, plain between 0.01 and 10,000, scientific beyond, since trained
-/// losses are often far below 0.001.
-pub fn readable_number(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() || (0.01..1e4).contains(&v.abs()) {
-        format!("{v:.4}")
-    } else {
-        format!("{v:.3e}")
-    }
-}
-
 /// A short label for one value: plain decimals between 0.001 and 99999, otherwise
 /// scientific as `2×10⁻⁵` (or `10⁻⁵` for a power of ten).
 pub fn format_value(value: f64) -> String {
@@ -243,15 +232,6 @@ mod tests {
             format_linear_ticks(&[0.0, 2e-4, 4e-4]),
             ["0", "2×10⁻⁴", "4×10⁻⁴"]
         );
-    }
-
-    #[test]
-    fn numbers_in_text_keep_four_significant_digits() {
-        assert_eq!(readable_number(0.1880), "0.1880");
-        assert_eq!(readable_number(8.5163), "8.5163");
-        assert_eq!(readable_number(3.662e-5), "3.662e-5");
-        assert_eq!(readable_number(0.0), "0.0000");
-        assert_eq!(readable_number(25_000.0), "2.500e4");
     }
 
     #[test]

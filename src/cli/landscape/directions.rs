@@ -3,19 +3,18 @@
 //! PCA of the path, the line from the start, the line to a second seed).
 
 use std::sync::Arc;
-use valley_engine::io::limits::MAX_RETRAINED_STEPS;
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context, bail};
 
 use super::{ComputedDirections, LandscapeArgs, RandomKind};
-use valley_engine::analysis::{
-    Control, extremes, gradient_plane, interpolate, line_plane, pca_plane, plane_through_points,
-};
+use crate::cli::progress::with_progress;
+use valley_engine::analysis::{Control, LandmarkKind, PlaneRecipe, PlaneSite, build_plane};
 use valley_engine::io::{SequentialWeights, flat_like, read_safetensors};
-use valley_engine::landscape::{DirectionKind, Plane, make_direction, project};
-use valley_engine::problem::{Batch, MlpProblem, Problem};
+use valley_engine::landscape::{Plane, project};
+use valley_engine::problem::{MlpProblem, Problem};
 use valley_engine::train::TrainConfig;
-use valley_figure::{Marker, MarkerStyle, readable_number};
+use valley_figure::{Marker, MarkerStyle};
 
 /// Where the training before a slice went: its kept points, its start, and
 /// how to train it again with another seed.
@@ -44,7 +43,8 @@ pub struct Chosen {
     pub span: Option<f32>,
 }
 
-/// Picks the directions `args` ask for around `center`.
+/// Picks the directions `args` ask for around `center`: direction files, or
+/// the engine's plane recipe (the one the app uses).
 pub fn choose(
     args: &LandscapeArgs,
     problem: &Arc<MlpProblem>,
@@ -53,243 +53,162 @@ pub fn choose(
     reference: &SequentialWeights,
     dims: usize,
 ) -> anyhow::Result<Chosen> {
-    let needs_path = || {
-        path.ok_or_else(|| {
-            anyhow::anyhow!("--directions pca, interpolate and seeds need a training run: use --dataset or --data (or --session) instead of --weights")
-        })
-    };
     let at_centre = vec![Marker::new(0.0, 0.0, MarkerStyle::Dot, "θ")];
-    let random = |seed_offset: u64, at: &[f32]| {
-        let kind = match args.random.unwrap_or(RandomKind::Filter) {
-            RandomKind::Filter => DirectionKind::Filter,
-            RandomKind::Gaussian => DirectionKind::Gaussian,
-        };
-        make_direction(
-            kind,
-            problem.layout(),
-            at,
-            args.run
-                .optim
-                .seed
-                .wrapping_mul(2)
-                .wrapping_add(seed_offset),
-        )
+    if args.computed.is_none() && !args.directions.is_empty() {
+        return from_files(args, center, reference, dims, at_centre);
+    }
+    let recipe = match args.computed {
+        Some(ComputedDirections::Hessian) => PlaneRecipe::Hessian,
+        Some(ComputedDirections::Pca) => PlaneRecipe::Pca,
+        Some(ComputedDirections::Interpolate) => PlaneRecipe::StartToNow,
+        Some(ComputedDirections::Gradient) => PlaneRecipe::Gradient,
+        Some(ComputedDirections::Seeds) => PlaneRecipe::Seeds,
+        None => match args.random.unwrap_or(RandomKind::Filter) {
+            RandomKind::Filter => PlaneRecipe::Filter,
+            RandomKind::Gaussian => PlaneRecipe::Gaussian,
+        },
     };
-    let chosen = match args.computed {
-        Some(ComputedDirections::Pca) => {
-            let points = &needs_path()?.points;
-            let refs: Vec<&[f32]> = points.iter().map(|p| &p[..]).collect();
-            let plane = pca_plane(&refs, &center).map_err(|_| {
-                anyhow::anyhow!(
-                    "the run did not move: there is no trajectory to take components of"
-                )
-            })?;
-            println!(
-                "PCA of the trajectory: the two components explain {:.1} % and {:.1} % of its variance",
-                100.0 * plane.explained[0],
-                100.0 * plane.explained.get(1).copied().unwrap_or(0.0)
-            );
-            Chosen {
-                plane: Plane::new(center, plane.directions.into_iter().take(dims).collect())?,
-                labels: numbered("principal component"),
-                markers: at_centre,
-                path: plane.path,
-                span: Some(1.2 * plane.reach.max(1e-3)),
-            }
-        }
-        Some(ComputedDirections::Hessian) => {
-            let at: Vec<f64> = center.iter().map(|&p| f64::from(p)).collect();
-            let mut product = |v: &[f64]| problem.hessian_vector(&at, v);
-            let found = extremes(
-                at.len(),
-                1,
-                &mut product,
-                args.run.optim.seed,
-                &Control::none(),
-            )?;
-            println!(
-                "Hessian at the centre: sharpest eigenvalue {:.4e} (α), most negative {:.4e} (β)",
-                found.top[0], found.min
-            );
-            let as_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
-            let mut directions = vec![as_f32(&found.top_vectors[0])];
-            if dims == 2 {
-                directions.push(as_f32(&found.min_vector));
-            }
-            Chosen {
-                plane: Plane::new(center, directions)?,
-                labels: numbered("Hessian eigenvector"),
-                markers: at_centre,
-                path: Vec::new(),
-                span: None,
-            }
-        }
-        Some(ComputedDirections::Gradient) => {
-            let mut gradient = vec![0.0f32; center.len()];
-            problem.loss_and_grad(&center, Batch::Full, &mut gradient, &mut Default::default());
-            let other = random(2, &center)?;
-            let plane = gradient_plane(&center, &gradient, &other).context(
-                "the gradient is zero (or not finite) at the centre: there is no slope to slice along",
-            )?;
-            let norm = gradient.iter().map(|g| g * g).sum::<f32>().sqrt();
-            println!("gradient at the centre: norm {norm:.4e}; α runs downhill along −∇L");
-            let plane = Plane::new(
-                plane.center,
-                plane.directions.into_iter().take(dims).collect(),
-            )?;
-            Chosen {
-                plane,
-                labels: ["α · downhill (−∇L)".into(), "β · random, ⟂ ∇L".into()],
-                markers: at_centre,
-                path: Vec::new(),
-                span: None,
-            }
-        }
-        Some(ComputedDirections::Interpolate) => {
-            let start = &needs_path()?.start;
-            describe_line(problem, start, &center, "the start", "the end");
-            let middle: Vec<f32> = start
-                .iter()
-                .zip(&center)
-                .map(|(a, b)| 0.5 * (a + b))
-                .collect();
-            let plane = line_plane(start, &center, &random(2, &middle)?)
-                .context("the run did not move: the start and the end coincide")?;
-            Chosen {
-                plane: first(plane, dims),
-                labels: [
-                    "α · start (−1) → end (1)".into(),
-                    "β · random, ⟂ the line".into(),
-                ],
-                markers: vec![
-                    Marker::new(-1.0, 0.0, MarkerStyle::Cross, "start"),
-                    Marker::new(1.0, 0.0, MarkerStyle::Dot, "θ"),
-                ],
-                path: Vec::new(),
-                span: Some(1.25),
-            }
-        }
-        Some(ComputedDirections::Seeds) => {
-            let trained = needs_path()?;
-            let seed_b = args.seed_b.unwrap_or(trained.config.seed.wrapping_add(1));
-            if seed_b == trained.config.seed {
-                bail!("--seed-b must differ from the run's own seed ({seed_b})");
-            }
-            if trained.steps > MAX_RETRAINED_STEPS {
-                bail!(
-                    "run A is at step {}; run B would be trained as long, and Valley trains it for at most {MAX_RETRAINED_STEPS} steps",
-                    trained.steps
-                );
-            }
-            let config = TrainConfig {
-                seed: seed_b,
-                ..trained.config
-            };
-            println!(
-                "training run B (seed {seed_b}) for {} steps as well",
-                trained.steps
-            );
-            let (run_b, summary) =
-                crate::cli::train::train(Arc::clone(problem), config, trained.steps, None)?;
-            if let Some(message) = &summary.diverged {
-                bail!("run B {message}");
-            }
-            let theta_b = run_b.params().to_vec();
-            describe_line(problem, &center, &theta_b, "run A", "run B");
-            // The plane through both ends and A's start, so all three show.
-            let plane = plane_through_points(&center, &theta_b, &trained.start)
-                .or_else(|_| line_plane(&center, &theta_b, &random(2, &center)?))
-                .context("runs A and B ended at the same point")?;
-            let start = project(&plane, &trained.start).coords;
+    if recipe.needs_path() && path.is_none() {
+        bail!(
+            "--directions pca, interpolate and seeds need a training run: use --dataset or --data (or --session) instead of --weights"
+        );
+    }
+    let config = path.map_or(
+        TrainConfig {
+            seed: args.run.optim.seed,
+            ..TrainConfig::default()
+        },
+        |p| p.config,
+    );
+    let problem: Arc<dyn Problem> = problem.clone();
+    let site = PlaneSite {
+        problem: &problem,
+        centre: &center,
+        start: path.map(|p| p.start.as_slice()),
+        path: path.map_or(&[], |p| p.points.as_slice()),
+        step: path.map(|p| p.steps),
+        config,
+        other_seed: args.seed_b,
+    };
+    if recipe == PlaneRecipe::Seeds
+        && let Some(trained) = path
+    {
+        let seed_b = args.seed_b.unwrap_or(config.seed.wrapping_add(1));
+        println!(
+            "training run B (seed {seed_b}) for {} steps as well",
+            trained.steps
+        );
+    }
+    let built = with_progress(100, "%", |done| {
+        let progress = |fraction: f32| done.store((100.0 * fraction) as u64, Ordering::Relaxed);
+        let control = Control {
+            cancelled: &|| false,
+            progress: &progress,
+        };
+        build_plane(recipe, &site, dims, &control)
+    })
+    .map_err(|e| anyhow::anyhow!(e))?;
+    if recipe.is_computed() {
+        println!("{}", built.description);
+    }
+    let on_plane = |params: &[f32]| project(&built.plane, params).coords;
+    let (markers, span) = match recipe {
+        PlaneRecipe::StartToNow => (
+            vec![
+                Marker::new(-1.0, 0.0, MarkerStyle::Cross, "start"),
+                Marker::new(1.0, 0.0, MarkerStyle::Dot, "θ"),
+            ],
+            built.span,
+        ),
+        PlaneRecipe::Seeds => {
             let mut markers = vec![
                 Marker::new(-1.0, 0.0, MarkerStyle::Dot, "A"),
                 Marker::new(1.0, 0.0, MarkerStyle::Star, "B"),
             ];
-            if dims == 2 {
-                markers.push(Marker::new(
-                    start[0],
-                    start[1],
-                    MarkerStyle::Cross,
-                    "A's start",
-                ));
-            }
-            let reach = 1.15 * start[1].abs().max(1.0);
-            Chosen {
-                plane: first(plane, dims),
-                labels: [
-                    "α · run A (−1) → run B (1)".into(),
-                    "β · towards A's start".into(),
-                ],
-                markers,
-                path: Vec::new(),
-                span: Some(if dims == 2 { reach } else { 1.25 }),
-            }
-        }
-        None if args.directions.is_empty() => {
-            let directions = (0..dims as u64)
-                .map(|k| random(k + 1, &center))
-                .collect::<Result<Vec<_>, _>>()?;
-            Chosen {
-                plane: Plane::new(center, directions)?,
-                labels: numbered(if matches!(args.random, Some(RandomKind::Gaussian)) {
-                    "Gaussian direction"
-                } else {
-                    "filter-normalised direction"
-                }),
-                markers: at_centre,
-                path: Vec::new(),
-                span: None,
-            }
-        }
-        None => {
-            if args.directions.len() != dims {
-                bail!(
-                    "--dims {dims} needs {dims} --direction file(s), got {}",
-                    args.directions.len()
-                );
-            }
-            let directions = args
-                .directions
+            let start = built
+                .landmarks
                 .iter()
-                .map(|path| {
-                    let file = read_safetensors(path)?;
-                    let flat = flat_like(&file, reference, &path.display().to_string())?;
-                    Ok(flat.iter().map(|&v| v as f32).collect())
-                })
-                .collect::<anyhow::Result<Vec<Vec<f32>>>>()?;
-            Chosen {
-                plane: Plane::new(center, directions).context("a direction cannot be used")?,
-                labels: numbered("direction"),
-                markers: at_centre,
-                path: Vec::new(),
-                span: None,
+                .find(|l| l.kind == LandmarkKind::Start)
+                .map(|l| on_plane(&l.params));
+            match start {
+                Some(start) if dims == 2 => {
+                    markers.push(Marker::new(
+                        start[0],
+                        start[1],
+                        MarkerStyle::Cross,
+                        "A's start",
+                    ));
+                    (markers, Some(1.15 * start[1].abs().max(1.0)))
+                }
+                _ => (markers, built.span),
             }
         }
+        _ => (at_centre, built.span),
     };
-    Ok(chosen)
+    let drawn_path = match recipe {
+        PlaneRecipe::Pca => site
+            .path
+            .iter()
+            .map(|p| {
+                let c = on_plane(p);
+                (c[0], c.get(1).copied().unwrap_or(0.0))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let labels = match recipe {
+        PlaneRecipe::StartToNow => [
+            "α · start (−1) → end (1)".into(),
+            "β · random, ⟂ the line".into(),
+        ],
+        PlaneRecipe::Seeds => [
+            "α · run A (−1) → run B (1)".into(),
+            "β · towards A's start".into(),
+        ],
+        _ => built.labels,
+    };
+    Ok(Chosen {
+        plane: built.plane,
+        labels,
+        markers,
+        path: drawn_path,
+        span,
+    })
+}
+
+/// Directions read from safetensors files shaped like the model.
+fn from_files(
+    args: &LandscapeArgs,
+    center: Vec<f32>,
+    reference: &SequentialWeights,
+    dims: usize,
+    markers: Vec<Marker>,
+) -> anyhow::Result<Chosen> {
+    if args.directions.len() != dims {
+        bail!(
+            "--dims {dims} needs {dims} --direction file(s), got {}",
+            args.directions.len()
+        );
+    }
+    let directions = args
+        .directions
+        .iter()
+        .map(|path| {
+            let file = read_safetensors(path)?;
+            let flat = flat_like(&file, reference, &path.display().to_string())?;
+            Ok(flat.iter().map(|&v| v as f32).collect())
+        })
+        .collect::<anyhow::Result<Vec<Vec<f32>>>>()?;
+    Ok(Chosen {
+        plane: Plane::new(center, directions).context("a direction cannot be used")?,
+        labels: numbered("direction"),
+        markers,
+        path: Vec::new(),
+        span: None,
+    })
 }
 
 /// "α · KIND 1" and "β · KIND 2".
 fn numbered(kind: &str) -> [String; 2] {
     [format!("α · {kind} 1"), format!("β · {kind} 2")]
-}
-
-/// The plane, or only its first direction for a line.
-fn first(plane: Plane, dims: usize) -> Plane {
-    Plane {
-        directions: plane.directions.into_iter().take(dims).collect(),
-        ..plane
-    }
-}
-
-/// Prints the loss at both ends of a straight line and the barrier between them.
-fn describe_line(problem: &Arc<MlpProblem>, from: &[f32], to: &[f32], a: &str, b: &str) {
-    let line = interpolate(problem.as_ref(), from, to, 101);
-    let number = |v: f32| readable_number(f64::from(v));
-    println!(
-        "from {a} (α = −1) to {b} (α = 1): loss {} → {}, barrier {} above the higher end",
-        number(line.loss[0]),
-        number(line.loss[line.loss.len() - 1]),
-        number(line.barrier)
-    );
 }

@@ -7,6 +7,7 @@ mod curvature;
 mod eigen;
 mod lanczos;
 mod planes;
+mod recipe;
 mod sharpness;
 
 pub use curvature::{Curvature, Verdict, analyse_curvature};
@@ -19,6 +20,7 @@ pub use planes::{
     Interpolation, PcaPlane, gradient_plane, interpolate, line_plane, pca_plane,
     plane_through_points,
 };
+pub use recipe::{BuiltPlane, Landmark, LandmarkKind, PlaneRecipe, PlaneSite, build_plane};
 pub use sharpness::{MinimaError, MinimaSpec, Minimum, compare_minima};
 
 use crate::problem::Problem;
