@@ -3,6 +3,7 @@
 //! and new settings and tells the engine what changed.
 
 use egui::{ComboBox, Slider};
+use strum::IntoEnumIterator;
 
 use super::import::{ImportForm, import_ui};
 use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
@@ -92,7 +93,7 @@ pub fn controls_ui(
     ComboBox::from_label("problem")
         .selected_text(current)
         .show_ui(ui, |ui| {
-            for kind in DatasetKind::ALL {
+            for kind in DatasetKind::iter() {
                 ui.selectable_value(
                     &mut settings.problem,
                     ProblemChoice::Dataset(kind),
@@ -110,7 +111,7 @@ pub fn controls_ui(
                 "A PyTorch nn.Sequential of Linear layers (safetensors) and its CSV data",
             );
             ui.separator();
-            for kind in SurfaceKind::ALL {
+            for kind in SurfaceKind::iter() {
                 ui.selectable_value(
                     &mut settings.problem,
                     ProblemChoice::Surface(kind),
@@ -146,7 +147,7 @@ pub fn controls_ui(
         ComboBox::from_label("activation")
             .selected_text(settings.activation.name())
             .show_ui(ui, |ui| {
-                for act in Activation::ALL {
+                for act in Activation::iter() {
                     ui.selectable_value(&mut settings.activation, act, act.name());
                 }
             })
@@ -160,7 +161,7 @@ pub fn controls_ui(
     ComboBox::from_label("optimiser")
         .selected_text(opt.kind.name())
         .show_ui(ui, |ui| {
-            for kind in OptimizerKind::ALL {
+            for kind in OptimizerKind::iter() {
                 ui.selectable_value(&mut opt.kind, kind, kind.name())
                     .on_hover_text(kind.description());
             }
@@ -319,7 +320,7 @@ fn race_ui(ui: &mut egui::Ui, settings: &mut Settings) {
     ui.label("Race")
         .on_hover_text("Tick optimisers to race them from the same start with the same learning rate; each gets its own ball and trail");
     ui.horizontal_wrapped(|ui| {
-        for kind in OptimizerKind::ALL {
+        for kind in OptimizerKind::iter() {
             let mut on = settings.race.contains(&kind);
             if ui
                 .checkbox(&mut on, kind.name())
@@ -330,7 +331,7 @@ fn race_ui(ui: &mut egui::Ui, settings: &mut Settings) {
                     settings.race.push(kind);
                     settings
                         .race
-                        .sort_by_key(|k| OptimizerKind::ALL.iter().position(|a| a == k));
+                        .sort_by_key(|k| OptimizerKind::iter().position(|a| a == *k));
                 } else {
                     settings.race.retain(|k| *k != kind);
                 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use egui::ComboBox;
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 use super::settings::{ProblemChoice, Settings};
 use valley_engine::data::Targets;
@@ -125,7 +126,7 @@ pub fn import_ui(
     ComboBox::from_label("between layers")
         .selected_text(activation.name())
         .show_ui(ui, |ui| {
-            for act in Activation::ALL {
+            for act in Activation::iter() {
                 ui.selectable_value(activation, act, act.name());
             }
         })
