@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use strum::IntoEnumIterator;
+
 use valley::engine::data::{DatasetKind, DatasetSpec, generate};
 use valley::engine::nn::{Activation, Init, Mlp};
 use valley::engine::optim::{OptimizerConfig, OptimizerKind};
@@ -141,8 +143,7 @@ fn a_schedule_out_of_range_is_refused_before_training() {
 
 #[test]
 fn a_learning_rate_of_100_diverges_on_every_problem_with_every_optimiser() {
-    let mut problems: Vec<(String, Arc<dyn Problem>)> = DatasetKind::ALL
-        .into_iter()
+    let mut problems: Vec<(String, Arc<dyn Problem>)> = DatasetKind::iter()
         .map(|kind| {
             let data = generate(&DatasetSpec {
                 size: 200,
@@ -156,7 +157,7 @@ fn a_learning_rate_of_100_diverges_on_every_problem_with_every_optimiser() {
             (format!("{kind:?}"), problem)
         })
         .collect();
-    for kind in SurfaceKind::ALL {
+    for kind in SurfaceKind::iter() {
         problems.push((format!("{kind:?}"), Arc::new(SurfaceProblem::new(kind))));
     }
     for (name, problem) in &problems {

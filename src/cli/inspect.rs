@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 
+use super::choice::choice;
 use valley_engine::analysis::{Control, Extremes, Trace, extremes, trace};
 use valley_engine::data::{Dataset, Targets, load_csv};
 use valley_engine::io::{
@@ -27,8 +28,8 @@ pub struct InspectArgs {
     /// Data: CSV with header `x1,...,xd,label` or `x1,...,xd,y`.
     #[arg(long, value_name = "D.csv")]
     pub data: PathBuf,
-    /// The activation between the Linear layers: tanh, relu, sigmoid, gelu.
-    #[arg(long)]
+    /// The activation between the Linear layers.
+    #[arg(long, value_parser = choice::<Activation>())]
     pub activation: Activation,
     /// Write the gradient of the mean loss, with the weights' names, shapes and dtype.
     #[arg(long, value_name = "G.safetensors")]

@@ -1,5 +1,6 @@
 //! The `valley` command line: one file per subcommand.
 
+mod choice;
 mod film_strip;
 mod inspect;
 mod landscape;
@@ -9,6 +10,8 @@ mod sharpness;
 mod train;
 
 use clap::{Parser, Subcommand};
+
+use choice::choice;
 
 pub use film_strip::FilmStripArgs;
 pub use inspect::InspectArgs;
@@ -51,7 +54,7 @@ pub struct Cli {
     #[arg(long, value_name = "D.csv", requires = "weights")]
     pub data: Option<std::path::PathBuf>,
     /// ... with this activation between the Linear layers.
-    #[arg(long, default_value = "tanh")]
+    #[arg(long, default_value = "tanh", value_parser = choice::<valley_engine::nn::Activation>())]
     pub activation: valley_engine::nn::Activation,
     /// Start in presentation mode: large text, a light high-contrast theme, fewer controls.
     #[arg(long)]

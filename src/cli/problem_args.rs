@@ -6,6 +6,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use super::choice::choice;
+
 use valley_engine::data::{self, DatasetKind, DatasetSpec, Split};
 use valley_engine::nn::{Activation, Init, Mlp, parse_layer_sizes};
 use valley_engine::optim::{LrSchedule, OptimizerConfig, OptimizerKind, Schedule};
@@ -15,8 +17,8 @@ use valley_engine::train::TrainConfig;
 /// Where the data comes from.
 #[derive(Debug, Args, Clone)]
 pub struct DataArgs {
-    /// Built-in dataset: moons, circles, spirals, xor, blobs, sine.
-    #[arg(long, conflicts_with = "data")]
+    /// Built-in dataset.
+    #[arg(long, conflicts_with = "data", value_parser = choice::<DatasetKind>())]
     pub dataset: Option<DatasetKind>,
     /// CSV file with header `x1,...,xd,label` (classes) or `x1,...,xd,y` (regression).
     #[arg(long, value_name = "FILE.csv")]
@@ -77,11 +79,11 @@ pub struct ModelArgs {
     /// widths, e.g. 16-16, to take input and output sizes from the data.
     #[arg(long, default_value = "16-16")]
     pub arch: String,
-    /// Hidden activation: tanh, relu, sigmoid, gelu.
-    #[arg(long, default_value = "tanh")]
+    /// Hidden activation.
+    #[arg(long, default_value = "tanh", value_parser = choice::<Activation>())]
     pub activation: Activation,
-    /// Weight initialisation: torch (nn.Linear default), xavier, he.
-    #[arg(long, default_value = "torch")]
+    /// Weight initialisation (torch is the nn.Linear default).
+    #[arg(long, default_value = "torch", value_parser = choice::<Init>())]
     pub init: Init,
 }
 
@@ -130,8 +132,8 @@ fn join(sizes: &[usize]) -> String {
 /// The optimiser and how long to train.
 #[derive(Debug, Args, Clone)]
 pub struct OptimArgs {
-    /// sgd, momentum, nesterov, rmsprop, adam, adamw.
-    #[arg(long, default_value = "adam")]
+    /// Update rule.
+    #[arg(long, default_value = "adam", value_parser = choice::<OptimizerKind>())]
     pub optimizer: OptimizerKind,
     /// Learning rate.
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]

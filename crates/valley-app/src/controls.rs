@@ -3,6 +3,7 @@
 //! and new settings and tells the engine what changed.
 
 use egui::{ComboBox, Slider};
+use strum::IntoEnumIterator;
 
 use super::command::AppCommand;
 use super::import::{ImportForm, import_ui};
@@ -80,7 +81,7 @@ pub fn controls_ui(
     ComboBox::from_label("problem")
         .selected_text(current)
         .show_ui(ui, |ui| {
-            for kind in DatasetKind::ALL {
+            for kind in DatasetKind::iter() {
                 ui.selectable_value(
                     &mut settings.problem,
                     ProblemChoice::Dataset(kind),
@@ -98,7 +99,7 @@ pub fn controls_ui(
                 "A PyTorch nn.Sequential of Linear layers (safetensors) and its CSV data",
             );
             ui.separator();
-            for kind in SurfaceKind::ALL {
+            for kind in SurfaceKind::iter() {
                 ui.selectable_value(
                     &mut settings.problem,
                     ProblemChoice::Surface(kind),
@@ -134,7 +135,7 @@ pub fn controls_ui(
         ComboBox::from_label("activation")
             .selected_text(settings.activation.name())
             .show_ui(ui, |ui| {
-                for act in Activation::ALL {
+                for act in Activation::iter() {
                     ui.selectable_value(&mut settings.activation, act, act.name());
                 }
             })
@@ -148,7 +149,7 @@ pub fn controls_ui(
     ComboBox::from_label("optimiser")
         .selected_text(opt.kind.name())
         .show_ui(ui, |ui| {
-            for kind in OptimizerKind::ALL {
+            for kind in OptimizerKind::iter() {
                 ui.selectable_value(&mut opt.kind, kind, kind.name())
                     .on_hover_text(kind.description());
             }
@@ -307,7 +308,7 @@ fn race_ui(ui: &mut egui::Ui, settings: &mut Settings) {
     ui.label("Race")
         .on_hover_text("Tick optimisers to race them from the same start with the same learning rate; each gets its own ball and trail");
     ui.horizontal_wrapped(|ui| {
-        for kind in OptimizerKind::ALL {
+        for kind in OptimizerKind::iter() {
             let mut on = settings.race.contains(&kind);
             if ui
                 .checkbox(&mut on, kind.name())
@@ -318,7 +319,7 @@ fn race_ui(ui: &mut egui::Ui, settings: &mut Settings) {
                     settings.race.push(kind);
                     settings
                         .race
-                        .sort_by_key(|k| OptimizerKind::ALL.iter().position(|a| a == k));
+                        .sort_by_key(|k| OptimizerKind::iter().position(|a| a == *k));
                 } else {
                     settings.race.retain(|k| *k != kind);
                 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use egui::ComboBox;
+use strum::IntoEnumIterator;
 
 use super::settings::{ImportSpec, ProblemChoice, Settings};
 use valley_engine::data::Targets;
@@ -113,7 +114,7 @@ pub fn import_ui(
     ComboBox::from_label("between layers")
         .selected_text(activation.name())
         .show_ui(ui, |ui| {
-            for act in Activation::ALL {
+            for act in Activation::iter() {
                 ui.selectable_value(activation, act, act.name());
             }
         })

@@ -6,6 +6,8 @@
 //! cap, more race lanes than optimisers) is refused with the field, the value
 //! and the limit, before it drives a loop, an allocation or a thread.
 
+use strum::IntoEnumIterator;
+
 use super::settings::{DirectionChoice, ProblemChoice, Settings};
 use valley_engine::io::limits::MAX_PARAMS;
 use valley_engine::landscape::GRID_MAX_POINTS_PER_AXIS;
@@ -134,9 +136,8 @@ impl Settings {
                 format!("a model has at most {MAX_PARAMS} parameters"),
             );
         }
-        let lanes = OptimizerKind::ALL.len();
-        let distinct = OptimizerKind::ALL
-            .iter()
+        let lanes = OptimizerKind::iter().len();
+        let distinct = OptimizerKind::iter()
             .filter(|kind| self.race.contains(kind))
             .count();
         if self.race.len() > lanes || distinct != self.race.len() {

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod autograd;
+mod choice;
 pub mod data;
 pub mod exec;
 pub mod io;

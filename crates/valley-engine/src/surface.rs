@@ -7,14 +7,29 @@
 //! the known critical points to mark on a plot, a starting point that shows
 //! the idea, and a window that frames it.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, IntoStaticStr, VariantNames};
 
-/// One of the built-in formula surfaces f(x, y).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// One of the built-in formula surfaces f(x, y); `iter()` lists them in
+/// menu order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    IntoStaticStr,
+    VariantNames,
+    strum::Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum SurfaceKind {
     /// A round bowl: every direction curves the same, so descent goes straight down.
     Bowl,
@@ -68,32 +83,9 @@ const DOUBLE_WELL_TILT: f64 = 0.3;
 const BEALE_TARGETS: [f64; 3] = [1.5, 2.25, 2.625];
 
 impl SurfaceKind {
-    /// Every surface, in the order menus list them.
-    pub const ALL: [SurfaceKind; 9] = [
-        SurfaceKind::Bowl,
-        SurfaceKind::Ravine,
-        SurfaceKind::Saddle,
-        SurfaceKind::MonkeySaddle,
-        SurfaceKind::Rosenbrock,
-        SurfaceKind::Himmelblau,
-        SurfaceKind::Rastrigin,
-        SurfaceKind::Beale,
-        SurfaceKind::DoubleWell,
-    ];
-
-    /// The kebab-case name used on the command line and in files.
+    /// The name used on the command line and in files.
     pub fn name(self) -> &'static str {
-        match self {
-            SurfaceKind::Bowl => "bowl",
-            SurfaceKind::Ravine => "ravine",
-            SurfaceKind::Saddle => "saddle",
-            SurfaceKind::MonkeySaddle => "monkey-saddle",
-            SurfaceKind::Rosenbrock => "rosenbrock",
-            SurfaceKind::Himmelblau => "himmelblau",
-            SurfaceKind::Rastrigin => "rastrigin",
-            SurfaceKind::Beale => "beale",
-            SurfaceKind::DoubleWell => "double-well",
-        }
+        self.into()
     }
 
     /// f(x, y).
@@ -358,27 +350,18 @@ fn beale_residuals(x: f64, y: f64) -> [BealeResidual; 3] {
     })
 }
 
-impl fmt::Display for SurfaceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 impl FromStr for SurfaceKind {
     type Err = String;
+    /// Any case, surrounding spaces ignored; the error lists the names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SurfaceKind::ALL
-            .into_iter()
-            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                let names = SurfaceKind::ALL.map(SurfaceKind::name).join(", ");
-                format!("unknown surface '{s}': use one of {names}")
-            })
+        crate::choice::parse_choice(s, "surface")
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use strum::IntoEnumIterator;
+
     use super::*;
 
     /// Points on a 9×9 grid over the surface's own window, edges included.
@@ -402,7 +385,7 @@ mod tests {
 
     #[test]
     fn gradients_match_central_differences() {
-        for kind in SurfaceKind::ALL {
+        for kind in SurfaceKind::iter() {
             for (x, y) in grid(kind) {
                 let [gx, gy] = kind.gradient(x, y);
                 let fd_x = (kind.value(x + H, y) - kind.value(x - H, y)) / (2.0 * H);
@@ -421,7 +404,7 @@ mod tests {
 
     #[test]
     fn hessians_match_differences_of_the_gradient() {
-        for kind in SurfaceKind::ALL {
+        for kind in SurfaceKind::iter() {
             for (x, y) in grid(kind) {
                 let h = kind.hessian(x, y);
                 let (plus_x, minus_x) = (kind.gradient(x + H, y), kind.gradient(x - H, y));
@@ -444,7 +427,7 @@ mod tests {
 
     #[test]
     fn critical_points_are_stationary_and_of_their_kind() {
-        for kind in SurfaceKind::ALL {
+        for kind in SurfaceKind::iter() {
             for p in kind.critical_points() {
                 let [gx, gy] = kind.gradient(p.x, p.y);
                 assert!(gx.hypot(gy) < 1e-8, "{kind} {p:?}: gradient ({gx}, {gy})");
@@ -473,7 +456,7 @@ mod tests {
 
     #[test]
     fn global_minima_are_the_lowest_listed_points() {
-        for kind in SurfaceKind::ALL {
+        for kind in SurfaceKind::iter() {
             let points = kind.critical_points();
             let value = |p: &CriticalPoint| kind.value(p.x, p.y);
             let global: Vec<f64> = points
@@ -560,7 +543,7 @@ mod tests {
 
     #[test]
     fn start_and_critical_points_lie_inside_the_view() {
-        for kind in SurfaceKind::ALL {
+        for kind in SurfaceKind::iter() {
             let ([cx, cy], half) = kind.view();
             let inside = |x: f64, y: f64| (x - cx).abs() < half && (y - cy).abs() < half;
             let [sx, sy] = kind.start();
@@ -618,7 +601,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_through_from_str_display_and_serde() {
-        for kind in SurfaceKind::ALL {
+        for kind in SurfaceKind::iter() {
             assert_eq!(kind.to_string().parse::<SurfaceKind>(), Ok(kind));
             assert_eq!(kind.name().to_uppercase().parse::<SurfaceKind>(), Ok(kind));
             let json = serde_json::to_string(&kind).expect("a unit variant serialises");
@@ -632,7 +615,7 @@ mod tests {
     fn an_unknown_name_lists_the_valid_ones() {
         let message = "volcano".parse::<SurfaceKind>().expect_err("not a surface");
         assert!(message.contains("volcano"), "{message}");
-        for kind in SurfaceKind::ALL {
+        for kind in SurfaceKind::iter() {
             assert!(message.contains(kind.name()), "{message} lacks {kind}");
         }
     }

@@ -13,6 +13,7 @@ mod directions;
 
 use directions::TrainedPath;
 
+use super::choice::choice;
 use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::with_progress;
 use valley_engine::data::{Split, load_csv};
@@ -57,9 +58,8 @@ pub enum ComputedDirections {
 /// Options of `valley landscape`.
 #[derive(Debug, Args)]
 pub struct LandscapeArgs {
-    /// A formula surface instead of a model: bowl, ravine, saddle, monkey-saddle,
-    /// rosenbrock, himmelblau, rastrigin, beale, double-well.
-    #[arg(long, conflicts_with_all = ["weights", "dataset", "data"])]
+    /// A formula surface instead of a model.
+    #[arg(long, conflicts_with_all = ["weights", "dataset", "data"], value_parser = choice::<SurfaceKind>())]
     pub surface: Option<SurfaceKind>,
     /// Slice around a saved session's current parameters (no training).
     #[arg(long, value_name = "FILE.json", conflicts_with_all = ["surface", "weights", "dataset", "data"])]

@@ -1,6 +1,7 @@
 //! Every op's gradient against central finite differences in f64.
 
 use ndarray::{Array2, array};
+use strum::IntoEnumIterator;
 
 use super::{Tape, Var};
 use crate::nn::{Activation, seeded_rng};
@@ -108,7 +109,7 @@ fn elementwise_gradients() {
 
 #[test]
 fn activation_gradients() {
-    for act in Activation::ALL {
+    for act in Activation::iter() {
         check(&[random(4, 5, 10)], &|t, v| {
             let a = t.activate(v[0], act);
             weigh(t, a, 11)

@@ -4,7 +4,6 @@
 //! plot scale suits all of them.
 
 use std::f32::consts::PI;
-use std::fmt;
 use std::str::FromStr;
 
 use ndarray::Array2;
@@ -12,6 +11,7 @@ use rand::RngExt;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, IntoStaticStr, VariantNames};
 
 use super::{DataError, Dataset, Split, Targets, split};
 use crate::nn::seeded_rng;
@@ -19,9 +19,23 @@ use crate::nn::seeded_rng;
 /// Most points a generator makes.
 pub const MAX_GENERATED: usize = 1_000_000;
 
-/// The built-in datasets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The built-in datasets; `iter()` lists them in menu order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    IntoStaticStr,
+    VariantNames,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum DatasetKind {
     /// Two interleaving half circles.
     Moons,
@@ -38,26 +52,9 @@ pub enum DatasetKind {
 }
 
 impl DatasetKind {
-    /// Every dataset, in menu order.
-    pub const ALL: [DatasetKind; 6] = [
-        DatasetKind::Moons,
-        DatasetKind::Circles,
-        DatasetKind::Spirals,
-        DatasetKind::Xor,
-        DatasetKind::Blobs,
-        DatasetKind::Sine,
-    ];
-
-    /// Lower-case name for the command line and files.
+    /// The name used on the command line and in files.
     pub fn name(self) -> &'static str {
-        match self {
-            DatasetKind::Moons => "moons",
-            DatasetKind::Circles => "circles",
-            DatasetKind::Spirals => "spirals",
-            DatasetKind::Xor => "xor",
-            DatasetKind::Blobs => "blobs",
-            DatasetKind::Sine => "sine",
-        }
+        self.into()
     }
 
     /// A title for figures.
@@ -114,23 +111,15 @@ impl DatasetKind {
     }
 }
 
-impl fmt::Display for DatasetKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 impl FromStr for DatasetKind {
     type Err = String;
+    /// Any case, surrounding spaces ignored; the error lists the names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        DatasetKind::ALL
-            .into_iter()
-            .find(|k| k.name() == wanted || (wanted == "spiral" && *k == DatasetKind::Spirals))
-            .ok_or_else(|| {
-                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown dataset '{s}': use one of {}", names.join(", "))
-            })
+        // "spiral" is what people type for the spirals.
+        if s.trim().eq_ignore_ascii_case("spiral") {
+            return Ok(DatasetKind::Spirals);
+        }
+        crate::choice::parse_choice(s, "dataset")
     }
 }
 

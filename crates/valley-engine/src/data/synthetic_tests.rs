@@ -1,6 +1,8 @@
 //! Tests for the generators: each shape against its formula (without
 //! noise), balance, reproducibility from the seed, and refused settings.
 
+use strum::IntoEnumIterator;
+
 use super::*;
 
 /// All points of a spec with no noise and no test split.
@@ -24,7 +26,7 @@ fn labels_of(targets: &Targets) -> &[usize] {
 
 #[test]
 fn every_kind_is_balanced_seeded_and_in_range() {
-    for kind in DatasetKind::ALL {
+    for kind in DatasetKind::iter() {
         let spec = DatasetSpec::new(kind);
         let split = generate(&spec).expect("valid spec");
         assert_eq!(split.train.len() + split.test.len(), 1000, "{kind}");
@@ -292,7 +294,7 @@ fn bad_specs_are_refused() {
 
 #[test]
 fn names_parse_print_and_serialise() {
-    for kind in DatasetKind::ALL {
+    for kind in DatasetKind::iter() {
         assert_eq!(kind.to_string().parse(), Ok(kind));
         assert_eq!(kind.to_string().to_uppercase().parse(), Ok(kind));
         assert!(kind.description().ends_with('.'), "{kind}");

@@ -1,13 +1,18 @@
-//! The JSON header of a safetensors file, checked entry by entry.
+//! Valley's own rules on a safetensors header, applied before the
+//! `safetensors` crate validates the file.
 //!
-//! Kept apart from the byte-level reading in `tensors.rs` because this is
-//! where a file's claims (dtypes, shapes, byte ranges) are first trusted or
-//! refused: every element count is computed with checked arithmetic and held
-//! to [`MAX_PARAMS`] before anything is allocated from it.
+//! The crate reads the header into a map, so it keeps only the last of two
+//! entries with the same name and forgets the order they came in, and it
+//! holds a claimed size only against the bytes present. Here the entries are
+//! read in file order, with the crate's own [`TensorInfo`], so that a
+//! repeated name, more than [`MAX_TENSORS`] tensors, a dtype Valley does not
+//! read and more than [`MAX_PARAMS`] elements are refused with the tensor
+//! named, before the crate is asked anything.
 
 use std::collections::HashSet;
 use std::fmt;
 
+use safetensors::tensor::TensorInfo;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
@@ -23,32 +28,24 @@ pub(super) fn read_header(header: &[u8], file: &str) -> Result<Vec<CheckedEntry>
     let entries = parse_header(header, file)?;
     let mut checked = Vec::with_capacity(entries.len());
     let mut total_params = 0usize;
-    for (name, entry) in entries {
-        checked.push(check_entry(name, &entry, file, &mut total_params)?);
+    for (name, info) in entries {
+        checked.push(check_entry(name, info, file, &mut total_params)?);
     }
     Ok(checked)
 }
 
-/// A header entry as written in the file, before any check.
-#[derive(Deserialize)]
-struct RawEntry {
-    dtype: String,
-    shape: Vec<u64>,
-    data_offsets: (u64, u64),
-}
-
-/// A header entry whose dtype, size and byte range agree.
+/// A header entry whose dtype Valley reads and whose size is within its limits.
 pub(super) struct CheckedEntry {
     /// Tensor name.
     pub name: String,
     /// Element type.
     pub dtype: DType,
-    /// Dimensions, each within `usize`, product at most [`MAX_PARAMS`].
+    /// Dimensions; their product is at most [`MAX_PARAMS`].
     pub shape: Vec<usize>,
     /// Start of its data, relative to the end of the header.
-    pub begin: u64,
-    /// End (exclusive) of its data; `end - begin` matches shape and dtype.
-    pub end: u64,
+    pub begin: usize,
+    /// End (exclusive) of its data, as stated; not yet checked.
+    pub end: usize,
 }
 
 /// The header's top-level object, in file order, duplicates kept so they can
@@ -75,8 +72,9 @@ impl<'de> Deserialize<'de> for HeaderEntries {
     }
 }
 
-/// Parses the JSON header into its tensor entries, dropping `__metadata__`.
-fn parse_header(header: &[u8], file: &str) -> Result<Vec<(String, RawEntry)>, IoError> {
+/// Parses the JSON header into its tensor entries, dropping `__metadata__`
+/// (whose form the crate checks).
+fn parse_header(header: &[u8], file: &str) -> Result<Vec<(String, TensorInfo)>, IoError> {
     let invalid = |reason: String| IoError::InvalidHeader {
         file: file.to_owned(),
         reason,
@@ -106,26 +104,26 @@ fn parse_header(header: &[u8], file: &str) -> Result<Vec<(String, RawEntry)>, Io
         if name == METADATA_KEY {
             continue;
         }
-        let entry = serde_json::from_value::<RawEntry>(value)
+        let info = serde_json::from_value::<TensorInfo>(value)
             .map_err(|e| invalid(format!("entry for tensor `{name}`: {e}")))?;
-        tensors.push((name, entry));
+        tensors.push((name, info));
     }
     Ok(tensors)
 }
 
-/// Checks one entry's dtype, element count and byte-range length, adding
-/// its elements to `total_params`.
+/// Checks one entry's dtype and element count, adding its elements to
+/// `total_params`.
 fn check_entry(
     name: String,
-    entry: &RawEntry,
+    info: TensorInfo,
     file: &str,
     total_params: &mut usize,
 ) -> Result<CheckedEntry, IoError> {
-    let Some(dtype) = DType::from_header_name(&entry.dtype) else {
+    let Some(dtype) = DType::from_safetensors(info.dtype) else {
         return Err(IoError::UnsupportedDtype {
             file: file.to_owned(),
             tensor: name,
-            dtype: entry.dtype.clone(),
+            dtype: info.dtype.to_string(),
         });
     };
     let too_many = |tensor: String| IoError::TooManyParams {
@@ -133,42 +131,18 @@ fn check_entry(
         tensor,
         max: MAX_PARAMS,
     };
-    let shape: Option<Vec<usize>> = entry
-        .shape
-        .iter()
-        .map(|&dim| usize::try_from(dim).ok())
-        .collect();
-    let Some(count) = shape.as_deref().and_then(element_count) else {
+    let Some(count) = element_count(&info.shape) else {
         return Err(too_many(name));
     };
     *total_params = total_params.saturating_add(count);
     if *total_params > MAX_PARAMS {
         return Err(too_many(name));
     }
-    let shape = shape.unwrap_or_default();
-    let (begin, end) = entry.data_offsets;
-    if end < begin {
-        return Err(IoError::BadOffsets {
-            file: file.to_owned(),
-            tensor: name,
-            reason: format!("its data ends (byte {end}) before it starts (byte {begin})"),
-        });
-    }
-    // count <= MAX_PARAMS, so this cannot overflow.
-    let expected = (count * dtype.byte_size()) as u64;
-    if end - begin != expected {
-        return Err(IoError::DataLength {
-            file: file.to_owned(),
-            tensor: name,
-            shape,
-            expected,
-            actual: end - begin,
-        });
-    }
+    let (begin, end) = info.data_offsets;
     Ok(CheckedEntry {
         name,
         dtype,
-        shape,
+        shape: info.shape,
         begin,
         end,
     })

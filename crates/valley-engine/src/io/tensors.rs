@@ -3,11 +3,11 @@
 //!
 //! The format is an 8-byte little-endian header length, a JSON header mapping
 //! tensor names to `{dtype, shape, data_offsets}`, then the raw little-endian
-//! data. Valley parses it itself (with `serde_json`) rather than through the
-//! `safetensors` crate so that every size the file states is checked against
-//! [`super::limits`] before it is used, and so that each defect gets its own
-//! actionable [`IoError`]. The tests check compatibility with that crate both
-//! ways.
+//! data. The `safetensors` crate validates the layout and slices the data;
+//! around it, Valley holds every size the file states to [`super::limits`]
+//! before the crate sees the file, and turns each defect into its own
+//! actionable [`IoError`] naming the tensor, which the crate's errors do not.
+//! The tests check compatibility with the crate both ways.
 //!
 //! Only float32 and float64 are read; values are widened to `f64` in memory so
 //! that float64 files lose nothing.
@@ -19,6 +19,8 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use safetensors::tensor::{Metadata, TensorInfo};
+use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use serde::{Deserialize, Serialize};
 
 use super::IoError;
@@ -42,14 +44,6 @@ pub enum DType {
 }
 
 impl DType {
-    /// The dtype's name in a safetensors header.
-    pub fn header_name(self) -> &'static str {
-        match self {
-            DType::F32 => "F32",
-            DType::F64 => "F64",
-        }
-    }
-
     /// Bytes per element.
     pub fn byte_size(self) -> usize {
         match self {
@@ -58,19 +52,28 @@ impl DType {
         }
     }
 
-    /// The dtype named `name` in a header, if Valley reads it.
-    pub(super) fn from_header_name(name: &str) -> Option<Self> {
-        match name {
-            "F32" => Some(DType::F32),
-            "F64" => Some(DType::F64),
+    /// The `safetensors` crate's name for it.
+    fn to_safetensors(self) -> Dtype {
+        match self {
+            DType::F32 => Dtype::F32,
+            DType::F64 => Dtype::F64,
+        }
+    }
+
+    /// The dtype a header states, if Valley reads it.
+    pub(super) fn from_safetensors(dtype: Dtype) -> Option<Self> {
+        match dtype {
+            Dtype::F32 => Some(DType::F32),
+            Dtype::F64 => Some(DType::F64),
             _ => None,
         }
     }
 }
 
 impl fmt::Display for DType {
+    /// The name in a safetensors header (`F32`, `F64`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.header_name())
+        self.to_safetensors().fmt(f)
     }
 }
 
@@ -117,10 +120,11 @@ pub fn read_safetensors(path: &Path) -> Result<TensorFile, IoError> {
 
 /// Parses the bytes of a safetensors file; `source` names it in errors.
 ///
-/// Checks, in order and before any allocation sized by the file: total size,
-/// header length, tensor count, dtypes, per-tensor and total element counts
-/// (with checked multiplication), byte ranges; then decodes and rejects
-/// NaN or infinite values.
+/// Valley's limits come first (total size, header length, then in
+/// [`read_header`] tensor count, names, dtypes and element counts, with
+/// checked multiplication); then the `safetensors` crate validates the layout
+/// and slices the data; then values are decoded and NaN or infinite ones
+/// refused.
 pub fn parse_safetensors(bytes: &[u8], source: &str) -> Result<TensorFile, IoError> {
     let file = source;
     let file_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
@@ -131,87 +135,28 @@ pub fn parse_safetensors(bytes: &[u8], source: &str) -> Result<TensorFile, IoErr
             max: MAX_FILE_BYTES,
         });
     }
-    let Some((length_prefix, rest)) = bytes.split_first_chunk::<LENGTH_PREFIX_BYTES>() else {
-        return Err(IoError::TooShort {
-            file: file.to_owned(),
-            bytes: bytes.len(),
-        });
-    };
-    let header_bytes = u64::from_le_bytes(*length_prefix);
-    let Some((header, data)) = usize::try_from(header_bytes)
-        .ok()
-        .and_then(|len| rest.split_at_checked(len))
-    else {
-        return Err(IoError::HeaderPastEnd {
-            file: file.to_owned(),
-            header_bytes,
-            available: rest.len(),
-        });
-    };
-    if header.len() > MAX_HEADER_BYTES {
-        return Err(IoError::HeaderTooLarge {
-            file: file.to_owned(),
-            header_bytes,
-            max: MAX_HEADER_BYTES,
-        });
-    }
+    let header = header_within_limits(bytes, file)?;
+    let available = bytes.len() - LENGTH_PREFIX_BYTES - header.len();
 
     let mut layout: Vec<(usize, CheckedEntry)> =
         read_header(header, file)?.into_iter().enumerate().collect();
+    // The crate's order (by data offsets), ties broken by header order.
     layout.sort_by_key(|(position, entry)| (entry.begin, entry.end, *position));
+    let layout: Vec<CheckedEntry> = layout.into_iter().map(|(_, entry)| entry).collect();
 
-    let mut cursor = 0u64;
-    let mut previous: Option<&str> = None;
-    for (_, entry) in &layout {
-        if entry.begin != cursor {
-            let reason = match previous {
-                Some(prev) if entry.begin < cursor => {
-                    format!("its data overlaps that of `{prev}`")
-                }
-                Some(prev) => format!(
-                    "{} unused bytes lie between it and `{prev}`",
-                    entry.begin - cursor
-                ),
-                None => format!(
-                    "the first tensor's data starts at byte {}, not 0",
-                    entry.begin
-                ),
-            };
-            return Err(IoError::BadOffsets {
-                file: file.to_owned(),
-                tensor: entry.name.clone(),
-                reason,
-            });
-        }
-        if data
-            .get(to_usize(entry.begin)..to_usize(entry.end))
-            .is_none()
-        {
-            return Err(IoError::TruncatedData {
-                file: file.to_owned(),
-                tensor: entry.name.clone(),
-                end: entry.end,
-                available: data.len(),
-            });
-        }
-        cursor = entry.end;
-        previous = Some(&entry.name);
-    }
-    let used = to_usize(cursor);
-    if used != data.len() {
-        return Err(IoError::TrailingBytes {
-            file: file.to_owned(),
-            bytes: data.len().saturating_sub(used),
-        });
-    }
+    let parsed = SafeTensors::deserialize(bytes)
+        .map_err(|error| explain_refusal(&error, &layout, available, file))?;
 
     let mut tensors = Vec::with_capacity(layout.len());
     let mut dtype = DType::F32;
-    for (_, entry) in layout {
-        let raw = data
-            .get(to_usize(entry.begin)..to_usize(entry.end))
-            .unwrap_or_default();
-        let values = decode(raw, entry.dtype);
+    for entry in layout {
+        let view = parsed
+            .tensor(&entry.name)
+            .map_err(|error| IoError::InvalidHeader {
+                file: file.to_owned(),
+                reason: error.to_string(),
+            })?;
+        let values = decode(view.data(), entry.dtype);
         if let Some(index) = values.iter().position(|v| !v.is_finite()) {
             return Err(IoError::NonFinite {
                 file: file.to_owned(),
@@ -230,6 +175,122 @@ pub fn parse_safetensors(bytes: &[u8], source: &str) -> Result<TensorFile, IoErr
         });
     }
     Ok(TensorFile { tensors, dtype })
+}
+
+/// The JSON header, once the 8-byte length before it is held to what the
+/// file holds and to [`MAX_HEADER_BYTES`] (the crate allows 100 MB).
+fn header_within_limits<'a>(bytes: &'a [u8], file: &str) -> Result<&'a [u8], IoError> {
+    let Some((length_prefix, rest)) = bytes.split_first_chunk::<LENGTH_PREFIX_BYTES>() else {
+        return Err(IoError::TooShort {
+            file: file.to_owned(),
+            bytes: bytes.len(),
+        });
+    };
+    let header_bytes = u64::from_le_bytes(*length_prefix);
+    let Some(header) = usize::try_from(header_bytes)
+        .ok()
+        .and_then(|len| rest.get(..len))
+    else {
+        return Err(IoError::HeaderPastEnd {
+            file: file.to_owned(),
+            header_bytes,
+            available: rest.len(),
+        });
+    };
+    if header.len() > MAX_HEADER_BYTES {
+        return Err(IoError::HeaderTooLarge {
+            file: file.to_owned(),
+            header_bytes,
+            max: MAX_HEADER_BYTES,
+        });
+    }
+    Ok(header)
+}
+
+/// Why the crate refused a file, in Valley's terms: its errors about the
+/// layout name at most one tensor and give no sizes, so the layout is walked
+/// again to name the tensor, its neighbour and the byte counts. Any other
+/// refusal (e.g. a `__metadata__` that is not a map of strings) keeps the
+/// crate's message.
+fn explain_refusal(
+    error: &SafeTensorError,
+    layout: &[CheckedEntry],
+    available: usize,
+    file: &str,
+) -> IoError {
+    let about_layout = matches!(
+        error,
+        SafeTensorError::InvalidOffset(_)
+            | SafeTensorError::TensorInvalidInfo
+            | SafeTensorError::MetadataIncompleteBuffer
+            | SafeTensorError::ValidationOverflow
+    );
+    about_layout
+        .then(|| layout_defect(layout, available, file))
+        .flatten()
+        .unwrap_or_else(|| IoError::InvalidHeader {
+            file: file.to_owned(),
+            reason: error.to_string(),
+        })
+}
+
+/// The first defect of `layout` (sorted by offsets), checked as the crate
+/// does: each tensor starts where the previous one ended and spans the bytes
+/// its shape needs, and the last ends where the file ends.
+fn layout_defect(layout: &[CheckedEntry], available: usize, file: &str) -> Option<IoError> {
+    let bad_offsets = |tensor: &str, reason: String| IoError::BadOffsets {
+        file: file.to_owned(),
+        tensor: tensor.to_owned(),
+        reason,
+    };
+    let mut cursor = 0;
+    let mut previous: Option<&str> = None;
+    for entry in layout {
+        let (begin, end, name) = (entry.begin, entry.end, entry.name.as_str());
+        if end < begin {
+            return Some(bad_offsets(
+                name,
+                format!("its data ends (byte {end}) before it starts (byte {begin})"),
+            ));
+        }
+        if begin != cursor {
+            let reason = match previous {
+                Some(prev) if begin < cursor => format!("its data overlaps that of `{prev}`"),
+                Some(prev) => format!(
+                    "{} unused bytes lie between it and `{prev}`",
+                    begin - cursor
+                ),
+                None => format!("the first tensor's data starts at byte {begin}, not 0"),
+            };
+            return Some(bad_offsets(name, reason));
+        }
+        // The element count is at most MAX_PARAMS (read_header), so this
+        // cannot overflow.
+        let expected = element_count(&entry.shape).unwrap_or(0) * entry.dtype.byte_size();
+        if end - begin != expected {
+            return Some(IoError::DataLength {
+                file: file.to_owned(),
+                tensor: entry.name.clone(),
+                shape: entry.shape.clone(),
+                expected: expected as u64,
+                actual: (end - begin) as u64,
+            });
+        }
+        if end > available {
+            return Some(IoError::TruncatedData {
+                file: file.to_owned(),
+                tensor: entry.name.clone(),
+                end: end as u64,
+                available,
+            });
+        }
+        cursor = end;
+        previous = Some(name);
+    }
+    (cursor != available).then(|| IoError::TrailingBytes {
+        file: file.to_owned(),
+        bytes: available - cursor,
+    })
 }
 
 /// Writes `tensors` as a safetensors file in `dtype`, atomically: the bytes go
@@ -286,6 +347,10 @@ pub fn tensors_to_bytes(tensors: &[NamedTensor], dtype: DType) -> Result<Vec<u8>
 }
 
 /// [`tensors_to_bytes`] with `file` to name in errors.
+///
+/// The header is the crate's [`Metadata`] as JSON, entries in the given
+/// order; `safetensors::serialize` would sort them by name, and files are
+/// read back in data order, so Valley lays out the data itself.
 fn encode(tensors: &[NamedTensor], dtype: DType, file: &str) -> Result<Vec<u8>, IoError> {
     if tensors.len() > MAX_TENSORS {
         return Err(IoError::TooManyTensors {
@@ -329,7 +394,7 @@ fn encode(tensors: &[NamedTensor], dtype: DType, file: &str) -> Result<Vec<u8>, 
         }
     }
 
-    let mut header = format!("{{\"{METADATA_KEY}\":{{\"format\":\"pt\"}}");
+    let mut entries = Vec::with_capacity(tensors.len());
     let mut data = Vec::with_capacity(total_params * dtype.byte_size());
     for tensor in tensors {
         let begin = data.len();
@@ -359,24 +424,25 @@ fn encode(tensors: &[NamedTensor], dtype: DType, file: &str) -> Result<Vec<u8>, 
                 });
             }
         }
-        let name = serde_json::to_string(&tensor.name).map_err(|e| IoError::InvalidHeader {
+        let info = TensorInfo {
+            dtype: dtype.to_safetensors(),
+            shape: tensor.shape.clone(),
+            data_offsets: (begin, data.len()),
+        };
+        entries.push((tensor.name.clone(), info));
+    }
+    let pytorch_format = [("format".to_owned(), "pt".to_owned())]
+        .into_iter()
+        .collect();
+    let mut header = Metadata::new(Some(pytorch_format), entries)
+        .and_then(|metadata| Ok(serde_json::to_vec(&metadata)?))
+        .map_err(|e| IoError::InvalidHeader {
             file: file.to_owned(),
             reason: e.to_string(),
         })?;
-        let shape: Vec<String> = tensor.shape.iter().map(usize::to_string).collect();
-        header.push_str(&format!(
-            ",{name}:{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{begin},{}]}}",
-            dtype.header_name(),
-            shape.join(","),
-            data.len()
-        ));
-    }
-    header.push('}');
-    // Pad with spaces (valid JSON whitespace) so the data starts 8-byte aligned,
-    // as the reference implementation does.
-    while header.len() % LENGTH_PREFIX_BYTES != 0 {
-        header.push(' ');
-    }
+    // Pad with spaces (valid JSON whitespace) so the data starts 8-byte
+    // aligned, as the crate does.
+    header.resize(header.len().next_multiple_of(LENGTH_PREFIX_BYTES), b' ');
     if header.len() > MAX_HEADER_BYTES {
         return Err(IoError::HeaderTooLarge {
             file: file.to_owned(),
@@ -391,7 +457,7 @@ fn encode(tensors: &[NamedTensor], dtype: DType, file: &str) -> Result<Vec<u8>, 
             .unwrap_or(u64::MAX)
             .to_le_bytes(),
     );
-    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&header);
     bytes.extend_from_slice(&data);
     Ok(bytes)
 }
@@ -401,12 +467,6 @@ pub(super) fn element_count(shape: &[usize]) -> Option<usize> {
     shape
         .iter()
         .try_fold(1usize, |acc, &dim| acc.checked_mul(dim))
-}
-
-/// Converts an offset already checked against the file length (itself at most
-/// [`MAX_FILE_BYTES`]) to an index.
-fn to_usize(offset: u64) -> usize {
-    usize::try_from(offset).unwrap_or(usize::MAX)
 }
 
 /// Little-endian bytes of `dtype` values, widened to `f64`.

@@ -1,15 +1,30 @@
 //! Hidden-layer nonlinearities, each with the derivative the backward pass needs.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, IntoStaticStr, VariantNames};
 
 use crate::scalar::Scalar;
 
-/// The nonlinearity between Linear layers, as in `nn.Sequential(Linear, Act, Linear, ...)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The nonlinearity between Linear layers, as in `nn.Sequential(Linear, Act, Linear, ...)`;
+/// `iter()` lists them in menu order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    IntoStaticStr,
+    VariantNames,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Activation {
     /// tanh: smooth, zero-centred, saturates at ±1.
     Tanh,
@@ -22,22 +37,9 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// Every activation, in menu order.
-    pub const ALL: [Activation; 4] = [
-        Activation::Tanh,
-        Activation::Relu,
-        Activation::Sigmoid,
-        Activation::Gelu,
-    ];
-
-    /// The lower-case name used on the command line and in files.
+    /// The name used on the command line and in files.
     pub fn name(self) -> &'static str {
-        match self {
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Gelu => "gelu",
-        }
+        self.into()
     }
 
     /// Applies the activation in place.
@@ -82,21 +84,11 @@ impl Activation {
     }
 }
 
-impl fmt::Display for Activation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 impl FromStr for Activation {
     type Err = String;
+    /// Any case, surrounding spaces ignored; the error lists the names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Activation::ALL
-            .into_iter()
-            .find(|a| a.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!("unknown activation '{s}': use one of tanh, relu, sigmoid, gelu")
-            })
+        crate::choice::parse_choice(s, "activation")
     }
 }
 
@@ -133,12 +125,14 @@ fn gelu_derivative<T: Scalar>(z: T) -> T {
 
 #[cfg(test)]
 mod tests {
+    use strum::IntoEnumIterator;
+
     use super::*;
 
     #[test]
     fn derivatives_match_central_differences() {
         let points = [-3.1, -1.0, -0.2, 0.3, 0.9, 2.5];
-        for act in Activation::ALL {
+        for act in Activation::iter() {
             for &z in &points {
                 let h = 1e-6;
                 let f = |v: f64| {

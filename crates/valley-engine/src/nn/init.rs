@@ -1,16 +1,31 @@
 //! Seeded weight initialisation schemes.
 
-use std::fmt;
 use std::str::FromStr;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, IntoStaticStr, VariantNames};
 
-/// How a Linear layer's weights and biases start.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How a Linear layer's weights and biases start; `iter()` lists the
+/// schemes in menu order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    IntoStaticStr,
+    VariantNames,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Init {
     /// PyTorch's `nn.Linear` default: weight and bias ~ U(−1/√fan_in, 1/√fan_in).
     #[default]
@@ -22,16 +37,9 @@ pub enum Init {
 }
 
 impl Init {
-    /// Every scheme, in menu order.
-    pub const ALL: [Init; 3] = [Init::Torch, Init::Xavier, Init::He];
-
-    /// Lower-case name for the command line and files.
+    /// The name used on the command line and in files.
     pub fn name(self) -> &'static str {
-        match self {
-            Init::Torch => "torch",
-            Init::Xavier => "xavier",
-            Init::He => "he",
-        }
+        self.into()
     }
 
     /// Fills a weight `[fan_out, fan_in]` and its bias `[fan_out]`.
@@ -69,18 +77,10 @@ pub fn seeded_rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
 
-impl fmt::Display for Init {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 impl FromStr for Init {
     type Err = String;
+    /// Any case, surrounding spaces ignored; the error lists the names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Init::ALL
-            .into_iter()
-            .find(|i| i.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown init '{s}': use one of torch, xavier, he"))
+        crate::choice::parse_choice(s, "init")
     }
 }

@@ -330,6 +330,7 @@ mod tests {
     use crate::nn::seeded_rng;
     use ndarray::Array2;
     use rand::RngExt;
+    use strum::IntoEnumIterator;
 
     fn data(n: usize, d: usize, seed: u64) -> Array2<f64> {
         let mut rng = seeded_rng(seed);
@@ -345,7 +346,7 @@ mod tests {
 
     #[test]
     fn whole_loss_gradient_matches_finite_differences() {
-        for act in Activation::ALL {
+        for act in Activation::iter() {
             for classification in [true, false] {
                 let mlp = Mlp::new(&[3, 5, 4, if classification { 3 } else { 2 }], act)
                     .expect("valid sizes");

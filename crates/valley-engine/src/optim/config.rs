@@ -2,10 +2,10 @@
 //! hyperparameters, checked before a run starts so that a bad value is
 //! reported in words instead of showing up later as a NaN.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, IntoStaticStr, VariantNames};
 
 /// Hyperparameters that cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
@@ -15,9 +15,23 @@ pub enum OptimError {
     Invalid(String),
 }
 
-/// Which update rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Which update rule; `iter()` lists them in menu order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    IntoStaticStr,
+    VariantNames,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum OptimizerKind {
     /// Plain gradient descent: θ ← θ − η g.
     Sgd,
@@ -34,26 +48,9 @@ pub enum OptimizerKind {
 }
 
 impl OptimizerKind {
-    /// Every rule, in menu order.
-    pub const ALL: [OptimizerKind; 6] = [
-        OptimizerKind::Sgd,
-        OptimizerKind::Momentum,
-        OptimizerKind::Nesterov,
-        OptimizerKind::RmsProp,
-        OptimizerKind::Adam,
-        OptimizerKind::AdamW,
-    ];
-
-    /// Lower-case name for the command line and files.
+    /// The name used on the command line and in files.
     pub fn name(self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "sgd",
-            OptimizerKind::Momentum => "momentum",
-            OptimizerKind::Nesterov => "nesterov",
-            OptimizerKind::RmsProp => "rmsprop",
-            OptimizerKind::Adam => "adam",
-            OptimizerKind::AdamW => "adamw",
-        }
+        self.into()
     }
 
     /// One sentence for a student.
@@ -79,23 +76,11 @@ impl OptimizerKind {
     }
 }
 
-impl fmt::Display for OptimizerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 impl FromStr for OptimizerKind {
     type Err = String;
+    /// Any case, surrounding spaces ignored; the error lists the names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        OptimizerKind::ALL
-            .into_iter()
-            .find(|k| k.name() == wanted)
-            .ok_or_else(|| {
-                let names: Vec<&str> = OptimizerKind::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown optimizer '{s}': use one of {}", names.join(", "))
-            })
+        crate::choice::parse_choice(s, "optimizer")
     }
 }
 
@@ -181,6 +166,8 @@ impl OptimizerConfig {
 
 #[cfg(test)]
 mod tests {
+    use strum::IntoEnumIterator;
+
     use super::*;
 
     #[test]
@@ -250,7 +237,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_errors_list_the_choices() {
-        for kind in OptimizerKind::ALL {
+        for kind in OptimizerKind::iter() {
             assert_eq!(kind.to_string().parse(), Ok(kind));
             assert!(kind.description().ends_with('.'), "{kind}");
         }
