@@ -139,7 +139,7 @@ fn every_launch_example_in_the_readme_starts_the_app_it_describes() {
             "--weights" => {
                 assert_eq!(settings.problem, ProblemChoice::Imported, "{line}");
                 wait_for(&mut harness, "the imported model", &|app| {
-                    app.runtime.mlp_problem.is_some()
+                    app.runtime.problem.linear_layers().is_some()
                 });
             }
             "--screenshot" => {

@@ -32,16 +32,16 @@ pub struct BoundaryCache {
 
 /// Draws the data and what the model predicts.
 pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCache, height: f32) {
-    let Some(problem) = &runtime.mlp_problem else {
+    let Some(problem) = runtime.problem.predictor() else {
         if let Some(kind) = runtime.problem.surface() {
             ui.label(egui::RichText::new(kind.formula()).size(18.0));
             ui.label(kind.description());
         }
         return;
     };
-    let data = &problem.data().train;
+    let data = &problem.split().train;
     let params = &runtime.snapshot.params;
-    if params.len() != problem.mlp().num_params() {
+    if params.len() != runtime.problem.num_params() {
         return;
     }
     let mut workspace = Workspace::default();

@@ -12,7 +12,7 @@ use super::settings_check::{RESOLUTION_RANGE, SPAN_RANGE, SPEED_RANGE};
 use valley_engine::data::DatasetKind;
 use valley_engine::nn::Activation;
 use valley_engine::optim::{OptimizerKind, Schedule};
-use valley_engine::problem::MlpProblem;
+use valley_engine::problem::Problem;
 use valley_engine::surface::SurfaceKind;
 
 /// Draws the controls; returns the command of the button pressed, if any.
@@ -20,7 +20,7 @@ pub fn controls_ui(
     ui: &mut egui::Ui,
     settings: &mut Settings,
     import: &mut ImportForm,
-    loaded: Option<&MlpProblem>,
+    loaded: Option<&dyn Problem>,
     running: bool,
 ) -> Option<AppCommand> {
     let mut action = None;

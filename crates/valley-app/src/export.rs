@@ -151,10 +151,11 @@ pub fn save_weights(
     dir: &Path,
     message: &ExportMessage,
 ) {
-    let Some(problem) = runtime
-        .mlp_problem
-        .clone()
+    let Some(layers) = runtime
+        .problem
+        .linear_layers()
         .filter(|_| runtime.is_consistent())
+        .map(<[usize]>::to_vec)
     else {
         set(
             message,
@@ -173,16 +174,11 @@ pub fn save_weights(
         let names = import.and_then(|spec| {
             let file = read_safetensors(&spec.weights).ok()?;
             let weights = sequential_from_file(&file, "").ok()?;
-            (weights.layer_sizes == problem.mlp().layer_sizes()).then_some(weights.tensor_names)
+            (weights.layer_sizes == layers).then_some(weights.tensor_names)
         });
-        let outcome = write_sequential(
-            &target,
-            problem.mlp().layer_sizes(),
-            names.as_deref(),
-            &params,
-        )
-        .map(|()| format!("saved {}", target.display()))
-        .map_err(|e| format!("export failed: {e}"));
+        let outcome = write_sequential(&target, &layers, names.as_deref(), &params)
+            .map(|()| format!("saved {}", target.display()))
+            .map_err(|e| format!("export failed: {e}"));
         set(&report, outcome);
     });
     if let Err(e) = spawned {

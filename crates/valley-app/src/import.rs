@@ -12,7 +12,7 @@ use strum::IntoEnumIterator;
 use super::settings::{ImportSpec, ProblemChoice, Settings};
 use valley_engine::data::Targets;
 use valley_engine::nn::Activation;
-use valley_engine::problem::{MlpProblem, ProblemSpec};
+use valley_engine::problem::{MlpProblem, Problem, ProblemSpec};
 
 /// Share of the imported rows held out as a test set.
 pub const TEST_FRACTION: f32 = 0.2;
@@ -49,22 +49,23 @@ pub struct ImportForm {
 }
 
 /// What the running imported problem holds, for the panel.
-fn summary_of(problem: &MlpProblem) -> String {
-    let data = problem.data();
+fn summary_of(problem: &dyn Problem) -> String {
+    let (Some(predictor), Some(layers)) = (problem.predictor(), problem.linear_layers()) else {
+        return format!("loaded: {}", problem.name());
+    };
+    let data = predictor.split();
     let task = match &data.train.targets {
         Targets::Classes { num_classes, .. } => format!("classification, {num_classes} classes"),
         Targets::Values(_) => format!("regression, {} output(s)", data.train.num_outputs()),
     };
     format!(
         "loaded: MLP {} · {} parameters · {} rows ({} train, {} test) · {task}",
-        problem
-            .mlp()
-            .layer_sizes()
+        layers
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("-"),
-        problem.mlp().num_params(),
+        problem.num_params(),
         data.train.len() + data.test.len(),
         data.train.len(),
         data.test.len(),
@@ -77,7 +78,7 @@ pub fn import_ui(
     ui: &mut egui::Ui,
     settings: &mut Settings,
     form: &mut ImportForm,
-    loaded: Option<&MlpProblem>,
+    loaded: Option<&dyn Problem>,
 ) {
     if let Some((field, path)) = form.browsed.lock().ok().and_then(|mut b| b.take()) {
         let text = path.display().to_string();
@@ -134,7 +135,7 @@ pub fn import_ui(
             Ok(problem) => {
                 settings.import = Some(spec);
                 settings.problem = ProblemChoice::Imported;
-                Ok(summary_of(&problem))
+                Ok(summary_of(problem.as_ref()))
             }
             Err(e) => Err(format!("{e:#}")),
         });

@@ -378,8 +378,7 @@ impl ValleyApp {
                             &mut self.settings,
                             &mut self.import,
                             (self.applied.problem == ProblemChoice::Imported)
-                                .then_some(self.runtime.mlp_problem.as_deref())
-                                .flatten(),
+                                .then_some(self.runtime.problem.as_ref()),
                             running,
                         ));
                     });
@@ -400,7 +399,7 @@ impl ValleyApp {
             commands.extend(header::header_ui(
                 ui,
                 &mut self.settings.view,
-                self.runtime.mlp_problem.is_some(),
+                self.runtime.problem.linear_layers().is_some(),
             ));
             commands.extend(self.central_view_ui(ui));
         });
@@ -419,7 +418,7 @@ impl ValleyApp {
                 .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
             ui.selectable_value(&mut self.settings.lower, LowerChart::Curvature, "Curvature")
                 .on_hover_text("The Hessian at the ball: sharpness, the most negative curvature, and the spectrum");
-            if self.runtime.mlp_problem.is_some() {
+            if self.runtime.problem.num_train_examples() > 0 {
                 ui.selectable_value(&mut self.settings.lower, LowerChart::Minima, "Flat vs sharp")
                     .on_hover_text("Train this model with small batches and with the full batch, and compare the minima: sharpness, shape and test loss");
             }

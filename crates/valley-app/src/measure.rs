@@ -42,7 +42,7 @@ pub type Report = Arc<Mutex<Option<Measurement>>>;
 
 /// Steps per second of a bare run of the settings' problem, for the baseline.
 pub fn baseline(settings: &super::Settings, seconds: f64) -> f64 {
-    let Ok((problem, _)) = super::runtime::build_problem(settings) else {
+    let Ok(problem) = super::runtime::build_problem(settings) else {
         return 0.0;
     };
     let Ok(mut run) = Run::new(problem, settings.train) else {

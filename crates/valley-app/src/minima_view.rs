@@ -98,7 +98,7 @@ impl MinimaState {
 impl MinimaState {
     /// Starts the comparison for the problem on screen.
     fn start(&mut self, runtime: &Runtime, settings: &Settings) {
-        if runtime.mlp_problem.is_none() {
+        if runtime.problem.num_train_examples() == 0 {
             self.result = Some(Err(
                 "a formula surface has no data to batch: flat vs sharp needs a network".into(),
             ));

@@ -16,7 +16,7 @@ use slices::FrozenKey;
 
 use valley_engine::landscape::WormholeTrack;
 use valley_engine::landscape::{GridSpec, LandscapeResult, LandscapeWorker, Plane};
-use valley_engine::problem::{MlpProblem, Problem, ProblemSpec};
+use valley_engine::problem::Problem;
 use valley_engine::train::{Command, Snapshot, Speed, Trainer};
 
 /// How often a following slice may be recomputed while training runs, at most.
@@ -33,8 +33,6 @@ const FOLLOW_PATIENCE: Duration = Duration::from_secs(2);
 pub struct Runtime {
     /// The problem being trained.
     pub problem: Arc<dyn Problem>,
-    /// The same problem when it is an MLP (for decision boundaries).
-    pub mlp_problem: Option<Arc<MlpProblem>>,
     /// The trainer thread.
     pub trainer: Trainer,
     /// The 2D slice thread.
@@ -79,7 +77,7 @@ pub struct Runtime {
 impl Runtime {
     /// Builds the problem and starts the threads.
     pub fn new(settings: &Settings, wake: Wake) -> anyhow::Result<Self> {
-        let (problem, mlp_problem) = build_problem(settings)?;
+        let problem = build_problem(settings)?;
         let trainer = spawn_trainer(&problem, settings, &wake)?;
         let plane_worker = LandscapeWorker::spawn(boxed(&wake))?;
         let line_worker = LandscapeWorker::spawn(boxed(&wake))?;
@@ -87,7 +85,6 @@ impl Runtime {
         let snapshot = trainer.latest();
         Ok(Self {
             problem,
-            mlp_problem,
             trainer,
             plane_worker,
             line_worker,
@@ -113,11 +110,10 @@ impl Runtime {
     /// Swaps in a new problem (architecture or dataset changed) with a fresh run.
     pub fn rebuild(&mut self, settings: &Settings) {
         match build_problem(settings) {
-            Ok((problem, mlp_problem)) => {
+            Ok(problem) => {
                 self.trainer
                     .send(Command::SetProblem(Arc::clone(&problem), settings.train));
                 self.problem = problem;
-                self.mlp_problem = mlp_problem;
                 self.race.forget();
                 self.forget_views();
                 self.notices.clear(Source::Problem);
@@ -294,17 +290,7 @@ pub fn speed_of(settings: &Settings) -> Speed {
     }
 }
 
-/// A problem, and the same problem as an MLP when it is one.
-type BuiltProblem = (Arc<dyn Problem>, Option<Arc<MlpProblem>>);
-
 /// The problem the settings describe.
-pub fn build_problem(settings: &Settings) -> anyhow::Result<BuiltProblem> {
-    let spec = settings.problem_spec()?;
-    match spec {
-        ProblemSpec::Surface { .. } => Ok((spec.build()?, None)),
-        _ => {
-            let problem = spec.build_mlp()?;
-            Ok((problem.clone() as Arc<dyn Problem>, Some(problem)))
-        }
-    }
+pub fn build_problem(settings: &Settings) -> anyhow::Result<Arc<dyn Problem>> {
+    settings.problem_spec()?.build()
 }

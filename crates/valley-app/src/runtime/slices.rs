@@ -9,7 +9,8 @@ use std::time::Instant;
 use super::{FOLLOW_INTERVAL, FOLLOW_PATIENCE, FOLLOW_REST, MOVING_RESOLUTION, Runtime};
 use crate::notices::{Level, Source};
 use crate::settings::{DirectionChoice, Settings, SliceMode};
-use valley_engine::landscape::{DirectionKind, GridSpec, LandscapeRequest, Plane, make_direction};
+use valley_engine::analysis::{Control, PlaneSite, build_plane};
+use valley_engine::landscape::{GridSpec, LandscapeRequest, Plane};
 use valley_engine::problem::Problem;
 use valley_engine::train::RunState;
 
@@ -177,7 +178,7 @@ impl Runtime {
         match settings.slice_mode {
             SliceMode::Follow => {
                 let centre = Arc::clone(&self.snapshot.params);
-                random_plane(self.problem.as_ref(), settings, &centre).map(Arc::new)
+                random_plane(&self.problem, settings, &centre).map(Arc::new)
             }
             SliceMode::Frozen => self.frozen_plane(settings),
         }
@@ -194,7 +195,7 @@ impl Runtime {
             return Ok(Arc::clone(plane));
         }
         let initial = Arc::clone(&self.snapshot.initial_params);
-        let plane = Arc::new(random_plane(self.problem.as_ref(), settings, &initial)?);
+        let plane = Arc::new(random_plane(&self.problem, settings, &initial)?);
         self.frozen = Some((initial, key, Arc::clone(&plane)));
         Ok(plane)
     }
@@ -204,32 +205,27 @@ impl Runtime {
 pub(super) type FrozenKey = (DirectionChoice, u64);
 
 /// A plane through `centre` along the settings' random or parameter
-/// directions (filter-normalised for computed choices).
+/// directions (filter-normalised for computed choices), as the engine's
+/// recipe draws them from the run's seed.
 fn random_plane(
-    problem: &dyn Problem,
+    problem: &Arc<dyn Problem>,
     settings: &Settings,
     centre: &[f32],
 ) -> Result<Plane, String> {
-    let layout = problem.layout();
-    let seed = settings.train.seed.wrapping_mul(2);
-    let direction = |kind: DirectionKind, k: u64| {
-        make_direction(kind, layout, centre, seed.wrapping_add(k)).map_err(|e| e.to_string())
+    let recipe = match settings.directions {
+        recipe @ (DirectionChoice::Gaussian | DirectionChoice::Parameters(..)) => recipe,
+        _ => DirectionChoice::Filter,
     };
-    let directions = match settings.directions {
-        DirectionChoice::Gaussian => vec![
-            direction(DirectionKind::Gaussian, 1)?,
-            direction(DirectionKind::Gaussian, 2)?,
-        ],
-        DirectionChoice::Parameters(i, j) => vec![
-            direction(DirectionKind::Axis(i), 0)?,
-            direction(DirectionKind::Axis(j), 0)?,
-        ],
-        _ => vec![
-            direction(DirectionKind::Filter, 1)?,
-            direction(DirectionKind::Filter, 2)?,
-        ],
+    let site = PlaneSite {
+        problem,
+        centre,
+        start: None,
+        path: &[],
+        step: None,
+        config: settings.train,
+        other_seed: None,
     };
-    Plane::new(centre.to_vec(), directions).map_err(|e| e.to_string())
+    build_plane(recipe, &site, 2, &Control::none()).map(|built| built.plane)
 }
 
 /// A number that changes whenever a slice setting does.

@@ -4,9 +4,25 @@ use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use super::{Batch, Evaluation, Problem, Workspace};
+use super::{Batch, Evaluation, Predictor, Problem, Workspace};
+use crate::autograd::Tape;
 use crate::data::{Dataset, Split, Targets};
-use crate::nn::{Init, Mlp, ParamLayout, TargetsRef, loss};
+use crate::nn::{ForwardScratch, Init, Mlp, ParamLayout, TargetsRef, loss};
+
+/// An MLP problem's buffers in a [`Workspace`].
+#[derive(Default)]
+pub struct MlpScratch {
+    /// Activations for tape-free forward passes.
+    pub forward: ForwardScratch<f32>,
+    /// The autograd tape for gradients.
+    pub tape: Tape<f32>,
+    /// Gathered minibatch inputs.
+    pub batch_x: Array2<f32>,
+    /// Gathered minibatch labels.
+    pub batch_labels: Vec<usize>,
+    /// Gathered minibatch regression targets.
+    pub batch_values: Array2<f32>,
+}
 
 /// Why a model and a dataset don't fit together.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -114,9 +130,8 @@ impl MlpProblem {
         x: ArrayView2<f32>,
         workspace: &mut Workspace,
     ) -> Array2<f32> {
-        self.mlp
-            .forward(params, x, &mut workspace.forward)
-            .to_owned()
+        let scratch = workspace.scratch::<MlpScratch>();
+        self.mlp.forward(params, x, &mut scratch.forward).to_owned()
     }
 
     fn set_loss(
@@ -125,9 +140,8 @@ impl MlpProblem {
         set: &Dataset,
         workspace: &mut Workspace,
     ) -> (f32, Option<f32>) {
-        let out = self
-            .mlp
-            .forward(params, set.x.view(), &mut workspace.forward);
+        let scratch = workspace.scratch::<MlpScratch>();
+        let out = self.mlp.forward(params, set.x.view(), &mut scratch.forward);
         match &set.targets {
             Targets::Classes { labels, .. } => (
                 loss::cross_entropy(out, labels),
@@ -177,7 +191,30 @@ fn targets_of(set: &Dataset) -> TargetsRef<'_, f32> {
     }
 }
 
+impl Predictor for MlpProblem {
+    fn split(&self) -> &Split {
+        &self.data
+    }
+
+    fn predict(
+        &self,
+        params: &[f32],
+        inputs: ArrayView2<f32>,
+        workspace: &mut Workspace,
+    ) -> Array2<f32> {
+        MlpProblem::predict(self, params, inputs, workspace)
+    }
+}
+
 impl Problem for MlpProblem {
+    fn predictor(&self) -> Option<&dyn Predictor> {
+        Some(self)
+    }
+
+    fn linear_layers(&self) -> Option<&[usize]> {
+        Some(self.mlp.layer_sizes())
+    }
+
     fn name(&self) -> String {
         self.label.clone()
     }
@@ -210,13 +247,13 @@ impl Problem for MlpProblem {
         workspace: &mut Workspace,
     ) -> f32 {
         let train = &self.data.train;
-        let Workspace {
+        let MlpScratch {
             tape,
             batch_x,
             batch_labels,
             batch_values,
             ..
-        } = workspace;
+        } = workspace.scratch::<MlpScratch>();
         match batch {
             Batch::Full => {
                 self.mlp
@@ -247,7 +284,7 @@ impl Problem for MlpProblem {
             params,
             train.x.view(),
             targets_of(train),
-            &mut workspace.forward,
+            &mut workspace.scratch::<MlpScratch>().forward,
         )
     }
 

@@ -10,15 +10,17 @@ mod precise;
 mod spec;
 mod surface_problem;
 
-pub use mlp_problem::MlpProblem;
+pub use mlp_problem::{MlpProblem, MlpScratch};
 pub use precise::{PreciseEvaluation, evaluate_in};
 pub use spec::ProblemSpec;
 pub use surface_problem::SurfaceProblem;
 
-use ndarray::Array2;
+use std::any::Any;
 
-use crate::autograd::Tape;
-use crate::nn::{ForwardScratch, ParamLayout};
+use ndarray::{Array2, ArrayView2};
+
+use crate::data::Split;
+use crate::nn::ParamLayout;
 use crate::surface::SurfaceKind;
 
 /// Which training examples one gradient step sees.
@@ -43,19 +45,42 @@ pub struct Evaluation {
     pub test_accuracy: Option<f32>,
 }
 
-/// Reusable buffers for one thread's evaluations, so hot loops don't allocate.
+/// Reusable buffers for one thread's evaluations, so hot loops don't
+/// allocate. Each kind of problem keeps buffers of its own here (an MLP its
+/// activations, its tape and a gathered minibatch); the workspace does not
+/// know what they are, so a new kind of model brings its own.
 #[derive(Default)]
 pub struct Workspace {
-    /// Activations for tape-free forward passes.
-    pub forward: ForwardScratch<f32>,
-    /// The autograd tape for gradients.
-    pub tape: Tape<f32>,
-    /// Gathered minibatch inputs.
-    pub batch_x: Array2<f32>,
-    /// Gathered minibatch labels.
-    pub batch_labels: Vec<usize>,
-    /// Gathered minibatch regression targets.
-    pub batch_values: Array2<f32>,
+    scratch: Option<Box<dyn Any + Send>>,
+}
+
+impl Workspace {
+    /// The buffers of type `T`, made on first use (or when a problem of
+    /// another kind used this workspace last).
+    pub fn scratch<T: Default + Send + 'static>(&mut self) -> &mut T {
+        if !self.scratch.as_ref().is_some_and(|s| s.is::<T>()) {
+            self.scratch = Some(Box::new(T::default()));
+        }
+        match self.scratch.as_mut().and_then(|s| s.downcast_mut::<T>()) {
+            Some(scratch) => scratch,
+            None => unreachable!("the scratch was just made as a T"),
+        }
+    }
+}
+
+/// A problem with data whose predictions can be drawn: decision regions
+/// over the inputs, or the fitted curve.
+pub trait Predictor: Send + Sync {
+    /// The training and test data.
+    fn split(&self) -> &Split;
+
+    /// The model's outputs (one row per input) for `inputs` at `params`.
+    fn predict(
+        &self,
+        params: &[f32],
+        inputs: ArrayView2<f32>,
+        workspace: &mut Workspace,
+    ) -> Array2<f32>;
 }
 
 /// Parameters → loss (+ gradient): what can be trained and drawn.
@@ -95,6 +120,18 @@ pub trait Problem: Send + Sync {
     /// The analytic surface behind this problem, if it is one: its plane is
     /// the true parameter space and its critical points are known.
     fn surface(&self) -> Option<SurfaceKind> {
+        None
+    }
+
+    /// Its data and predictions, if it has data (views ask this instead of
+    /// checking which kind of model it is).
+    fn predictor(&self) -> Option<&dyn Predictor> {
+        None
+    }
+
+    /// Its layer sizes, when the model is a stack of Linear layers that
+    /// PyTorch's `nn.Sequential` can load (for the weights export).
+    fn linear_layers(&self) -> Option<&[usize]> {
         None
     }
 
@@ -139,5 +176,37 @@ pub trait Problem: Send + Sync {
                 .map(|(a, b)| (a - b) / (2.0 * h))
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod workspace_tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_problem_finds_its_own_buffers_in_a_shared_workspace() {
+        #[derive(Default)]
+        struct Counter(u32);
+        let mut workspace = Workspace::default();
+        workspace.scratch::<Counter>().0 += 1;
+        workspace.scratch::<Counter>().0 += 1;
+        assert_eq!(workspace.scratch::<Counter>().0, 2, "kept between calls");
+        // Another kind takes the workspace over with fresh buffers, and back.
+        workspace.scratch::<Vec<f32>>().push(1.0);
+        assert_eq!(workspace.scratch::<Counter>().0, 0);
+        // An MLP evaluates correctly in a workspace a surface problem used.
+        let problem = ProblemSpec::Dataset {
+            data: crate::data::DatasetSpec::new(crate::data::DatasetKind::Moons),
+            hidden: vec![4],
+            activation: crate::nn::Activation::Tanh,
+        }
+        .build()
+        .expect("builds");
+        let params = problem.init_params(0);
+        let fresh = problem.loss(&params, &mut Workspace::default());
+        assert_eq!(problem.loss(&params, &mut workspace), fresh);
+        assert!(problem.predictor().is_some() && problem.linear_layers().is_some());
+        let surface = SurfaceProblem::new(SurfaceKind::Bowl);
+        assert!(surface.predictor().is_none() && surface.linear_layers().is_none());
     }
 }
