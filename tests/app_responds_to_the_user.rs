@@ -16,7 +16,7 @@ use valley::engine::train::RunState;
 fn pressing_play_moves_the_step_counter_and_pause_stops_it() {
     let mut harness = harness();
     frames_until(&mut harness, "the first landscape", |app| {
-        app.runtime.grid.is_some()
+        app.runtime.slices.grid.is_some()
     });
     assert_eq!(harness.state().runtime.snapshot.step, 0);
     harness.get_by_label("Play").click();
@@ -137,7 +137,7 @@ fn save_png_and_export_csv_write_files() {
 fn the_3d_surface_turns_when_dragged() {
     let mut harness = harness();
     frames_until(&mut harness, "the first landscape", |app| {
-        app.runtime.grid.is_some()
+        app.runtime.slices.grid.is_some()
     });
     harness.get_by_label("3D surface").click();
     harness.run_steps(2);
@@ -494,6 +494,7 @@ fn hessian_and_pca_planes_are_computed_where_asked_and_then_kept() {
     let plane = harness
         .state()
         .runtime
+        .slices
         .grid
         .as_ref()
         .expect("a grid")
@@ -520,6 +521,7 @@ fn hessian_and_pca_planes_are_computed_where_asked_and_then_kept() {
     let after = harness
         .state()
         .runtime
+        .slices
         .grid
         .as_ref()
         .expect("a grid")

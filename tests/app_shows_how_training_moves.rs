@@ -20,17 +20,31 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
     harness.get_by_label("Frozen | following").click();
     harness.state_mut().runtime.send(Command::Step(60));
     frames_until(&mut harness, "both maps at step 60", |app| {
-        app.runtime.snapshot.step == 60 && app.runtime.is_settled() && app.runtime.twin.is_some()
+        app.runtime.snapshot.step == 60
+            && app.runtime.is_settled()
+            && app.runtime.slices.twin.is_some()
     });
     let app = harness.state();
     assert_eq!(app.settings.view, CentralView::SideBySide);
-    let frozen = &app.runtime.twin.as_ref().expect("the frozen map").plane;
-    let following = &app.runtime.grid.as_ref().expect("the following map").plane;
+    let frozen = &app
+        .runtime
+        .slices
+        .twin
+        .as_ref()
+        .expect("the frozen map")
+        .plane;
+    let following = &app
+        .runtime
+        .slices
+        .grid
+        .as_ref()
+        .expect("the following map")
+        .plane;
     assert_eq!(&frozen.center[..], &app.runtime.snapshot.initial_params[..]);
     assert_eq!(&following.center[..], &app.runtime.snapshot.params[..]);
     // The chart records how far the run has left the start's plane at every
     // step so far, and how much of each step lies in it.
-    let points = app.runtime.wormhole.points();
+    let points = app.runtime.slices.wormhole.points();
     assert_eq!(points.len(), 61, "steps 0 to 60");
     let last = points.last().expect("a point");
     assert_eq!(last.step, 60);
@@ -49,9 +63,10 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
         &mut harness,
         "the Gaussian frozen plane and its chart",
         |app| {
-            let (Some(twin), Some(last)) =
-                (&app.runtime.twin, app.runtime.wormhole.points().last())
-            else {
+            let (Some(twin), Some(last)) = (
+                &app.runtime.slices.twin,
+                app.runtime.slices.wormhole.points().last(),
+            ) else {
                 return false;
             };
             let expected = project(&twin.plane, &app.runtime.snapshot.params).distance;
@@ -59,7 +74,7 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
                 && (last.off_plane - expected).abs() <= 1e-5 * expected.max(1.0)
         },
     );
-    assert_eq!(harness.state().runtime.wormhole.points().len(), 61);
+    assert_eq!(harness.state().runtime.slices.wormhole.points().len(), 61);
     // The chart that shows them.
     harness.get_by_label("Off the plane").click();
     harness.run_steps(2);
@@ -84,7 +99,14 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
             && app.runtime.is_settled()
     });
     let app = harness.state();
-    let plane = app.runtime.grid.as_ref().expect("a grid").plane.clone();
+    let plane = app
+        .runtime
+        .slices
+        .grid
+        .as_ref()
+        .expect("a grid")
+        .plane
+        .clone();
     // α = −1 is the start and α = +1 now.
     let start = project(&plane, &app.runtime.snapshot.initial_params);
     let now = project(&plane, &app.runtime.snapshot.params);
@@ -98,6 +120,7 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
     );
     let labels: Vec<String> = app
         .runtime
+        .slices
         .computed
         .landmarks_on(&plane)
         .iter()
@@ -110,8 +133,15 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
         app.runtime.notices.text().contains("a run from seed 1") && app.runtime.is_settled()
     });
     let app = harness.state();
-    let plane = app.runtime.grid.as_ref().expect("a grid").plane.clone();
-    let landmarks = app.runtime.computed.landmarks_on(&plane);
+    let plane = app
+        .runtime
+        .slices
+        .grid
+        .as_ref()
+        .expect("a grid")
+        .plane
+        .clone();
+    let landmarks = app.runtime.slices.computed.landmarks_on(&plane);
     assert_eq!(landmarks.len(), 2);
     // This run at α = −1, the other at α = +1, this run's start on the plane too.
     let here = project(&plane, &app.runtime.snapshot.params);
@@ -127,6 +157,7 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
     // The map's caption says what the plane is, with the barrier.
     let caption = app
         .runtime
+        .slices
         .computed
         .description_on(&plane)
         .expect("a caption");
@@ -137,7 +168,14 @@ fn the_line_from_the_start_and_the_line_to_another_seed_are_marked_on_their_plan
         app.runtime.notices.text().contains("straight downhill") && app.runtime.is_settled()
     });
     let app = harness.state();
-    let plane = app.runtime.grid.as_ref().expect("a grid").plane.clone();
+    let plane = app
+        .runtime
+        .slices
+        .grid
+        .as_ref()
+        .expect("a grid")
+        .plane
+        .clone();
     let dot: f64 = plane.directions[0]
         .iter()
         .zip(&app.runtime.snapshot.gradient[..])
@@ -186,13 +224,19 @@ fn flat_vs_sharp_trains_small_and_full_batches_and_charts_both_minima() {
         app.runtime.is_settled()
     });
     harness.state_mut().settings.lower = LowerChart::Minima;
-    harness.state_mut().minima.steps = 200;
+    harness.state_mut().jobs.minima.steps = 200;
     harness.run_steps(2);
     harness.get_by_label("Compare").click();
     frames_until(&mut harness, "the comparison", |app| {
-        app.minima.result().is_some()
+        app.jobs.minima.result().is_some()
     });
-    let result = harness.state().minima.result().expect("a result").clone();
+    let result = harness
+        .state()
+        .jobs
+        .minima
+        .result()
+        .expect("a result")
+        .clone();
     let minima = result.expect("both runs trained");
     let labels: Vec<&str> = minima.iter().map(|m| m.label.as_str()).collect();
     assert_eq!(labels, vec!["batch 16", "full batch"]);
@@ -206,16 +250,23 @@ fn flat_vs_sharp_trains_small_and_full_batches_and_charts_both_minima() {
         assert_eq!(m.curve.len(), m.alphas.len());
     }
     // The same with two learning rates: this run's own and another.
-    harness.state_mut().minima.compared = Compared::LearningRates;
-    harness.state_mut().minima.other_lr = 0.05;
+    harness.state_mut().jobs.minima.compared = Compared::LearningRates;
+    harness.state_mut().jobs.minima.other_lr = 0.05;
     harness.run_steps(2);
     harness.get_by_label("Compare").click();
     frames_until(&mut harness, "the learning-rate comparison", |app| {
-        app.minima
+        app.jobs
+            .minima
             .result()
             .is_some_and(|r| r.as_ref().is_ok_and(|m| m[0].label.starts_with("lr")))
     });
-    let result = harness.state().minima.result().expect("a result").clone();
+    let result = harness
+        .state()
+        .jobs
+        .minima
+        .result()
+        .expect("a result")
+        .clone();
     let minima = result.expect("both runs trained");
     let rates: Vec<f32> = minima.iter().map(|m| m.config.optimizer.lr).collect();
     assert_eq!(rates, vec![0.01, 0.05]);

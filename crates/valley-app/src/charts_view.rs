@@ -12,7 +12,12 @@ use valley_engine::train::{EvalPoint, HistoryPoint};
 
 /// The loss along the slice's first direction, with the ball on the curve.
 pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
-    let Some(result) = runtime.line.as_ref().filter(|_| runtime.is_consistent()) else {
+    let Some(result) = runtime
+        .slices
+        .line
+        .as_ref()
+        .filter(|_| runtime.is_consistent())
+    else {
         ui.label("computing the 1D slice…");
         return;
     };
@@ -94,6 +99,7 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     let series =
         |value: fn(&valley_engine::landscape::WormholePoint) -> Option<f32>| -> Vec<[f64; 2]> {
             runtime
+                .slices
                 .wormhole
                 .points()
                 .iter()

@@ -64,7 +64,12 @@ pub fn start(
     scene_json: String,
     message: &ExportMessage,
 ) {
-    let Some(result) = runtime.grid.as_ref().filter(|_| runtime.is_consistent()) else {
+    let Some(result) = runtime
+        .slices
+        .grid
+        .as_ref()
+        .filter(|_| runtime.is_consistent())
+    else {
         set(
             message,
             Err("nothing to export yet: the landscape is still being computed".into()),

@@ -187,7 +187,7 @@ impl ValleyApp {
                 adjusted,
             } => {
                 let step = session.run.step;
-                self.replaying = None;
+                self.jobs.replaying = None;
                 self.settings = *settings;
                 self.apply();
                 self.runtime.send(Command::SetConfig(session.train));
@@ -202,11 +202,11 @@ impl ValleyApp {
                 self.settings = scene.settings;
                 self.apply();
                 self.runtime.send(Command::Reset { seed: Some(seed) });
-                self.replaying = None;
+                self.jobs.replaying = None;
                 if scene.step > 0 {
                     self.runtime.send(Command::SetSpeed(Speed::Max));
                     self.runtime.send(Command::Step(scene.step));
-                    self.replaying = Some(Replay {
+                    self.jobs.replaying = Some(Replay {
                         target: scene.step,
                         started: Instant::now(),
                         from: 0,
@@ -234,7 +234,7 @@ impl ValleyApp {
 
     /// The replay's progress bar and its Cancel button (in the status bar).
     pub(super) fn replay_ui(&self, ui: &mut egui::Ui) -> Option<AppCommand> {
-        let replay = self.replaying.as_ref()?;
+        let replay = self.jobs.replaying.as_ref()?;
         let step = self.runtime.snapshot.step;
         let done = step.saturating_sub(replay.from) as f64;
         let total = replay.target.saturating_sub(replay.from).max(1) as f64;
@@ -260,7 +260,7 @@ impl ValleyApp {
 
     /// Stops a replay where it is, at the settings' pace again.
     pub(super) fn cancel_replay(&mut self) {
-        let Some(replay) = self.replaying.take() else {
+        let Some(replay) = self.jobs.replaying.take() else {
             return;
         };
         self.runtime.send(Command::Pause);
@@ -277,7 +277,7 @@ impl ValleyApp {
 
     /// Opens the native file dialog on its own thread; the choice arrives later.
     pub fn ask_for_file(&mut self) {
-        let picked = Arc::clone(&self.picked);
+        let picked = Arc::clone(&self.jobs.picked);
         let wake = self.runtime.wake();
         let started = valley_engine::exec::spawn_detached("valley-dialog", move || {
             let choice = rfd::FileDialog::new()
@@ -307,14 +307,14 @@ impl ValleyApp {
                 .map(|file| file.path().to_path_buf())
                 .find(|path| !path.as_os_str().is_empty())
         });
-        let picked = self.picked.lock().ok().and_then(|mut p| p.take());
-        if let Some(target) = self.replaying.as_ref().map(|r| r.target) {
+        let picked = self.jobs.picked.lock().ok().and_then(|mut p| p.take());
+        if let Some(target) = self.jobs.replaying.as_ref().map(|r| r.target) {
             let s = &self.runtime.snapshot;
             let done = s.step >= target && s.state != RunState::Running;
             if done || matches!(s.state, RunState::Diverged { .. }) {
                 self.runtime
                     .send(Command::SetSpeed(runtime::speed_of(&self.settings)));
-                self.replaying = None;
+                self.jobs.replaying = None;
             }
         }
         let hovering = ui.input(|i| !i.raw.hovered_files.is_empty());

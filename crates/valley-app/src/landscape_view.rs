@@ -68,7 +68,12 @@ pub fn landscape_ui(
     log_scale: bool,
     show_hover: bool,
 ) -> Option<Vec<f32>> {
-    let Some(result) = runtime.grid.as_ref().filter(|_| runtime.is_consistent()) else {
+    let Some(result) = runtime
+        .slices
+        .grid
+        .as_ref()
+        .filter(|_| runtime.is_consistent())
+    else {
         ui.centered_and_justified(|ui| ui.label("computing the landscape…"));
         return None;
     };
@@ -368,7 +373,13 @@ fn overlay(runtime: &Runtime, plane: &Arc<Plane>) -> Overlay {
     let step = coords(&project(&linear, &snapshot.next_step).coords);
     // The gradient is drawn at a readable length, a quarter of the slice;
     // the step at its true length unless it would be too small to see.
-    let span = f64::from(runtime.grid.as_ref().map_or(1.0, |g| g.grid.spec.alpha.max));
+    let span = f64::from(
+        runtime
+            .slices
+            .grid
+            .as_ref()
+            .map_or(1.0, |g| g.grid.spec.alpha.max),
+    );
     let length = |v: [f64; 2]| v[0].hypot(v[1]);
     let gradient = scale_to(gradient, 0.25 * span);
     let step_length = length(step);
@@ -378,6 +389,7 @@ fn overlay(runtime: &Runtime, plane: &Arc<Plane>) -> Overlay {
         1.0
     };
     let landmarks = runtime
+        .slices
         .computed
         .landmarks_on(plane)
         .iter()
@@ -395,7 +407,11 @@ fn overlay(runtime: &Runtime, plane: &Arc<Plane>) -> Overlay {
             .then(|| share_in_plane(plane, &snapshot.next_step))
             .flatten(),
         landmarks,
-        caption: runtime.computed.description_on(plane).map(str::to_string),
+        caption: runtime
+            .slices
+            .computed
+            .description_on(plane)
+            .map(str::to_string),
     }
 }
 

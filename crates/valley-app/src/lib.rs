@@ -14,6 +14,7 @@ mod files;
 mod film_strip_job;
 mod header;
 mod import;
+mod jobs;
 mod landscape_view;
 mod launch;
 mod measure;
@@ -77,28 +78,12 @@ pub struct ValleyApp {
     frame_ms: f32,
     /// Where exported figures and CSV files go (the working directory by default).
     pub export_dir: PathBuf,
-    export_message: export::ExportMessage,
-    /// Where the window goes with the next frame, and where that save reports.
-    window_save: Option<PathBuf>,
-    window_saved: export::WindowSaved,
-    /// The last window save's outcome, for a script to read.
-    last_window_save: Option<Result<(), String>>,
-    /// A file picked in the dialog, waiting to be opened.
-    picked: files::Picked,
-    /// A scene's run replaying to its saved step.
-    replaying: Option<files::Replay>,
     /// The import form's paths and outcome.
     import: import::ImportForm,
-    /// The curvature analysis at the ball.
-    curvature: curvature_view::CurvatureState,
-    /// A session save waiting for the trainer's state.
-    pending_save: Option<sessions::PendingSave>,
     /// Autosaving (the real app only; not tests or scripted runs).
     autosave: Option<sessions::Autosave>,
-    /// A film strip being made.
-    film_strip: Option<film_strip_job::FilmStripJob>,
-    /// Flat vs sharp minima.
-    pub minima: MinimaState,
+    /// Exports, saves, replays and analyses in flight.
+    pub jobs: jobs::Jobs,
     /// Close the window after this frame.
     quit_requested: bool,
 }
@@ -119,18 +104,9 @@ impl ValleyApp {
             measure: None,
             frame_ms: 0.0,
             export_dir: std::env::current_dir().unwrap_or_default(),
-            export_message: Default::default(),
-            window_save: None,
-            window_saved: Default::default(),
-            last_window_save: None,
-            picked: Default::default(),
-            replaying: None,
             import: Default::default(),
-            curvature: Default::default(),
-            pending_save: None,
             autosave: None,
-            film_strip: None,
-            minima: Default::default(),
+            jobs: Default::default(),
             quit_requested: false,
         })
     }
@@ -180,7 +156,7 @@ impl ValleyApp {
                 speed.unwrap_or_else(|| runtime::speed_of(&self.settings)),
             )),
             AppCommand::RecomputeDirections => {
-                self.runtime.computed.again();
+                self.runtime.slices.computed.again();
                 self.runtime.forget_slices();
             }
             AppCommand::AskForFile => self.ask_for_file(),
@@ -188,8 +164,8 @@ impl ValleyApp {
             AppCommand::SaveSession => self.save_session(),
             AppCommand::Export(kind) => self.export(kind),
             AppCommand::SaveWindowAs(path) => {
-                self.last_window_save = None;
-                self.window_save = Some(path);
+                self.jobs.last_window_save = None;
+                self.jobs.window_save = Some(path);
             }
             AppCommand::CancelReplay => self.cancel_replay(),
             AppCommand::TogglePresentation => {
@@ -209,7 +185,7 @@ impl ValleyApp {
             return;
         }
         if kind == ExportKind::FilmStrip {
-            if self.film_strip.is_some() {
+            if self.jobs.film_strip.is_some() {
                 return;
             }
             match film_strip_job::FilmStripJob::start(
@@ -217,7 +193,7 @@ impl ValleyApp {
                 &self.settings,
                 &self.export_dir,
             ) {
-                Ok(job) => self.film_strip = Some(job),
+                Ok(job) => self.jobs.film_strip = Some(job),
                 Err(message) => self.runtime.notices.error(Source::FilmStrip, message),
             }
             return;
@@ -230,7 +206,7 @@ impl ValleyApp {
                 &self.runtime,
                 import,
                 &self.export_dir,
-                &self.export_message,
+                &self.jobs.export_message,
             );
             return;
         }
@@ -240,7 +216,7 @@ impl ValleyApp {
             self.settings.log_scale,
             &self.export_dir,
             self.scene_json(),
-            &self.export_message,
+            &self.jobs.export_message,
         );
     }
 
@@ -285,8 +261,8 @@ impl ValleyApp {
         }
         commands.extend(self.poll_files(ui));
         self.poll_sessions();
-        if let Some(path) = self.window_save.take() {
-            export::save_window(ui.ctx(), path, self.scene_json(), &self.window_saved);
+        if let Some(path) = self.jobs.window_save.take() {
+            export::save_window(ui.ctx(), path, self.scene_json(), &self.jobs.window_saved);
         }
         self.style(ui.ctx());
         commands.extend(self.panels_ui(ui));
@@ -314,24 +290,36 @@ impl ValleyApp {
     fn collect_reports(&mut self) {
         let notices = &mut self.runtime.notices;
         notices.expire();
-        match self.export_message.lock().ok().and_then(|mut m| m.take()) {
+        match self
+            .jobs
+            .export_message
+            .lock()
+            .ok()
+            .and_then(|mut m| m.take())
+        {
             Some(Ok(text)) => notices.info(Source::Export, text),
             Some(Err(text)) => notices.error(Source::Export, text),
             None => {}
         }
-        match self.window_saved.lock().ok().and_then(|mut m| m.take()) {
+        match self
+            .jobs
+            .window_saved
+            .lock()
+            .ok()
+            .and_then(|mut m| m.take())
+        {
             Some(Ok(path)) => {
                 notices.info(Source::Export, format!("saved {}", path.display()));
-                self.last_window_save = Some(Ok(()));
+                self.jobs.last_window_save = Some(Ok(()));
             }
             Some(Err(text)) => {
                 notices.error(Source::Export, text.clone());
-                self.last_window_save = Some(Err(text));
+                self.jobs.last_window_save = Some(Err(text));
             }
             None => {}
         }
-        if let Some(outcome) = self.film_strip.as_ref().and_then(|job| job.poll()) {
-            self.film_strip = None;
+        if let Some(outcome) = self.jobs.film_strip.as_ref().and_then(|job| job.poll()) {
+            self.jobs.film_strip = None;
             match outcome {
                 Ok(text) => notices.info(Source::FilmStrip, text),
                 Err(text) => notices.error(Source::FilmStrip, text),
@@ -348,8 +336,8 @@ impl ValleyApp {
         let probe = Probe {
             snapshot: &self.runtime.snapshot,
             settled: self.runtime.is_settled(),
-            replay_to: self.replaying.as_ref().map(|r| r.target),
-            window_saved: self.last_window_save.clone(),
+            replay_to: self.jobs.replaying.as_ref().map(|r| r.target),
+            window_saved: self.jobs.last_window_save.clone(),
             measured: self.measure.as_ref().is_some_and(|m| m.is_done()),
         };
         script.advance(&probe)
@@ -428,11 +416,15 @@ impl ValleyApp {
                 boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height)
             }
             LowerChart::Curvature => {
-                curvature_view::curvature_ui(ui, &self.runtime, &mut self.curvature, height)
+                curvature_view::curvature_ui(ui, &self.runtime, &mut self.jobs.curvature, height)
             }
-            LowerChart::Minima => {
-                minima_view::minima_ui(ui, &self.runtime, &self.settings, &mut self.minima, height)
-            }
+            LowerChart::Minima => minima_view::minima_ui(
+                ui,
+                &self.runtime,
+                &self.settings,
+                &mut self.jobs.minima,
+                height,
+            ),
         }
     }
 
@@ -461,6 +453,7 @@ impl ValleyApp {
             CentralView::Surface => {
                 let overlay = self
                     .runtime
+                    .slices
                     .grid
                     .as_ref()
                     .filter(|_| self.runtime.is_consistent())
@@ -527,7 +520,7 @@ impl ValleyApp {
         ui.horizontal_wrapped(|ui| {
             commands.extend(self.replay_ui(ui));
             let s = &self.runtime.snapshot;
-            if let Some(job) = &self.film_strip {
+            if let Some(job) = &self.jobs.film_strip {
                 job.progress_ui(ui);
                 ui.separator();
             }

@@ -118,7 +118,7 @@ impl MeasurePlan {
         };
         self.frames += 1;
         self.ui_ms += f64::from(ui_ms);
-        if let Some(grid) = &runtime.grid
+        if let Some(grid) = &runtime.slices.grid
             && grid.is_final
             && grid.generation != self.last_slice
         {

@@ -143,7 +143,7 @@ impl ValleyApp {
     pub fn save_session_to(&mut self, path: PathBuf, quiet: bool) {
         let (tx, rx) = channel();
         self.runtime.send(Command::Save(tx));
-        self.pending_save = Some(PendingSave {
+        self.jobs.pending_save = Some(PendingSave {
             reply: rx,
             path,
             settings: self.settings.clone(),
@@ -169,7 +169,7 @@ impl ValleyApp {
 
     /// Writes sessions whose state has arrived; autosaves when it is time.
     pub(super) fn poll_sessions(&mut self) {
-        if let Some(pending) = &self.pending_save
+        if let Some(pending) = &self.jobs.pending_save
             && let Ok((run, train)) = pending.reply.try_recv()
         {
             let outcome = write(&pending.settings, train, run, &pending.path);
@@ -185,15 +185,15 @@ impl ValleyApp {
                         .error(Source::Session, format!("the session was not saved: {e:#}")),
                 }
             }
-            self.pending_save = None;
+            self.jobs.pending_save = None;
         }
         let due = self
             .autosave
             .as_ref()
             .is_some_and(|a| a.last.elapsed() >= AUTOSAVE_EVERY);
         if due
-            && self.pending_save.is_none()
-            && self.replaying.is_none()
+            && self.jobs.pending_save.is_none()
+            && self.jobs.replaying.is_none()
             && let Some(autosave) = &mut self.autosave
         {
             autosave.last = Instant::now();

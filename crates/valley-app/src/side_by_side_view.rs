@@ -22,9 +22,10 @@ pub fn side_by_side_ui(
     let mut clicked = None;
     // With computed directions the right-hand plane is the computed one, fixed where asked.
     let computed = runtime
+        .slices
         .grid
         .as_ref()
-        .is_some_and(|g| runtime.computed.description_on(&g.plane).is_some());
+        .is_some_and(|g| runtime.slices.computed.description_on(&g.plane).is_some());
     let (right_title, right_hint) = if computed {
         (
             "computed: the plane chosen under Slice, fixed where it was asked for",
@@ -39,14 +40,14 @@ pub fn side_by_side_ui(
     ui.columns(2, |columns| {
         let panes = [
             (
-                &runtime.twin,
+                &runtime.slices.twin,
                 &mut *frozen_cache,
                 "frozen: the plane through the start",
                 "The same plane all run long: the ball is the parameters' shadow on it, and drifts off it",
                 "frozen landscape",
             ),
             (
-                &runtime.grid,
+                &runtime.slices.grid,
                 &mut *follow_cache,
                 right_title,
                 right_hint,

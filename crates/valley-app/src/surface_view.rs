@@ -55,7 +55,12 @@ pub fn surface_ui(
     camera: &mut Camera,
     log_scale: bool,
 ) {
-    let Some(result) = runtime.grid.as_ref().filter(|_| runtime.is_consistent()) else {
+    let Some(result) = runtime
+        .slices
+        .grid
+        .as_ref()
+        .filter(|_| runtime.is_consistent())
+    else {
         ui.centered_and_justified(|ui| ui.label("computing the landscape…"));
         return;
     };

@@ -1,40 +1,231 @@
-//! The slices the runtime asks for: which plane (following, frozen,
-//! computed, or a surface's own), when a new grid is due, the 1D line
-//! along its first direction, the frozen map beside the following one, and
-//! the chart of the path's distance off the start's plane.
+//! The slices drawn around the run: which plane (following, frozen,
+//! computed, or a surface's own), when a new grid is due, the 1D line along
+//! its first direction, the frozen map beside the following one, and the
+//! chart of the path's distance off the start's plane. Their workers run
+//! off the UI thread; this only plans requests and keeps the newest grids.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::{FOLLOW_INTERVAL, FOLLOW_PATIENCE, FOLLOW_REST, MOVING_RESOLUTION, Runtime};
-use crate::notices::{Level, Source};
-use crate::settings::{DirectionChoice, Settings, SliceMode};
+use crate::computed_plane::ComputedPlanes;
+use crate::notices::{Level, Notices, Source};
+use crate::settings::{CentralView, DirectionChoice, Settings, SliceMode};
+use crate::wake::{Wake, boxed};
 use valley_engine::analysis::{Control, PlaneSite, build_plane};
-use valley_engine::landscape::{GridSpec, LandscapeRequest, Plane};
+use valley_engine::landscape::{
+    GridSpec, LandscapeRequest, LandscapeResult, LandscapeWorker, Plane, WormholeTrack,
+};
 use valley_engine::problem::Problem;
-use valley_engine::train::RunState;
+use valley_engine::train::{RunState, Snapshot};
 
-impl Runtime {
+/// How often a following slice may be recomputed while training runs, at most.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(120);
+/// A following slice rests this many times its own cost between refreshes,
+/// so refreshing takes at most a third of the time and the trainer keeps its pace.
+const FOLLOW_REST: u32 = 2;
+/// Points per axis of a following slice while training runs (at most).
+const MOVING_RESOLUTION: usize = 41;
+/// A following slice that has not finished after this long is superseded anyway.
+const FOLLOW_PATIENCE: Duration = Duration::from_secs(2);
+
+/// What the slices are drawn around: the run as it is now.
+pub(super) struct Here<'a> {
+    pub problem: &'a Arc<dyn Problem>,
+    pub snapshot: &'a Arc<Snapshot>,
+    pub wake: &'a Wake,
+}
+
+/// The slice workers, what was asked of them, and their newest grids.
+pub struct Slices {
+    /// The 2D slice's worker.
+    pub plane_worker: LandscapeWorker,
+    /// The 1D slice's worker.
+    pub line_worker: LandscapeWorker,
+    /// The second map's worker (the frozen plane beside the following one).
+    pub twin_worker: LandscapeWorker,
+    /// Newest 2D grid.
+    pub grid: Option<LandscapeResult>,
+    /// Newest 1D grid.
+    pub line: Option<LandscapeResult>,
+    /// Newest grid of the second map (frozen, beside the following one).
+    pub twin: Option<LandscapeResult>,
+    /// The distance off the start's plane along the path, and each move's share in it.
+    pub wormhole: WormholeTrack,
+    /// Hessian, PCA and other computed planes.
+    pub computed: ComputedPlanes,
+    /// The plane and grid last asked of the twin worker.
+    twin_request: Option<(usize, GridSpec)>,
+    /// Whether the two maps are shown side by side.
+    side_by_side: bool,
+    /// The last slice request: its step, time, settings key, and whether
+    /// its plane follows the parameters (so a new step needs a new grid).
+    last_request: Option<(u64, Instant, usize, bool)>,
+    /// When the last requested 2D slice arrived at full resolution, and how long it took.
+    last_finished: Option<(Instant, Duration)>,
+    /// The frozen plane of this run and the directions it was drawn for
+    /// (rebuilt when the run restarts or the directions change).
+    frozen: Option<(Arc<[f32]>, FrozenKey, Arc<Plane>)>,
+    /// When the 1D slice was last asked for.
+    last_line: Instant,
+}
+
+impl Slices {
+    /// Starts the three workers; `wake` is called when a grid arrives.
+    pub fn new(wake: &Wake) -> anyhow::Result<Self> {
+        Ok(Self {
+            plane_worker: LandscapeWorker::spawn(boxed(wake))?,
+            line_worker: LandscapeWorker::spawn(boxed(wake))?,
+            twin_worker: LandscapeWorker::spawn(boxed(wake))?,
+            grid: None,
+            line: None,
+            twin: None,
+            wormhole: WormholeTrack::default(),
+            computed: ComputedPlanes::default(),
+            twin_request: None,
+            side_by_side: false,
+            last_request: None,
+            last_finished: None,
+            frozen: None,
+            last_line: Instant::now(),
+        })
+    }
+
+    /// Asks for new slices at the next frame (the plane has changed).
+    pub fn ask_again(&mut self) {
+        self.last_request = None;
+    }
+
+    /// Drops grids and curves that belong to an earlier run or problem.
+    pub fn forget(&mut self) {
+        self.grid = None;
+        self.line = None;
+        self.twin = None;
+        self.twin_request = None;
+        self.wormhole.clear();
+        self.last_request = None;
+        self.frozen = None;
+    }
+
+    /// Takes the workers' newest grids and asks for new ones when due;
+    /// `restarted` says the run went back to a start since the last frame.
+    pub(super) fn logic(
+        &mut self,
+        run: &Here<'_>,
+        settings: &Settings,
+        restarted: bool,
+        notices: &mut Notices,
+    ) {
+        if restarted {
+            self.frozen = None;
+            self.last_request = None;
+            self.twin_request = None;
+        }
+        // Cheap when nothing moved: only new points, or a new plane, cost work.
+        self.track_wormhole(run, settings);
+        for worker in [&self.plane_worker, &self.line_worker, &self.twin_worker] {
+            if let Some(error) = worker.take_error() {
+                notices.error(Source::Landscape, error);
+            }
+        }
+        // Right after a new problem is chosen, results of the old one may
+        // still arrive; they live in another parameter space and are dropped.
+        let n = run.problem.num_params();
+        if let Some(result) = self.plane_worker.latest()
+            && result.generation == self.plane_worker.newest_generation()
+            && result.plane.center.len() == n
+        {
+            if result.is_final
+                && self
+                    .grid
+                    .as_ref()
+                    .is_none_or(|g| g.generation != result.generation || !g.is_final)
+                && let Some((_, requested, _, _)) = self.last_request
+            {
+                self.last_finished = Some((Instant::now(), requested.elapsed()));
+            }
+            if result.is_final {
+                // A grid that arrives means the landscape works again.
+                notices.clear(Source::Landscape);
+            }
+            self.grid = Some(result);
+        }
+        if let Some(result) = self.line_worker.latest()
+            && result.generation == self.line_worker.newest_generation()
+            && result.plane.center.len() == n
+        {
+            self.line = Some(result);
+        }
+        if let Some(result) = self.twin_worker.latest()
+            && result.generation == self.twin_worker.newest_generation()
+            && result.plane.center.len() == n
+        {
+            self.twin = Some(result);
+        }
+        self.side_by_side =
+            settings.view == CentralView::SideBySide && run.problem.surface().is_none();
+        if run.snapshot.params.len() == n {
+            // Side by side, the main map follows and the second one is frozen.
+            let shown = match self.side_by_side {
+                true => &Settings {
+                    slice_mode: SliceMode::Follow,
+                    ..settings.clone()
+                },
+                false => settings,
+            };
+            self.request_slices(run, shown, notices);
+            self.follow_ball_with_line(run);
+            if self.side_by_side {
+                self.request_twin(run, settings, notices);
+            }
+        }
+    }
+
+    /// Whether every grid held has `n` parameters (belongs to the current problem).
+    pub fn all_have(&self, n: usize) -> bool {
+        let fits =
+            |r: &Option<LandscapeResult>| r.as_ref().is_none_or(|r| r.plane.center.len() == n);
+        fits(&self.grid) && fits(&self.line) && fits(&self.twin)
+    }
+
+    /// Whether the frozen and following maps are shown side by side.
+    pub fn is_side_by_side(&self) -> bool {
+        self.side_by_side
+    }
+
+    /// Whether the views show the newest slice at full resolution, asked at `step`.
+    pub fn is_settled(&self, step: u64) -> bool {
+        let newest = |w: &LandscapeWorker, r: &Option<LandscapeResult>| {
+            r.as_ref()
+                .is_some_and(|r| r.is_final && r.generation == w.newest_generation())
+        };
+        self.last_request
+            .is_some_and(|(asked, _, _, follows)| !follows || asked == step)
+            && newest(&self.plane_worker, &self.grid)
+            && newest(&self.line_worker, &self.line)
+            && (!self.side_by_side || newest(&self.twin_worker, &self.twin))
+    }
+}
+
+impl Slices {
     /// Charts how far the path is from the plane through the start (networks
     /// only: a surface's plane is its whole space).
-    pub(super) fn track_wormhole(&mut self, settings: &Settings) {
-        if self.problem.surface().is_some()
-            || self.snapshot.params.len() != self.problem.num_params()
+    fn track_wormhole(&mut self, run: &Here<'_>, settings: &Settings) {
+        if run.problem.surface().is_some() || run.snapshot.params.len() != run.problem.num_params()
         {
             self.wormhole.clear();
             return;
         }
-        if let Ok(plane) = self.frozen_plane(settings) {
-            self.wormhole.update(&plane, &self.snapshot.trajectory);
+        if let Ok(plane) = self.frozen_plane(run, settings) {
+            self.wormhole.update(&plane, &run.snapshot.trajectory);
         }
     }
 
     /// The frozen plane's grid for the second map, when its plane or grid changed.
-    pub(super) fn request_twin(&mut self, settings: &Settings) {
-        let plane = match self.frozen_plane(settings) {
+    fn request_twin(&mut self, run: &Here<'_>, settings: &Settings, notices: &mut Notices) {
+        let plane = match self.frozen_plane(run, settings) {
             Ok(plane) => plane,
             Err(e) => {
-                self.notices.error(Source::Directions, e);
+                notices.error(Source::Directions, e);
                 return;
             }
         };
@@ -44,21 +235,21 @@ impl Runtime {
             return;
         }
         self.twin_worker.request(LandscapeRequest {
-            problem: Arc::clone(&self.problem),
+            problem: Arc::clone(run.problem),
             plane,
             spec,
         });
         self.twin_request = Some(key);
     }
 
-    pub(super) fn request_slices(&mut self, settings: &Settings) {
-        let step = self.snapshot.step;
+    fn request_slices(&mut self, run: &Here<'_>, settings: &Settings, notices: &mut Notices) {
+        let step = run.snapshot.step;
         let follows = settings.slice_mode == SliceMode::Follow
-            && self.problem.surface().is_none()
+            && run.problem.surface().is_none()
             && !settings.directions.is_computed();
         // A slice that follows a running trainer is redrawn often and seen
         // briefly: it is computed coarser, and sharpened once training pauses.
-        let moving = follows && self.snapshot.state == RunState::Running;
+        let moving = follows && run.snapshot.state == RunState::Running;
         let resolution = match moving {
             true => settings.resolution.clamp(11, MOVING_RESOLUTION),
             false => settings.resolution.clamp(11, 201),
@@ -81,42 +272,41 @@ impl Runtime {
         if !due {
             return;
         }
-        let plane = match self.plane_for(settings) {
+        let plane = match self.plane_for(run, settings, notices) {
             Ok(plane) => plane,
             Err(e) => {
-                self.notices.error(Source::Directions, e);
+                notices.error(Source::Directions, e);
                 return;
             }
         };
         // The plane is there again: a complaint about its directions is stale.
-        if self
-            .notices
+        if notices
             .get(Source::Directions)
             .is_some_and(|n| n.level == Level::Error)
         {
-            self.notices.clear(Source::Directions);
+            notices.clear(Source::Directions);
         }
-        let span = match self.problem.surface() {
+        let span = match run.problem.surface() {
             Some(kind) => kind.view().1 as f32,
             // A line's ends sit at α = ±1: reach a quarter beyond them.
             None if settings.directions.is_line() => 1.25 * settings.span,
             None => settings.span,
         };
         self.plane_worker.request(LandscapeRequest {
-            problem: Arc::clone(&self.problem),
+            problem: Arc::clone(run.problem),
             plane: Arc::clone(&plane),
             spec: GridSpec::square(span, resolution),
         });
-        self.request_line(&plane, span);
+        self.request_line(run, &plane, span);
         self.last_request = Some((step, Instant::now(), key, follows));
     }
 
     /// The 1D slice along the plane's first direction. On a formula surface
     /// it runs along x through the ball, so the ball always sits on the curve.
-    pub(super) fn request_line(&mut self, plane: &Plane, span: f32) {
+    fn request_line(&mut self, run: &Here<'_>, plane: &Plane, span: f32) {
         let mut center = plane.center.clone();
-        if self.problem.surface().is_some()
-            && let (Some(c), Some(&y)) = (center.get_mut(1), self.snapshot.params.get(1))
+        if run.problem.surface().is_some()
+            && let (Some(c), Some(&y)) = (center.get_mut(1), run.snapshot.params.get(1))
             && y.is_finite()
         {
             *c = y;
@@ -126,7 +316,7 @@ impl Runtime {
             directions: vec![plane.directions[0].clone()],
         };
         self.line_worker.request(LandscapeRequest {
-            problem: Arc::clone(&self.problem),
+            problem: Arc::clone(run.problem),
             plane: Arc::new(line_plane),
             spec: GridSpec::line(span, 201),
         });
@@ -134,13 +324,13 @@ impl Runtime {
     }
 
     /// On a surface the plane stays put but the 1D slice follows the ball's y.
-    pub(super) fn follow_ball_with_line(&mut self) {
+    fn follow_ball_with_line(&mut self, run: &Here<'_>) {
         let (Some(grid), Some(line)) = (&self.grid, &self.line) else {
             return;
         };
-        let ball_y = self.snapshot.params.get(1).copied();
+        let ball_y = run.snapshot.params.get(1).copied();
         let line_y = line.plane.center.get(1).copied();
-        if self.problem.surface().is_none()
+        if run.problem.surface().is_none()
             || ball_y == line_y
             || self.last_line.elapsed() < FOLLOW_INTERVAL / 2
         {
@@ -148,12 +338,17 @@ impl Runtime {
         }
         let plane = Arc::clone(&grid.plane);
         let span = grid.grid.spec.alpha.max;
-        self.request_line(&plane, span);
+        self.request_line(run, &plane, span);
     }
 
     /// The slice for the current settings and snapshot.
-    pub(super) fn plane_for(&mut self, settings: &Settings) -> Result<Arc<Plane>, String> {
-        if let Some(kind) = self.problem.surface() {
+    fn plane_for(
+        &mut self,
+        run: &Here<'_>,
+        settings: &Settings,
+        notices: &mut Notices,
+    ) -> Result<Arc<Plane>, String> {
+        if let Some(kind) = run.problem.surface() {
             let ([cx, cy], _) = kind.view();
             let plane = Plane::new(
                 vec![cx as f32, cy as f32],
@@ -165,44 +360,44 @@ impl Runtime {
         if settings.directions.is_computed() {
             let plane = self.computed.plane(
                 settings.directions,
-                &self.problem,
-                &self.snapshot,
+                run.problem,
+                run.snapshot,
                 settings.train,
-                &self.wake,
+                run.wake,
             )?;
             if let Some(news) = self.computed.news.take() {
-                self.notices.info(Source::Directions, news);
+                notices.info(Source::Directions, news);
             }
             return Ok(plane);
         }
         match settings.slice_mode {
             SliceMode::Follow => {
-                let centre = Arc::clone(&self.snapshot.params);
-                random_plane(&self.problem, settings, &centre).map(Arc::new)
+                let centre = Arc::clone(&run.snapshot.params);
+                random_plane(run.problem, settings, &centre).map(Arc::new)
             }
-            SliceMode::Frozen => self.frozen_plane(settings),
+            SliceMode::Frozen => self.frozen_plane(run, settings),
         }
     }
 
     /// The plane through this run's start along the settings' random (or
     /// parameter) directions; filter-normalised when the slice is computed.
-    pub(super) fn frozen_plane(&mut self, settings: &Settings) -> Result<Arc<Plane>, String> {
+    fn frozen_plane(&mut self, run: &Here<'_>, settings: &Settings) -> Result<Arc<Plane>, String> {
         let key = (settings.directions, settings.train.seed);
         if let Some((initial, k, plane)) = &self.frozen
-            && Arc::ptr_eq(initial, &self.snapshot.initial_params)
+            && Arc::ptr_eq(initial, &run.snapshot.initial_params)
             && *k == key
         {
             return Ok(Arc::clone(plane));
         }
-        let initial = Arc::clone(&self.snapshot.initial_params);
-        let plane = Arc::new(random_plane(&self.problem, settings, &initial)?);
+        let initial = Arc::clone(&run.snapshot.initial_params);
+        let plane = Arc::new(random_plane(run.problem, settings, &initial)?);
         self.frozen = Some((initial, key, Arc::clone(&plane)));
         Ok(plane)
     }
 }
 
 /// What a frozen plane was drawn for.
-pub(super) type FrozenKey = (DirectionChoice, u64);
+type FrozenKey = (DirectionChoice, u64);
 
 /// A plane through `centre` along the settings' random or parameter
 /// directions (filter-normalised for computed choices), as the engine's
