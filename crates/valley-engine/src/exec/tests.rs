@@ -237,13 +237,62 @@ fn a_sliced_landscape_worker_delivers_the_coarse_then_the_final_grid() {
         plane,
         spec: GridSpec::square(1.0, 61),
     });
-    frames.run_for(Duration::ZERO);
-    let first = worker.latest().expect("a grid after one turn");
+    // Zero budgets: one row per turn, so the grids come in many turns.
+    let mut turns = 0;
+    while worker.latest().is_none() {
+        frames.run_for(Duration::ZERO);
+        turns += 1;
+        assert!(turns < 10_000, "no grid");
+    }
+    let first = worker.latest().expect("grid");
     assert!(!first.is_final && first.generation == generation);
-    frames.run_for(Duration::ZERO);
+    assert!(turns > 5, "the coarse grid took {turns} turns");
+    while !worker.latest().is_some_and(|r| r.is_final) {
+        frames.run_for(Duration::ZERO);
+        turns += 1;
+        assert!(turns < 10_000, "no final grid");
+    }
     let last = worker.latest().expect("grid");
-    assert!(last.is_final);
     // The bowl x² + y² at the corner (1, 1) of the full grid.
     let corner = last.grid.values[last.grid.values.len() - 1];
     assert!((corner - 2.0).abs() < 1e-5, "{corner}");
+}
+
+#[test]
+fn a_grid_task_gives_evaluate_grids_bits_however_it_is_sliced() {
+    use crate::landscape::{
+        DirectionKind, GridSpec, GridTask, Plane, evaluate_grid, make_direction,
+    };
+    let run = run();
+    let problem = Arc::clone(run.problem());
+    let centre = run.params().to_vec();
+    let direction = |seed| {
+        make_direction(DirectionKind::Filter, problem.layout(), &centre, seed).expect("direction")
+    };
+    let plane =
+        Arc::new(Plane::new(centre.clone(), vec![direction(1), direction(2)]).expect("plane"));
+    let spec = GridSpec::square(1.0, 31);
+    let whole = evaluate_grid(problem.as_ref(), &plane, &spec, &|| false).expect("grid");
+    let mut sliced = Sliced::new();
+    let job = sliced.start(GridTask::new(
+        Arc::clone(&problem),
+        Arc::clone(&plane),
+        spec,
+    ));
+    let mut turns = 0;
+    while sliced.pending() > 0 {
+        sliced.run_for(Duration::ZERO);
+        turns += 1;
+    }
+    assert!(turns >= 31, "one row per turn at most: {turns}");
+    let Some(Outcome::Done(grid)) = job.take() else {
+        panic!("the grid task did not finish");
+    };
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&grid.values), bits(&whole.values));
+    // A plane from another problem is refused, not evaluated.
+    let wrong =
+        Arc::new(Plane::new(vec![0.0; 2], vec![vec![1.0, 0.0], vec![0.0, 1.0]]).expect("plane"));
+    let outcome = run_here(GridTask::new(problem, wrong, spec), |_| true);
+    assert!(matches!(outcome, Outcome::Failed(_)));
 }

@@ -3,7 +3,11 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use super::directions::{DirectionError, check_direction};
+use crate::exec::{Instant, Step, Task};
 use crate::problem::{Problem, Workspace};
 
 /// Most points along one grid axis (a 2001 × 2001 grid is 4 M evaluations).
@@ -221,7 +225,6 @@ pub fn evaluate_grid(
         problem.num_params(),
         "plane lives in the problem's parameter space"
     );
-    let cols = spec.alpha.points;
     let mut values = Vec::with_capacity(spec.len());
     (0..spec.len())
         .into_par_iter()
@@ -231,10 +234,7 @@ pub fn evaluate_grid(
                 if cancelled() {
                     return f32::NAN;
                 }
-                let (i, j) = (index % cols, index / cols);
-                let coords = [spec.alpha.value(i), spec.beta.map_or(0.0, |b| b.value(j))];
-                plane.point(&coords, params);
-                problem.loss(params, workspace)
+                point_loss(problem, plane, spec, index, workspace, params)
             },
         )
         .collect_into_vec(&mut values);
@@ -245,4 +245,88 @@ pub fn evaluate_grid(
         spec: *spec,
         values,
     })
+}
+
+/// The loss at grid point `index` (row-major), using `params` as scratch.
+fn point_loss(
+    problem: &dyn Problem,
+    plane: &Plane,
+    spec: &GridSpec,
+    index: usize,
+    workspace: &mut Workspace,
+    params: &mut [f32],
+) -> f32 {
+    let cols = spec.alpha.points;
+    let (i, j) = (index % cols, index / cols);
+    let coords = [spec.alpha.value(i), spec.beta.map_or(0.0, |b| b.value(j))];
+    plane.point(&coords, params);
+    problem.loss(params, workspace)
+}
+
+/// A grid evaluated a few rows at a time, as an executor task: the same
+/// values as [`evaluate_grid`] (each point is computed on its own), however
+/// the work is sliced, so a browser can draw frames between the rows and a
+/// newer request can take over between any two slices.
+pub struct GridTask {
+    problem: Arc<dyn Problem>,
+    plane: Arc<Plane>,
+    spec: GridSpec,
+    values: Vec<f32>,
+}
+
+impl GridTask {
+    /// A task for `spec` on `plane` of `problem` (shapes as [`evaluate_grid`] asks).
+    pub fn new(problem: Arc<dyn Problem>, plane: Arc<Plane>, spec: GridSpec) -> Self {
+        Self {
+            problem,
+            plane,
+            values: Vec::with_capacity(spec.len()),
+            spec,
+        }
+    }
+
+    /// Evaluates the points `range` (row-major indices) in parallel.
+    fn evaluate(&self, range: std::ops::Range<usize>, into: &mut Vec<f32>) {
+        let (spec, plane) = (&self.spec, &*self.plane);
+        let mut chunk = Vec::with_capacity(range.len());
+        range
+            .into_par_iter()
+            .map_init(
+                || (Workspace::default(), vec![0.0f32; plane.center.len()]),
+                |(workspace, params), index| {
+                    point_loss(self.problem.as_ref(), plane, spec, index, workspace, params)
+                },
+            )
+            .collect_into_vec(&mut chunk);
+        into.extend(chunk);
+    }
+}
+
+impl Task for GridTask {
+    type Output = Grid;
+
+    fn advance(&mut self, budget: Duration) -> Result<Step<Grid>, String> {
+        if self.plane.directions.len() != self.spec.dims()
+            || self.plane.center.len() != self.problem.num_params()
+        {
+            return Err("the plane does not fit the problem or the grid".into());
+        }
+        let started = Instant::now();
+        let total = self.spec.len();
+        let row = self.spec.alpha.points.max(1);
+        while self.values.len() < total {
+            let from = self.values.len();
+            let to = (from + row).min(total);
+            let mut values = std::mem::take(&mut self.values);
+            self.evaluate(from..to, &mut values);
+            self.values = values;
+            if self.values.len() < total && started.elapsed() >= budget {
+                return Ok(Step::Working(self.values.len() as f32 / total as f32));
+            }
+        }
+        Ok(Step::Done(Grid {
+            spec: self.spec,
+            values: std::mem::take(&mut self.values),
+        }))
+    }
 }

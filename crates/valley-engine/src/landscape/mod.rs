@@ -14,7 +14,9 @@ pub use directions::{
     make_direction,
 };
 pub use film_strip::{FilmFrame, FilmSpec, StepParams, film_steps, film_strip, nearest_steps};
-pub use grid::{GRID_MAX_POINTS_PER_AXIS, Grid, GridAxis, GridSpec, Plane, evaluate_grid};
+pub use grid::{
+    GRID_MAX_POINTS_PER_AXIS, Grid, GridAxis, GridSpec, GridTask, Plane, evaluate_grid,
+};
 pub use projection::{Projection, project, share_in_plane};
 pub use worker::{LandscapeRequest, LandscapeResult, LandscapeWorker};
 pub use wormhole::{WormholePoint, WormholeTrack};

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use super::grid::{Grid, GridSpec, Plane, evaluate_grid};
-use crate::exec::{Instant, Next, Service, ServiceHandle, Sliced};
+use super::grid::{Grid, GridSpec, GridTask, Plane};
+use crate::exec::{Instant, Next, Service, ServiceHandle, Sliced, Step, Task};
 use crate::problem::Problem;
 
 /// Points per axis of the quick first pass.
@@ -122,6 +122,7 @@ impl Slots {
             on_result,
             queued: None,
             passes: Vec::new(),
+            current: None,
         };
         (slots, service)
     }
@@ -136,8 +137,9 @@ impl Slots {
     }
 }
 
-/// The service: the newest request, and the passes (coarse, then full) still
-/// to compute for it, one per slice so that a newer request can cut in.
+/// The service: the newest request, the passes (coarse, then full) still to
+/// compute for it, and the pass in hand as a sliced [`GridTask`], so a newer
+/// request takes over between any two slices.
 struct GridService {
     newest: Arc<AtomicU64>,
     latest: Arc<Mutex<Option<LandscapeResult>>>,
@@ -146,6 +148,26 @@ struct GridService {
     queued: Option<(u64, LandscapeRequest)>,
     /// Passes left for the request in hand, the next one last.
     passes: Vec<(GridSpec, bool)>,
+    /// The pass being computed: its task, whether it is the full one, and when it began.
+    current: Option<(GridTask, bool, Instant)>,
+}
+
+impl GridService {
+    /// Drops the request in hand (done, superseded or failed).
+    fn idle(&mut self) -> Next {
+        self.queued = None;
+        self.passes.clear();
+        self.current = None;
+        Next::Idle
+    }
+
+    fn fail(&mut self, message: String) -> Next {
+        if let Ok(mut slot) = self.error.lock() {
+            *slot = Some(format!("the landscape could not be computed: {message}"));
+        }
+        (self.on_result)();
+        self.idle()
+    }
 }
 
 impl Service for GridService {
@@ -158,33 +180,43 @@ impl Service for GridService {
         if coarse != request.1.spec {
             self.passes.push((coarse, false));
         }
+        self.current = None;
         self.queued = Some(request);
     }
 
-    fn advance(&mut self, _budget: Duration) -> Next {
+    fn advance(&mut self, budget: Duration) -> Next {
         let Some((generation, request)) = &self.queued else {
             return Next::Idle;
         };
-        let Some((spec, is_final)) = self.passes.pop() else {
-            self.queued = None;
-            return Next::Idle;
-        };
         let generation = *generation;
-        let newest = &self.newest;
-        let stale = || newest.load(Ordering::SeqCst) != generation;
-        let started = Instant::now();
-        let evaluate = || evaluate_grid(request.problem.as_ref(), &request.plane, &spec, &stale);
+        if self.newest.load(Ordering::SeqCst) != generation {
+            // Stale: a newer request is on its way.
+            return self.idle();
+        }
+        let (problem, plane) = (Arc::clone(&request.problem), Arc::clone(&request.plane));
+        if self.current.is_none() {
+            let Some((spec, is_final)) = self.passes.pop() else {
+                return self.idle();
+            };
+            let task = GridTask::new(problem, Arc::clone(&plane), spec);
+            self.current = Some((task, is_final, Instant::now()));
+        }
+        let Some((task, is_final, started)) = &mut self.current else {
+            return self.idle();
+        };
+        let (is_final, started) = (*is_final, *started);
         // A problem that panics while evaluating costs this grid, not the service.
-        let grid =
+        let step =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match background_pool() {
-                Some(pool) => pool.install(evaluate),
-                None => evaluate(),
+                Some(pool) => pool.install(|| task.advance(budget)),
+                None => task.advance(budget),
             }));
-        match grid {
-            Ok(Some(grid)) => {
+        match step {
+            Ok(Ok(Step::Working(_))) => Next::Now,
+            Ok(Ok(Step::Done(grid))) => {
                 let result = LandscapeResult {
                     generation,
-                    plane: Arc::clone(&request.plane),
+                    plane,
                     grid: Arc::new(grid),
                     is_final,
                     elapsed: started.elapsed(),
@@ -193,25 +225,15 @@ impl Service for GridService {
                     *slot = Some(result);
                 }
                 (self.on_result)();
-            }
-            // Stale: a newer request is on its way.
-            Ok(None) => self.passes.clear(),
-            Err(payload) => {
-                if let Ok(mut slot) = self.error.lock() {
-                    *slot = Some(format!(
-                        "the landscape could not be computed: {}",
-                        crate::exec::panic_message(payload.as_ref())
-                    ));
+                self.current = None;
+                if self.passes.is_empty() {
+                    self.idle()
+                } else {
+                    Next::Now
                 }
-                self.passes.clear();
-                (self.on_result)();
             }
-        }
-        if self.passes.is_empty() {
-            self.queued = None;
-            Next::Idle
-        } else {
-            Next::Now
+            Ok(Err(message)) => self.fail(message),
+            Err(payload) => self.fail(crate::exec::panic_message(payload.as_ref())),
         }
     }
 }
