@@ -131,6 +131,19 @@ fn save_png_and_export_csv_write_files() {
         trail.starts_with("step,loss,alpha,beta,distance_off_plane\n0,"),
         "{trail}"
     );
+    // Saving again at the same step keeps the first file and says where the second went.
+    let before = std::fs::read(&png).expect("first png");
+    harness.get_by_label("Save PNG").click();
+    let second = dir.path().join("valley-step0-2-landscape.png");
+    frames_until(&mut harness, "the second PNG", |app| {
+        second.exists()
+            && app
+                .runtime
+                .notices
+                .text()
+                .contains("valley-step0-2-landscape.png")
+    });
+    assert_eq!(std::fs::read(&png).expect("first png"), before);
 }
 
 #[test]

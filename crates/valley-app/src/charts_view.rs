@@ -4,7 +4,9 @@
 use egui::Color32;
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points};
 
+use super::axes;
 use super::landscape_view::{BALL_COLOUR, GRADIENT_COLOUR, STEP_COLOUR};
+use super::race::lane_colour;
 use super::runtime::Runtime;
 use super::settings::CurveChoice;
 use valley_engine::landscape::project;
@@ -48,6 +50,8 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
             None => "α".to_string(),
         })
         .y_axis_label("loss")
+        .x_axis_formatter(|mark, _| axes::linear(mark))
+        .y_axis_formatter(|mark, _| axes::linear(mark))
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(Line::new("loss along direction 1", PlotPoints::from(points)).width(2.0));
@@ -109,8 +113,10 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     let distance = series(|p| Some(p.off_plane));
     let share = series(|p| p.step_share.map(|s| 100.0 * s));
     let half = (height / 2.0 - 4.0).max(40.0);
-    Plot::new("off the plane")
+    axes::over_steps(Plot::new("off the plane"))
         .show_background(false)
+        .x_axis_label("")
+        .y_axis_formatter(|mark, _| axes::linear(mark))
         .height(half)
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .y_axis_label("distance")
@@ -123,11 +129,11 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
                     .color(BALL_COLOUR),
             );
         });
-    Plot::new("step share")
+    axes::over_steps(Plot::new("step share"))
         .show_background(false)
         .height(half)
         .legend(Legend::default())
-        .x_axis_label("step")
+        .y_axis_formatter(|mark, _| axes::linear(mark))
         .y_axis_label("% in plane")
         .include_y(0.0)
         .allow_scroll(false)
@@ -156,13 +162,12 @@ fn history_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveCh
         .iter()
         .filter_map(|p| Some([p.step as f64, log(value(p))?]))
         .collect();
-    Plot::new("history curves")
+    axes::over_steps(Plot::new("history curves"))
         .show_background(false)
         .height(height)
         .legend(Legend::default())
-        .x_axis_label("step")
         .y_axis_label(format!("{name} (log)"))
-        .y_axis_formatter(|mark, _| format!("{:.2e}", 10f64.powf(mark.value)))
+        .y_axis_formatter(|mark, _| axes::log10(mark))
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(
@@ -173,41 +178,81 @@ fn history_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveCh
         });
 }
 
-/// Train and test loss (log10) over steps, with each step's batch loss behind them.
+/// Train and test loss over steps, with each step's batch loss behind them
+/// and, during a race, every lane's loss in its colour. The scale is log
+/// while every loss is positive, and linear as soon as one is not (a saddle,
+/// the double well), so no loss is ever left off the chart.
 fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
-    let log = |v: f32| (v > 0.0 && v.is_finite()).then(|| f64::from(v).log10());
+    let s = &runtime.snapshot;
+    let race = runtime.race.latest.as_deref();
+    let lane_losses = race
+        .into_iter()
+        .flat_map(|r| r.lanes.iter())
+        .flat_map(|lane| lane.trail.iter().map(|p| p.loss));
+    let all_positive = s
+        .evaluations
+        .iter()
+        .flat_map(|p| [Some(p.train_loss), p.test_loss])
+        .flatten()
+        .chain(s.history.iter().map(|p| p.batch_loss))
+        .chain(lane_losses)
+        .filter(|v| v.is_finite())
+        .all(|v| v > 0.0);
+    let scale = |v: f32| match all_positive {
+        true => (v > 0.0 && v.is_finite()).then(|| f64::from(v).log10()),
+        false => v.is_finite().then(|| f64::from(v)),
+    };
     let curve = |value: &dyn Fn(&EvalPoint) -> Option<f32>| -> Vec<[f64; 2]> {
-        runtime
-            .snapshot
-            .evaluations
+        s.evaluations
             .iter()
-            .filter_map(|p| Some([p.step as f64, log(value(p)?)?]))
+            .filter_map(|p| Some([p.step as f64, scale(value(p)?)?]))
             .collect()
     };
     let train = curve(&|p| Some(p.train_loss));
     let test = curve(&|p| p.test_loss);
     // The trainer's record covers every step, even those run faster than
     // the window draws (a replayed scene, full speed).
-    let batch: Vec<[f64; 2]> = runtime
-        .snapshot
+    let batch: Vec<[f64; 2]> = s
         .history
         .iter()
-        .filter_map(|p| Some([p.step as f64, log(p.batch_loss)?]))
+        .filter_map(|p| Some([p.step as f64, scale(p.batch_loss)?]))
         .collect();
-    Plot::new("loss curves")
+    let lanes: Vec<(String, Color32, Vec<[f64; 2]>)> = race
+        .into_iter()
+        .flat_map(|r| r.lanes.iter())
+        .map(|lane| {
+            let points = lane
+                .trail
+                .iter()
+                .filter_map(|p| Some([p.step as f64, scale(p.loss)?]))
+                .collect();
+            (
+                format!("{} loss", lane.name),
+                lane_colour(lane.kind),
+                points,
+            )
+        })
+        .collect();
+    let mut plot = axes::over_steps(Plot::new("loss curves"))
         .show_background(false)
         .height(height)
         .legend(Legend::default())
-        .x_axis_label("step")
-        .y_axis_label("loss (log)")
-        .y_axis_formatter(|mark, _| format!("{:.2e}", 10f64.powf(mark.value)))
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("batch loss", PlotPoints::from(batch))
-                    .width(1.0)
-                    .color(Color32::from_rgba_unmultiplied(160, 160, 160, 110)),
-            );
+        .allow_scroll(false);
+    plot = match all_positive {
+        true => plot
+            .y_axis_label("loss (log)")
+            .y_axis_formatter(|mark, _| axes::log10(mark)),
+        false => plot
+            .y_axis_label("loss")
+            .y_axis_formatter(|mark, _| axes::linear(mark)),
+    };
+    plot.show(ui, |plot| {
+        plot.line(
+            Line::new("batch loss", PlotPoints::from(batch))
+                .width(1.0)
+                .color(Color32::from_rgba_unmultiplied(160, 160, 160, 110)),
+        );
+        if lanes.is_empty() {
             // Dots mark the steps the trainer evaluated (a schedule of steps).
             let train_colour = Color32::from_rgb(60, 120, 220);
             plot.points(
@@ -220,17 +265,25 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
                     .width(2.0)
                     .color(train_colour),
             );
-            if !test.is_empty() {
-                plot.points(
-                    Points::new("test loss", PlotPoints::from(test.clone()))
-                        .radius(2.5)
-                        .color(Color32::from_rgb(230, 120, 40)),
-                );
-                plot.line(
-                    Line::new("test loss", PlotPoints::from(test))
-                        .width(2.0)
-                        .color(Color32::from_rgb(230, 120, 40)),
-                );
-            }
-        });
+        }
+        if !test.is_empty() {
+            plot.points(
+                Points::new("test loss", PlotPoints::from(test.clone()))
+                    .radius(2.5)
+                    .color(Color32::from_rgb(230, 120, 40)),
+            );
+            plot.line(
+                Line::new("test loss", PlotPoints::from(test))
+                    .width(2.0)
+                    .color(Color32::from_rgb(230, 120, 40)),
+            );
+        }
+        for (name, colour, points) in lanes {
+            plot.line(
+                Line::new(name, PlotPoints::from(points))
+                    .width(3.0)
+                    .color(colour),
+            );
+        }
+    });
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use egui::Color32;
 use egui_plot::{Line, Plot, PlotPoints, VLine};
+use valley_figure::plain_number;
 
 use super::runtime::Runtime;
 use valley_engine::analysis::{AnalysisError, Control, Curvature, analyse_curvature};
@@ -111,8 +112,10 @@ pub fn curvature_ui(ui: &mut egui::Ui, runtime: &Runtime, state: &mut CurvatureS
             let verdict = c.verdict();
             let sharpness = c.top.first().copied().unwrap_or(f64::NAN);
             ui.label(format!(
-                "at step {}: sharpness λmax = {sharpness:.3e}, λmin = {:.3e}",
-                c.step, c.min
+                "at step {}: sharpness λmax = {}, λmin = {}",
+                c.step,
+                plain_number(sharpness),
+                plain_number(c.min)
             ))
             .on_hover_text("The largest and smallest eigenvalues of the Hessian: how steeply the loss curves up (or down) along its sharpest and most negative directions");
             ui.strong(verdict.title());

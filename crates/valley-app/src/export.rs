@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use super::runtime::Runtime;
 use super::scene::SCENE_KEY;
 use super::settings::ImportSpec;
+use super::wake::Wake;
 use valley_engine::exec;
 use valley_engine::io::{read_safetensors, sequential_from_file, write_sequential};
 use valley_engine::landscape::{Grid, Plane, project};
@@ -102,6 +103,7 @@ pub fn start(
     };
     let dir = dir.to_path_buf();
     let report = Arc::clone(message);
+    let wake = runtime.wake();
     let spawned = exec::spawn_detached("valley-export", move || {
         let outcome = match kind {
             ExportKind::Png => write_png(&scene, &dir),
@@ -114,6 +116,8 @@ pub fn start(
             &report,
             outcome.map_err(|e| format!("export failed: {e:#}")),
         );
+        // The window may be idle (paused, no mouse): ask it to show the news.
+        wake();
     });
     if let Err(e) = spawned {
         set(message, Err(format!("export failed: {e}")));
@@ -122,7 +126,13 @@ pub fn start(
 
 /// Saves the whole window as the next frame shows it, with the scene inside.
 /// The frame is read back after it is drawn; encoding runs on a thread.
-pub fn save_window(ctx: &egui::Context, target: PathBuf, scene_json: String, done: &WindowSaved) {
+pub fn save_window(
+    ctx: &egui::Context,
+    target: PathBuf,
+    scene_json: String,
+    done: &WindowSaved,
+    wake: Wake,
+) {
     let report = Arc::clone(done);
     ctx.request_screenshot(move |image| {
         let spawned = exec::spawn_detached("valley-export", {
@@ -134,6 +144,7 @@ pub fn save_window(ctx: &egui::Context, target: PathBuf, scene_json: String, don
                 if let Ok(mut slot) = report.lock() {
                     *slot = Some(outcome);
                 }
+                wake();
             }
         });
         if let (Err(e), Ok(mut slot)) = (spawned, report.lock()) {
@@ -174,6 +185,7 @@ pub fn save_weights(
     let params = Arc::clone(&runtime.snapshot.params);
     let target = file(dir, runtime.snapshot.step, "weights.safetensors");
     let report = Arc::clone(message);
+    let wake = runtime.wake();
     let spawned = exec::spawn_detached("valley-export", move || {
         // The imported file's own names, so the state dict loads into the user's module.
         let names = import.and_then(|spec| {
@@ -185,6 +197,7 @@ pub fn save_weights(
             .map(|()| format!("saved {}", target.display()))
             .map_err(|e| format!("export failed: {e}"));
         set(&report, outcome);
+        wake();
     });
     if let Err(e) = spawned {
         set(message, Err(format!("export failed: {e}")));
@@ -210,8 +223,24 @@ fn set(message: &ExportMessage, outcome: Result<String, String>) {
     }
 }
 
+/// A file name in `dir` for `what` at `step` that nothing has taken yet:
+/// `valley-step40-landscape.png`, then `valley-step40-2-landscape.png`, ...
+/// so saving twice at one step keeps both.
 fn file(dir: &Path, step: u64, what: &str) -> PathBuf {
-    dir.join(format!("valley-step{step}-{what}"))
+    files(dir, step, &[what]).remove(0)
+}
+
+/// Names for several files saved together (a grid and its trajectory) that
+/// share one free suffix.
+fn files(dir: &Path, step: u64, whats: &[&str]) -> Vec<PathBuf> {
+    let name = |k: u32, what: &str| match k {
+        1 => dir.join(format!("valley-step{step}-{what}")),
+        k => dir.join(format!("valley-step{step}-{k}-{what}")),
+    };
+    let free = (1..1000)
+        .find(|&k| whats.iter().all(|what| !name(k, what).exists()))
+        .unwrap_or(1000);
+    whats.iter().map(|what| name(free, what)).collect()
 }
 
 /// The trajectory in slice coordinates (plus the offset that puts surfaces in x, y).
@@ -270,13 +299,14 @@ fn write_png(scene: &Scene, dir: &Path) -> anyhow::Result<String> {
 }
 
 fn write_csv(scene: &Scene, dir: &Path) -> anyhow::Result<String> {
-    let grid_file = file(dir, scene.step, "grid.csv");
+    let [grid_file, trajectory_file] =
+        <[PathBuf; 2]>::try_from(files(dir, scene.step, &["grid.csv", "trajectory.csv"]))
+            .map_err(|_| anyhow::anyhow!("no file names"))?;
     std::fs::write(&grid_file, scene.grid.to_csv())?;
     let mut text = String::from("step,loss,alpha,beta,distance_off_plane\n");
     for (alpha, beta, distance, step, loss) in path_on_plane(scene) {
         writeln!(text, "{step},{loss},{alpha},{beta},{distance}")?;
     }
-    let trajectory_file = file(dir, scene.step, "trajectory.csv");
     std::fs::write(&trajectory_file, text)?;
     Ok(format!(
         "saved {} and {}",

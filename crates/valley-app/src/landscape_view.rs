@@ -16,6 +16,7 @@ use valley_engine::landscape::{Grid, LandscapeResult, Plane, project, share_in_p
 use valley_engine::train::{RunState, Snapshot};
 use valley_figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 use valley_figure::contour::isoline_segments;
+use valley_figure::plain_number;
 
 /// Uphill: the gradient's colour.
 pub const GRADIENT_COLOUR: Color32 = Color32::from_rgb(30, 200, 80);
@@ -317,7 +318,7 @@ fn race_ui(
         let colour = lane_colour(lane.kind);
         let name = match lane.state {
             RunState::Diverged { .. } => format!("{}: diverged", lane.name),
-            _ => format!("{}: loss {:.3e}", lane.name, lane.loss),
+            _ => format!("{}: loss {}", lane.name, plain_number(f64::from(lane.loss))),
         };
         let trail: Vec<[f64; 2]> = lane
             .trail

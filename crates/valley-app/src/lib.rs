@@ -2,6 +2,7 @@
 //! training and landscape grids run on their own threads, and each frame
 //! only reads their latest results.
 
+mod axes;
 mod boundary_view;
 mod charts_view;
 mod command;
@@ -35,6 +36,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use egui::Key;
+use valley_figure::plain_number;
 
 pub use command::AppCommand;
 pub use export::ExportKind;
@@ -260,9 +262,15 @@ impl ValleyApp {
             plan.advance(ui.ctx(), &self.runtime, self.frame_ms);
         }
         commands.extend(self.poll_files(ui));
-        self.poll_sessions();
+        self.poll_sessions(ui.ctx());
         if let Some(path) = self.jobs.window_save.take() {
-            export::save_window(ui.ctx(), path, self.scene_json(), &self.jobs.window_saved);
+            export::save_window(
+                ui.ctx(),
+                path,
+                self.scene_json(),
+                &self.jobs.window_saved,
+                self.runtime.wake(),
+            );
         }
         self.style(ui.ctx());
         commands.extend(self.panels_ui(ui));
@@ -546,17 +554,20 @@ impl ValleyApp {
                 ui.label(format!("accuracy {:.1} %", 100.0 * acc));
             }
             ui.separator();
-            ui.label(format!("lr {:.2e}", s.lr));
-            ui.label(format!("|∇| {:.2e}", s.grad_norm));
-            ui.separator();
-            ui.label(format!("{:.0} steps/s", s.steps_per_second));
-            // The interval between frames (what the eye sees) and the UI's own share of it.
-            let interval = ui.input(|i| i.stable_dt).max(1e-4) * 1000.0;
-            ui.label(format!(
-                "frame {interval:.0} ms · UI {:.1} ms",
-                self.frame_ms
-            ))
-            .on_hover_text("Time between frames, and the part of it the UI spends on layout; training and slices run on their own threads");
+            ui.label(format!("lr {}", plain_number(f64::from(s.lr))));
+            ui.label(format!("|∇| {}", plain_number(f64::from(s.grad_norm))));
+            // On a projector the developer's figures make way for the run's own.
+            if !self.settings.presentation {
+                ui.separator();
+                ui.label(format!("{:.0} steps/s", s.steps_per_second));
+                // The interval between frames (what the eye sees) and the UI's own share of it.
+                let interval = ui.input(|i| i.stable_dt).max(1e-4) * 1000.0;
+                ui.label(format!(
+                    "frame {interval:.0} ms · UI {:.1} ms",
+                    self.frame_ms
+                ))
+                .on_hover_text("Time between frames, and the part of it the UI spends on layout; training and slices run on their own threads");
+            }
             for notice in self.runtime.notices.iter() {
                 ui.separator();
                 let colour = match notice.level {

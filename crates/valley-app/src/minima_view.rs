@@ -16,6 +16,7 @@ use valley_engine::analysis::{
 use valley_engine::exec;
 use valley_engine::landscape::DirectionKind;
 use valley_engine::train::TrainConfig;
+use valley_figure::plain_number;
 
 /// Okabe–Ito blue and vermillion: the small batch and the full batch.
 const COLOURS: [Color32; 2] = [
@@ -88,7 +89,7 @@ impl MinimaState {
                 .map(|lr| {
                     let mut run = config;
                     run.optimizer.lr = lr;
-                    (format!("lr {lr:.3e}"), run)
+                    (format!("lr {}", plain_number(f64::from(lr))), run)
                 })
                 .collect(),
         }
@@ -241,14 +242,16 @@ pub fn minima_ui(
 
 fn chart_ui(ui: &mut egui::Ui, minima: &[Minimum], height: f32) {
     for (m, colour) in minima.iter().zip(COLOURS) {
-        let test = m
-            .test_loss
-            .map_or(String::new(), |t| format!(" · test loss {t:.3e}"));
+        let test = m.test_loss.map_or(String::new(), |t| {
+            format!(" · test loss {}", plain_number(f64::from(t)))
+        });
         ui.colored_label(
             colour,
             format!(
-                "{}: sharpness λmax {:.3e} · train loss {:.3e}{test}",
-                m.label, m.sharpness, m.train_loss
+                "{}: sharpness λmax {} · train loss {}{test}",
+                m.label,
+                plain_number(m.sharpness),
+                plain_number(f64::from(m.train_loss))
             ),
         );
     }

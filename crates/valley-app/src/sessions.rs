@@ -168,7 +168,8 @@ impl ValleyApp {
     }
 
     /// Writes sessions whose state has arrived; autosaves when it is time.
-    pub(super) fn poll_sessions(&mut self) {
+    /// An idle window is woken for both, so a paused app still autosaves.
+    pub(super) fn poll_sessions(&mut self, ctx: &egui::Context) {
         if let Some(pending) = &self.jobs.pending_save
             && let Ok((run, train)) = pending.reply.try_recv()
         {
@@ -186,6 +187,13 @@ impl ValleyApp {
                 }
             }
             self.jobs.pending_save = None;
+        }
+        if self.jobs.pending_save.is_some() {
+            // The trainer's answer comes on a channel that wakes nobody.
+            ctx.request_repaint_after(Duration::from_millis(20));
+        }
+        if let Some(autosave) = &self.autosave {
+            ctx.request_repaint_after(AUTOSAVE_EVERY.saturating_sub(autosave.last.elapsed()));
         }
         let due = self
             .autosave

@@ -25,6 +25,7 @@ mod line_plot;
 mod marker;
 pub mod text;
 mod ticks;
+pub use ticks::{format_value, plain_number, tick_label};
 
 use std::fs;
 use std::io::BufWriter;

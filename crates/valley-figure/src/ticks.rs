@@ -141,6 +141,50 @@ pub fn format_value(value: f64) -> String {
     }
 }
 
+/// A tick label for `value` on an axis whose ticks are `step` apart: plain
+/// decimals with just the digits that tell neighbouring ticks apart (0.68,
+/// 0.705, 120), and `2×10⁻⁵` outside 0.001 to 99,999, so no axis repeats a
+/// label or shows `6.82e-1`.
+pub fn tick_label(value: f64, step: f64) -> String {
+    if !value.is_finite() {
+        return format_value(value);
+    }
+    // A tick that rounding left a hair off zero is zero.
+    if step.is_finite() && value.abs() < step.abs() * 1e-6 {
+        return "0".to_string();
+    }
+    if !(1e-3..1e5).contains(&value.abs()) {
+        return format_value(value);
+    }
+    let decimals = if step.is_finite() && step > 0.0 {
+        (-step.log10() - 1e-9).ceil().clamp(0.0, 6.0) as usize
+    } else {
+        2
+    };
+    with_minus_sign(format!("{:.*}", decimals, clean_zero(value)))
+}
+
+/// A number where a student reads it (legends, status lines, captions):
+/// three significant digits in plain decimals from 0.001 to 99,999 (0.68,
+/// 4.23, 0.00285, 1235), trailing zeros dropped, and `2.85×10⁻⁵` beyond.
+pub fn plain_number(value: f64) -> String {
+    if !value.is_finite() || value == 0.0 {
+        return format_value(value);
+    }
+    let magnitude = value.abs();
+    if !(1e-3..1e5).contains(&magnitude) {
+        return format_value(value);
+    }
+    let decimals = (2 - magnitude.log10().floor() as i32).clamp(0, 8) as usize;
+    let text = format!("{value:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    with_minus_sign(text)
+}
+
 fn fits_in_decimals(value: f64, decimals: usize, tolerance: f64) -> bool {
     let printed: f64 = format!("{value:.decimals$}").parse().unwrap_or(f64::NAN);
     (printed - value).abs() <= tolerance
@@ -232,6 +276,31 @@ mod tests {
             format_linear_ticks(&[0.0, 2e-4, 4e-4]),
             ["0", "2×10⁻⁴", "4×10⁻⁴"]
         );
+    }
+
+    #[test]
+    fn plain_numbers_have_three_significant_digits() {
+        assert_eq!(plain_number(0.68), "0.68");
+        assert_eq!(plain_number(4.2300123), "4.23");
+        assert_eq!(plain_number(0.002_850_1), "0.00285");
+        assert_eq!(plain_number(7.063), "7.06");
+        assert_eq!(plain_number(1234.6), "1235");
+        assert_eq!(plain_number(-0.5), "−0.5");
+        assert_eq!(plain_number(2.85e-5), "2.85×10⁻⁵");
+        assert_eq!(plain_number(0.0), "0");
+    }
+
+    #[test]
+    fn tick_labels_carry_the_digits_their_spacing_needs() {
+        assert_eq!(tick_label(0.68, 0.01), "0.68");
+        assert_eq!(tick_label(0.7031, 0.0001), "0.7031");
+        assert_eq!(tick_label(0.7032, 0.0001), "0.7032");
+        assert_eq!(tick_label(120.0, 20.0), "120");
+        assert_eq!(tick_label(0.5, 0.1), "0.5");
+        assert_eq!(tick_label(-0.25, 0.05), "−0.25");
+        assert_eq!(tick_label(1e-17, 0.1), "0");
+        assert_eq!(tick_label(2e-5, 1e-5), "2×10⁻⁵");
+        assert_eq!(tick_label(250_000.0, 50_000.0), "2.5×10⁵");
     }
 
     #[test]
