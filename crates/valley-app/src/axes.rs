@@ -18,7 +18,9 @@ pub fn log10(mark: GridMark) -> String {
 
 /// A step axis's label: whole steps only, none below zero.
 pub fn step(mark: GridMark) -> String {
-    if mark.value < 0.0 || mark.value.fract().abs() > 1e-9 {
+    if mark.value < -1e-9
+        || (mark.value - mark.value.round()).abs() > 1e-6 * mark.value.abs().max(1.0)
+    {
         String::new()
     } else {
         format!("{:.0}", mark.value)

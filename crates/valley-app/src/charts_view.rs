@@ -72,7 +72,7 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
 
 /// The chart's title row: which curve to show.
 pub fn curve_choice_ui(ui: &mut egui::Ui, choice: &mut CurveChoice) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.selectable_value(choice, CurveChoice::Loss, "Loss")
             .on_hover_text("Train and test loss over steps: is the model still learning, is it overfitting?");
         ui.selectable_value(choice, CurveChoice::GradNorm, "Gradient norm")

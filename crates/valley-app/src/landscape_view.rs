@@ -271,6 +271,11 @@ pub(super) fn slice_map_ui(
         if let Some(caption) = &overlay.caption {
             text = format!("{caption}\n{text}");
         }
+        if log_scale && cache.scale.as_ref().is_some_and(|scale| !scale.is_log()) {
+            // Asked for log colours, but a log scale would flatten every loss
+            // at or below zero into one colour: say why the colours are linear.
+            text = format!("colours linear: the loss here goes to 0 or below\n{text}");
+        }
         if !text.is_empty() {
             // Wrapped to the plot, so a long caption stays on the map.
             let painter = ui.painter();
@@ -280,11 +285,12 @@ pub(super) fn slice_map_ui(
                 Color32::WHITE,
                 (rect.width() - 16.0).max(80.0),
             );
-            painter.galley(
-                rect.left_top() + Vec2::new(8.0, 8.0),
-                galley,
-                Color32::WHITE,
-            );
+            // On a dark backing, so the text reads on any colour of the map
+            // and in either theme.
+            let at = rect.left_top() + Vec2::new(8.0, 8.0);
+            let backing = Rect::from_min_size(at, galley.size()).expand(4.0);
+            painter.rect_filled(backing, 4.0, Color32::from_black_alpha(160));
+            painter.galley(at, galley, Color32::WHITE);
         }
         colorbar_ui(
             ui,

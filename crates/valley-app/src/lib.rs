@@ -409,7 +409,7 @@ impl ValleyApp {
         charts_view::line_slice_ui(ui, &self.runtime, height);
         charts_view::curve_choice_ui(ui, &mut self.settings.curve);
         charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Predictions")
                 .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
             ui.selectable_value(&mut self.settings.lower, LowerChart::Curvature, "Curvature")

@@ -28,18 +28,18 @@ pub struct ColourScale {
     /// High end in scale space.
     hi: f64,
     is_log: bool,
-    /// On a log scale, the smallest positive loss, which zeros and negatives are
-    /// drawn as; `None` when every finite loss was positive.
-    clamped_to: Option<f64>,
-    /// A log scale was asked for but no loss was positive.
+    /// A log scale was asked for, but some loss is zero or negative (a
+    /// saddle, a double well): the scale is linear instead, so those losses
+    /// keep their shape rather than collapse into one colour, and says so.
     log_impossible: bool,
     /// Every finite loss is (nearly) this one value; the range was widened around it.
     flat_at: Option<f64>,
 }
 
 impl ColourScale {
-    /// A scale spanning the finite `values`, logarithmic if `log` is asked for and
-    /// any value is positive.
+    /// A scale spanning the finite `values`, logarithmic if `log` is asked for
+    /// and every finite value is positive (linear otherwise, and the caption
+    /// says why).
     pub fn from_values(values: &[f32], log: bool) -> Self {
         let finite = || {
             values
@@ -47,19 +47,13 @@ impl ColourScale {
                 .filter(|v| v.is_finite())
                 .map(|&v| f64::from(v))
         };
-        let smallest_positive = finite().filter(|&v| v > 0.0).reduce(f64::min);
-        let is_log = log && smallest_positive.is_some();
-        let clamped_to = if is_log && finite().any(|v| v <= 0.0) {
-            smallest_positive
-        } else {
-            None
-        };
+        let all_positive = finite().all(|v| v > 0.0) && finite().next().is_some();
+        let is_log = log && all_positive;
         let mut scale = Self {
             lo: 0.0,
             hi: 1.0,
             is_log,
-            clamped_to,
-            log_impossible: log && !is_log,
+            log_impossible: log && !is_log && finite().next().is_some(),
             flat_at: None,
         };
         let scaled: Vec<f64> = values.iter().filter_map(|&v| scale.to_scale(v)).collect();
@@ -83,11 +77,16 @@ impl ColourScale {
         }
         let loss = f64::from(loss);
         if self.is_log {
-            let floor = self.clamped_to.unwrap_or(f64::MIN_POSITIVE);
-            Some(loss.max(floor).log10())
+            // Values outside a shared scale may still be ≤ 0: the low end.
+            Some(loss.max(f64::MIN_POSITIVE).log10())
         } else {
             Some(loss)
         }
+    }
+
+    /// Whether the scale is logarithmic (asked for, and every loss positive).
+    pub fn is_log(&self) -> bool {
+        self.is_log
     }
 
     /// Whether every finite loss is the same, so there are no contours to draw.
@@ -130,14 +129,10 @@ impl ColourScale {
             // Significant digits, not tick rounding: this is the one value there is.
             return format!("{value_label} (all values {})", format_significant(value));
         }
-        match (self.is_log, self.clamped_to, self.log_impossible) {
-            (true, Some(floor), _) => format!(
-                "{value_label} (log scale; ≤ 0 shown as {})",
-                format_value(floor)
-            ),
-            (true, None, _) => format!("{value_label} (log scale)"),
-            (false, _, true) => format!("{value_label} (linear: nothing positive to log)"),
-            (false, _, false) => value_label.to_string(),
+        match (self.is_log, self.log_impossible) {
+            (true, _) => format!("{value_label} (log scale)"),
+            (false, true) => format!("{value_label} (linear: it goes to 0 or below)"),
+            (false, false) => value_label.to_string(),
         }
     }
 }
@@ -181,14 +176,23 @@ mod tests {
     }
 
     #[test]
-    fn log_scale_clamps_non_positive_values_and_says_so() {
-        let scale = ColourScale::from_values(&[0.0, -1.0, 0.01, 10.0], true);
-        assert!(scale.caption("loss").contains("log scale"));
-        assert_eq!(scale.unit_from_loss(0.0), Some(0.0));
-        assert_eq!(scale.unit_from_loss(-5.0), Some(0.0));
-        assert!((scale.unit_from_loss(0.316_227_77).unwrap_or(0.0) - 0.5).abs() < 1e-6);
-        assert!(scale.caption("loss").contains("≤ 0 shown as 0.01"));
-        let labels: Vec<String> = scale.ticks().into_iter().map(|(_, l)| l).collect();
+    fn a_log_scale_over_losses_at_or_below_zero_turns_linear_and_says_why() {
+        // The saddle: negative losses keep their shape instead of one flat colour.
+        let scale = ColourScale::from_values(&[-1.0, 0.0, 0.01, 10.0], true);
+        assert!(!scale.is_log());
+        assert!(
+            scale
+                .caption("loss")
+                .contains("linear: it goes to 0 or below")
+        );
+        assert_eq!(scale.unit_from_loss(-1.0), Some(0.0));
+        let zero = scale.unit_from_loss(0.0).unwrap_or(f64::NAN);
+        assert!((zero - 1.0 / 11.0).abs() < 1e-9, "{zero}");
+        assert_eq!(scale.unit_from_loss(10.0), Some(1.0));
+        // Every loss positive: log as asked.
+        let positive = ColourScale::from_values(&[0.01, 10.0], true);
+        assert!(positive.is_log() && positive.caption("loss").contains("log scale"));
+        let labels: Vec<String> = positive.ticks().into_iter().map(|(_, l)| l).collect();
         assert_eq!(labels, ["0.01", "0.1", "1", "10"]);
     }
 
