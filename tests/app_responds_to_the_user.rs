@@ -94,7 +94,9 @@ fn a_diverging_run_pauses_says_so_and_keeps_drawing() {
     for _ in 0..5 {
         harness.step();
     }
-    harness.get_by_label_contains("diverged at step");
+    // Said in the status bar, and over the map in large type.
+    harness.get_by_label_contains("lower the learning rate and reset");
+    harness.get_by_label_contains("The run diverged at step");
     harness.key_press(Key::R);
     frames_until(&mut harness, "reset after divergence", |app| {
         app.runtime.snapshot.state == RunState::Paused && app.runtime.snapshot.step == 0

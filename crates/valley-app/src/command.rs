@@ -23,6 +23,8 @@ pub enum AppCommand {
     Step(u64),
     /// Back to step 0 at the settings' seed.
     Reset,
+    /// Back to step 0 with this learning rate (after a divergence).
+    ResetWithLearningRate(f32),
     /// Restart the run from these parameters (a click on the map).
     DropBall(Vec<f32>),
     /// Train at this pace without touching the settings (a script, a

@@ -40,6 +40,9 @@ pub struct HeatmapCache {
     /// Holding the snapshot's `Arc` keeps its address from being reused, so
     /// pointer equality identifies it.
     overlay: Option<(Arc<Snapshot>, (u64, bool), Overlay)>,
+    /// The map's extent the plot was last reset to: a ball or trail far
+    /// off the slice must not make the map zoom out to a speck.
+    extent: Option<[f64; 4]>,
 }
 
 /// Where the ball and its arrows are on the slice, in slice coefficients.
@@ -130,8 +133,25 @@ pub(super) fn slice_map_ui(
     .max(100.0);
     let mut clicked = None;
     let racing = runtime.race.is_on() && runtime.race.latest.is_some();
+    // The view is the slice's own extent, whatever the trail does.
+    let cells = [
+        f64::from((a.max - a.min) / (a.points.max(2) - 1) as f32),
+        f64::from((b.max - b.min) / (b.points.max(2) - 1) as f32),
+    ];
+    let extent = [
+        origin[0] + f64::from(a.min) - cells[0] / 2.0,
+        origin[0] + f64::from(a.max) + cells[0] / 2.0,
+        origin[1] + f64::from(b.min) - cells[1] / 2.0,
+        origin[1] + f64::from(b.max) + cells[1] / 2.0,
+    ];
     ui.horizontal(|ui| {
-        let mut plot = Plot::new(id);
+        let mut plot = Plot::new(id)
+            .default_x_bounds(extent[0], extent[1])
+            .default_y_bounds(extent[2], extent[3]);
+        if cache.extent != Some(extent) {
+            plot = plot.reset();
+            cache.extent = Some(extent);
+        }
         if racing {
             plot = plot.legend(Legend::default().position(Corner::LeftTop));
         }
@@ -186,6 +206,7 @@ pub(super) fn slice_map_ui(
                 }
                 if overlay.trail.len() > 1 {
                     let trail: Vec<[f64; 2]> = overlay.trail.iter().map(|&p| shift(p)).collect();
+                    let trail = within(&trail, extent);
                     plot.line(
                         Line::new("trail", PlotPoints::from(trail))
                             .color(Color32::WHITE)
@@ -224,6 +245,7 @@ pub(super) fn slice_map_ui(
                         .filled(true)
                         .color(BALL_COLOUR),
                 );
+                edge_marker_ui(plot, ball, extent);
             });
         draw_contours(ui, &response.transform, &cache.contours, grid, origin);
         let rect = response.response.rect;
@@ -303,6 +325,90 @@ pub(super) fn slice_map_ui(
     clicked
 }
 
+/// The path up to where it first leaves `extent`, ending on the edge: the
+/// plot does not clip lines to its frame, and a trail across the header
+/// would say nothing.
+fn within(path: &[[f64; 2]], extent: [f64; 4]) -> Vec<[f64; 2]> {
+    let [x0, x1, y0, y1] = extent;
+    let inside = |p: &[f64; 2]| (x0..=x1).contains(&p[0]) && (y0..=y1).contains(&p[1]);
+    let mut kept = Vec::with_capacity(path.len());
+    for pair in path.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if kept.is_empty() {
+            if !inside(&a) {
+                continue;
+            }
+            kept.push(a);
+        }
+        if inside(&b) {
+            kept.push(b);
+            continue;
+        }
+        // Where the segment a → b crosses the edge.
+        let t = [
+            ((if b[0] > x1 { x1 } else { x0 }) - a[0]) / (b[0] - a[0]),
+            ((if b[1] > y1 { y1 } else { y0 }) - a[1]) / (b[1] - a[1]),
+        ]
+        .into_iter()
+        .filter(|t| t.is_finite() && (0.0..=1.0).contains(t))
+        .fold(1.0f64, f64::min);
+        kept.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]);
+        break;
+    }
+    kept
+}
+
+/// A ball that has left the map: a pointer at the edge, towards it, with
+/// where it is, so an escape is seen leaving rather than lost.
+fn edge_marker_ui(plot: &mut egui_plot::PlotUi<'_>, ball: [f64; 2], extent: [f64; 4]) {
+    let [x0, x1, y0, y1] = extent;
+    // Far off (even infinitely) is still a direction; NaN is none.
+    if ball[0].is_nan() || ball[1].is_nan() {
+        return;
+    }
+    let inside = (x0..=x1).contains(&ball[0]) && (y0..=y1).contains(&ball[1]);
+    if inside {
+        return;
+    }
+    let inset = 0.04 * (x1 - x0).min(y1 - y0);
+    let at = [
+        ball[0].clamp(x0 + inset, x1 - inset),
+        ball[1].clamp(y0 + inset, y1 - inset),
+    ];
+    let shape = if ball[1] > y1 {
+        MarkerShape::Up
+    } else if ball[1] < y0 {
+        MarkerShape::Down
+    } else if ball[0] > x1 {
+        MarkerShape::Right
+    } else {
+        MarkerShape::Left
+    };
+    plot.points(
+        Points::new("ball, off the map", PlotPoints::from(vec![at]))
+            .shape(shape)
+            .radius(11.0)
+            .filled(true)
+            .color(BALL_COLOUR),
+    );
+    let text = egui::RichText::new(format!(
+        " ball at ({}, {}) ",
+        plain_number(ball[0]),
+        plain_number(ball[1])
+    ))
+    .size(15.0)
+    .strong()
+    .color(Color32::WHITE)
+    .background_color(Color32::from_black_alpha(160));
+    let anchor = match (at[0] > (x0 + x1) / 2.0, at[1] > (y0 + y1) / 2.0) {
+        (true, true) => egui::Align2::RIGHT_TOP,
+        (true, false) => egui::Align2::RIGHT_BOTTOM,
+        (false, true) => egui::Align2::LEFT_TOP,
+        (false, false) => egui::Align2::LEFT_BOTTOM,
+    };
+    plot.text(Text::new("ball position", PlotPoint::new(at[0], at[1]), text).anchor(anchor));
+}
+
 /// Every lane of the race: its trail and ball in its own colour, named in the legend.
 fn race_ui(
     plot: &mut egui_plot::PlotUi<'_>,
@@ -323,6 +429,7 @@ fn race_ui(
         }
         let colour = lane_colour(lane.kind);
         let name = match lane.state {
+            RunState::Diverged { loss, .. } if loss < 0.0 => format!("{}: escaped", lane.name),
             RunState::Diverged { .. } => format!("{}: diverged", lane.name),
             _ => format!("{}: loss {}", lane.name, plain_number(f64::from(lane.loss))),
         };
@@ -502,5 +609,26 @@ impl HeatmapCache {
         self.scale = Some(scale);
         self.has_non_finite = grid.values.iter().any(|v| !v.is_finite());
         self.key = Some(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    #[test]
+    fn a_trail_that_leaves_the_map_stops_at_its_edge() {
+        let extent = [-2.0, 2.0, -2.0, 2.0];
+        let path = [[0.0, 0.0], [0.0, 1.0], [0.0, 3.0], [0.0, 9.0]];
+        assert_eq!(
+            within(&path, extent),
+            vec![[0.0, 0.0], [0.0, 1.0], [0.0, 2.0]]
+        );
+        // A path entirely inside is kept whole; one that starts outside starts where it enters.
+        assert_eq!(within(&path[..2], extent), path[..2].to_vec());
+        assert_eq!(
+            within(&[[5.0, 0.0], [1.0, 0.0], [0.5, 0.0]], extent),
+            vec![[1.0, 0.0], [0.5, 0.0]]
+        );
     }
 }

@@ -153,6 +153,11 @@ impl ValleyApp {
                 }
                 self.runtime.notices.clear(Source::Trainer);
             }
+            AppCommand::ResetWithLearningRate(lr) => {
+                self.settings.train.optimizer.lr = lr;
+                self.apply();
+                self.execute(AppCommand::Reset);
+            }
             AppCommand::DropBall(params) => self.runtime.send(Command::SetParams(params)),
             AppCommand::Pace(speed) => self.runtime.send(Command::SetSpeed(
                 speed.unwrap_or_else(|| runtime::speed_of(&self.settings)),
@@ -397,6 +402,7 @@ impl ValleyApp {
                 &mut self.settings.view,
                 self.runtime.problem.linear_layers().is_some(),
             ));
+            commands.extend(self.divergence_ui(ui));
             commands.extend(self.central_view_ui(ui));
         });
         commands
@@ -434,6 +440,70 @@ impl ValleyApp {
                 height,
             ),
         }
+    }
+
+    /// A diverged or escaped run, announced above the map in large type,
+    /// with the one-click way out.
+    fn divergence_ui(&self, ui: &mut egui::Ui) -> Option<AppCommand> {
+        let RunState::Diverged { step, loss } = self.runtime.snapshot.state else {
+            return None;
+        };
+        let lr = self.settings.train.optimizer.lr;
+        let smaller = lr / 10.0;
+        let mut command = None;
+        egui::Frame::new()
+            .fill(ui.visuals().extreme_bg_color)
+            .inner_margin(10.0)
+            .corner_radius(6.0)
+            .show(ui, |ui| {
+                let escaped = loss < 0.0;
+                let headline = match escaped {
+                    true => format!(
+                        "The ball escaped at step {step}: this surface has no bottom that way"
+                    ),
+                    false => format!(
+                        "The run diverged at step {step}: the loss blew up (to {})",
+                        plain_number(f64::from(loss))
+                    ),
+                };
+                ui.label(
+                    egui::RichText::new(headline)
+                        .size(22.0)
+                        .strong()
+                        .color(ui.visuals().error_fg_color),
+                );
+                ui.horizontal_wrapped(|ui| {
+                    if !escaped {
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "Steps of learning rate {} overshoot the valley.",
+                                plain_number(f64::from(lr))
+                            ))
+                            .size(16.0),
+                        );
+                        if ui
+                            .button(
+                                egui::RichText::new(format!(
+                                    "Reset with learning rate {}",
+                                    plain_number(f64::from(smaller))
+                                ))
+                                .size(16.0),
+                            )
+                            .clicked()
+                        {
+                            command = Some(AppCommand::ResetWithLearningRate(smaller));
+                        }
+                    }
+                    if ui
+                        .button(egui::RichText::new("Reset").size(16.0))
+                        .on_hover_text("Back to step 0 with the same settings (R)")
+                        .clicked()
+                    {
+                        command = Some(AppCommand::Reset);
+                    }
+                });
+            });
+        command
     }
 
     /// The map, the surface or the two maps; a click on a map drops the ball.

@@ -103,13 +103,21 @@ pub enum RunState {
 }
 
 impl RunState {
-    /// "diverged at step N (loss = inf)", or the plain state.
+    /// "diverged at step N (loss = inf)", "escaped at step N" for a ball that
+    /// ran off down a surface with no bottom, or the plain state.
     pub fn describe(&self) -> String {
         match self {
             RunState::Paused => "paused".into(),
             RunState::Running => "running".into(),
+            // A loss below zero only happens on a formula surface that falls
+            // forever (a saddle): the ball left downhill; nothing blew up.
+            RunState::Diverged { step, loss } if *loss < 0.0 => format!(
+                "escaped at step {step}: the loss kept falling (to {}), since this surface has no bottom that way; reset to start again",
+                crate::numbers::readable_number(f64::from(*loss))
+            ),
             RunState::Diverged { step, loss } if loss.is_finite() => format!(
-                "diverged at step {step} (loss = {loss:.4e}): the loss or the weights blew up far past where they started; lower the learning rate and reset"
+                "diverged at step {step} (loss = {}): the loss or the weights blew up far past where they started; lower the learning rate and reset",
+                crate::numbers::readable_number(f64::from(*loss))
             ),
             RunState::Diverged { step, loss } => {
                 format!(

@@ -1,0 +1,88 @@
+//! A run that blows up, or a ball that runs off a surface with no bottom,
+//! is announced over the map in large type with the way out, and the map
+//! keeps its extent (kittest, through the app's own widgets).
+
+mod common;
+
+use common::{frames_until, harness};
+use egui_kittest::kittest::Queryable;
+use valley::app::ProblemChoice;
+use valley::engine::optim::OptimizerKind;
+use valley::engine::surface::SurfaceKind;
+use valley::engine::train::RunState;
+
+#[test]
+fn a_diverged_run_offers_a_reset_with_a_tenth_of_the_learning_rate() {
+    let mut harness = harness();
+    {
+        let settings = &mut harness.state_mut().settings;
+        settings.problem = ProblemChoice::Surface(SurfaceKind::Bowl);
+        settings.train.optimizer.kind = OptimizerKind::Sgd;
+        settings.train.optimizer.lr = 100.0;
+        settings.steps_per_second = None;
+    }
+    frames_until(&mut harness, "the bowl", |app| {
+        app.runtime.problem.surface() == Some(SurfaceKind::Bowl)
+    });
+    harness.get_by_label("Play").click();
+    frames_until(
+        &mut harness,
+        "divergence",
+        |app| matches!(app.runtime.snapshot.state, RunState::Diverged { loss, .. } if loss >= 0.0),
+    );
+    harness.step();
+    harness.get_by_label_contains("The run diverged at step");
+    harness.get_by_label("Reset with learning rate 10").click();
+    frames_until(&mut harness, "a fresh run at the smaller rate", |app| {
+        let s = &app.runtime.snapshot;
+        s.step == 0 && s.state == RunState::Paused && (s.lr - 10.0).abs() < 1e-6
+    });
+    assert_eq!(harness.state().settings.train.optimizer.lr, 10.0);
+    harness.step();
+    assert!(
+        harness
+            .query_by_label_contains("The run diverged at step")
+            .is_none(),
+        "the banner goes with its cause"
+    );
+}
+
+#[test]
+fn a_ball_running_off_the_saddle_is_escaped_not_diverged() {
+    let mut harness = harness();
+    {
+        let settings = &mut harness.state_mut().settings;
+        settings.problem = ProblemChoice::Surface(SurfaceKind::Saddle);
+        settings.train.optimizer.kind = OptimizerKind::Sgd;
+        settings.train.optimizer.lr = 0.4;
+        settings.steps_per_second = None;
+    }
+    frames_until(&mut harness, "the saddle", |app| {
+        app.runtime.problem.surface() == Some(SurfaceKind::Saddle)
+    });
+    harness.get_by_label("Play").click();
+    frames_until(&mut harness, "the escape", |app| {
+        matches!(app.runtime.snapshot.state, RunState::Diverged { .. })
+    });
+    let RunState::Diverged { loss, .. } = harness.state().runtime.snapshot.state else {
+        unreachable!("waited for it");
+    };
+    assert!(loss < 0.0, "downhill for ever: {loss}");
+    harness.step();
+    harness.get_by_label_contains("The ball escaped at step");
+    assert!(
+        harness
+            .state()
+            .runtime
+            .snapshot
+            .state
+            .describe()
+            .starts_with("escaped at step"),
+        "{}",
+        harness.state().runtime.snapshot.state.describe()
+    );
+    // The map keeps the saddle's own extent, however far the ball went.
+    let grid = harness.state().runtime.slices.grid.clone().expect("a grid");
+    let (a, view) = (grid.grid.spec.alpha, SurfaceKind::Saddle.view());
+    assert!((f64::from(a.max) - view.1).abs() < 1e-6, "{a:?} {view:?}");
+}
