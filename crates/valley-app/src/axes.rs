@@ -13,7 +13,8 @@ pub fn linear(mark: GridMark) -> String {
 /// A log10 axis's label: the value itself, with digits for the local spacing.
 pub fn log10(mark: GridMark) -> String {
     let value = 10f64.powf(mark.value);
-    tick_label(value, value * (10f64.powf(mark.step_size) - 1.0))
+    // Marks a decade or more apart need no more digits than one decade's.
+    tick_label(value, value * (10f64.powf(mark.step_size.min(1.0)) - 1.0))
 }
 
 /// A step axis's label: whole steps only, none below zero.
@@ -49,6 +50,9 @@ mod tests {
         assert_eq!(linear(mark(0.68, 0.02)), "0.68");
         assert_eq!(log10(mark(0.68f64.log10(), 0.01)), "0.68");
         assert_eq!(log10(mark(-2.0, 1.0)), "0.01");
+        // Decades apart, 1 is still 1 (not snapped to 0 by the wide spacing).
+        assert_eq!(log10(mark(0.0, 10.0)), "1");
+        assert_eq!(log10(mark(3.0, 10.0)), "1000");
         assert_eq!(step(mark(-0.001, 0.001)), "");
         assert_eq!(step(mark(0.5, 0.5)), "");
         assert_eq!(step(mark(200.0, 100.0)), "200");

@@ -15,6 +15,42 @@ use valley_engine::optim::{OptimizerKind, Schedule};
 use valley_engine::problem::Problem;
 use valley_engine::surface::SurfaceKind;
 
+/// The learning rate a slider offers.
+pub const LR_RANGE: (f32, f32) = (1e-5, 100.0);
+
+/// The presenter's strip in presentation mode: the run buttons and the
+/// learning rate, the one setting a lesson changes live, in large type.
+pub fn presenter_strip_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    running: bool,
+) -> Option<AppCommand> {
+    let mut command = None;
+    ui.horizontal_wrapped(|ui| {
+        let label = if running { "Pause" } else { "Play" };
+        if ui.button(label).on_hover_text("Space").clicked() {
+            command = Some(AppCommand::TogglePlay);
+        }
+        if ui.button("Step").on_hover_text("Right arrow").clicked() {
+            command = Some(AppCommand::Step(1));
+        }
+        if ui.button("Reset").on_hover_text("R").clicked() {
+            command = Some(AppCommand::Reset);
+        }
+        ui.separator();
+        ui.add(
+            Slider::new(&mut settings.train.optimizer.lr, LR_RANGE.0..=LR_RANGE.1)
+                .logarithmic(true)
+                .text("learning rate"),
+        );
+        ui.separator();
+        if ui.button("Leave presentation").on_hover_text("P").clicked() {
+            command = Some(AppCommand::TogglePresentation);
+        }
+    });
+    command
+}
+
 /// Draws the controls; returns the command of the button pressed, if any.
 pub fn controls_ui(
     ui: &mut egui::Ui,
@@ -157,7 +193,7 @@ pub fn controls_ui(
         .response
         .on_hover_text(opt.kind.description());
     ui.add(
-        Slider::new(&mut opt.lr, 1e-5..=100.0)
+        Slider::new(&mut opt.lr, LR_RANGE.0..=LR_RANGE.1)
             .logarithmic(true)
             .text("learning rate"),
     )

@@ -40,8 +40,8 @@ pub struct HeatmapCache {
     /// Holding the snapshot's `Arc` keeps its address from being reused, so
     /// pointer equality identifies it.
     overlay: Option<(Arc<Snapshot>, (u64, bool), Overlay)>,
-    /// The map's extent the plot was last reset to: a ball or trail far
-    /// off the slice must not make the map zoom out to a speck.
+    /// The view the plot was last reset to (the slice's extent, widened to
+    /// the frame): a ball or trail far off must not zoom the map out to a speck.
     extent: Option<[f64; 4]>,
 }
 
@@ -144,13 +144,27 @@ pub(super) fn slice_map_ui(
         origin[1] + f64::from(b.min) - cells[1] / 2.0,
         origin[1] + f64::from(b.max) + cells[1] / 2.0,
     ];
+    // The bounds widened to the frame's shape (less its axes), so that one
+    // unit is as long across as up and the whole slice shows.
+    let bounds = {
+        let frame = [
+            f64::from(plot_width - 50.0).max(10.0),
+            f64::from(plot_height - 40.0).max(10.0),
+        ];
+        let (w, h) = (extent[1] - extent[0], extent[3] - extent[2]);
+        let (cx, cy) = ((extent[0] + extent[1]) / 2.0, (extent[2] + extent[3]) / 2.0);
+        let scale = (w / frame[0]).max(h / frame[1]);
+        let (hw, hh) = (scale * frame[0] / 2.0, scale * frame[1] / 2.0);
+        [cx - hw, cx + hw, cy - hh, cy + hh]
+    };
     ui.horizontal(|ui| {
         let mut plot = Plot::new(id)
-            .default_x_bounds(extent[0], extent[1])
-            .default_y_bounds(extent[2], extent[3]);
-        if cache.extent != Some(extent) {
+            .default_x_bounds(bounds[0], bounds[1])
+            .default_y_bounds(bounds[2], bounds[3]);
+        let key = bounds.map(|v| (v * 1e3).round() / 1e3);
+        if cache.extent != Some(key) {
             plot = plot.reset();
-            cache.extent = Some(extent);
+            cache.extent = Some(key);
         }
         if racing {
             plot = plot.legend(Legend::default().position(Corner::LeftTop));
@@ -296,7 +310,7 @@ pub(super) fn slice_map_ui(
         if log_scale && cache.scale.as_ref().is_some_and(|scale| !scale.is_log()) {
             // Asked for log colours, but a log scale would flatten every loss
             // at or below zero into one colour: say why the colours are linear.
-            text = format!("colours linear: the loss here goes to 0 or below\n{text}");
+            text = format!("colours linear: the loss here goes below 0\n{text}");
         }
         if !text.is_empty() {
             // Wrapped to the plot, so a long caption stays on the map.

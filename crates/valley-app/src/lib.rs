@@ -368,7 +368,15 @@ impl ValleyApp {
         egui::Panel::bottom("status")
             .frame(side)
             .show(ui, |ui| commands.extend(self.status_ui(ui)));
-        if !self.settings.presentation {
+        if self.settings.presentation {
+            egui::Panel::top("presenter").frame(side).show(ui, |ui| {
+                commands.extend(controls::presenter_strip_ui(
+                    ui,
+                    &mut self.settings,
+                    running,
+                ));
+            });
+        } else {
             egui::Panel::left("controls")
                 .frame(side)
                 .default_size(270.0)

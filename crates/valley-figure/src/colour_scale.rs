@@ -28,9 +28,12 @@ pub struct ColourScale {
     /// High end in scale space.
     hi: f64,
     is_log: bool,
-    /// A log scale was asked for, but some loss is zero or negative (a
-    /// saddle, a double well): the scale is linear instead, so those losses
-    /// keep their shape rather than collapse into one colour, and says so.
+    /// On a log scale, the smallest positive loss, which zeros are drawn as
+    /// (a minimum of exactly 0, as Rosenbrock's); `None` when none is 0.
+    clamped_to: Option<f64>,
+    /// A log scale was asked for, but some loss is negative (a saddle, a
+    /// double well): the scale is linear instead, so those losses keep their
+    /// shape rather than collapse into one colour, and says so.
     log_impossible: bool,
     /// Every finite loss is (nearly) this one value; the range was widened around it.
     flat_at: Option<f64>,
@@ -47,12 +50,18 @@ impl ColourScale {
                 .filter(|v| v.is_finite())
                 .map(|&v| f64::from(v))
         };
-        let all_positive = finite().all(|v| v > 0.0) && finite().next().is_some();
-        let is_log = log && all_positive;
+        let smallest_positive = finite().filter(|&v| v > 0.0).reduce(f64::min);
+        let is_log = log && smallest_positive.is_some() && finite().all(|v| v >= 0.0);
+        let clamped_to = if is_log && finite().any(|v| v == 0.0) {
+            smallest_positive
+        } else {
+            None
+        };
         let mut scale = Self {
             lo: 0.0,
             hi: 1.0,
             is_log,
+            clamped_to,
             log_impossible: log && !is_log && finite().next().is_some(),
             flat_at: None,
         };
@@ -77,8 +86,8 @@ impl ColourScale {
         }
         let loss = f64::from(loss);
         if self.is_log {
-            // Values outside a shared scale may still be ≤ 0: the low end.
-            Some(loss.max(f64::MIN_POSITIVE).log10())
+            let floor = self.clamped_to.unwrap_or(f64::MIN_POSITIVE);
+            Some(loss.max(floor).log10())
         } else {
             Some(loss)
         }
@@ -129,10 +138,14 @@ impl ColourScale {
             // Significant digits, not tick rounding: this is the one value there is.
             return format!("{value_label} (all values {})", format_significant(value));
         }
-        match (self.is_log, self.log_impossible) {
-            (true, _) => format!("{value_label} (log scale)"),
-            (false, true) => format!("{value_label} (linear: it goes to 0 or below)"),
-            (false, false) => value_label.to_string(),
+        match (self.is_log, self.clamped_to, self.log_impossible) {
+            (true, Some(floor), _) => format!(
+                "{value_label} (log scale; 0 shown as {})",
+                format_value(floor)
+            ),
+            (true, None, _) => format!("{value_label} (log scale)"),
+            (false, _, true) => format!("{value_label} (linear: it goes below 0)"),
+            (false, _, false) => value_label.to_string(),
         }
     }
 }
@@ -176,15 +189,11 @@ mod tests {
     }
 
     #[test]
-    fn a_log_scale_over_losses_at_or_below_zero_turns_linear_and_says_why() {
+    fn a_log_scale_over_negative_losses_turns_linear_and_says_why() {
         // The saddle: negative losses keep their shape instead of one flat colour.
         let scale = ColourScale::from_values(&[-1.0, 0.0, 0.01, 10.0], true);
         assert!(!scale.is_log());
-        assert!(
-            scale
-                .caption("loss")
-                .contains("linear: it goes to 0 or below")
-        );
+        assert!(scale.caption("loss").contains("linear: it goes below 0"));
         assert_eq!(scale.unit_from_loss(-1.0), Some(0.0));
         let zero = scale.unit_from_loss(0.0).unwrap_or(f64::NAN);
         assert!((zero - 1.0 / 11.0).abs() < 1e-9, "{zero}");
@@ -194,6 +203,12 @@ mod tests {
         assert!(positive.is_log() && positive.caption("loss").contains("log scale"));
         let labels: Vec<String> = positive.ticks().into_iter().map(|(_, l)| l).collect();
         assert_eq!(labels, ["0.01", "0.1", "1", "10"]);
+        // A minimum of exactly 0 (Rosenbrock's) stays log, its zero drawn
+        // as the smallest positive loss, and the caption says so.
+        let rosenbrock = ColourScale::from_values(&[0.0, 0.01, 10.0], true);
+        assert!(rosenbrock.is_log());
+        assert_eq!(rosenbrock.unit_from_loss(0.0), Some(0.0));
+        assert!(rosenbrock.caption("loss").contains("0 shown as 0.01"));
     }
 
     #[test]
