@@ -8,7 +8,8 @@ use ndarray::Array2;
 
 use super::runtime::Runtime;
 use valley_engine::data::Targets;
-use valley_engine::problem::Workspace;
+use valley_engine::exec;
+use valley_engine::problem::{Predictor, Workspace};
 
 /// Class colours (Okabe–Ito, colour-blind safe).
 const CLASS_COLOURS: [Color32; 6] = [
@@ -22,12 +23,82 @@ const CLASS_COLOURS: [Color32; 6] = [
 /// Pixels per side of the decision-region image.
 const REGION_RES: usize = 72;
 
-/// The regions image, recomputed when the step changes.
+/// The regions image, recomputed off the UI thread when the step changes:
+/// on a big network a forward pass over every pixel costs tens of
+/// milliseconds, which the window must not pay each frame. At most one
+/// computation is in flight; the newest finished one is shown.
 #[derive(Default)]
 pub struct BoundaryCache {
     step: Option<u64>,
     texture: Option<TextureHandle>,
     bounds: [f64; 4],
+    /// The step and parameters being coloured in, and the job doing it.
+    pending: Option<(u64, exec::Job<Vec<Color32>>)>,
+}
+
+impl BoundaryCache {
+    /// Takes a finished image, and starts the next one when the run has moved.
+    fn refresh(&mut self, ctx: &egui::Context, runtime: &Runtime, bounds: [f64; 4]) {
+        if let Some((step, job)) = &self.pending
+            && let Some(outcome) = job.take()
+        {
+            if let exec::Outcome::Done(pixels) = outcome {
+                let image = ColorImage::new([REGION_RES, REGION_RES], pixels);
+                match &mut self.texture {
+                    Some(t) => t.set(image, TextureOptions::LINEAR),
+                    None => {
+                        self.texture =
+                            Some(ctx.load_texture("regions", image, TextureOptions::LINEAR))
+                    }
+                }
+                self.bounds = bounds;
+                self.step = Some(*step);
+            }
+            self.pending = None;
+        }
+        let step = runtime.snapshot.step;
+        let moved = self.step != Some(step) || self.texture.is_none();
+        if self.pending.is_some() || !moved {
+            return;
+        }
+        let problem = std::sync::Arc::clone(&runtime.problem);
+        let params = std::sync::Arc::clone(&runtime.snapshot.params);
+        let started = exec::spawn_blocking(
+            "valley-regions",
+            move |_| match problem.predictor() {
+                Some(predictor) => exec::Outcome::Done(region_pixels(predictor, &params, bounds)),
+                None => exec::Outcome::Failed("no predictions to draw".into()),
+            },
+            {
+                let wake = runtime.wake();
+                move || wake()
+            },
+        );
+        // Without a thread the last image stays; the next frame tries again.
+        if let Ok(job) = started {
+            self.pending = Some((step, job));
+        }
+    }
+}
+
+/// The colour of each pixel of the regions image over `bounds`.
+fn region_pixels(predictor: &dyn Predictor, params: &[f32], bounds: [f64; 4]) -> Vec<Color32> {
+    let [x0, x1, y0, y1] = bounds;
+    let grid = Array2::from_shape_fn((REGION_RES * REGION_RES, 2), |(k, c)| {
+        let (i, j) = (k % REGION_RES, REGION_RES - 1 - k / REGION_RES);
+        let t = if c == 0 { i } else { j } as f64 / (REGION_RES - 1) as f64;
+        (if c == 0 {
+            x0 + t * (x1 - x0)
+        } else {
+            y0 + t * (y1 - y0)
+        }) as f32
+    });
+    let logits = predictor.predict(params, grid.view(), &mut Workspace::default());
+    logits
+        .rows()
+        .into_iter()
+        .map(|row| region_colour(row.as_slice().unwrap_or(&[])))
+        .collect()
 }
 
 /// Draws the data and what the model predicts.
@@ -47,38 +118,7 @@ pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCac
     let mut workspace = Workspace::default();
     match &data.targets {
         Targets::Classes { labels, .. } if data.num_features() == 2 => {
-            if cache.step != Some(runtime.snapshot.step) || cache.texture.is_none() {
-                let bounds = bounds_of(&data.x);
-                let [x0, x1, y0, y1] = bounds;
-                let grid = Array2::from_shape_fn((REGION_RES * REGION_RES, 2), |(k, c)| {
-                    let (i, j) = (k % REGION_RES, REGION_RES - 1 - k / REGION_RES);
-                    let t = if c == 0 { i } else { j } as f64 / (REGION_RES - 1) as f64;
-                    (if c == 0 {
-                        x0 + t * (x1 - x0)
-                    } else {
-                        y0 + t * (y1 - y0)
-                    }) as f32
-                });
-                let logits = problem.predict(params, grid.view(), &mut workspace);
-                let pixels = logits
-                    .rows()
-                    .into_iter()
-                    .map(|row| region_colour(row.as_slice().unwrap_or(&[])))
-                    .collect();
-                let image = ColorImage::new([REGION_RES, REGION_RES], pixels);
-                match &mut cache.texture {
-                    Some(t) => t.set(image, TextureOptions::LINEAR),
-                    None => {
-                        cache.texture = Some(ui.ctx().load_texture(
-                            "regions",
-                            image,
-                            TextureOptions::LINEAR,
-                        ))
-                    }
-                }
-                cache.bounds = bounds;
-                cache.step = Some(runtime.snapshot.step);
-            }
+            cache.refresh(ui.ctx(), runtime, bounds_of(&data.x));
             let [x0, x1, y0, y1] = cache.bounds;
             Plot::new("decision regions")
                 .show_background(false)

@@ -13,7 +13,7 @@ use super::contours_and_colorbar::{colorbar_ui, draw_contours};
 use super::race::lane_colour;
 use super::runtime::Runtime;
 use valley_engine::landscape::{Grid, LandscapeResult, Plane, project, share_in_plane};
-use valley_engine::train::{RunState, Snapshot};
+use valley_engine::train::{RunState, Snapshot, TrajectoryPoint};
 use valley_figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 use valley_figure::contour::isoline_segments;
 use valley_figure::plain_number;
@@ -43,6 +43,42 @@ pub struct HeatmapCache {
     /// The view the plot was last reset to (the slice's extent, widened to
     /// the frame): a ball or trail far off must not zoom the map out to a speck.
     extent: Option<[f64; 4]>,
+    /// The trail's points already projected on a plane.
+    trail: TrailCache,
+}
+
+/// Projected trail points, by step and parameter vector, on one plane: a
+/// big network's trail costs tens of milliseconds to project whole, and a
+/// new snapshot adds only a point or two. The plane and every cached
+/// point's vector are held alive (by `plane` here and by the snapshot the
+/// overlay keeps), so their addresses identify them.
+#[derive(Default)]
+struct TrailCache {
+    plane: Option<Arc<Plane>>,
+    points: std::collections::HashMap<(u64, usize), [f64; 2]>,
+}
+
+impl TrailCache {
+    /// The trajectory on `plane`, projecting only what is new.
+    fn project(&mut self, plane: &Arc<Plane>, trajectory: &[TrajectoryPoint]) -> Vec<[f64; 2]> {
+        if !self.plane.as_ref().is_some_and(|p| Arc::ptr_eq(p, plane)) {
+            self.plane = Some(Arc::clone(plane));
+            self.points.clear();
+        }
+        let key = |p: &TrajectoryPoint| (p.step, p.params.as_ptr() as usize);
+        let current: std::collections::HashSet<_> = trajectory.iter().map(key).collect();
+        self.points.retain(|k, _| current.contains(k));
+        trajectory
+            .iter()
+            .filter(|p| p.params.len() == plane.center.len())
+            .map(|p| {
+                *self.points.entry(key(p)).or_insert_with(|| {
+                    let c = project(plane, &p.params).coords;
+                    [f64::from(c[0]), f64::from(c.get(1).copied().unwrap_or(0.0))]
+                })
+            })
+            .collect()
+    }
 }
 
 /// Where the ball and its arrows are on the slice, in slice coefficients.
@@ -482,17 +518,12 @@ fn origin(runtime: &Runtime) -> [f64; 2] {
     }
 }
 
-fn overlay(runtime: &Runtime, plane: &Arc<Plane>) -> Overlay {
+fn overlay(runtime: &Runtime, plane: &Arc<Plane>, trail: &mut TrailCache) -> Overlay {
     let snapshot = &runtime.snapshot;
     let here = project(plane, &snapshot.params);
     let coords = |c: &[f32]| [f64::from(c[0]), f64::from(c.get(1).copied().unwrap_or(0.0))];
     let ball = coords(&here.coords);
-    let trail = snapshot
-        .trajectory
-        .iter()
-        .filter(|p| p.params.len() == plane.center.len())
-        .map(|p| coords(&project(plane, &p.params).coords))
-        .collect();
+    let trail = trail.project(plane, &snapshot.trajectory);
     let linear = Plane {
         center: vec![0.0; plane.center.len()],
         directions: plane.directions.clone(),
@@ -576,7 +607,7 @@ impl HeatmapCache {
                 overlay.clone()
             }
             _ => {
-                let fresh = overlay(runtime, &result.plane);
+                let fresh = overlay(runtime, &result.plane, &mut self.trail);
                 self.overlay = Some((Arc::clone(&runtime.snapshot), grid_key, fresh.clone()));
                 fresh
             }
@@ -628,7 +659,57 @@ impl HeatmapCache {
 
 #[cfg(test)]
 mod tests {
-    use super::within;
+    use super::{TrailCache, within};
+    use std::sync::Arc;
+    use valley_engine::landscape::{Plane, project};
+    use valley_engine::train::TrajectoryPoint;
+
+    #[test]
+    fn the_trail_cache_projects_what_is_new_and_agrees_with_a_fresh_projection() {
+        let point = |step: u64, x: f32| TrajectoryPoint {
+            step,
+            params: Arc::from(vec![x, 2.0 * x, 1.0]),
+            loss: 0.0,
+        };
+        let plane = Arc::new(
+            Plane::new(vec![0.0; 3], vec![vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 0.0]])
+                .expect("plane"),
+        );
+        let mut trajectory = vec![point(0, 1.0), point(1, 0.5)];
+        let mut cache = TrailCache::default();
+        let fresh = |t: &[TrajectoryPoint], plane: &Plane| -> Vec<[f64; 2]> {
+            t.iter()
+                .map(|p| {
+                    let c = project(plane, &p.params).coords;
+                    [f64::from(c[0]), f64::from(c[1])]
+                })
+                .collect()
+        };
+        assert_eq!(
+            cache.project(&plane, &trajectory),
+            fresh(&trajectory, &plane)
+        );
+        trajectory.push(point(2, 0.25));
+        trajectory.remove(0);
+        assert_eq!(
+            cache.project(&plane, &trajectory),
+            fresh(&trajectory, &plane)
+        );
+        assert_eq!(
+            cache.points.len(),
+            2,
+            "points no longer in the trail are dropped"
+        );
+        // Another plane: nothing cached carries over.
+        let other = Arc::new(
+            Plane::new(vec![0.0; 3], vec![vec![0.0, 1.0, 0.0], vec![0.0, 0.0, 1.0]])
+                .expect("plane"),
+        );
+        assert_eq!(
+            cache.project(&other, &trajectory),
+            fresh(&trajectory, &other)
+        );
+    }
 
     #[test]
     fn a_trail_that_leaves_the_map_stops_at_its_edge() {
