@@ -329,19 +329,24 @@ pub(super) fn slice_map_ui(
             }
         }
         // In follow mode the plane goes through the parameters, so the distance is 0.
-        let mut text = if surface || overlay.off_plane < 1e-6 {
-            String::new()
-        } else {
-            format!("distance off the plane: {:.3}\n", overlay.off_plane)
+        // First, in one plain sentence, what moves: on a network's slice the
+        // ball does not roll across a fixed map, and a newcomer must be told.
+        let mut text = match (surface, &overlay.caption) {
+            (true, _) => String::new(),
+            (false, Some(caption)) => format!("{caption}\n"),
+            (false, None) if overlay.off_plane < 1e-6 => {
+                "The map is redrawn around the ball after each step: the ball stays in the middle while the landscape changes under it.\n".to_string()
+            }
+            (false, None) => format!(
+                "The map is fixed through the start; the ball is where the parameters project onto it, {} away from it.\n",
+                plain_number(f64::from(overlay.off_plane))
+            ),
         };
         if let Some(share) = overlay.step_share.filter(|_| !surface) {
             text.push_str(&format!(
-                "the next step lies {:.1} % in this plane",
-                100.0 * share
+                "The next step lies {} % in this plane; the rest moves in directions the map leaves out.",
+                plain_number(f64::from(100.0 * share))
             ));
-        }
-        if let Some(caption) = &overlay.caption {
-            text = format!("{caption}\n{text}");
         }
         if log_scale && cache.scale.as_ref().is_some_and(|scale| !scale.is_log()) {
             // Asked for log colours, but a log scale would flatten every loss
