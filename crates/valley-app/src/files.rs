@@ -165,7 +165,12 @@ pub struct Replay {
 }
 
 /// A file chosen in the dialog, handed from its thread to the UI.
-pub type Picked = Arc<Mutex<Option<PathBuf>>>;
+/// `Err` says the dialog never appeared (no desktop file portal).
+pub type Picked = Arc<Mutex<Option<Result<PathBuf, String>>>>;
+
+/// A dialog that closes sooner than this with nothing chosen never showed:
+/// a person takes longer to cancel one.
+const DIALOG_NEVER_SHOWN: std::time::Duration = std::time::Duration::from_millis(400);
 
 impl ValleyApp {
     /// Opens a session, a scene or a figure (see [`read_file`]). A file that
@@ -280,12 +285,21 @@ impl ValleyApp {
         let picked = Arc::clone(&self.jobs.picked);
         let wake = self.runtime.wake();
         let started = valley_engine::exec::spawn_detached("valley-dialog", move || {
+            let asked = Instant::now();
             let choice = rfd::FileDialog::new()
                 .set_title("Open a Valley session or figure")
                 .add_filter("Valley session or figure", &["json", "png"])
                 .pick_file();
-            if let (Some(path), Ok(mut slot)) = (choice, picked.lock()) {
-                *slot = Some(path);
+            let outcome = match choice {
+                Some(path) => Some(Ok(path)),
+                // Where the desktop has no file portal the dialog returns at once.
+                None if asked.elapsed() < DIALOG_NEVER_SHOWN => Some(Err(
+                    "no file dialog could be shown on this desktop: drop the file onto the window, or start Valley with --open FILE".to_string(),
+                )),
+                None => None,
+            };
+            if let (Some(outcome), Ok(mut slot)) = (outcome, picked.lock()) {
+                *slot = Some(outcome);
             }
             wake();
         });
@@ -333,6 +347,14 @@ impl ValleyApp {
                 egui::Color32::WHITE,
             );
         }
+        let picked = match picked {
+            Some(Ok(path)) => Some(path),
+            Some(Err(message)) => {
+                self.runtime.notices.warn(Source::Files, message);
+                None
+            }
+            None => None,
+        };
         dropped.or(picked).map(AppCommand::Open)
     }
 }
