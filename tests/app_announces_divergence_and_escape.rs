@@ -86,3 +86,41 @@ fn a_ball_running_off_the_saddle_is_escaped_not_diverged() {
     let (a, view) = (grid.grid.spec.alpha, SurfaceKind::Saddle.view());
     assert!((f64::from(a.max) - view.1).abs() < 1e-6, "{a:?} {view:?}");
 }
+
+#[test]
+fn the_ravine_race_runs_each_lane_at_its_own_rate_and_tells_the_story_it_claims() {
+    use std::sync::Arc;
+    let settings = valley::app::preset("ravine").expect("preset");
+    assert_eq!(
+        settings.race,
+        [OptimizerKind::Sgd, OptimizerKind::Momentum],
+        "the ravine opens racing"
+    );
+    let app = valley::app::ValleyApp::new(settings, Arc::new(|| {})).expect("app");
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut valley::app::ValleyApp| app.frame_ui(ui), app);
+    frames_until(&mut harness, "the race", |app| app.runtime.race.is_on());
+    // The lanes' own rates are on screen, and the hint makes its claim.
+    harness.get_by_label("sgd:");
+    harness.get_by_label("momentum:");
+    harness.get_by_label_contains("momentum, at its own rate, reaches the bottom");
+    harness
+        .state_mut()
+        .execute(valley::app::AppCommand::Step(20));
+    frames_until(&mut harness, "20 steps of the race", |app| {
+        app.runtime
+            .race
+            .latest
+            .as_ref()
+            .is_some_and(|r| r.step == 20)
+    });
+    let race = harness.state().runtime.race.latest.clone().expect("race");
+    let (sgd, momentum) = (race.lanes[0].loss, race.lanes[1].loss);
+    // What the sentence claims, in the app's own run: momentum is on the
+    // floor (loss below 0.001) while plain descent is still well above it.
+    assert!(
+        momentum < 1e-3 && sgd > 10.0 * momentum,
+        "sgd {sgd}, momentum {momentum}"
+    );
+}

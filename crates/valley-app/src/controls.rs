@@ -13,7 +13,7 @@ use valley_engine::data::DatasetKind;
 use valley_engine::nn::Activation;
 use valley_engine::optim::{OptimizerKind, Schedule};
 use valley_engine::problem::Problem;
-use valley_engine::surface::SurfaceKind;
+use valley_engine::surface::{LaneTuning, SurfaceKind};
 
 /// The learning rate a slider offers.
 pub const LR_RANGE: (f32, f32) = (1e-5, 100.0);
@@ -342,7 +342,7 @@ pub fn controls_ui(
 /// On a formula surface: pick optimisers to race from the same start.
 fn race_ui(ui: &mut egui::Ui, settings: &mut Settings) {
     ui.label("Race")
-        .on_hover_text("Tick optimisers to race them from the same start with the same learning rate; each gets its own ball and trail");
+        .on_hover_text("Tick optimisers to race them from the same start, each at its own learning rate; each gets its own ball and trail");
     ui.horizontal_wrapped(|ui| {
         for kind in OptimizerKind::iter() {
             let mut on = settings.race.contains(&kind);
@@ -362,4 +362,48 @@ fn race_ui(ui: &mut egui::Ui, settings: &mut Settings) {
             }
         }
     });
+    // Each lane's own rate (and momentum): one shared rate cannot tell the
+    // textbook story, since each rule is at its best at a different step size.
+    for kind in settings.race.clone() {
+        let own = settings.lane_tuning.iter().position(|t| t.kind == kind);
+        let mut tuning = own.map_or(
+            LaneTuning {
+                kind,
+                lr: settings.train.optimizer.lr,
+                momentum: settings.train.optimizer.momentum,
+            },
+            |k| settings.lane_tuning[k],
+        );
+        let before = tuning;
+        let drag_speed = f64::from(tuning.lr) * 0.02;
+        ui.horizontal(|ui| {
+            ui.label(format!("{}:", kind.name()));
+            ui.add(
+                egui::DragValue::new(&mut tuning.lr)
+                    .range(LR_RANGE.0..=LR_RANGE.1)
+                    .speed(drag_speed)
+                    .custom_formatter(|v, _| valley_figure::plain_number(v))
+                    .prefix("lr "),
+            )
+            .on_hover_text(format!(
+                "{}'s own learning rate in the race (drag, or type)",
+                kind.name()
+            ));
+            if matches!(kind, OptimizerKind::Momentum | OptimizerKind::Nesterov) {
+                ui.add(
+                    egui::DragValue::new(&mut tuning.momentum)
+                        .range(0.0..=0.99)
+                        .speed(0.01)
+                        .prefix("β "),
+                )
+                .on_hover_text("its momentum");
+            }
+        });
+        if tuning != before {
+            match own {
+                Some(k) => settings.lane_tuning[k] = tuning,
+                None => settings.lane_tuning.push(tuning),
+            }
+        }
+    }
 }

@@ -10,7 +10,6 @@ use super::{
     Wake, files, import, measure, sessions,
 };
 use valley_engine::data::DatasetKind;
-use valley_engine::optim::OptimizerKind;
 use valley_engine::surface::SurfaceKind;
 
 /// How the app is started from the command line.
@@ -55,15 +54,12 @@ pub fn preset(name: &str) -> anyhow::Result<Settings> {
         });
     }
     if name == "race" {
-        // Four optimisers on Rosenbrock's banana valley from the same start.
+        // Four optimisers on Rosenbrock's banana valley from the same start,
+        // each at its own tuned rate.
         let mut settings = preset("rosenbrock")?;
         settings.train.optimizer.lr = 0.002;
-        settings.race = vec![
-            OptimizerKind::Sgd,
-            OptimizerKind::Momentum,
-            OptimizerKind::RmsProp,
-            OptimizerKind::Adam,
-        ];
+        settings.lane_tuning = SurfaceKind::Rosenbrock.tuned_lanes();
+        settings.race = settings.lane_tuning.iter().map(|t| t.kind).collect();
         return Ok(settings);
     }
     if let Ok(kind) = name.parse::<SurfaceKind>() {
@@ -72,6 +68,11 @@ pub fn preset(name: &str) -> anyhow::Result<Settings> {
             ..defaults
         };
         settings.train.optimizer.lr = 0.01;
+        // A surface with a story to race (the ravine) opens racing it.
+        settings.lane_tuning = kind.tuned_lanes();
+        if kind == SurfaceKind::Ravine {
+            settings.race = settings.lane_tuning.iter().map(|t| t.kind).collect();
+        }
         return Ok(settings);
     }
     anyhow::bail!(

@@ -80,12 +80,19 @@ fn lane_configs(settings: &Settings) -> Vec<TrainConfig> {
     settings
         .race
         .iter()
-        .map(|&kind: &OptimizerKind| TrainConfig {
-            optimizer: OptimizerConfig {
+        .map(|&kind: &OptimizerKind| {
+            let mut optimizer = OptimizerConfig {
                 kind,
                 ..settings.train.optimizer
-            },
-            ..settings.train
+            };
+            if let Some(own) = settings.lane_tuning.iter().find(|t| t.kind == kind) {
+                optimizer.lr = own.lr;
+                optimizer.momentum = own.momentum;
+            }
+            TrainConfig {
+                optimizer,
+                ..settings.train
+            }
         })
         .collect()
 }

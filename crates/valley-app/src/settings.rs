@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use valley_engine::data::DatasetKind;
 use valley_engine::nn::Activation;
 use valley_engine::optim::OptimizerKind;
-use valley_engine::surface::SurfaceKind;
+use valley_engine::surface::{LaneTuning, SurfaceKind};
 use valley_engine::train::TrainConfig;
 
 /// What is being trained.
@@ -98,6 +98,9 @@ pub struct Settings {
     pub camera: Camera,
     /// Optimisers racing on a formula surface (empty: no race).
     pub race: Vec<OptimizerKind>,
+    /// Racing optimisers' own learning rate and momentum; a lane without
+    /// one uses the optimiser settings above.
+    pub lane_tuning: Vec<LaneTuning>,
     /// The training curve beside the landscape.
     pub curve: CurveChoice,
     /// The files of an imported model (used when the problem is `Imported`).
@@ -131,6 +134,7 @@ impl Default for Settings {
             view: CentralView::Map,
             camera: Camera::default(),
             race: Vec::new(),
+            lane_tuning: Vec::new(),
             curve: CurveChoice::Loss,
             import: None,
             lower: LowerChart::Predictions,

@@ -147,6 +147,26 @@ impl Settings {
                 format!("a race has at most {lanes} lanes, each optimiser once"),
             );
         }
+        let tuned = OptimizerKind::iter()
+            .filter(|kind| self.lane_tuning.iter().any(|t| t.kind == *kind))
+            .count();
+        if self.lane_tuning.len() > lanes || tuned != self.lane_tuning.len() {
+            return refuse(
+                "lane_tuning",
+                format!("{} entries", self.lane_tuning.len()),
+                format!("at most {lanes}, each optimiser once"),
+            );
+        }
+        for lane in &self.lane_tuning {
+            // Each lane's rate and momentum pass the checks the run's own do.
+            let mut config = self.train;
+            config.optimizer.kind = lane.kind;
+            config.optimizer.lr = lane.lr;
+            config.optimizer.momentum = lane.momentum;
+            config
+                .validate()
+                .map_err(|e| format!("lane_tuning ({}): {e}", lane.kind.name()))?;
+        }
         let camera = self.camera;
         if ![camera.yaw, camera.elevation, camera.zoom]
             .iter()
@@ -241,6 +261,22 @@ mod tests {
         let mut bad_lr = base.clone();
         bad_lr.train.optimizer.lr = f32::INFINITY;
         assert!(refused(bad_lr).contains("learning rate"));
+        // A racing lane's own rate is held to the run's checks, once per optimiser.
+        let lane = |lr: f32| valley_engine::surface::LaneTuning {
+            kind: OptimizerKind::Sgd,
+            lr,
+            momentum: 0.0,
+        };
+        let error = refused(Settings {
+            lane_tuning: vec![lane(f32::NAN)],
+            ..base.clone()
+        });
+        assert!(error.contains("lane_tuning (sgd)"), "{error}");
+        let error = refused(Settings {
+            lane_tuning: vec![lane(0.1), lane(0.2)],
+            ..base.clone()
+        });
+        assert!(error.contains("each optimiser once"), "{error}");
     }
 
     #[test]

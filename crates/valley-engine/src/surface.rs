@@ -10,6 +10,19 @@
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::optim::OptimizerKind;
+
+/// One racing optimiser's own hyperparameters.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaneTuning {
+    /// The update rule.
+    pub kind: OptimizerKind,
+    /// Its learning rate.
+    pub lr: f32,
+    /// Its momentum (momentum and Nesterov only).
+    pub momentum: f32,
+}
 use strum::{EnumIter, IntoStaticStr, VariantNames};
 
 /// One of the built-in formula surfaces f(x, y); `iter()` lists them in
@@ -187,6 +200,29 @@ impl SurfaceKind {
         }
     }
 
+    /// Each racing optimiser's own learning rate and momentum on this surface,
+    /// tuned so the lesson shows (a rule left out uses the user's values).
+    /// The ravine's sentence above is a claim about exactly these lanes, and
+    /// a test runs them to check it.
+    pub fn tuned_lanes(self) -> Vec<LaneTuning> {
+        let lane = |kind, lr, momentum| LaneTuning { kind, lr, momentum };
+        match self {
+            // SGD just inside its stability limit across (2/20); heavy-ball
+            // momentum near its best for a condition number of 20.
+            SurfaceKind::Ravine => vec![
+                lane(OptimizerKind::Sgd, 0.09, 0.0),
+                lane(OptimizerKind::Momentum, 0.1, 0.6),
+            ],
+            SurfaceKind::Rosenbrock => vec![
+                lane(OptimizerKind::Sgd, 0.002, 0.0),
+                lane(OptimizerKind::Momentum, 0.002, 0.9),
+                lane(OptimizerKind::RmsProp, 0.01, 0.0),
+                lane(OptimizerKind::Adam, 0.05, 0.0),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
     /// One sentence for a student: what to watch for on this surface.
     pub fn description(self) -> &'static str {
         match self {
@@ -194,7 +230,7 @@ impl SurfaceKind {
                 "The easy case: the gradient points straight at the minimum, so descent walks a straight line and only the step size matters."
             }
             SurfaceKind::Ravine => {
-                "The valley is 20 times steeper across than along, so a step size that is safe across is tiny along it: watch plain descent zigzag between the walls while momentum glides down the middle."
+                "The valley is 20 times steeper across than along, so a step size that is safe across is tiny along it: in the race, plain descent zigzags across the floor at every step, while momentum, at its own rate, reaches the bottom in a fraction of the steps."
             }
             SurfaceKind::Saddle => {
                 "Started just off the line that leads into the centre, descent slows to a crawl near the flat middle before the slope along y carries it away."
@@ -618,5 +654,69 @@ mod tests {
         for kind in SurfaceKind::iter() {
             assert!(message.contains(kind.name()), "{message} lacks {kind}");
         }
+    }
+
+    #[test]
+    fn on_the_ravine_momentum_reaches_the_floor_first_while_sgd_zigzags() {
+        use crate::optim::OptimizerConfig;
+        use crate::problem::{Problem, SurfaceProblem};
+        use crate::train::{Lane, Race, RunState, TrainConfig};
+        use std::sync::Arc;
+        let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Ravine));
+        let lanes: Vec<Lane> = SurfaceKind::Ravine
+            .tuned_lanes()
+            .into_iter()
+            .map(|t| Lane {
+                name: t.kind.name().into(),
+                config: TrainConfig {
+                    optimizer: OptimizerConfig {
+                        kind: t.kind,
+                        lr: t.lr,
+                        momentum: t.momentum,
+                        ..OptimizerConfig::default()
+                    },
+                    ..TrainConfig::default()
+                },
+            })
+            .collect();
+        let mut race = Race::new(&problem, &lanes).expect("race");
+        // Per lane: the first step on the valley floor (loss below 0.001),
+        // and how often the path crossed the floor's axis (y = 0) before it.
+        let mut floor = [None::<u64>; 2];
+        let mut crossings = [0u32; 2];
+        let mut last_y = [1.0f32; 2];
+        for step in 1..=200u64 {
+            race.step();
+            let snapshot = race.snapshot(RunState::Paused);
+            for (k, lane) in snapshot.lanes.iter().enumerate() {
+                if floor[k].is_some() {
+                    continue;
+                }
+                let y = lane.params[1];
+                if (y > 0.0) != (last_y[k] > 0.0) {
+                    crossings[k] += 1;
+                }
+                last_y[k] = y;
+                if lane.loss < 1e-3 {
+                    floor[k] = Some(step);
+                }
+            }
+        }
+        let (sgd, momentum) = (
+            floor[0].expect("sgd reaches the floor"),
+            floor[1].expect("momentum too"),
+        );
+        assert!(
+            3 * momentum <= sgd,
+            "momentum at step {momentum}, sgd at {sgd}"
+        );
+        // Zigzag: plain descent crosses the floor at (nearly) every step.
+        assert!(
+            crossings[0] as u64 * 10 >= sgd * 9,
+            "{} crossings in {sgd} steps",
+            crossings[0]
+        );
+        // Momentum crosses it a handful of times: a quarter as often, or less.
+        assert!(crossings[1] * 4 <= crossings[0], "{crossings:?}");
     }
 }
