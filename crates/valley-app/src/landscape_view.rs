@@ -331,8 +331,12 @@ pub(super) fn slice_map_ui(
         // In follow mode the plane goes through the parameters, so the distance is 0.
         // First, in one plain sentence, what moves: on a network's slice the
         // ball does not roll across a fixed map, and a newcomer must be told.
+        // Side by side the column titles say what each map is, and the
+        // maps are narrow: only the numbers go on them.
+        let compact = fit_height;
         let mut text = match (surface, &overlay.caption) {
             (true, _) => String::new(),
+            (false, _) if compact => String::new(),
             (false, Some(caption)) => format!("{caption}\n"),
             (false, None) if overlay.off_plane < 1e-6 => {
                 "The map is redrawn around the ball after each step: the ball stays in the middle while the landscape changes under it.\n".to_string()
@@ -343,10 +347,13 @@ pub(super) fn slice_map_ui(
             ),
         };
         if let Some(share) = overlay.step_share.filter(|_| !surface) {
-            text.push_str(&format!(
-                "The next step lies {} % in this plane; the rest moves in directions the map leaves out.",
-                plain_number(f64::from(100.0 * share))
-            ));
+            let share = plain_number(f64::from(100.0 * share));
+            text.push_str(&match compact {
+                true => format!("next step: {share} % in this plane"),
+                false => format!(
+                    "The next step lies {share} % in this plane; the rest moves in directions the map leaves out."
+                ),
+            });
         }
         if log_scale && cache.scale.as_ref().is_some_and(|scale| !scale.is_log()) {
             // Asked for log colours, but a log scale would flatten every loss
