@@ -273,3 +273,25 @@ fn flat_vs_sharp_trains_small_and_full_batches_and_charts_both_minima() {
     assert!(minima.iter().all(|m| m.config.batch_size.is_none()));
     harness.run_steps(2);
 }
+
+#[test]
+fn side_by_side_maps_share_one_colour_scale_unless_asked_not_to() {
+    let mut harness = harness();
+    harness.state_mut().settings.view = CentralView::SideBySide;
+    harness.get_by_label("Step").click();
+    frames_until(&mut harness, "both maps", |app| {
+        app.runtime.is_settled() && app.colour_scales().iter().all(Option::is_some)
+    });
+    for _ in 0..3 {
+        harness.step();
+    }
+    let [main, twin] = harness.state().colour_scales();
+    assert_eq!(main, twin, "one colour, one loss, on both maps");
+    harness
+        .get_by_label("one colour scale for both maps")
+        .click();
+    frames_until(&mut harness, "each map on its own scale", |app| {
+        let [main, twin] = app.colour_scales();
+        main != twin
+    });
+}

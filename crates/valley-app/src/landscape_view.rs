@@ -122,6 +122,7 @@ pub fn landscape_ui(
         show_hover,
         id: "landscape",
         fit_height: false,
+        shared_scale: None,
     };
     slice_map_ui(ui, runtime, result, cache, &options)
 }
@@ -134,6 +135,9 @@ pub(super) struct MapOptions<'a> {
     pub(super) id: &'a str,
     /// Only as tall as the square map needs, leaving the rest below free.
     pub(super) fit_height: bool,
+    /// One colour scale for several maps (side by side), so one colour
+    /// means one loss on both; `None` scales the map to its own values.
+    pub(super) shared_scale: Option<&'a ColourScale>,
 }
 
 /// One heatmap of `result` with the ball, trail, arrows and landmarks.
@@ -149,8 +153,9 @@ pub(super) fn slice_map_ui(
         show_hover,
         id,
         fit_height,
+        shared_scale,
     } = *options;
-    cache.refresh(ui.ctx(), result, log_scale);
+    cache.refresh(ui.ctx(), result, log_scale, shared_scale);
     let grid = &result.grid;
     let plane = &result.plane;
     let overlay = cache.overlay_for(runtime, result);
@@ -626,9 +631,19 @@ impl HeatmapCache {
         }
     }
 
-    fn refresh(&mut self, ctx: &egui::Context, result: &LandscapeResult, log_scale: bool) {
+    fn refresh(
+        &mut self,
+        ctx: &egui::Context,
+        result: &LandscapeResult,
+        log_scale: bool,
+        shared: Option<&ColourScale>,
+    ) {
         let key = (result.generation, result.is_final, log_scale);
-        if self.key == Some(key) {
+        let scale = match shared {
+            Some(scale) => scale.clone(),
+            None => ColourScale::from_values(&result.grid.values, log_scale),
+        };
+        if self.key == Some(key) && self.scale.as_ref() == Some(&scale) {
             return;
         }
         let grid = &result.grid;
@@ -636,7 +651,6 @@ impl HeatmapCache {
             grid.spec.alpha.points,
             grid.spec.beta.map_or(1, |b| b.points),
         );
-        let scale = ColourScale::from_values(&grid.values, log_scale);
         let mut pixels = Vec::with_capacity(cols * rows);
         // Image rows run top to bottom; grid rows bottom to top.
         for j in (0..rows).rev() {

@@ -227,6 +227,12 @@ impl ValleyApp {
         );
     }
 
+    /// The colour scales the two maps were last drawn with (the main map's,
+    /// and the frozen one's beside it): what a comparison reads.
+    pub fn colour_scales(&self) -> [Option<valley_figure::colour_scale::ColourScale>; 2] {
+        [self.heatmap.scale.clone(), self.twin_heatmap.scale.clone()]
+    }
+
     /// The current scene as JSON, for the metadata of saved PNGs.
     pub fn scene_json(&self) -> String {
         scene::Scene::new(&self.settings, self.runtime.snapshot.step).to_json()
@@ -526,6 +532,7 @@ impl ValleyApp {
                     &mut self.twin_heatmap,
                     &mut self.heatmap,
                     self.settings.log_scale,
+                    &mut self.settings.same_scale,
                     show_hover,
                 )
             }

@@ -98,6 +98,8 @@ pub struct Settings {
     pub camera: Camera,
     /// Optimisers racing on a formula surface (empty: no race).
     pub race: Vec<OptimizerKind>,
+    /// Side by side, one colour scale for both maps.
+    pub same_scale: bool,
     /// Racing optimisers' own learning rate and momentum; a lane without
     /// one uses the optimiser settings above.
     pub lane_tuning: Vec<LaneTuning>,
@@ -135,6 +137,7 @@ impl Default for Settings {
             camera: Camera::default(),
             race: Vec::new(),
             lane_tuning: Vec::new(),
+            same_scale: true,
             curve: CurveChoice::Loss,
             import: None,
             lower: LowerChart::Predictions,

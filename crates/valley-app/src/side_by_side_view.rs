@@ -6,6 +6,7 @@
 use super::charts_view::off_plane_ui;
 use super::landscape_view::{HeatmapCache, MapOptions, slice_map_ui};
 use super::runtime::Runtime;
+use valley_figure::colour_scale::ColourScale;
 
 /// The plane through the start (frozen) beside the plane through the
 /// parameters now (following), each with how far the parameters are off it
@@ -16,9 +17,25 @@ pub fn side_by_side_ui(
     frozen_cache: &mut HeatmapCache,
     follow_cache: &mut HeatmapCache,
     log_scale: bool,
+    same_scale: &mut bool,
     show_hover: bool,
 ) -> Option<Vec<f32>> {
     let consistent = runtime.is_consistent();
+    ui.checkbox(same_scale, "one colour scale for both maps")
+        .on_hover_text("The same colour means the same loss on both maps; untick to scale each map to its own range");
+    let shared = match (&runtime.slices.twin, &runtime.slices.grid) {
+        (Some(frozen), Some(following)) if *same_scale && consistent => {
+            let values: Vec<f32> = frozen
+                .grid
+                .values
+                .iter()
+                .chain(&following.grid.values)
+                .copied()
+                .collect();
+            Some(ColourScale::from_values(&values, log_scale))
+        }
+        _ => None,
+    };
     let mut clicked = None;
     // With computed directions the right-hand plane is the computed one, fixed where asked.
     let computed = runtime
@@ -63,6 +80,7 @@ pub fn side_by_side_ui(
                         show_hover,
                         id,
                         fit_height: true,
+                        shared_scale: shared.as_ref(),
                     };
                     if let Some(params) = slice_map_ui(column, runtime, result, cache, &options) {
                         clicked = Some(params);
