@@ -124,3 +124,34 @@ fn the_ravine_race_runs_each_lane_at_its_own_rate_and_tells_the_story_it_claims(
         "sgd {sgd}, momentum {momentum}"
     );
 }
+
+#[test]
+fn a_problem_picked_in_the_list_starts_from_its_own_learning_rate() {
+    let mut harness = harness();
+    harness.state_mut().settings.train.optimizer.lr = 1.1;
+    harness.run_steps(2);
+    harness.get_by_label("problem").click();
+    harness.run_steps(2);
+    harness.get_by_label("surface: ravine").click();
+    harness.run_steps(2);
+    let settings = &harness.state().settings;
+    assert_eq!(
+        settings.problem,
+        ProblemChoice::Surface(SurfaceKind::Ravine)
+    );
+    assert_eq!(
+        settings.train.optimizer.lr, 0.01,
+        "not the last problem's 1.1"
+    );
+    assert_eq!(settings.lane_tuning, SurfaceKind::Ravine.tuned_lanes());
+    harness.state_mut().settings.train.optimizer.lr = 1.1;
+    harness.get_by_label("problem").click();
+    harness.run_steps(2);
+    let moons = valley::engine::data::DatasetKind::Moons;
+    harness.get_by_label(moons.title()).click();
+    harness.run_steps(2);
+    let settings = &harness.state().settings;
+    assert_eq!(settings.problem, ProblemChoice::Dataset(moons));
+    assert_eq!(settings.train.optimizer.lr, 0.01);
+    assert!(settings.lane_tuning.is_empty());
+}

@@ -114,8 +114,11 @@ pub fn controls_ui(
         ProblemChoice::Surface(kind) => format!("surface: {kind}"),
         ProblemChoice::Imported => "your model".to_string(),
     };
+    let before = settings.problem;
     ComboBox::from_label("problem")
         .selected_text(current)
+        // Tall enough that every surface shows without scrolling.
+        .height(720.0)
         .show_ui(ui, |ui| {
             for kind in DatasetKind::iter() {
                 ui.selectable_value(
@@ -146,6 +149,9 @@ pub fn controls_ui(
         })
         .response
         .on_hover_text("A dataset to train a network on, or a formula surface to roll a ball down");
+    if settings.problem != before {
+        start_fresh_on(settings);
+    }
     if settings.problem == ProblemChoice::Imported {
         import_ui(ui, settings, import, loaded);
     }
@@ -337,6 +343,24 @@ pub fn controls_ui(
     ui.checkbox(&mut settings.presentation, "presentation mode")
         .on_hover_text("Large text, light theme and fewer controls for a projector (P)");
     action
+}
+
+/// A problem the user picks starts from its own learning rate and race
+/// tuning, not the last problem's (lr 1.1 from the bowl would wreck a network).
+fn start_fresh_on(settings: &mut Settings) {
+    match settings.problem {
+        ProblemChoice::Dataset(_) => {
+            settings.train.optimizer.lr = Settings::default().train.optimizer.lr;
+            settings.lane_tuning.clear();
+        }
+        ProblemChoice::Surface(kind) => {
+            if let Ok(preset) = super::launch::preset(kind.name()) {
+                settings.train.optimizer.lr = preset.train.optimizer.lr;
+                settings.lane_tuning = preset.lane_tuning;
+            }
+        }
+        ProblemChoice::Imported => {}
+    }
 }
 
 /// On a formula surface: pick optimisers to race from the same start.
