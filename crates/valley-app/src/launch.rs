@@ -172,8 +172,17 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
     let mut prepared = prepare(options)?;
     let options = prepared.options.clone();
     // The baseline runs before the window exists, so it competes with nothing.
+    // The baseline trains what the window will show: an opened file's
+    // problem, else the preset's, else the default demo.
     let alone = match options.measure {
-        Some(_) => measure::baseline(&prepared.preset.clone().unwrap_or_default(), 3.0),
+        Some(_) => {
+            let shown = match &prepared.opened {
+                Some(files::Opened::Scene { scene, .. }) => scene.settings.clone(),
+                Some(files::Opened::Session { settings, .. }) => (**settings).clone(),
+                None => prepared.preset.clone().unwrap_or_default(),
+            };
+            measure::baseline(&shown, 3.0)
+        }
         None => 0.0,
     };
     let launched = Instant::now();
