@@ -224,15 +224,10 @@ pub(super) fn slice_map_ui(
             .show_y(show_hover)
             .show(ui, |plot| {
                 if let Some(texture) = &cache.texture {
-                    let cell = [
-                        (a.max - a.min) / (a.points.max(2) - 1) as f32,
-                        (b.max - b.min) / (b.points.max(2) - 1) as f32,
-                    ];
-                    let centre = PlotPoint::new(
-                        origin[0] + f64::from(a.min + a.max) / 2.0,
-                        origin[1] + f64::from(b.min + b.max) / 2.0,
-                    );
-                    let size = Vec2::new(a.max - a.min + cell[0], b.max - b.min + cell[1]);
+                    // The image covers the slice's extent, half a cell past each end point.
+                    let [x0, x1, y0, y1] = extent;
+                    let centre = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+                    let size = Vec2::new((x1 - x0) as f32, (y1 - y0) as f32);
                     plot.image(PlotImage::new("", texture.id(), centre, size));
                 }
                 let shift = |p: [f64; 2]| [p[0] + origin[0], p[1] + origin[1]];
