@@ -6,6 +6,7 @@ use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Vec2};
 use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 use ndarray::Array2;
 
+use super::axes;
 use super::runtime::Runtime;
 use valley_engine::data::Targets;
 use valley_engine::exec;
@@ -23,42 +24,66 @@ const CLASS_COLOURS: [Color32; 6] = [
 /// Pixels per side of the decision-region image.
 const REGION_RES: usize = 72;
 
-/// The regions image, recomputed off the UI thread when the step changes:
-/// on a big network a forward pass over every pixel costs tens of
-/// milliseconds, which the window must not pay each frame. At most one
+/// Points along the fitted curve of a regression.
+const FIT_POINTS: usize = 200;
+
+/// What the model predicts over the data, computed off the UI thread.
+enum Picture {
+    /// The decision regions' pixels over the cache's bounds.
+    Regions(Vec<Color32>),
+    /// The fitted curve of a one-feature regression.
+    Fit(Vec<[f64; 2]>),
+}
+
+/// The regions image or fitted curve, recomputed off the UI thread when the
+/// step changes: on a big network a forward pass over every pixel costs tens
+/// of milliseconds, which the window must not pay each frame. At most one
 /// computation is in flight; the newest finished one is shown.
 #[derive(Default)]
 pub struct BoundaryCache {
     step: Option<u64>,
     texture: Option<TextureHandle>,
+    fit: Vec<[f64; 2]>,
     bounds: [f64; 4],
-    /// The step and parameters being coloured in, and the job doing it.
-    pending: Option<(u64, exec::Job<Vec<Color32>>)>,
+    /// The step and parameters being predicted, and the job doing it.
+    pending: Option<(u64, exec::Job<Picture>)>,
 }
 
 impl BoundaryCache {
-    /// Takes a finished image, and starts the next one when the run has moved.
-    fn refresh(&mut self, ctx: &egui::Context, runtime: &Runtime, bounds: [f64; 4]) {
+    /// Takes a finished picture, and starts the next one when the run has
+    /// moved: the regions over `bounds`, or with `fit` the curve over them.
+    fn refresh(&mut self, ctx: &egui::Context, runtime: &Runtime, bounds: [f64; 4], fit: bool) {
         if let Some((step, job)) = &self.pending
             && let Some(outcome) = job.take()
         {
-            if let exec::Outcome::Done(pixels) = outcome {
-                let image = ColorImage::new([REGION_RES, REGION_RES], pixels);
-                match &mut self.texture {
-                    Some(t) => t.set(image, TextureOptions::LINEAR),
-                    None => {
-                        self.texture =
-                            Some(ctx.load_texture("regions", image, TextureOptions::LINEAR))
+            match outcome {
+                exec::Outcome::Done(Picture::Regions(pixels)) => {
+                    let image = ColorImage::new([REGION_RES, REGION_RES], pixels);
+                    match &mut self.texture {
+                        Some(t) => t.set(image, TextureOptions::LINEAR),
+                        None => {
+                            self.texture =
+                                Some(ctx.load_texture("regions", image, TextureOptions::LINEAR))
+                        }
                     }
+                    self.bounds = bounds;
+                    self.step = Some(*step);
                 }
-                self.bounds = bounds;
-                self.step = Some(*step);
+                exec::Outcome::Done(Picture::Fit(curve)) => {
+                    self.fit = curve;
+                    self.step = Some(*step);
+                }
+                exec::Outcome::Failed(_) | exec::Outcome::Cancelled => {}
             }
             self.pending = None;
         }
         let step = runtime.snapshot.step;
-        let moved = self.step != Some(step) || self.texture.is_none();
-        if self.pending.is_some() || !moved {
+        let drawn = if fit {
+            !self.fit.is_empty()
+        } else {
+            self.texture.is_some()
+        };
+        if self.pending.is_some() || (self.step == Some(step) && drawn) {
             return;
         }
         let problem = std::sync::Arc::clone(&runtime.problem);
@@ -66,7 +91,12 @@ impl BoundaryCache {
         let started = exec::spawn_blocking(
             "valley-regions",
             move |_| match problem.predictor() {
-                Some(predictor) => exec::Outcome::Done(region_pixels(predictor, &params, bounds)),
+                Some(predictor) if fit => {
+                    exec::Outcome::Done(Picture::Fit(fit_curve(predictor, &params, bounds)))
+                }
+                Some(predictor) => {
+                    exec::Outcome::Done(Picture::Regions(region_pixels(predictor, &params, bounds)))
+                }
                 None => exec::Outcome::Failed("no predictions to draw".into()),
             },
             {
@@ -79,6 +109,20 @@ impl BoundaryCache {
             self.pending = Some((step, job));
         }
     }
+}
+
+/// The model's prediction at `FIT_POINTS` inputs across `bounds`' x range.
+fn fit_curve(predictor: &dyn Predictor, params: &[f32], bounds: [f64; 4]) -> Vec<[f64; 2]> {
+    let [lo, hi, ..] = bounds;
+    let xs = Array2::from_shape_fn((FIT_POINTS, 1), |(i, _)| {
+        (lo + (hi - lo) * i as f64 / (FIT_POINTS - 1) as f64) as f32
+    });
+    let fit = predictor.predict(params, xs.view(), &mut Workspace::default());
+    xs.column(0)
+        .iter()
+        .zip(fit.column(0))
+        .map(|(&x, &y)| [f64::from(x), f64::from(y)])
+        .collect()
 }
 
 /// The colour of each pixel of the regions image over `bounds`.
@@ -106,7 +150,11 @@ pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCac
     let Some(problem) = runtime.problem.predictor() else {
         if let Some(kind) = runtime.problem.surface() {
             ui.label(egui::RichText::new(kind.formula()).size(18.0));
-            ui.label(kind.description());
+            // Scrolls rather than running off the bottom at 1280 × 720.
+            egui::ScrollArea::vertical()
+                .id_salt("surface description")
+                .max_height((height - 30.0).max(20.0))
+                .show(ui, |ui| ui.label(kind.description()));
         }
         return;
     };
@@ -115,12 +163,13 @@ pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCac
     if params.len() != runtime.problem.num_params() {
         return;
     }
-    let mut workspace = Workspace::default();
     match &data.targets {
         Targets::Classes { labels, .. } if data.num_features() == 2 => {
-            cache.refresh(ui.ctx(), runtime, bounds_of(&data.x));
+            cache.refresh(ui.ctx(), runtime, bounds_of(&data.x), false);
             let [x0, x1, y0, y1] = cache.bounds;
-            Plot::new("decision regions")
+            axes::marks_125_both(Plot::new("decision regions"))
+                .x_axis_formatter(|mark, _| axes::linear(mark))
+                .y_axis_formatter(|mark, _| axes::linear(mark))
                 .show_background(false)
                 .height(height)
                 .data_aspect(1.0)
@@ -159,14 +208,13 @@ pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCac
         Targets::Values(values) if data.num_features() == 1 => {
             let lo = data.x.iter().copied().fold(f32::INFINITY, f32::min);
             let hi = data.x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let xs = Array2::from_shape_fn((200, 1), |(i, _)| lo + (hi - lo) * i as f32 / 199.0);
-            let fit = problem.predict(params, xs.view(), &mut workspace);
-            let curve: Vec<[f64; 2]> = xs
-                .column(0)
-                .iter()
-                .zip(fit.column(0))
-                .map(|(&x, &y)| [f64::from(x), f64::from(y)])
-                .collect();
+            cache.refresh(
+                ui.ctx(),
+                runtime,
+                [f64::from(lo), f64::from(hi), 0.0, 0.0],
+                true,
+            );
+            let curve = cache.fit.clone();
             let points: Vec<[f64; 2]> = data
                 .x
                 .column(0)
@@ -174,7 +222,9 @@ pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCac
                 .zip(values.column(0))
                 .map(|(&x, &y)| [f64::from(x), f64::from(y)])
                 .collect();
-            Plot::new("fit")
+            axes::marks_125_both(Plot::new("fit"))
+                .x_axis_formatter(|mark, _| axes::linear(mark))
+                .y_axis_formatter(|mark, _| axes::linear(mark))
                 .show_background(false)
                 .height(height)
                 .allow_scroll(false)

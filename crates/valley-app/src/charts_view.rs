@@ -11,6 +11,21 @@ use super::runtime::Runtime;
 use super::settings::CurveChoice;
 use valley_engine::landscape::project;
 use valley_engine::train::{EvalPoint, HistoryPoint};
+use valley_figure::tick_label;
+
+/// The loss at `alpha` on the curve through `(alphas, values)`, linearly
+/// interpolated; `None` off the curve's ends or where it is not finite.
+fn height_on_line(alphas: &[f32], values: &[f32], alpha: f32) -> Option<f32> {
+    let after = alphas.iter().position(|&a| a >= alpha)?;
+    let v = if after == 0 || alphas[after] == alpha {
+        (alphas[after] == alpha).then(|| values[after])?
+    } else {
+        let (a0, a1) = (alphas[after - 1], alphas[after]);
+        let t = (alpha - a0) / (a1 - a0);
+        values[after - 1] + t * (values[after] - values[after - 1])
+    };
+    v.is_finite().then_some(v)
+}
 
 /// The loss along the slice's first direction, with the ball on the curve.
 pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
@@ -34,18 +49,37 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
         .filter(|(_, v)| v.is_finite())
         .map(|(&a, &v)| [f64::from(a) + offset, f64::from(v)])
         .collect();
-    let here = project(&result.plane, &runtime.snapshot.params);
+    // During a race the main run is hidden: the ball is the leading lane's.
+    let leader = runtime.race.leader();
+    let (ball, colour, whose) = match leader {
+        Some(lane) => (
+            &lane.params[..],
+            lane_colour(lane.kind),
+            format!("{}'s", lane.name),
+        ),
+        None => (
+            &runtime.snapshot.params[..],
+            BALL_COLOUR,
+            "the ball's".to_string(),
+        ),
+    };
+    let here = project(&result.plane, ball);
     let alpha = f64::from(here.coords[0]);
-    let mut params = vec![0.0; result.plane.center.len()];
-    result.plane.point(&[here.coords[0]], &mut params);
-    let loss = runtime.problem.loss(&params, &mut Default::default());
-    Plot::new("line slice")
+    // Read off the computed curve, not a forward pass: on a big network a pass
+    // per frame is what made the window stutter.
+    let loss = height_on_line(&grid.spec.alpha.values(), &grid.values, here.coords[0]);
+    axes::marks_125_both(Plot::new("line slice"))
         .show_background(false)
         .height(height)
         .x_axis_label(match runtime.problem.surface() {
             Some(_) => format!(
-                "x, at the ball's y = {:.2}",
-                result.plane.center.get(1).copied().unwrap_or(0.0)
+                "x, at {whose} y = {}",
+                // To the hundredth, as the map's axes read: 0, not 1.33×10⁻⁴.
+                tick_label(
+                    (f64::from(result.plane.center.get(1).copied().unwrap_or(0.0)) * 100.0).round()
+                        / 100.0,
+                    0.01
+                )
             ),
             None => "α".to_string(),
         })
@@ -55,7 +89,7 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(Line::new("loss along direction 1", PlotPoints::from(points)).width(2.0));
-            if loss.is_finite() {
+            if let Some(loss) = loss {
                 plot.points(
                     Points::new(
                         "ball",
@@ -64,7 +98,7 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
                     .shape(MarkerShape::Circle)
                     .radius(7.0)
                     .filled(true)
-                    .color(BALL_COLOUR),
+                    .color(colour),
                 );
             }
         });
@@ -113,7 +147,7 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     let distance = series(|p| Some(p.off_plane));
     let share = series(|p| p.step_share.map(|s| 100.0 * s));
     let half = (height / 2.0 - 4.0).max(40.0);
-    axes::over_steps(Plot::new("off the plane"))
+    axes::over_steps(axes::marks_125_both(Plot::new("off the plane")))
         .show_background(false)
         .x_axis_label("")
         .y_axis_formatter(|mark, _| axes::linear(mark))
@@ -129,7 +163,7 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
                     .color(BALL_COLOUR),
             );
         });
-    axes::over_steps(Plot::new("step share"))
+    axes::over_steps(axes::marks_125_both(Plot::new("step share")))
         .show_background(false)
         .height(half)
         .legend(Legend::default())
@@ -162,7 +196,7 @@ fn history_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32, choice: CurveCh
         .iter()
         .filter_map(|p| Some([p.step as f64, log(value(p))?]))
         .collect();
-    axes::over_steps(Plot::new("history curves"))
+    axes::over_steps(axes::marks_decades_y(Plot::new("history curves")))
         .show_background(false)
         .height(height)
         .legend(Legend::default())
@@ -233,26 +267,27 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
             )
         })
         .collect();
+    // Bottom left: a falling loss leaves that corner empty.
     let mut plot = axes::over_steps(Plot::new("loss curves"))
         .show_background(false)
         .height(height)
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::LeftBottom))
         .allow_scroll(false);
     plot = match all_positive {
-        true => plot
+        true => axes::marks_decades_y(plot)
             .y_axis_label("loss (log)")
             .y_axis_formatter(|mark, _| axes::log10(mark)),
-        false => plot
+        false => axes::marks_125_both(plot)
             .y_axis_label("loss")
             .y_axis_formatter(|mark, _| axes::linear(mark)),
     };
     plot.show(ui, |plot| {
-        plot.line(
-            Line::new("batch loss", PlotPoints::from(batch))
-                .width(1.0)
-                .color(Color32::from_rgba_unmultiplied(160, 160, 160, 110)),
-        );
         if lanes.is_empty() {
+            plot.line(
+                Line::new("batch loss", PlotPoints::from(batch))
+                    .width(1.0)
+                    .color(Color32::from_rgba_unmultiplied(160, 160, 160, 110)),
+            );
             // Dots mark the steps the trainer evaluated (a schedule of steps).
             let train_colour = Color32::from_rgb(60, 120, 220);
             plot.points(
@@ -286,4 +321,23 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
             );
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::height_on_line;
+
+    #[test]
+    fn the_ball_sits_on_the_drawn_curve() {
+        let alphas = [-1.0, 0.0, 1.0, 2.0];
+        let values = [1.0, 0.0, 1.0, f32::NAN];
+        assert_eq!(height_on_line(&alphas, &values, 0.0), Some(0.0));
+        assert_eq!(height_on_line(&alphas, &values, -1.0), Some(1.0));
+        assert_eq!(height_on_line(&alphas, &values, 0.25), Some(0.25));
+        assert_eq!(height_on_line(&alphas, &values, -0.5), Some(0.5));
+        // Off the ends, or next to a loss that is not a number: no ball.
+        assert_eq!(height_on_line(&alphas, &values, -1.5), None);
+        assert_eq!(height_on_line(&alphas, &values, 2.5), None);
+        assert_eq!(height_on_line(&alphas, &values, 1.5), None);
+    }
 }

@@ -9,6 +9,7 @@ use egui::Color32;
 use egui_plot::{Line, Plot, PlotPoints, VLine};
 use valley_figure::plain_number;
 
+use super::axes;
 use super::runtime::Runtime;
 use valley_engine::analysis::{AnalysisError, Control, Curvature, analyse_curvature};
 use valley_engine::exec;
@@ -128,12 +129,13 @@ pub fn curvature_ui(ui: &mut egui::Ui, runtime: &Runtime, state: &mut CurvatureS
                 .iter()
                 .map(|&[x, y]| [x, (y.max(0.0) + floor).log10()])
                 .collect();
-            Plot::new("spectrum")
+            axes::marks_decades_y(axes::marks_125_x(Plot::new("spectrum")))
                 .show_background(false)
                 .height((height - 100.0).max(60.0))
                 .x_axis_label("Hessian eigenvalue")
                 .y_axis_label("density (log)")
-                .y_axis_formatter(|mark, _| format!("{:.0e}", 10f64.powf(mark.value)))
+                .x_axis_formatter(|mark, _| axes::linear(mark))
+                .y_axis_formatter(|mark, _| axes::log10(mark))
                 .allow_scroll(false)
                 .show(ui, |plot| {
                     plot.line(

@@ -9,6 +9,7 @@ use egui_plot::{
 
 use std::sync::Arc;
 
+use super::axes;
 use super::contours_and_colorbar::{colorbar_ui, draw_contours};
 use super::race::lane_colour;
 use super::runtime::Runtime;
@@ -39,7 +40,7 @@ pub struct HeatmapCache {
     /// repeat the same work on the UI thread.
     /// Holding the snapshot's `Arc` keeps its address from being reused, so
     /// pointer equality identifies it.
-    overlay: Option<(Arc<Snapshot>, (u64, bool), Overlay)>,
+    overlay: Option<(Arc<Snapshot>, (u64, bool, Option<bool>), Overlay)>,
     /// The view the plot was last reset to (the slice's extent, widened to
     /// the frame): a ball or trail far off must not zoom the map out to a speck.
     extent: Option<[f64; 4]>,
@@ -89,8 +90,13 @@ pub struct Overlay {
     /// The kept trajectory, projected.
     pub trail: Vec<[f64; 2]>,
     gradient: [f64; 2],
+    /// The gradient arrow's length as a share of its longest: the slope at
+    /// the ball in the plane against the map's average slope, at most 1.
+    gradient_share: f64,
     step: [f64; 2],
     step_magnified: f64,
+    /// The slice's half-width, the unit the arrows are drawn in.
+    span: f64,
     off_plane: f32,
     /// The share of the next step that lies in the plane.
     step_share: Option<f32>,
@@ -199,7 +205,7 @@ pub(super) fn slice_map_ui(
         [cx - hw, cx + hw, cy - hh, cy + hh]
     };
     ui.horizontal(|ui| {
-        let mut plot = Plot::new(id)
+        let mut plot = axes::marks_125_both(Plot::new(id))
             .default_x_bounds(bounds[0], bounds[1])
             .default_y_bounds(bounds[2], bounds[3]);
         let key = bounds.map(|v| (v * 1e3).round() / 1e3);
@@ -217,6 +223,8 @@ pub(super) fn slice_map_ui(
             .data_aspect(1.0)
             .x_axis_label(x_label)
             .y_axis_label(y_label)
+            .x_axis_formatter(|mark, _| axes::linear(mark))
+            .y_axis_formatter(|mark, _| axes::linear(mark))
             .allow_double_click_reset(true)
             .show_grid(false)
             .show_crosshair(show_hover)
@@ -265,6 +273,14 @@ pub(super) fn slice_map_ui(
                 }
                 let ball = shift(overlay.ball);
                 let tip = |v: [f64; 2]| [ball[0] + v[0], ball[1] + v[1]];
+                // The ball under its arrows: a short arrow still shows on it.
+                plot.points(
+                    Points::new("ball", PlotPoints::from(vec![ball]))
+                        .shape(MarkerShape::Circle)
+                        .radius(8.0)
+                        .filled(true)
+                        .color(BALL_COLOUR),
+                );
                 plot.arrows(
                     Arrows::new(
                         "gradient (uphill)",
@@ -287,13 +303,6 @@ pub(super) fn slice_map_ui(
                     )
                     .color(STEP_COLOUR)
                     .tip_length(12.0),
-                );
-                plot.points(
-                    Points::new("ball", PlotPoints::from(vec![ball]))
-                        .shape(MarkerShape::Circle)
-                        .radius(8.0)
-                        .filled(true)
-                        .color(BALL_COLOUR),
                 );
                 edge_marker_ui(plot, ball, extent);
             });
@@ -376,6 +385,9 @@ pub(super) fn slice_map_ui(
             painter.rect_filled(backing, 4.0, Color32::from_black_alpha(160));
             painter.galley(at, galley, Color32::WHITE);
         }
+        if !racing {
+            arrow_key_ui(ui.painter(), rect, &overlay, compact);
+        }
         colorbar_ui(
             ui,
             cache.scale.as_ref(),
@@ -385,6 +397,81 @@ pub(super) fn slice_map_ui(
         );
     });
     clicked
+}
+
+/// What the ball, the trail and the two arrows are, in the map's bottom-left
+/// corner on a dark backing: the arrows' colours mean nothing until said.
+fn arrow_key_ui(painter: &egui::Painter, rect: Rect, overlay: &Overlay, compact: bool) {
+    let step = if overlay.step[0].hypot(overlay.step[1]) < 0.01 * overlay.span {
+        "step ≈ 0: stopped here".to_string()
+    } else if overlay.step_magnified > 1.0 {
+        format!("step (downhill), drawn ×{:.0}", overlay.step_magnified)
+    } else {
+        "step (downhill)".to_string()
+    };
+    let gradient = match overlay.gradient_share < 0.05 {
+        true => "gradient ≈ 0: flat here",
+        false => "gradient (uphill)",
+    };
+    let entries = [
+        (Glyph::Dot, BALL_COLOUR, "ball"),
+        (Glyph::Line, Color32::WHITE, "trail"),
+        (Glyph::Arrow, GRADIENT_COLOUR, gradient),
+        (Glyph::Arrow, STEP_COLOUR, step.as_str()),
+    ];
+    let font = egui::FontId::proportional(if compact { 12.0 } else { 14.0 });
+    let galleys: Vec<_> = entries
+        .iter()
+        .map(|(_, _, text)| painter.layout_no_wrap(text.to_string(), font.clone(), Color32::WHITE))
+        .collect();
+    let (glyph, gap, pad) = (18.0, 10.0, 6.0);
+    let line = galleys.iter().map(|g| g.size().y).fold(0.0, f32::max);
+    // One row when it fits, else one entry per row.
+    let row_width: f32 = galleys.iter().map(|g| glyph + 4.0 + g.size().x + gap).sum();
+    let one_row = row_width + 2.0 * pad <= rect.width() - 16.0;
+    let (width, height) = match one_row {
+        true => (row_width - gap, line),
+        false => (
+            galleys
+                .iter()
+                .map(|g| glyph + 4.0 + g.size().x)
+                .fold(0.0, f32::max),
+            line * entries.len() as f32 + 2.0 * (entries.len() - 1) as f32,
+        ),
+    };
+    let origin = rect.left_bottom() + Vec2::new(8.0 + pad, -8.0 - pad - height);
+    painter.rect_filled(
+        Rect::from_min_size(origin, Vec2::new(width, height)).expand(pad),
+        4.0,
+        Color32::from_black_alpha(170),
+    );
+    let mut at = origin;
+    for ((kind, colour, _), galley) in entries.iter().zip(galleys) {
+        let mid = at + Vec2::new(0.0, line / 2.0);
+        let stroke = egui::Stroke::new(2.5, *colour);
+        match kind {
+            Glyph::Dot => {
+                painter.circle_filled(mid + Vec2::new(glyph / 2.0, 0.0), 6.0, *colour);
+            }
+            Glyph::Line => {
+                painter.line_segment([mid, mid + Vec2::new(glyph, 0.0)], stroke);
+            }
+            Glyph::Arrow => painter.arrow(mid, Vec2::new(glyph, 0.0), stroke),
+        }
+        let advance = glyph + 4.0 + galley.size().x + gap;
+        painter.galley(at + Vec2::new(glyph + 4.0, 0.0), galley, Color32::WHITE);
+        at = match one_row {
+            true => at + Vec2::new(advance, 0.0),
+            false => at + Vec2::new(0.0, line + 2.0),
+        };
+    }
+}
+
+/// A mark in the arrow key.
+enum Glyph {
+    Dot,
+    Line,
+    Arrow,
 }
 
 /// The path up to where it first leaves `extent`, ending on the edge: the
@@ -522,6 +609,9 @@ fn race_ui(
     }
 }
 
+/// The most the step arrow is lengthened to be seen.
+const MAX_MAGNIFICATION: f64 = 100.0;
+
 /// Coordinates added to slice coefficients on screen: a surface is shown in its own x, y.
 fn origin(runtime: &Runtime) -> [f64; 2] {
     match runtime.problem.surface() {
@@ -530,7 +620,13 @@ fn origin(runtime: &Runtime) -> [f64; 2] {
     }
 }
 
-fn overlay(runtime: &Runtime, plane: &Arc<Plane>, trail: &mut TrailCache) -> Overlay {
+fn overlay(
+    runtime: &Runtime,
+    plane: &Arc<Plane>,
+    grid: &Grid,
+    scale: Option<&ColourScale>,
+    trail: &mut TrailCache,
+) -> Overlay {
     let snapshot = &runtime.snapshot;
     let here = project(plane, &snapshot.params);
     let coords = |c: &[f32]| [f64::from(c[0]), f64::from(c.get(1).copied().unwrap_or(0.0))];
@@ -542,20 +638,25 @@ fn overlay(runtime: &Runtime, plane: &Arc<Plane>, trail: &mut TrailCache) -> Ove
     };
     let gradient = coords(&project(&linear, &snapshot.gradient).coords);
     let step = coords(&project(&linear, &snapshot.next_step).coords);
-    // The gradient is drawn at a readable length, a quarter of the slice;
-    // the step at its true length unless it would be too small to see.
-    let span = f64::from(
-        runtime
-            .slices
-            .grid
-            .as_ref()
-            .map_or(1.0, |g| g.grid.spec.alpha.max),
-    );
+    // The gradient is drawn at most a quarter of the slice long, shorter in
+    // proportion where the map is flatter than its average slope: at a
+    // minimum the arrow shrinks away instead of pointing hard into noise.
+    // The step is drawn at its true length unless too small to see.
+    let span = f64::from(grid.spec.alpha.max);
     let length = |v: [f64; 2]| v[0].hypot(v[1]);
-    let gradient = scale_to(gradient, 0.25 * span);
+    // The loss the map shows under the ball (the run's own off the map).
+    let ball_loss = loss_at(grid, ball[0], ball[1]).unwrap_or(snapshot.evaluation.train_loss);
+    let gradient_share = scale.map_or(1.0, |scale| {
+        slope_share(plane, &snapshot.gradient, ball_loss, scale, 0.25 * span)
+    });
+    let gradient = scale_to(gradient, 0.25 * span * gradient_share);
     let step_length = length(step);
+    // Magnified at most a hundredfold: a step that is still too short to
+    // see is as good as none, and the key says so.
     let step_magnified = if step_length > 0.0 && step_length < 0.05 * span {
-        (0.12 * span / step_length).round().max(1.0)
+        (0.12 * span / step_length)
+            .round()
+            .clamp(1.0, MAX_MAGNIFICATION)
     } else {
         1.0
     };
@@ -571,8 +672,10 @@ fn overlay(runtime: &Runtime, plane: &Arc<Plane>, trail: &mut TrailCache) -> Ove
         ball,
         trail,
         gradient,
+        gradient_share,
         step: [step[0] * step_magnified, step[1] * step_magnified],
         step_magnified,
+        span,
         off_plane: here.distance,
         step_share: (snapshot.next_step.len() == plane.center.len())
             .then(|| share_in_plane(plane, &snapshot.next_step))
@@ -583,6 +686,48 @@ fn overlay(runtime: &Runtime, plane: &Arc<Plane>, trail: &mut TrailCache) -> Ove
             .computed
             .description_on(plane)
             .map(str::to_string),
+    }
+}
+
+/// How long the gradient arrow is drawn, as a share of its longest: the
+/// colour change a walk along the longest arrow would make on this map, as
+/// a share of a tenth of the colour bar, capped at 1. So the arrow is long
+/// where the map visibly rises along it, and shrinks away where the map is
+/// flat at its own colour scale: at a minimum, instead of pointing hard
+/// into noise. 0 when anything is not a finite number.
+fn slope_share(
+    plane: &Plane,
+    gradient: &[f32],
+    ball_loss: f32,
+    scale: &ColourScale,
+    longest: f64,
+) -> f64 {
+    if gradient.len() != plane.center.len() {
+        return 0.0;
+    }
+    // The slope along each direction is the gradient's dot product with it.
+    let slope = plane
+        .directions
+        .iter()
+        .map(|d| {
+            let along: f64 = d
+                .iter()
+                .zip(gradient)
+                .map(|(&a, &g)| f64::from(a) * f64::from(g))
+                .sum();
+            along * along
+        })
+        .sum::<f64>()
+        .sqrt();
+    let raised = f64::from(ball_loss) + slope * longest;
+    let (Some(from), Some(to)) = (scale.to_scale(ball_loss), scale.to_scale(raised as f32)) else {
+        return 0.0;
+    };
+    let share = (to - from) / (0.1 * scale.range());
+    if share.is_finite() && share > 0.0 {
+        share.min(1.0)
+    } else {
+        0.0
     }
 }
 
@@ -611,7 +756,11 @@ fn loss_at(grid: &Grid, alpha: f64, beta: f64) -> Option<f32> {
 impl HeatmapCache {
     /// The ball, trail and arrows for this snapshot on this grid's plane.
     pub fn overlay_for(&mut self, runtime: &Runtime, result: &LandscapeResult) -> Overlay {
-        let grid_key = (result.generation, result.is_final);
+        let grid_key = (
+            result.generation,
+            result.is_final,
+            self.scale.as_ref().map(ColourScale::is_log),
+        );
         match &self.overlay {
             Some((snapshot, key, overlay))
                 if Arc::ptr_eq(snapshot, &runtime.snapshot) && *key == grid_key =>
@@ -619,7 +768,13 @@ impl HeatmapCache {
                 overlay.clone()
             }
             _ => {
-                let fresh = overlay(runtime, &result.plane, &mut self.trail);
+                let fresh = overlay(
+                    runtime,
+                    &result.plane,
+                    &result.grid,
+                    self.scale.as_ref(),
+                    &mut self.trail,
+                );
                 self.overlay = Some((Arc::clone(&runtime.snapshot), grid_key, fresh.clone()));
                 fresh
             }
@@ -680,7 +835,43 @@ impl HeatmapCache {
 
 #[cfg(test)]
 mod tests {
-    use super::{TrailCache, within};
+    use super::{TrailCache, slope_share, within};
+    use valley_engine::landscape::GridSpec;
+    use valley_figure::colour_scale::ColourScale;
+
+    #[test]
+    fn the_gradient_arrow_is_as_long_as_the_colour_change_it_predicts() {
+        // The tilted plane loss = x + y/2 over [−1, 1]², in linear colours:
+        // the bar spans 3, so a tenth of it is 0.3.
+        let spec = GridSpec::square(1.0, 21);
+        let xs = spec.alpha.values();
+        let values: Vec<f32> = xs
+            .iter()
+            .flat_map(|&y| xs.iter().map(move |&x| x + y / 2.0))
+            .collect();
+        let linear = ColourScale::from_values(&values, false);
+        let plane =
+            Plane::new(vec![0.0, 0.0], vec![vec![1.0, 0.0], vec![0.0, 1.0]]).expect("plane");
+        // Slope |(0.4, 0)| over an arrow 0.25 long: a rise of 0.1, a third of a tenth.
+        let share = slope_share(&plane, &[0.4, 0.0], 0.0, &linear, 0.25);
+        assert!((share - 1.0 / 3.0).abs() < 1e-6, "{share}");
+        // The surface's own gradient rises 0.28 along the arrow: nearly full.
+        let share = slope_share(&plane, &[1.0, 0.5], 0.0, &linear, 0.25);
+        assert!(
+            (share - 1.25f64.sqrt() * 0.25 / 0.3).abs() < 1e-6,
+            "{share}"
+        );
+        assert_eq!(slope_share(&plane, &[30.0, 0.0], 0.0, &linear, 0.25), 1.0);
+        // At a minimum the gradient is noise: the arrow all but vanishes.
+        assert!(slope_share(&plane, &[1e-4, -1e-4], 0.0, &linear, 0.25) < 1e-3);
+        // In log colours a small slope at a small loss is a visible change:
+        // losses 10⁻³ to 10 span 4 decades; 10⁻³ → 2×10⁻³ is 0.3 of a decade.
+        let log = ColourScale::from_values(&[1e-3, 10.0], true);
+        let share = slope_share(&plane, &[0.004, 0.0], 1e-3, &log, 0.25);
+        assert!((share - 2f64.log10() / 0.4).abs() < 1e-4, "{share}");
+        // A gradient of the wrong size: no arrow.
+        assert_eq!(slope_share(&plane, &[1.0], 0.0, &linear, 0.25), 0.0);
+    }
     use std::sync::Arc;
     use valley_engine::landscape::{Plane, project};
     use valley_engine::train::TrajectoryPoint;

@@ -631,9 +631,21 @@ impl ValleyApp {
             ui.separator();
             ui.label(format!("step {}", s.step));
             ui.separator();
-            ui.label(format!("train loss {:.4}", s.evaluation.train_loss));
+            // During a race the main run is hidden: the lanes' own figures.
+            if let Some(race) = self.runtime.race.latest.as_ref().filter(|_| self.runtime.race.is_on()) {
+                for lane in &race.lanes {
+                    let loss = match lane.state {
+                        RunState::Diverged { .. } => "diverged".to_string(),
+                        _ => format!("loss {}", plain_number(f64::from(lane.loss))),
+                    };
+                    // The lane's colour on its dot: pale colours do not read as text.
+                    ui.colored_label(race::lane_colour(lane.kind), "●");
+                    ui.label(format!("{} {loss}", lane.name));
+                }
+            } else {
+            ui.label(format!("train loss {}", plain_number(f64::from(s.evaluation.train_loss))));
             if let Some(test) = s.evaluation.test_loss {
-                ui.label(format!("test loss {test:.4}"));
+                ui.label(format!("test loss {}", plain_number(f64::from(test))));
             }
             if let Some(acc) = s.evaluation.train_accuracy {
                 ui.label(format!("accuracy {:.1} %", 100.0 * acc));
@@ -641,6 +653,7 @@ impl ValleyApp {
             ui.separator();
             ui.label(format!("lr {}", plain_number(f64::from(s.lr))));
             ui.label(format!("|∇| {}", plain_number(f64::from(s.grad_norm))));
+            }
             // On a projector the developer's figures make way for the run's own.
             if !self.settings.presentation {
                 ui.separator();

@@ -9,7 +9,9 @@ use egui::Color32;
 use super::settings::Settings;
 use valley_engine::optim::{OptimizerConfig, OptimizerKind};
 use valley_engine::problem::Problem;
-use valley_engine::train::{Command, Lane, RaceSnapshot, TrainConfig, Trainer};
+use valley_engine::train::{
+    Command, Lane, LaneSnapshot, RaceSnapshot, RunState, TrainConfig, Trainer,
+};
 
 /// Each optimiser's colour, from the Okabe–Ito palette (distinguishable with
 /// every common colour-vision deficiency) minus its greens and yellow, which
@@ -72,6 +74,17 @@ impl RaceState {
     /// Whether a race is on.
     pub fn is_on(&self) -> bool {
         !self.lanes.is_empty()
+    }
+
+    /// The lane the 1D slice and its ball follow during a race: the first
+    /// that has not diverged (else the first), so the chart never tracks the
+    /// hidden main run.
+    pub fn leader(&self) -> Option<&LaneSnapshot> {
+        let lanes = &self.latest.as_ref().filter(|_| self.is_on())?.lanes;
+        lanes
+            .iter()
+            .find(|lane| !matches!(lane.state, RunState::Diverged { .. }))
+            .or_else(|| lanes.first())
     }
 }
 

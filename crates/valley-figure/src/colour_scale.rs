@@ -93,6 +93,11 @@ impl ColourScale {
         }
     }
 
+    /// The colour bar's length in scale space (decades on a log scale).
+    pub fn range(&self) -> f64 {
+        self.hi - self.lo
+    }
+
     /// Whether the scale is logarithmic (asked for, and every loss positive).
     pub fn is_log(&self) -> bool {
         self.is_log

@@ -101,6 +101,10 @@ impl Runtime {
         let run = slices::Here {
             problem: &self.problem,
             snapshot: &self.snapshot,
+            ball: self
+                .race
+                .leader()
+                .map_or(&self.snapshot.params[..], |lane| &lane.params[..]),
             wake: &self.wake,
         };
         self.slices

@@ -32,6 +32,9 @@ const FOLLOW_PATIENCE: Duration = Duration::from_secs(2);
 pub(super) struct Here<'a> {
     pub problem: &'a Arc<dyn Problem>,
     pub snapshot: &'a Arc<Snapshot>,
+    /// Where the ball on the 1D slice is: the run's parameters, or during a
+    /// race the leading lane's (the main run is hidden then).
+    pub ball: &'a [f32],
     pub wake: &'a Wake,
 }
 
@@ -306,7 +309,7 @@ impl Slices {
     fn request_line(&mut self, run: &Here<'_>, plane: &Plane, span: f32) {
         let mut center = plane.center.clone();
         if run.problem.surface().is_some()
-            && let (Some(c), Some(&y)) = (center.get_mut(1), run.snapshot.params.get(1))
+            && let (Some(c), Some(&y)) = (center.get_mut(1), run.ball.get(1))
             && y.is_finite()
         {
             *c = y;
@@ -328,7 +331,7 @@ impl Slices {
         let (Some(grid), Some(line)) = (&self.grid, &self.line) else {
             return;
         };
-        let ball_y = run.snapshot.params.get(1).copied();
+        let ball_y = run.ball.get(1).copied();
         let line_y = line.plane.center.get(1).copied();
         if run.problem.surface().is_none()
             || ball_y == line_y
