@@ -58,6 +58,9 @@ fn marks(input: GridInput, label_points: f64, decades: bool) -> Vec<GridMark> {
     if !(per_point > 0.0 && per_point.is_finite() && lo.is_finite() && hi.is_finite() && hi > lo) {
         return Vec::new();
     }
+    if decades && hi - lo < 1.5 {
+        return within_decades(lo, hi, per_point * label_points);
+    }
     let wanted = per_point * label_points;
     let decade = 10f64.powf(wanted.log10().floor());
     let (label, fine) = [(1.0, 5.0), (2.0, 4.0), (5.0, 5.0), (10.0, 5.0)]
@@ -96,6 +99,38 @@ fn marks(input: GridInput, label_points: f64, decades: bool) -> Vec<GridMark> {
         marks.push(GridMark { value, step_size });
     }
     marks
+}
+
+/// Marks on a log10 axis spanning under a decade and a half (a loss from
+/// 0.31 down to 0.2): evenly spaced losses (0.22, 0.24, …) at their log
+/// positions, the step the smallest of 1, 2 or 5 × 10ᵏ whose closest pair
+/// (at the top, where a log axis squeezes) is `gap` apart in log10 units.
+/// Each mark's step size is the log distance to the next, which is what the
+/// plot and `log10` read.
+fn within_decades(lo: f64, hi: f64, gap: f64) -> Vec<GridMark> {
+    let (bottom, top) = (10f64.powf(lo), 10f64.powf(hi));
+    let decade = 10f64.powf((top * (10f64.powf(gap) - 1.0)).log10().floor());
+    let Some(step) = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * decade)
+        .find(|&s| (1.0 + s / top).log10() >= gap * (1.0 - 1e-9))
+    else {
+        return Vec::new();
+    };
+    let first = (bottom / step - 1e-9).ceil() as i64;
+    let last = (top / step + 1e-9).floor() as i64;
+    if first < 1 || last - first > 1000 {
+        return Vec::new();
+    }
+    (first..=last)
+        .map(|k| {
+            let v = k as f64 * step;
+            GridMark {
+                value: v.log10(),
+                step_size: (1.0 + step / v).log10(),
+            }
+        })
+        .collect()
 }
 
 /// Both axes marked in steps of 1, 2 or 5, for linear axes.
@@ -210,6 +245,23 @@ mod tests {
             labelled(&marks, 40.0, Y_LABEL_POINTS),
             vec![-3.0, -2.0, -1.0, 0.0]
         );
+    }
+
+    #[test]
+    fn a_loss_within_one_decade_gets_plain_labels_at_their_log_places() {
+        // Losses 0.2 to 0.31 over 300 points: 0.01 apart would be 22
+        // points at the top, 0.02 apart is 44.
+        let (lo, hi) = (0.2f64.log10(), 0.31f64.log10());
+        let per_unit = 300.0 / (hi - lo);
+        let marks = marks_decades(input((lo, hi), per_unit), Y_LABEL_POINTS);
+        let texts: Vec<String> = marks.iter().map(|m| log10(*m)).collect();
+        assert_eq!(texts, vec!["0.20", "0.22", "0.24", "0.26", "0.28", "0.30"]);
+        // Every pair is far enough apart to be labelled.
+        assert!(marks.iter().all(|m| m.step_size * per_unit >= Y_LABEL_POINTS - 1e-6));
+        // Half the height: 0.05 apart, from 0.2 itself.
+        let marks = marks_decades(input((lo, hi), per_unit / 2.0), Y_LABEL_POINTS);
+        let texts: Vec<String> = marks.iter().map(|m| log10(*m)).collect();
+        assert_eq!(texts, vec!["0.20", "0.25", "0.30"]);
     }
 
     #[test]

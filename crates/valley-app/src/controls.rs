@@ -57,6 +57,7 @@ pub fn controls_ui(
     settings: &mut Settings,
     import: &mut ImportForm,
     loaded: Option<&dyn Problem>,
+    on_screen: &dyn Problem,
     running: bool,
 ) -> Option<AppCommand> {
     let mut action = None;
@@ -309,10 +310,22 @@ pub fn controls_ui(
         action = Some(AppCommand::RecomputeDirections);
     }
     if let DirectionChoice::Parameters(i, j) = &mut settings.directions {
-        ui.horizontal(|ui| {
-            ui.add(egui::DragValue::new(i).prefix("α: #"));
-            ui.add(egui::DragValue::new(j).prefix("β: #"));
-        });
+        // Named as a student reads them ("layer 2: neuron 5 ← input 3"),
+        // not by their place in the flat vector; drag to walk through them.
+        let count = on_screen.num_params().max(1);
+        for (axis, index) in [("α", i), ("β", j)] {
+            *index = (*index).min(count - 1);
+            ui.horizontal(|ui| {
+                ui.label(format!("{axis}:"));
+                let layout = on_screen.layout();
+                let drag = egui::DragValue::new(index)
+                    .range(0..=count - 1)
+                    .speed(0.1)
+                    .custom_formatter(|n, _| layout.plain_name(n as usize));
+                ui.add(drag)
+                    .on_hover_text("The parameter this axis moves, all others fixed: drag to pick another");
+            });
+        }
     }
     ui.add(
         Slider::new(&mut settings.span, SPAN_RANGE.0..=SPAN_RANGE.1)

@@ -168,7 +168,19 @@ pub(super) fn slice_map_ui(
     let (a, b) = (grid.spec.alpha, grid.spec.beta.unwrap_or(grid.spec.alpha));
     let origin = origin(runtime);
     let surface = runtime.problem.surface().is_some();
-    let (x_label, y_label) = if surface { ("x", "y") } else { ("α", "β") };
+    let (x_label, y_label) = match (surface, single_parameters(plane)) {
+        (true, _) => ("x".to_string(), "y".to_string()),
+        // Two single weights: say which, as a student reads them.
+        (false, Some([i, j])) => {
+            let layout = runtime.problem.layout();
+            (
+                format!("α · {}", layout.plain_name(i)),
+                format!("β · {}", layout.plain_name(j)),
+            )
+        }
+        (false, None) => ("α".to_string(), "β".to_string()),
+    };
+    let (x_short, y_short) = if surface { ("x", "y") } else { ("α", "β") };
     let colorbar_width = 70.0;
     let available = ui.available_size();
     let plot_width = (available.x - colorbar_width - 8.0).max(100.0);
@@ -313,11 +325,13 @@ pub(super) fn slice_map_ui(
             let (alpha, beta) = (value.x - origin[0], value.y - origin[1]);
             let readout = match loss_at(grid, alpha, beta) {
                 Some(loss) => format!(
-                    "{x_label} = {:.3}, {y_label} = {:.3}\nloss = {loss:.4}",
-                    value.x, value.y
+                    "{x_short} = {:.3}, {y_short} = {:.3}\nloss = {}",
+                    value.x,
+                    value.y,
+                    plain_number(f64::from(loss))
                 ),
                 None => format!(
-                    "{x_label} = {:.3}, {y_label} = {:.3}\noutside the slice",
+                    "{x_short} = {:.3}, {y_short} = {:.3}\noutside the slice",
                     value.x, value.y
                 ),
             };
@@ -606,6 +620,22 @@ fn race_ui(
                     .color(colour),
             );
         }
+    }
+}
+
+/// The parameter each direction moves, when each moves just one (the "two
+/// parameters" slice).
+fn single_parameters(plane: &Plane) -> Option<[usize; 2]> {
+    let single = |d: &Vec<f32>| {
+        let mut nonzero = d.iter().enumerate().filter(|(_, v)| **v != 0.0);
+        match (nonzero.next(), nonzero.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    };
+    match plane.directions.as_slice() {
+        [a, b] => Some([single(a)?, single(b)?]),
+        _ => None,
     }
 }
 

@@ -394,6 +394,7 @@ impl ValleyApp {
                             &mut self.import,
                             (self.applied.problem == ProblemChoice::Imported)
                                 .then_some(self.runtime.problem.as_ref()),
+                            self.runtime.problem.as_ref(),
                             running,
                         ));
                     });

@@ -25,8 +25,11 @@ const FOLLOW_INTERVAL: Duration = Duration::from_millis(120);
 const FOLLOW_REST: u32 = 2;
 /// Points per axis of a following slice while training runs (at most).
 const MOVING_RESOLUTION: usize = 41;
-/// A following slice that has not finished after this long is superseded anyway.
-const FOLLOW_PATIENCE: Duration = Duration::from_secs(2);
+/// A following slice that has not finished after this long is superseded
+/// anyway. Long: a slice superseded before it finishes is work thrown away,
+/// and with a big network on a slow or busy machine (a grid taking over two
+/// seconds) a short patience meant no following map ever finished.
+const FOLLOW_PATIENCE: Duration = Duration::from_secs(30);
 
 /// What the slices are drawn around: the run as it is now.
 pub(super) struct Here<'a> {

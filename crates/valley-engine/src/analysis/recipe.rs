@@ -65,7 +65,7 @@ impl PlaneRecipe {
         match self {
             Self::Filter => "filter-normalised".into(),
             Self::Gaussian => "Gaussian".into(),
-            Self::Parameters(i, j) => format!("parameters {i} and {j}"),
+            Self::Parameters(..) => "two parameters".into(),
             Self::Hessian => "Hessian".into(),
             Self::Pca => "PCA".into(),
             Self::Gradient => "gradient".into(),
@@ -191,7 +191,11 @@ fn random(recipe: PlaneRecipe, site: &PlaneSite<'_>, dims: usize) -> Result<Buil
         .collect::<Result<Vec<_>, _>>()?;
     let labels = match recipe {
         PlaneRecipe::Parameters(i, j) => {
-            [format!("α · parameter {i}"), format!("β · parameter {j}")]
+            let layout = site.problem.layout();
+            [
+                format!("α · {}", layout.plain_name(i)),
+                format!("β · {}", layout.plain_name(j)),
+            ]
         }
         _ => numbered(label),
     };

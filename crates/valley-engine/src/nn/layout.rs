@@ -91,6 +91,47 @@ impl ParamLayout {
         }
         format!("parameter {index}")
     }
+
+    /// A name for one flat index that a student can read without knowing
+    /// PyTorch's numbering: for an `nn.Sequential` MLP, "layer 2: neuron 5 ←
+    /// neuron 3" for a weight (into neuron 5 of layer 2, from neuron 3 of
+    /// the layer below; "input 3" below the first layer, "output 1" in the
+    /// last), "layer 2: bias of neuron 5" for a bias; numbered from 1. Other
+    /// tensors keep their own name (a surface's "x" and "y").
+    pub fn plain_name(&self, index: usize) -> String {
+        let layers = self
+            .tensors
+            .iter()
+            .filter(|t| t.is_matrix() && t.name.ends_with(".weight"))
+            .count();
+        for t in &self.tensors {
+            if !t.range().contains(&index) {
+                continue;
+            }
+            let local = index - t.offset;
+            let layer = t
+                .name
+                .split_once('.')
+                .and_then(|(n, _)| n.parse::<usize>().ok())
+                .map(|n| n / 2 + 1);
+            let unit = |layer: usize, i: usize| match layer {
+                0 => format!("input {}", i + 1),
+                l if l == layers => format!("output {}", i + 1),
+                _ => format!("neuron {}", i + 1),
+            };
+            return match (layer, t.shape.as_slice(), t.name.ends_with(".bias")) {
+                (Some(l), [_, cols], false) => format!(
+                    "layer {l}: {} ← {}",
+                    unit(l, local / cols),
+                    unit(l - 1, local % cols)
+                ),
+                (Some(l), [_], true) => format!("layer {l}: bias of {}", unit(l, local)),
+                (_, [1], _) => t.name.clone(),
+                _ => self.describe_index(index),
+            };
+        }
+        format!("parameter {}", index + 1)
+    }
 }
 
 #[cfg(test)]
@@ -110,5 +151,25 @@ mod tests {
         assert_eq!(layout.describe_index(5), "0.weight[2, 1]");
         assert_eq!(layout.describe_index(26), "2.bias[2]");
         assert!(layout.get("1.weight").is_none());
+    }
+
+    #[test]
+    fn a_student_reads_which_weight_a_parameter_is() {
+        // A 2-3-2 MLP: 0.weight [3, 2], 0.bias [3], 2.weight [2, 3], 2.bias [2].
+        let layout = ParamLayout::from_shapes([
+            ("0.weight", vec![3, 2]),
+            ("0.bias", vec![3]),
+            ("2.weight", vec![2, 3]),
+            ("2.bias", vec![2]),
+        ]);
+        assert_eq!(layout.plain_name(0), "layer 1: neuron 1 ← input 1");
+        assert_eq!(layout.plain_name(5), "layer 1: neuron 3 ← input 2");
+        assert_eq!(layout.plain_name(7), "layer 1: bias of neuron 2");
+        assert_eq!(layout.plain_name(9), "layer 2: output 1 ← neuron 1");
+        assert_eq!(layout.plain_name(14), "layer 2: output 2 ← neuron 3");
+        assert_eq!(layout.plain_name(16), "layer 2: bias of output 2");
+        assert_eq!(layout.plain_name(17), "parameter 18");
+        let surface = ParamLayout::from_shapes([("x", vec![1]), ("y", vec![1])]);
+        assert_eq!(surface.plain_name(1), "y");
     }
 }
