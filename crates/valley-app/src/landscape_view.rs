@@ -40,7 +40,7 @@ pub struct HeatmapCache {
     /// repeat the same work on the UI thread.
     /// Holding the snapshot's `Arc` keeps its address from being reused, so
     /// pointer equality identifies it.
-    overlay: Option<(Arc<Snapshot>, (u64, bool, Option<bool>), Overlay)>,
+    overlay: Option<(Arc<Snapshot>, OverlayKey, Overlay)>,
     /// The view the plot was last reset to (the slice's extent, widened to
     /// the frame): a ball or trail far off must not zoom the map out to a speck.
     extent: Option<[f64; 4]>,
@@ -638,6 +638,10 @@ fn single_parameters(plane: &Plane) -> Option<[usize; 2]> {
         _ => None,
     }
 }
+
+/// What an overlay was computed for besides the snapshot: the grid's
+/// generation and finality, and whether its colours were log.
+type OverlayKey = (u64, bool, Option<bool>);
 
 /// The most the step arrow is lengthened to be seen.
 const MAX_MAGNIFICATION: f64 = 100.0;
