@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use super::lanczos::{AnalysisError, Control, extremes};
-use super::minima_verdict::MinimumFacts;
+use super::minima_verdict::{MinimumFacts, TIE};
 use crate::exec::{Outcome, run_here};
 use crate::landscape::{DirectionKind, GridAxis, GridSpec, Plane, make_direction};
 use crate::problem::{Problem, Workspace};
@@ -118,7 +118,9 @@ pub fn rise_at_ends(alphas: &[f32], curve: &[f32]) -> f32 {
 pub const MIN_SHARPEST_RISE: f32 = 0.05;
 
 /// Half the width, in parameter-space units, of the sharpest-direction slices
-/// of one comparison, chosen after all runs so every minimum shares it.
+/// of one comparison, chosen after all runs so every minimum shares it (a
+/// start: [`compare_minima`] halves it while the curves, further out than
+/// λmax describes, do not order like it; see [`ordered_like_sharpness`]).
 ///
 /// Near a minimum the loss along the top eigenvector is ½·λmax·α², so at
 /// α = ±a the sharpest minimum (the largest λmax) climbs by `rise` where
@@ -144,6 +146,27 @@ pub fn sharpest_half_range(sharpness: &[f64], train_losses: &[f32]) -> f32 {
         .filter(|l| l.is_finite())
         .fold(MIN_SHARPEST_RISE, f32::max);
     (2.0 * f64::from(rise) / largest).sqrt() as f32
+}
+
+/// How many times the sharpest slices' range may be halved to reach the
+/// neighbourhood λmax describes (a factor of 1024 at most).
+pub const MAX_NARROWINGS: usize = 10;
+
+/// Whether every minimum with a clearly higher λmax (more than [`TIE`]
+/// apart) also has the higher rise: the slices are where λmax describes them.
+///
+/// λmax is the curvature at α = 0; further out the loss's higher-order terms
+/// can outweigh it, and a slice long enough to read may leave the region it
+/// describes. As α shrinks the ½·λmax·α² term dominates, so halving the
+/// range until this holds finds the neighbourhood the numbers speak about.
+pub fn ordered_like_sharpness(sharpness: &[f64], rises: &[f32]) -> bool {
+    assert_eq!(sharpness.len(), rises.len(), "one rise per minimum");
+    sharpness.iter().zip(rises).all(|(&s_high, &r_high)| {
+        sharpness.iter().zip(rises).all(|(&s_low, &r_low)| {
+            let clearly_sharper = s_high - s_low > TIE * s_high.abs().max(s_low.abs());
+            !clearly_sharper || r_high > r_low
+        })
+    })
 }
 
 /// The training loss at `params + α·direction` for each α.
@@ -258,11 +281,20 @@ pub fn compare_minima(
     // The sharpest slices share one α range, which depends on every run.
     let sharpness: Vec<f64> = out.iter().map(|m| m.sharpness).collect();
     let losses: Vec<f32> = out.iter().map(|m| m.train_loss).collect();
-    let alphas = GridAxis::symmetric(sharpest_half_range(&sharpness, &losses), points).values();
-    for m in &mut out {
-        m.sharpest_curve = loss_along(problem.as_ref(), &m.params, &m.sharpest_direction, &alphas)
-            .map_err(|e| MinimaError::Invalid(format!("{}: {e}", m.label)))?;
-        m.sharpest_alphas = alphas.clone();
+    let mut half_range = sharpest_half_range(&sharpness, &losses);
+    for narrowing in 0..=MAX_NARROWINGS {
+        let alphas = GridAxis::symmetric(half_range, points).values();
+        for m in &mut out {
+            m.sharpest_curve =
+                loss_along(problem.as_ref(), &m.params, &m.sharpest_direction, &alphas)
+                    .map_err(|e| MinimaError::Invalid(format!("{}: {e}", m.label)))?;
+            m.sharpest_alphas = alphas.clone();
+        }
+        let rises: Vec<f32> = out.iter().map(Minimum::sharpest_rise).collect();
+        if narrowing == MAX_NARROWINGS || ordered_like_sharpness(&sharpness, &rises) {
+            break;
+        }
+        half_range *= 0.5;
     }
     (control.progress)(1.0);
     Ok(out)

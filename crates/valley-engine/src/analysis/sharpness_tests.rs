@@ -135,6 +135,12 @@ fn the_shared_range_makes_the_sharpest_minimum_rise_by_the_largest_loss() {
     // The rise is symmetric in the direction's sign and measured from α = 0.
     assert_eq!(rise_at_ends(&[-1.0, 0.0, 1.0], &[3.0, 1.0, 5.0]), 3.0);
     assert_eq!(rise_at_ends(&[], &[]), 0.0);
+    // The slices speak for λmax when the clearly sharper minimum rises more;
+    // within TIE of each other, either order will do.
+    assert!(ordered_like_sharpness(&[1.0, 4.0], &[0.1, 0.3]));
+    assert!(!ordered_like_sharpness(&[1.55, 1.85], &[0.72, 0.51]));
+    assert!(ordered_like_sharpness(&[2.0, 2.05], &[0.3, 0.2]));
+    assert!(!ordered_like_sharpness(&[1.0, 2.0, 3.0], &[0.1, 0.3, 0.2]));
 }
 
 /// ½(1 + x²)·y²: every point of the x axis is a minimum, and its curvature
