@@ -7,9 +7,10 @@ mod common;
 
 use common::{frames_until, harness};
 use egui_kittest::kittest::Queryable;
-use valley::app::{CentralView, Compared, DirectionChoice, LowerChart};
+use valley::app::{Along, CentralView, Compared, DirectionChoice, LowerChart};
 use valley::engine::landscape::project;
 use valley::engine::train::Command;
+use valley::figure::plain_number;
 
 #[test]
 fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
@@ -247,8 +248,43 @@ fn flat_vs_sharp_trains_small_and_full_batches_and_charts_both_minima() {
             m.sharpness
         );
         assert!(m.test_loss.is_some());
-        assert_eq!(m.curve.len(), m.alphas.len());
+        assert_eq!(m.random_curve.len(), m.random_alphas.len());
+        assert_eq!(m.sharpest_curve.len(), m.sharpest_alphas.len());
     }
+    // The chart opens along each minimum's sharpest direction, where the
+    // higher λmax printed is the curve that climbs more.
+    assert_eq!(harness.state().jobs.minima.along, Along::Sharpest);
+    let (flat, sharp) = if minima[0].sharpness < minima[1].sharpness {
+        (&minima[0], &minima[1])
+    } else {
+        (&minima[1], &minima[0])
+    };
+    assert!(
+        sharp.sharpest_rise() > flat.sharpest_rise(),
+        "λmax {} rises {}, λmax {} rises {}",
+        sharp.sharpness,
+        sharp.sharpest_rise(),
+        flat.sharpness,
+        flat.sharpest_rise()
+    );
+    // The sentence on screen names the flatter run with both numbers as printed.
+    harness.run_steps(2);
+    let verdict = harness.state().jobs.minima.verdict().expect("a verdict");
+    for m in &minima {
+        let printed = plain_number(m.sharpness);
+        harness.get_by_label_contains(&format!("{}: sharpness λmax {printed}", m.label));
+        assert!(verdict.contains(&printed), "{verdict}");
+    }
+    assert!(
+        verdict.starts_with(&format!("The {} run found the flatter minimum", flat.label)),
+        "{verdict}"
+    );
+    harness.get_by_label(&verdict);
+    harness
+        .get_by_label("a random filter-normalised direction")
+        .click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().jobs.minima.along, Along::Random);
     // The same with two learning rates: this run's own and another.
     harness.state_mut().jobs.minima.compared = Compared::LearningRates;
     harness.state_mut().jobs.minima.other_lr = 0.05;

@@ -188,7 +188,7 @@ fn flat_and_sharp_minima_are_compared_with_their_sharpness_and_test_loss() {
                 "--optimizer",
                 "sgd",
                 "--lr",
-                "0.1",
+                "0.3",
                 "--steps",
                 "300",
                 "--batches",
@@ -220,6 +220,67 @@ fn flat_and_sharp_minima_are_compared_with_their_sharpness_and_test_loss() {
         assert!(rise >= m["train_loss"].as_f64().expect("train loss") - 1e-6);
     }
     assert!(image::open(&png).is_ok(), "a readable PNG");
+    // The figure follows each minimum's sharpest direction unless asked: one
+    // range for all, on which the higher λmax climbs more.
+    assert_eq!(report["along"], "sharpest");
+    let half_range = report["sharpest_half_range"].as_f64().expect("half range");
+    assert!(half_range > 0.0, "{half_range}");
+    let number = |m: &Value, key: &str| m[key].as_f64().unwrap_or_else(|| panic!("{key}"));
+    let (flat, sharp) = if number(&minima[0], "sharpness") < number(&minima[1], "sharpness") {
+        (&minima[0], &minima[1])
+    } else {
+        (&minima[1], &minima[0])
+    };
+    assert!(
+        number(sharp, "sharpest_rise") > number(flat, "sharpest_rise"),
+        "{sharp} vs {flat}"
+    );
+    assert!(number(flat, "random_rise").is_finite() && number(sharp, "random_rise").is_finite());
+    // The sentence names the flatter run with both λmax as plain numbers, and
+    // says whether the random direction agrees.
+    let verdict = report["verdict"].as_str().expect("verdict");
+    let flat_label = flat["label"].as_str().expect("label");
+    assert!(
+        verdict.starts_with(&format!(
+            "The {flat_label} run found the flatter minimum: λmax "
+        )),
+        "{verdict}"
+    );
+    let random_agrees = number(sharp, "random_rise") > number(flat, "random_rise");
+    assert_eq!(
+        verdict.contains("the order is reversed"),
+        !random_agrees && !verdict.contains("rise about equally"),
+        "{verdict}"
+    );
+    assert!(verdict.contains("test loss"), "{verdict}");
+    // The table says the same sentence; --along random draws the other slice.
+    let random_png = dir.path().join("random.png");
+    let table = valley(
+        &[
+            &["sharpness"][..],
+            &MOONS,
+            &[
+                "--optimizer",
+                "sgd",
+                "--lr",
+                "0.3",
+                "--steps",
+                "300",
+                "--batches",
+                "8,full",
+                "--res",
+                "21",
+                "--along",
+                "random",
+                "--png",
+                random_png.to_str().expect("utf-8"),
+            ],
+        ]
+        .concat(),
+    );
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains(verdict), "{table}");
+    assert!(image::open(&random_png).is_ok(), "a readable PNG");
     // One setting is no comparison.
     let alone = Command::new(env!("CARGO_BIN_EXE_valley"))
         .args(["sharpness", "--dataset", "moons", "--batches", "8"])

@@ -91,7 +91,8 @@ pub enum Command {
     #[command(name = "filmstrip")]
     FilmStrip(FilmStripArgs),
     /// Train the same model with small and large batches (or learning rates) and compare
-    /// the minima: sharpness, filter-normalised 1D slices, test loss.
+    /// the minima: sharpness, test loss, what they show, and 1D slices along each one's
+    /// sharpest direction.
     Sharpness(SharpnessArgs),
 }
 

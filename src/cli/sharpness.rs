@@ -1,7 +1,9 @@
 //! `valley sharpness`: flat vs sharp minima. The same model, from the same
 //! start, trained with small and with large batches (or learning rates);
-//! each minimum's sharpness (largest Hessian eigenvalue), its test loss, and
-//! its filter-normalised 1D slice, drawn together in one figure.
+//! each minimum's sharpness (largest Hessian eigenvalue), its test loss, a
+//! sentence saying what those numbers show, and its 1D slices drawn together
+//! in one figure: along its sharpest direction (the one λmax measures), or
+//! along a random filter-normalised direction with `--along random`.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -15,11 +17,13 @@ use serde::Serialize;
 use super::landscape::parse_size;
 use super::problem_args::{RunArgs, mlp_problem};
 use super::progress::with_progress;
-use valley_engine::analysis::{Control, MinimaSpec, Minimum, compare_minima};
+use valley_engine::analysis::{
+    Control, MinimaSpec, Minimum, MinimumFacts, compare_minima, minima_verdict,
+};
 use valley_engine::landscape::DirectionKind;
 use valley_engine::problem::Problem;
 use valley_engine::train::TrainConfig;
-use valley_figure::{LineFigure, LineSeries, readable_number, render_line, save_png};
+use valley_figure::{LineFigure, LineSeries, plain_number, readable_number, render_line, save_png};
 
 /// A batch size, or the whole training set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +49,18 @@ impl FromStr for BatchChoice {
     }
 }
 
+/// The direction the figure slices each minimum along.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlongArg {
+    /// Each minimum's top Hessian eigenvector, the direction λmax is measured
+    /// along, over one shared range in parameter units: a higher λmax climbs faster.
+    #[default]
+    Sharpest,
+    /// A random filter-normalised direction (Li et al. 2018), over ±span.
+    Random,
+}
+
 /// Options of `valley sharpness`.
 #[derive(Debug, Args)]
 pub struct SharpnessArgs {
@@ -62,9 +78,13 @@ pub struct SharpnessArgs {
     /// Learning rates to compare instead, e.g. 0.01,0.3.
     #[arg(long, value_delimiter = ',', value_name = "RATES")]
     pub lrs: Vec<f32>,
-    /// The slices run over [−span, span] in filter-normalised units.
+    /// The random slices run over [−span, span] in filter-normalised units
+    /// (the sharpest-direction slices choose their range from the largest λmax).
     #[arg(long, default_value_t = 1.0)]
     pub span: f32,
+    /// The direction the figure follows from each minimum.
+    #[arg(long, value_enum, default_value_t = AlongArg::Sharpest)]
+    pub along: AlongArg,
     /// Points along each slice.
     #[arg(long, default_value_t = 101)]
     pub res: usize,
@@ -99,8 +119,13 @@ pub struct MinimumSummary {
     pub test_accuracy: Option<f32>,
     /// The largest Hessian eigenvalue there.
     pub sharpness: f64,
-    /// The highest loss on the slice within ±span/4: how steep the walls are near the minimum.
+    /// The highest loss on the random slice within ±span/4: how steep the walls are near the minimum.
     pub slice_rise: f32,
+    /// How far the sharpest-direction slice climbs from the minimum to its
+    /// ends (mean of both ends less the centre), on the range all minima share.
+    pub sharpest_rise: f32,
+    /// The same for the random filter-normalised slice, over ±span.
+    pub random_rise: f32,
 }
 
 /// Runs `valley sharpness`.
@@ -133,6 +158,8 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
         compare_minima(&problem, &runs, &spec, &control)
     })?;
     let summaries: Vec<MinimumSummary> = minima.iter().map(|m| summary(m, args.span)).collect();
+    let facts: Vec<MinimumFacts<'_>> = minima.iter().map(Minimum::facts).collect();
+    let verdict = minima_verdict(&facts, &plain_number);
     if let Some(png) = &args.png {
         draw(args, &problem.name(), &minima, png)?;
     }
@@ -141,12 +168,24 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
         struct Output<'a> {
             problem: String,
             steps: u64,
+            /// The direction the figure follows.
+            along: AlongArg,
+            /// The sharpest-direction slices run over ±this, in parameter units.
+            sharpest_half_range: f32,
             minima: &'a [MinimumSummary],
+            verdict: &'a str,
         }
         let output = Output {
             problem: problem.name(),
             steps: args.run.optim.steps,
+            along: args.along,
+            sharpest_half_range: minima
+                .first()
+                .and_then(|m| m.sharpest_alphas.last())
+                .copied()
+                .unwrap_or(0.0),
             minima: &summaries,
+            verdict: &verdict,
         };
         println!("{}", serde_json::to_string(&output)?);
         return Ok(());
@@ -176,6 +215,7 @@ pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
             readable_number(s.sharpness)
         );
     }
+    println!("{verdict}");
     if let Some(png) = &args.png {
         println!("png written to {}", png.display());
     }
@@ -221,9 +261,9 @@ fn runs_to_compare(args: &SharpnessArgs, base: TrainConfig) -> Vec<(String, Trai
 
 fn summary(m: &Minimum, span: f32) -> MinimumSummary {
     let near = m
-        .alphas
+        .random_alphas
         .iter()
-        .zip(&m.curve)
+        .zip(&m.random_curve)
         .filter(|(a, _)| a.abs() <= span / 4.0)
         .map(|(_, &v)| v)
         .fold(f32::NEG_INFINITY, f32::max);
@@ -236,6 +276,8 @@ fn summary(m: &Minimum, span: f32) -> MinimumSummary {
         test_accuracy: m.test_accuracy,
         sharpness: m.sharpness,
         slice_rise: near,
+        sharpest_rise: m.sharpest_rise(),
+        random_rise: m.random_rise(),
     }
 }
 
@@ -250,25 +292,37 @@ fn draw(
         .iter()
         .map(|m| {
             let test = m.test_loss.map_or(String::new(), |t| {
-                format!(", test loss {}", readable_number(f64::from(t)))
+                format!(", test loss {}", plain_number(f64::from(t)))
             });
-            format!("{}: λmax {}{test}", m.label, readable_number(m.sharpness))
+            format!("{}: λmax {}{test}", m.label, plain_number(m.sharpness))
         })
         .collect();
     let series: Vec<LineSeries> = minima
         .iter()
         .zip(&labels)
-        .map(|(m, label)| LineSeries {
-            label,
-            xs: &m.alphas,
-            ys: &m.curve,
+        .map(|(m, label)| {
+            let (xs, ys) = match args.along {
+                AlongArg::Sharpest => (&m.sharpest_alphas, &m.sharpest_curve),
+                AlongArg::Random => (&m.random_alphas, &m.random_curve),
+            };
+            LineSeries { label, xs, ys }
         })
         .collect();
-    let title = format!("{name} · flat and sharp minima along a filter-normalised direction");
+    let (direction, x_label) = match args.along {
+        AlongArg::Sharpest => (
+            "each minimum's sharpest direction",
+            "α (parameter units) · each minimum's sharpest direction",
+        ),
+        AlongArg::Random => (
+            "a random filter-normalised direction",
+            "α (filter norms) · a random filter-normalised direction",
+        ),
+    };
+    let title = format!("{name} · flat and sharp minima along {direction}");
     let mut figure = LineFigure::new(&[], &[]);
     figure.series = &series;
     figure.title = &title;
-    figure.x_label = "α · filter-normalised direction (0: the minimum)";
+    figure.x_label = x_label;
     figure.y_label = "training loss";
     figure.log_scale = args.log;
     let image = render_line(&figure, width, height)?;

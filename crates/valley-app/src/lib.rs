@@ -42,7 +42,7 @@ pub use command::AppCommand;
 pub use export::ExportKind;
 pub use files::{Opened, read_file};
 pub use launch::{LaunchOptions, Prepared, prepare, preset, run};
-pub use minima_view::{Compared, MinimaState};
+pub use minima_view::{Along, Compared, MinimaState};
 pub use notices::{Level, Notice, Notices, Source};
 pub use runtime::Runtime;
 pub use scene::Scene;

@@ -1,7 +1,10 @@
 //! Flat vs sharp: the model on screen trained twice from the same start, with
 //! small batches and with the full batch (or with two learning rates), on a
-//! thread with progress and Cancel; then both minima's filter-normalised 1D
-//! slices on one chart, with their sharpness and test loss.
+//! thread with progress and Cancel; then both minima on one chart, with their
+//! sharpness, test loss and a sentence saying what the numbers show. The
+//! chart follows each minimum's sharpest direction by default, the one λmax
+//! is measured along, so the picture agrees with the numbers beside it; a
+//! random filter-normalised direction (Li et al. 2018) is one click away.
 
 use std::sync::Arc;
 
@@ -11,7 +14,8 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use super::runtime::Runtime;
 use super::settings::Settings;
 use valley_engine::analysis::{
-    AnalysisError, Control, MinimaError, MinimaSpec, Minimum, compare_minima,
+    AnalysisError, Control, MinimaError, MinimaSpec, Minimum, MinimumFacts, compare_minima,
+    minima_verdict,
 };
 use valley_engine::exec;
 use valley_engine::landscape::DirectionKind;
@@ -33,10 +37,52 @@ pub enum Compared {
     LearningRates,
 }
 
+/// Which direction the chart slices each minimum along.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Along {
+    /// The top Hessian eigenvector: the direction λmax is measured along.
+    #[default]
+    Sharpest,
+    /// A random filter-normalised direction (Li et al. 2018).
+    Random,
+}
+
+impl Along {
+    /// How the selector names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Along::Sharpest => "each minimum's sharpest direction",
+            Along::Random => "a random filter-normalised direction",
+        }
+    }
+
+    /// The chart's x-axis label: which direction, and in what units.
+    pub fn axis_label(self) -> &'static str {
+        match self {
+            Along::Sharpest => {
+                "α: distance along each minimum's sharpest direction, parameter units (0: the minimum)"
+            }
+            Along::Random => {
+                "α: along a random filter-normalised direction, in filter norms (0: the minimum)"
+            }
+        }
+    }
+
+    /// A minimum's slice along this direction: (α, loss).
+    pub fn slice(self, minimum: &Minimum) -> (&[f32], &[f32]) {
+        match self {
+            Along::Sharpest => (&minimum.sharpest_alphas, &minimum.sharpest_curve),
+            Along::Random => (&minimum.random_alphas, &minimum.random_curve),
+        }
+    }
+}
+
 /// The comparison's settings, its job and its result.
 pub struct MinimaState {
     /// What the two runs differ in.
     pub compared: Compared,
+    /// Which direction the chart follows.
+    pub along: Along,
     /// Examples per step of the small-batch run.
     pub small_batch: usize,
     /// The second run's learning rate, when learning rates are compared.
@@ -51,6 +97,7 @@ impl Default for MinimaState {
     fn default() -> Self {
         Self {
             compared: Compared::BatchSizes,
+            along: Along::Sharpest,
             small_batch: 16,
             other_lr: 0.1,
             steps: 2000,
@@ -157,6 +204,20 @@ impl MinimaState {
     pub fn result(&self) -> Option<&Result<Vec<Minimum>, String>> {
         self.result.as_ref()
     }
+
+    /// What the last comparison found, in the words the panel shows.
+    pub fn verdict(&self) -> Option<String> {
+        match &self.result {
+            Some(Ok(minima)) => Some(verdict_of(minima)),
+            _ => None,
+        }
+    }
+}
+
+/// The sentence under the chart, with numbers as the panel writes them.
+fn verdict_of(minima: &[Minimum]) -> String {
+    let facts: Vec<MinimumFacts<'_>> = minima.iter().map(Minimum::facts).collect();
+    minima_verdict(&facts, &plain_number)
 }
 
 /// The panel: settings and Compare, progress and Cancel, then the chart.
@@ -217,7 +278,7 @@ pub fn minima_ui(
             None => {
                 if ui
                     .button("Compare")
-                    .on_hover_text("Train this model twice from the same start, with small batches and with the full batch, and compare the minima they reach: noisy small batches tend to settle in flatter valleys")
+                    .on_hover_text("Train this model twice from the same start, with small batches and with the full batch (or two learning rates), and compare the minima they reach. Keskar et al. (2017) found small batches often settle in flatter minima; whether these two runs do is what the numbers below say")
                     .clicked()
                 {
                     state.start(runtime, settings);
@@ -228,19 +289,23 @@ pub fn minima_ui(
     match &state.result {
         None if state.job.is_none() => {
             ui.label(match state.compared {
-                Compared::BatchSizes => "Press Compare: two runs from the same start, one with small batches and one with the full batch, then the shape of each minimum along a filter-normalised direction.",
-                Compared::LearningRates => "Press Compare: two runs from the same start, one with this run's learning rate and one with the other, then the shape of each minimum along a filter-normalised direction.",
+                Compared::BatchSizes => "Press Compare: two runs from the same start, one with small batches and one with the full batch, then the shape of each minimum along its sharpest direction.",
+                Compared::LearningRates => "Press Compare: two runs from the same start, one with this run's learning rate and one with the other, then the shape of each minimum along its sharpest direction.",
             });
         }
         None => {}
         Some(Err(message)) => {
             ui.colored_label(Color32::from_rgb(230, 150, 40), message);
         }
-        Some(Ok(minima)) => chart_ui(ui, minima, height - 24.0),
+        Some(Ok(minima)) => {
+            numbers_ui(ui, minima, &mut state.along);
+            plot_ui(ui, minima, state.along, height - 24.0);
+        }
     }
 }
 
-fn chart_ui(ui: &mut egui::Ui, minima: &[Minimum], height: f32) {
+/// Each minimum's numbers, which direction to draw, and what the numbers add up to.
+fn numbers_ui(ui: &mut egui::Ui, minima: &[Minimum], along: &mut Along) {
     for (m, colour) in minima.iter().zip(COLOURS) {
         let test = m.test_loss.map_or(String::new(), |t| {
             format!(" · test loss {}", plain_number(f64::from(t)))
@@ -255,21 +320,39 @@ fn chart_ui(ui: &mut egui::Ui, minima: &[Minimum], height: f32) {
             ),
         );
     }
-    ui.label("Lower λmax is a flatter bottom; the curves show the walls further out. A loss driven to zero flattens any minimum, so read both.")
-        .on_hover_text("Keskar et al. (2017) found large batches settle in sharper minima that generalise worse; Li et al. (2018) showed filter-normalised slices make such minima comparable");
+    ui.horizontal_wrapped(|ui| {
+        ui.label("along:");
+        ui.selectable_value(along, Along::Sharpest, Along::Sharpest.name())
+            .on_hover_text("The top Hessian eigenvector of each minimum, the direction λmax is measured along, over one shared distance: a higher λmax is a curve that climbs faster");
+        ui.selectable_value(along, Along::Random, Along::Random.name())
+            .on_hover_text("One random direction per minimum, scaled to each filter's norm (Li et al. 2018): it mostly sees the many flat directions, so it can order the minima differently from λmax");
+    });
+    // A long verdict scrolls rather than pushing the chart out of the column.
+    let rows = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    egui::ScrollArea::vertical()
+        .id_salt("minima verdict")
+        .max_height(4.5 * rows)
+        .show(ui, |ui| {
+            ui.label(verdict_of(minima))
+                .on_hover_text("Read off the numbers above: λmax for flat or sharp, the test loss for unseen data. One pair of runs shows what these runs did, not a rule");
+        });
+}
+
+/// The minima's slices along the chosen direction, on one chart.
+fn plot_ui(ui: &mut egui::Ui, minima: &[Minimum], along: Along, height: f32) {
     Plot::new("flat vs sharp")
         .show_background(false)
-        .height((height - 40.0).max(60.0))
+        .height(ui.available_height().min(height - 60.0).max(60.0))
         .legend(Legend::default())
-        .x_axis_label("α (filter-normalised, 0: the minimum)")
+        .x_axis_label(along.axis_label())
         .y_axis_label("training loss")
         .allow_scroll(false)
         .show(ui, |plot| {
             for (m, colour) in minima.iter().zip(COLOURS) {
-                let points: Vec<[f64; 2]> = m
-                    .alphas
+                let (alphas, curve) = along.slice(m);
+                let points: Vec<[f64; 2]> = alphas
                     .iter()
-                    .zip(&m.curve)
+                    .zip(curve)
                     .filter(|(_, v)| v.is_finite())
                     .map(|(&a, &v)| [f64::from(a), f64::from(v)])
                     .collect();

@@ -6,6 +6,7 @@
 mod curvature;
 mod eigen;
 mod lanczos;
+mod minima_verdict;
 mod planes;
 mod recipe;
 mod sharpness;
@@ -16,12 +17,16 @@ pub use lanczos::{
     AnalysisError, Control, Density, EXACT_TRACE_MAX, Extremes, Hvp, Trace, density, extremes,
     trace,
 };
+pub use minima_verdict::{LOSS_FAR_LOWER, MinimumFacts, TIE, minima_verdict};
 pub use planes::{
     Interpolation, PcaPlane, gradient_plane, interpolate, line_plane, pca_plane,
     plane_through_points,
 };
 pub use recipe::{BuiltPlane, Landmark, LandmarkKind, PlaneRecipe, PlaneSite, build_plane};
-pub use sharpness::{MinimaError, MinimaSpec, Minimum, compare_minima};
+pub use sharpness::{
+    MAX_NARROWINGS, MIN_SHARPEST_RISE, MinimaError, MinimaSpec, Minimum, compare_minima,
+    loss_along, ordered_like_sharpness, rise_at_ends, sharpest_half_range,
+};
 
 use crate::problem::Problem;
 

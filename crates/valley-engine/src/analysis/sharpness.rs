@@ -1,14 +1,22 @@
 //! Flat vs sharp minima: one model trained from the same start under
 //! different settings (small and large batches, or small and large learning
-//! rates), and what each minimum looks like: its 1D filter-normalised slice
-//! (Li et al. 2018, Fig. 3), its sharpness (the largest Hessian eigenvalue,
-//! Keskar et al. 2017) and how it does on unseen data.
+//! rates), and what each minimum looks like: its sharpness (the largest
+//! Hessian eigenvalue, Keskar et al. 2017), the loss along the direction that
+//! eigenvalue belongs to, the loss along a random filter-normalised direction
+//! (Li et al. 2018, Fig. 3), and how it does on unseen data.
+//!
+//! Two slices, because they answer different questions. λmax is the
+//! curvature along one direction, the sharpest; a random direction in a
+//! network's many dimensions mostly sees the flat ones, so the two can order
+//! the same minima differently. A chart that sits beside λmax has to be drawn
+//! along the sharpest direction, or it contradicts its own numbers.
 
 use std::sync::Arc;
 
 use super::lanczos::{AnalysisError, Control, extremes};
+use super::minima_verdict::{MinimumFacts, TIE};
 use crate::exec::{Outcome, run_here};
-use crate::landscape::{DirectionKind, GridSpec, Plane, make_direction};
+use crate::landscape::{DirectionKind, GridAxis, GridSpec, Plane, make_direction};
 use crate::problem::{Problem, Workspace};
 use crate::train::TrainSteps;
 use crate::train::{Run, TrainConfig};
@@ -18,14 +26,17 @@ use crate::train::{Run, TrainConfig};
 pub struct MinimaSpec {
     /// Training steps for every run.
     pub steps: u64,
-    /// The 1D slices run over [−span, span] in filter-normalised units.
+    /// The random slices run over [−span, span] in filter-normalised units.
+    /// (The sharpest-direction slices choose their own range: see
+    /// [`sharpest_half_range`].)
     pub span: f32,
-    /// Points along each slice.
+    /// Points along each slice, made odd so that α = 0, the minimum itself,
+    /// is one of them.
     pub points: usize,
-    /// The slice direction's kind: filter-normalised for a network, so that
-    /// minima of different scale compare fairly (Li et al. 2018).
+    /// The random slice direction's kind: filter-normalised for a network, so
+    /// that minima of different scale compare fairly (Li et al. 2018).
     pub direction: DirectionKind,
-    /// Seeds the slice direction (drawn at each minimum, the same seed for all).
+    /// Seeds the random direction (drawn at each minimum, the same seed for all).
     pub direction_seed: u64,
 }
 
@@ -42,14 +53,141 @@ pub struct Minimum {
     pub test_loss: Option<f32>,
     /// Test accuracy, for classification with a test set.
     pub test_accuracy: Option<f32>,
-    /// The largest Hessian eigenvalue of the training loss at the end.
+    /// The largest Hessian eigenvalue of the training loss at the end (λmax).
     pub sharpness: f64,
-    /// The slice's coefficients.
-    pub alphas: Vec<f32>,
-    /// The training loss along the slice.
-    pub curve: Vec<f32>,
+    /// The eigenvector λmax belongs to: unit length in parameter space.
+    pub sharpest_direction: Vec<f32>,
+    /// α along `sharpest_direction`, in parameter-space units (the distance
+    /// from the minimum); the same values for every minimum of a comparison,
+    /// so their curves share one chart.
+    pub sharpest_alphas: Vec<f32>,
+    /// The training loss along the sharpest direction: about ½·λmax·α² near
+    /// the centre, so a higher λmax is a curve that rises faster.
+    pub sharpest_curve: Vec<f32>,
+    /// α along the random filter-normalised direction, in units of the
+    /// filters' own norms.
+    pub random_alphas: Vec<f32>,
+    /// The training loss along the random filter-normalised direction.
+    pub random_curve: Vec<f32>,
     /// The final parameters.
     pub params: Vec<f32>,
+}
+
+impl Minimum {
+    /// How far the sharpest-direction slice climbs from the minimum to its ends.
+    pub fn sharpest_rise(&self) -> f32 {
+        rise_at_ends(&self.sharpest_alphas, &self.sharpest_curve)
+    }
+
+    /// How far the random-direction slice climbs from the minimum to its ends.
+    pub fn random_rise(&self) -> f32 {
+        rise_at_ends(&self.random_alphas, &self.random_curve)
+    }
+
+    /// The numbers the verdict sentence is made from.
+    pub fn facts(&self) -> MinimumFacts<'_> {
+        MinimumFacts {
+            label: &self.label,
+            sharpness: self.sharpness,
+            train_loss: self.train_loss,
+            test_loss: self.test_loss,
+            sharpest_rise: self.sharpest_rise(),
+            random_rise: self.random_rise(),
+        }
+    }
+}
+
+/// How far a slice climbs from its centre (α = 0, the minimum) to its ends:
+/// the mean of the two end values less the value nearest α = 0. Averaging the
+/// ends makes it blind to the sign of the direction.
+pub fn rise_at_ends(alphas: &[f32], curve: &[f32]) -> f32 {
+    assert_eq!(alphas.len(), curve.len(), "one loss per α");
+    let (Some(first), Some(last)) = (curve.first(), curve.last()) else {
+        return 0.0;
+    };
+    let centre = alphas
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .map_or(0, |(i, _)| i);
+    0.5 * (first + last) - curve[centre]
+}
+
+/// The smallest rise, in loss units, the sharpest slice is scaled to: a loss
+/// trained close to zero still gets a curve that leaves the axis.
+pub const MIN_SHARPEST_RISE: f32 = 0.05;
+
+/// Half the width, in parameter-space units, of the sharpest-direction slices
+/// of one comparison, chosen after all runs so every minimum shares it (a
+/// start: [`compare_minima`] halves it while the curves, further out than
+/// λmax describes, do not order like it; see [`ordered_like_sharpness`]).
+///
+/// Near a minimum the loss along the top eigenvector is ½·λmax·α², so at
+/// α = ±a the sharpest minimum (the largest λmax) climbs by `rise` where
+/// a = √(2·rise / λmax). `rise` is the largest training loss (at least
+/// [`MIN_SHARPEST_RISE`]): the sharpest curve about doubles the loss it
+/// starts from, which reads well on a linear loss axis that has to hold
+/// every minimum's loss, while the slice stays near enough the minimum for
+/// λmax, a local number, to describe it. The flatter minima, on the same α,
+/// climb by rise · λmax / λmax_largest: less, in proportion. When no λmax is
+/// positive (nothing curves up) the range is one unit.
+pub fn sharpest_half_range(sharpness: &[f64], train_losses: &[f32]) -> f32 {
+    let largest = sharpness
+        .iter()
+        .copied()
+        .filter(|s| s.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    if largest <= 0.0 || !largest.is_finite() {
+        return 1.0;
+    }
+    let rise = train_losses
+        .iter()
+        .copied()
+        .filter(|l| l.is_finite())
+        .fold(MIN_SHARPEST_RISE, f32::max);
+    (2.0 * f64::from(rise) / largest).sqrt() as f32
+}
+
+/// How many times the sharpest slices' range may be halved to reach the
+/// neighbourhood λmax describes (a factor of 1024 at most).
+pub const MAX_NARROWINGS: usize = 10;
+
+/// Whether every minimum with a clearly higher λmax (more than [`TIE`]
+/// apart) also has the higher rise: the slices are where λmax describes them.
+///
+/// λmax is the curvature at α = 0; further out the loss's higher-order terms
+/// can outweigh it, and a slice long enough to read may leave the region it
+/// describes. As α shrinks the ½·λmax·α² term dominates, so halving the
+/// range until this holds finds the neighbourhood the numbers speak about.
+pub fn ordered_like_sharpness(sharpness: &[f64], rises: &[f32]) -> bool {
+    assert_eq!(sharpness.len(), rises.len(), "one rise per minimum");
+    sharpness.iter().zip(rises).all(|(&s_high, &r_high)| {
+        sharpness.iter().zip(rises).all(|(&s_low, &r_low)| {
+            let clearly_sharper = s_high - s_low > TIE * s_high.abs().max(s_low.abs());
+            !clearly_sharper || r_high > r_low
+        })
+    })
+}
+
+/// The training loss at `params + α·direction` for each α.
+pub fn loss_along(
+    problem: &dyn Problem,
+    params: &[f32],
+    direction: &[f32],
+    alphas: &[f32],
+) -> Result<Vec<f32>, MinimaError> {
+    let plane = Plane::new(params.to_vec(), vec![direction.to_vec()])
+        .map_err(|e| MinimaError::Invalid(e.to_string()))?;
+    // A line is a few hundred forward passes: no need for threads.
+    let mut workspace = Workspace::default();
+    let mut at = vec![0.0f32; params.len()];
+    Ok(alphas
+        .iter()
+        .map(|&a| {
+            plane.point(&[a], &mut at);
+            problem.loss(&at, &mut workspace)
+        })
+        .collect())
 }
 
 /// Why a comparison stopped.
@@ -80,7 +218,8 @@ pub fn compare_minima(
     spec: &MinimaSpec,
     control: &Control<'_>,
 ) -> Result<Vec<Minimum>, MinimaError> {
-    let line = GridSpec::line(spec.span, spec.points.max(3));
+    let points = spec.points.max(3) | 1;
+    let line = GridSpec::line(spec.span, points);
     line.validate().map_err(MinimaError::Invalid)?;
     let share = 1.0 / runs.len().max(1) as f32;
     let mut out = Vec::with_capacity(runs.len());
@@ -119,19 +258,9 @@ pub fn compare_minima(
             spec.direction_seed,
         )
         .map_err(|e| MinimaError::Invalid(format!("{label}: {e}")))?;
-        let plane = Plane::new(params.clone(), vec![direction])
+        let random_alphas = line.alpha.values();
+        let random_curve = loss_along(problem.as_ref(), &params, &direction, &random_alphas)
             .map_err(|e| MinimaError::Invalid(format!("{label}: {e}")))?;
-        // A line is a few hundred forward passes: no need for threads.
-        let mut workspace = Workspace::default();
-        let mut at = vec![0.0f32; params.len()];
-        let alphas = line.alpha.values();
-        let curve: Vec<f32> = alphas
-            .iter()
-            .map(|&a| {
-                plane.point(&[a], &mut at);
-                problem.loss(&at, &mut workspace)
-            })
-            .collect();
         let evaluation = problem.evaluate(&params, &mut Workspace::default());
         out.push(Minimum {
             label: label.clone(),
@@ -140,110 +269,37 @@ pub fn compare_minima(
             test_loss: evaluation.test_loss,
             test_accuracy: evaluation.test_accuracy,
             sharpness: found.top[0],
-            alphas,
-            curve,
+            sharpest_direction: found.top_vectors[0].iter().map(|&v| v as f32).collect(),
+            sharpest_alphas: Vec::new(),
+            sharpest_curve: Vec::new(),
+            random_alphas,
+            random_curve,
             params,
         });
-        (control.progress)(base + share);
+        (control.progress)(base + 0.98 * share);
     }
+    // The sharpest slices share one α range, which depends on every run.
+    let sharpness: Vec<f64> = out.iter().map(|m| m.sharpness).collect();
+    let losses: Vec<f32> = out.iter().map(|m| m.train_loss).collect();
+    let mut half_range = sharpest_half_range(&sharpness, &losses);
+    for narrowing in 0..=MAX_NARROWINGS {
+        let alphas = GridAxis::symmetric(half_range, points).values();
+        for m in &mut out {
+            m.sharpest_curve =
+                loss_along(problem.as_ref(), &m.params, &m.sharpest_direction, &alphas)
+                    .map_err(|e| MinimaError::Invalid(format!("{}: {e}", m.label)))?;
+            m.sharpest_alphas = alphas.clone();
+        }
+        let rises: Vec<f32> = out.iter().map(Minimum::sharpest_rise).collect();
+        if narrowing == MAX_NARROWINGS || ordered_like_sharpness(&sharpness, &rises) {
+            break;
+        }
+        half_range *= 0.5;
+    }
+    (control.progress)(1.0);
     Ok(out)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::optim::{OptimizerConfig, OptimizerKind};
-    use crate::problem::SurfaceProblem;
-    use crate::surface::SurfaceKind;
-
-    fn sgd(lr: f32) -> TrainConfig {
-        TrainConfig {
-            optimizer: OptimizerConfig {
-                kind: OptimizerKind::Sgd,
-                lr,
-                ..OptimizerConfig::default()
-            },
-            ..TrainConfig::default()
-        }
-    }
-
-    #[test]
-    fn every_minimum_of_the_ravine_has_sharpness_twenty_and_its_own_slice() {
-        // The ravine ½(x² + 20y²): its Hessian is diag(1, 20) everywhere, so the
-        // sharpness of any minimum found is 20, and the slice is its parabola.
-        let ravine: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Ravine));
-        let spec = MinimaSpec {
-            steps: 400,
-            span: 0.5,
-            points: 11,
-            direction: DirectionKind::Gaussian,
-            direction_seed: 3,
-        };
-        let runs = vec![
-            ("slow".to_string(), sgd(0.01)),
-            ("fast".to_string(), sgd(0.09)),
-        ];
-        let seen = std::sync::Mutex::new(Vec::new());
-        let progress = |p: f32| seen.lock().expect("lock").push(p);
-        let control = Control {
-            cancelled: &|| false,
-            progress: &progress,
-        };
-        let minima = compare_minima(&ravine, &runs, &spec, &control).expect("minima");
-        assert_eq!(minima.len(), 2);
-        for m in &minima {
-            assert!(
-                (m.sharpness - 20.0).abs() < 1e-6,
-                "{}: {}",
-                m.label,
-                m.sharpness
-            );
-            assert_eq!(m.curve.len(), 11);
-            // The slice is the surface along the direction through the end point.
-            let mut at = vec![0.0f32; 2];
-            let plane = Plane::new(
-                m.params.clone(),
-                vec![
-                    make_direction(DirectionKind::Gaussian, ravine.layout(), &m.params, 3)
-                        .expect("d"),
-                ],
-            )
-            .expect("plane");
-            for (a, v) in m.alphas.iter().zip(&m.curve) {
-                plane.point(&[*a], &mut at);
-                let expected = 0.5 * (at[0] * at[0] + 20.0 * at[1] * at[1]);
-                assert!((v - expected).abs() < 1e-5, "α = {a}: {v} vs {expected}");
-            }
-        }
-        // The faster run got further down the x axis (the ravine's floor).
-        assert!(minima[1].train_loss < minima[0].train_loss);
-        let seen = seen.lock().expect("lock");
-        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
-        assert_eq!(seen.last(), Some(&1.0));
-    }
-
-    #[test]
-    fn a_diverging_run_is_named_and_cancelling_stops() {
-        let ravine: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Ravine));
-        let spec = MinimaSpec {
-            steps: 500,
-            span: 0.5,
-            points: 11,
-            direction: DirectionKind::Gaussian,
-            direction_seed: 3,
-        };
-        // lr 0.2 on curvature 20: each step multiplies y by −3.
-        let runs = vec![("too fast".to_string(), sgd(0.2))];
-        let outcome = compare_minima(&ravine, &runs, &spec, &Control::none());
-        assert!(
-            matches!(&outcome, Err(MinimaError::Diverged { label, .. }) if label == "too fast"),
-            "{outcome:?}"
-        );
-        let cancelled = Control {
-            cancelled: &|| true,
-            progress: &|_| {},
-        };
-        let outcome = compare_minima(&ravine, &[("a".into(), sgd(0.01))], &spec, &cancelled);
-        assert_eq!(outcome.err(), Some(AnalysisError::Cancelled.into()));
-    }
-}
+#[path = "sharpness_tests.rs"]
+mod tests;
