@@ -11,6 +11,7 @@ use std::sync::Arc;
 use egui::Color32;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use super::axes;
 use super::runtime::Runtime;
 use super::settings::Settings;
 use valley_engine::analysis::{
@@ -340,7 +341,9 @@ fn numbers_ui(ui: &mut egui::Ui, minima: &[Minimum], along: &mut Along) {
 
 /// The minima's slices along the chosen direction, on one chart.
 fn plot_ui(ui: &mut egui::Ui, minima: &[Minimum], along: Along, height: f32) {
-    Plot::new("flat vs sharp")
+    axes::marks_125_both(Plot::new("flat vs sharp"))
+        .x_axis_formatter(|mark, _| axes::linear(mark))
+        .y_axis_formatter(|mark, _| axes::linear(mark))
         .show_background(false)
         .height(ui.available_height().min(height - 60.0).max(60.0))
         .legend(Legend::default())
