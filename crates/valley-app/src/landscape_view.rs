@@ -523,7 +523,7 @@ fn race_ui(
 }
 
 /// Coordinates added to slice coefficients on screen: a surface is shown in its own x, y.
-fn origin(runtime: &Runtime) -> [f64; 2] {
+pub(super) fn origin(runtime: &Runtime) -> [f64; 2] {
     match runtime.problem.surface() {
         Some(kind) => kind.view().0,
         None => [0.0, 0.0],
