@@ -181,16 +181,23 @@ impl SurfaceCache {
 
     /// The cells, trail pieces and ball sorted far to near. A rider's depth
     /// is that of its nearest point (its centre plus its radius towards the
-    /// eye): terrain behind it goes first, terrain in front of it after.
+    /// eye), but never before the cells it rests on and their neighbours:
+    /// a cell's depth is taken at its middle, which can be nearer the eye
+    /// than a point on the cell's far half, and that cell must not be
+    /// painted over what lies on it.
     pub(crate) fn draw_order(&self, camera: &Camera, riders: &Riders) -> Vec<Item> {
         let mut items: Vec<(f32, Item)> = Vec::new();
+        // Each cell's depth (NaN for a hole), to look up what a rider rests on.
+        let mut cell_depths = Vec::new();
         if self.has_cells() {
             items.reserve((self.cols - 1) * (self.rows - 1) + riders.trail.len() + 1);
+            cell_depths.reserve((self.cols - 1) * (self.rows - 1));
             for j in 0..self.rows - 1 {
                 for i in 0..self.cols - 1 {
                     let corners = self.cell_corners(i, j);
                     // A cell touching a non-finite loss is left out: a hole, not a spike.
                     if corners.iter().any(|c| !c[2].is_finite()) {
+                        cell_depths.push(f32::NAN);
                         continue;
                     }
                     let mid = [
@@ -198,19 +205,44 @@ impl SurfaceCache {
                         (corners[0][1] + corners[2][1]) / 2.0,
                         corners.iter().map(|c| c[2]).sum::<f32>() / 4.0,
                     ];
-                    items.push((camera.project(mid)[2], Item::Cell(i as u32, j as u32)));
+                    let depth = camera.project(mid)[2];
+                    cell_depths.push(depth);
+                    items.push((depth, Item::Cell(i as u32, j as u32)));
                 }
             }
         }
+        // The deepest-drawn of the cells around the one under (x, y).
+        let resting_on = |p: [f32; 3]| -> f32 {
+            if cell_depths.is_empty() {
+                return f32::MIN;
+            }
+            let (cells_x, cells_y) = (self.cols - 1, self.rows - 1);
+            let i = ((p[0] + 1.0) / 2.0 * cells_x as f32).clamp(0.0, (cells_x - 1) as f32) as usize;
+            let j = ((p[1] + 1.0) / 2.0 * cells_y as f32).clamp(0.0, (cells_y - 1) as f32) as usize;
+            let mut deepest = f32::MIN;
+            for jj in j.saturating_sub(1)..=(j + 1).min(cells_y - 1) {
+                for ii in i.saturating_sub(1)..=(i + 1).min(cells_x - 1) {
+                    let depth = cell_depths[jj * cells_x + ii];
+                    if depth.is_finite() {
+                        deepest = deepest.max(depth);
+                    }
+                }
+            }
+            deepest
+        };
         let per_unit = riders.points_per_unit.max(1e-3);
         let trail_radius = TRAIL_WIDTH / 2.0 / per_unit;
         for (k, [a, b]) in riders.trail.iter().enumerate() {
-            let depth = camera.project(*a)[2].max(camera.project(*b)[2]) + trail_radius;
+            let depth = (camera.project(*a)[2].max(camera.project(*b)[2]) + trail_radius)
+                .max(resting_on(*a))
+                .max(resting_on(*b));
             items.push((depth, Item::Trail(k as u32)));
         }
         if let Some(ball) = riders.ball {
-            items.push((camera.project(ball)[2] + BALL_RADIUS / per_unit, Item::Ball));
+            let depth = (camera.project(ball)[2] + BALL_RADIUS / per_unit).max(resting_on(ball));
+            items.push((depth, Item::Ball));
         }
+        // Stable: on a tie, a rider (pushed last) is painted after the cell.
         items.sort_by(|a, b| a.0.total_cmp(&b.0));
         items.into_iter().map(|(_, item)| item).collect()
     }
@@ -251,8 +283,24 @@ impl SurfaceCache {
                     push_quad(&mut mesh, corners, shaded(height, shade), to_screen);
                 }
                 Item::Trail(k) => {
-                    let [a, b] = riders.trail[k as usize];
-                    push_trail_piece(&mut mesh, to_screen(a), to_screen(b));
+                    let k = k as usize;
+                    let [a, b] = riders.trail[k];
+                    // Where a piece meets its neighbour, both end on the same
+                    // slanted line, so the strip has no overlaps or notches.
+                    let before = k
+                        .checked_sub(1)
+                        .map(|p| riders.trail[p])
+                        .filter(|p| p[1] == a)
+                        .map(|p| to_screen(p[0]));
+                    let after = riders
+                        .trail
+                        .get(k + 1)
+                        .filter(|n| n[0] == b)
+                        .map(|n| to_screen(n[1]));
+                    push_trail_piece(
+                        &mut mesh,
+                        [before, Some(to_screen(a)), Some(to_screen(b)), after],
+                    );
                 }
                 Item::Ball => {
                     // The ball is a circle shape (smooth edges), so the mesh
@@ -390,17 +438,37 @@ fn push_quad(
         .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
 }
 
-/// Appends one piece of the trail from `a` to `b` on screen: a white core
-/// with a thin dark rim (it reads on the yellow peaks and the dark valleys
-/// alike) fading out over a point, as egui feathers its own lines.
-fn push_trail_piece(mesh: &mut Mesh, a: Pos2, b: Pos2) {
-    let along = (b - a).normalized();
-    if !along.is_finite() {
+/// Appends one piece of the trail on screen, from the second point to the
+/// third (the first and last are its neighbours' far ends, if it has
+/// neighbours): a white core with a thin dark rim (it reads on the yellow
+/// peaks and the dark valleys alike) fading out over a point, as egui
+/// feathers its own lines.
+fn push_trail_piece(mesh: &mut Mesh, points: [Option<Pos2>; 4]) {
+    let [before, Some(a), Some(b), after] = points else {
+        return;
+    };
+    let across = (b - a).normalized().rot90();
+    if !across.is_finite() {
         return;
     }
-    // Overlap the next piece a little so bends show no gaps.
-    let (a, b) = (a - along * 0.5, b + along * 0.5);
-    let across = along.rot90();
+    // The mitred direction across the joint with a neighbour piece.
+    let joint = |other: Option<Vec2>| {
+        let Some(other) = other
+            .map(|v| v.normalized().rot90())
+            .filter(|v| v.is_finite())
+        else {
+            return across;
+        };
+        let mitre = (across + other).normalized();
+        if !mitre.is_finite() {
+            return across;
+        }
+        mitre / mitre.dot(across).max(0.5)
+    };
+    let ends = [
+        (a, joint(before.map(|p| a - p))),
+        (b, joint(after.map(|p| p - b))),
+    ];
     let half = TRAIL_WIDTH / 2.0;
     let rim = Color32::from_black_alpha(150);
     let rows: [(f32, Color32); 6] = [
@@ -412,7 +480,7 @@ fn push_trail_piece(mesh: &mut Mesh, a: Pos2, b: Pos2) {
         (half + 1.5, Color32::TRANSPARENT),
     ];
     let base = mesh.vertices.len() as u32;
-    for end in [a, b] {
+    for (end, across) in ends {
         for (offset, color) in rows {
             mesh.vertices.push(Vertex {
                 pos: end + across * offset,

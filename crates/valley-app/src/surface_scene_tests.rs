@@ -250,3 +250,41 @@ fn a_trail_over_a_ridge_is_hidden_only_behind_it() {
         "the terrain itself hides the far pieces"
     );
 }
+
+#[test]
+fn a_trail_across_open_ground_shows_whole() {
+    // A gentle bowl seen from the default angle: nothing stands in front of
+    // the trail, so no cell may be painted over any piece of it (a cell's
+    // middle can be nearer the eye than a point on its far half).
+    // Coarse cells: half a cell is then far more than the trail's lift.
+    let n = 11;
+    let values: Vec<f32> = (0..n * n)
+        .map(|k| {
+            let (x, y) = ((k % n) as f32 / 5.0 - 1.0, (k / n) as f32 / 5.0 - 1.0);
+            x * x + y * y
+        })
+        .collect();
+    let cache = cache_for(values, n);
+    let camera = Camera::default();
+    let to_screen = screen(&camera);
+    let riders = Riders {
+        // Across the line of sight, so both ends of a piece are at one depth.
+        trail: cache.trail_pieces(&[[-0.6, -0.5], [0.6, 0.5]], PER_UNIT),
+        ball: None,
+        points_per_unit: PER_UNIT,
+    };
+    assert!(riders.trail.len() > 5);
+    for (k, [a, b]) in riders.trail.iter().enumerate() {
+        let middle = to_screen([
+            (a[0] + b[0]) / 2.0,
+            (a[1] + b[1]) / 2.0,
+            (a[2] + b[2]) / 2.0,
+        ]);
+        let seen = topmost_at(&cache, &camera, &riders, middle);
+        assert_eq!(
+            seen,
+            Some(Item::Trail(k as u32)),
+            "piece {k} is painted over"
+        );
+    }
+}
