@@ -647,7 +647,7 @@ type OverlayKey = (u64, bool, Option<bool>);
 const MAX_MAGNIFICATION: f64 = 100.0;
 
 /// Coordinates added to slice coefficients on screen: a surface is shown in its own x, y.
-fn origin(runtime: &Runtime) -> [f64; 2] {
+pub(super) fn origin(runtime: &Runtime) -> [f64; 2] {
     match runtime.problem.surface() {
         Some(kind) => kind.view().0,
         None => [0.0, 0.0],

@@ -29,6 +29,8 @@ mod sessions;
 mod settings;
 mod settings_check;
 mod side_by_side_view;
+mod surface_labels;
+mod surface_scene;
 mod surface_view;
 mod wake;
 
@@ -72,7 +74,7 @@ pub struct ValleyApp {
     heatmap: landscape_view::HeatmapCache,
     /// The frozen map beside the following one.
     twin_heatmap: landscape_view::HeatmapCache,
-    surface: surface_view::SurfaceCache,
+    surface: surface_scene::SurfaceCache,
     boundary: boundary_view::BoundaryCache,
     /// A scripted run (a screenshot, a measurement) and its commands.
     script: Option<Script>,

@@ -1,52 +1,79 @@
-//! The same slice as a 3D surface: a shaded mesh whose height is the loss,
-//! with the ball and its trail on it. Drag to rotate, scroll to zoom,
+//! The same slice as a 3D surface: a shaded block of terrain whose height is
+//! the loss, with the ball and its trail on it, the colour scale beside it and
+//! both floor axes and the loss axis labelled. Drag to rotate, scroll to zoom,
 //! double-click to return to the default view.
 //!
-//! egui has no 3D renderer, so the mesh is projected on the CPU and drawn
-//! back to front (the painter's algorithm); a 201 × 201 slice is 80,000
+//! egui has no 3D renderer, so the mesh is projected on the CPU and painted
+//! back to front (see `surface_scene`); a 201 × 201 slice is 80,000
 //! triangles, well within one frame.
 
-use egui::epaint::{Mesh, Vertex, WHITE_UV};
-use egui::{Color32, Pos2, Sense, Stroke, Vec2};
+use egui::{Align2, Color32, Pos2, Sense, Stroke, Vec2};
 
-use super::landscape_view::{BALL_COLOUR, Overlay};
+use super::contours_and_colorbar::colorbar_ui;
+use super::landscape_view::{Overlay, origin};
 use super::runtime::Runtime;
 use super::settings::Camera;
-use valley_engine::landscape::LandscapeResult;
-use valley_figure::colour_scale::{ColourScale, colormap};
+use super::surface_labels::{Label, draw_labels};
+use super::surface_scene::{HEIGHT, Riders, SurfaceCache};
+use valley_engine::landscape::{GridAxis, LandscapeResult};
+use valley_figure::colour_scale::ColourScale;
+use valley_figure::tick_label;
 
-/// A grid node's (column, row).
-type Node = (usize, usize);
+/// Width of the colorbar beside the view, in points.
+const COLORBAR_WIDTH: f32 = 70.0;
 
-/// Height of the tallest point relative to the slice's half-width.
-const HEIGHT: f32 = 0.9;
-/// Direction the light comes from (world coordinates, unit length).
-const LIGHT: [f32; 3] = [-0.45, -0.55, 0.70];
-
-/// Heights and colours of the current grid, rebuilt only when a new grid
-/// or colour scale arrives.
-#[derive(Default)]
-pub struct SurfaceCache {
-    key: Option<(u64, bool, bool)>,
-    cols: usize,
-    rows: usize,
-    /// Height in [0, HEIGHT], NaN where the loss is not finite; row-major, row 0 at β = min.
-    heights: Vec<f32>,
-    scale: Option<ColourScale>,
+/// The orthographic view that fits the box into a rectangle of the screen.
+struct View {
+    camera: Camera,
+    centre: Pos2,
+    /// Middle of the box in camera coordinates (screen x, screen up).
+    mid: [f32; 2],
+    /// Screen points per world unit.
+    points_per_unit: f32,
 }
 
-impl Camera {
-    /// (screen x, screen up, depth towards the viewer) of a world point.
-    fn project(&self, p: [f32; 3]) -> [f32; 3] {
-        let (sy, cy) = self.yaw.sin_cos();
-        let (se, ce) = self.elevation.sin_cos();
-        let across = p[0] * cy - p[1] * sy;
-        let away = p[0] * sy + p[1] * cy;
-        [across, p[2] * ce + away * se, p[2] * se - away * ce]
+impl View {
+    /// Fits the box around the slice into `rect` (less room for the labels), whatever the angle.
+    fn fit(rect: egui::Rect, camera: Camera) -> Self {
+        let (mut low, mut high) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for corner in 0..8 {
+            let p = [
+                if corner & 1 == 0 { -1.0 } else { 1.0 },
+                if corner & 2 == 0 { -1.0 } else { 1.0 },
+                if corner & 4 == 0 { 0.0 } else { HEIGHT },
+            ];
+            let [x, up, _] = camera.project(p);
+            low = [low[0].min(x), low[1].min(up)];
+            high = [high[0].max(x), high[1].max(up)];
+        }
+        let margin = Vec2::new(90.0, 60.0);
+        let points_per_unit = ((rect.width() - 2.0 * margin.x) / (high[0] - low[0]))
+            .min((rect.height() - 2.0 * margin.y) / (high[1] - low[1]))
+            .max(1.0)
+            * camera.zoom;
+        Self {
+            camera,
+            centre: rect.center(),
+            mid: [(low[0] + high[0]) / 2.0, (low[1] + high[1]) / 2.0],
+            points_per_unit,
+        }
+    }
+
+    fn to_screen(&self, p: [f32; 3]) -> Pos2 {
+        let [x, up, _] = self.camera.project(p);
+        Pos2::new(
+            self.centre.x + (x - self.mid[0]) * self.points_per_unit,
+            self.centre.y - (up - self.mid[1]) * self.points_per_unit,
+        )
+    }
+
+    /// Whether a world point is nearer the eye than another.
+    fn nearer(&self, p: [f32; 3], than: [f32; 3]) -> bool {
+        self.camera.project(p)[2] > self.camera.project(than)[2]
     }
 }
 
-/// Draws the 3D surface and lets the user turn it.
+/// Draws the 3D surface and its colorbar and lets the user turn it.
 pub fn surface_ui(
     ui: &mut egui::Ui,
     runtime: &Runtime,
@@ -65,7 +92,70 @@ pub fn surface_ui(
         return;
     };
     cache.refresh(result, log_scale);
-    let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+    // Measured before the row: inside it the height left is one line's.
+    let available = ui.available_size();
+    ui.horizontal(|ui| {
+        let size = Vec2::new((available.x - COLORBAR_WIDTH - 8.0).max(100.0), available.y);
+        let (rect, response) = ui.allocate_exact_size(size, Sense::click_and_drag());
+        turn_ui(ui, &response, camera);
+        // The bottom line holds the hint on how to turn the view.
+        let hint_height = 26.0;
+        let drawing = rect.with_max_y(rect.bottom() - hint_height);
+        let view = View::fit(drawing, *camera);
+        let to_screen = |p: [f32; 3]| view.to_screen(p);
+        let painter = ui.painter_at(rect);
+        let text_colour = ui.visuals().text_color();
+        draw_floor(&painter, &to_screen, text_colour);
+        let riders = overlay.map_or_else(
+            || Riders {
+                trail: Vec::new(),
+                ball: None,
+                points_per_unit: view.points_per_unit,
+            },
+            |overlay| riders(cache, result, overlay, view.points_per_unit),
+        );
+        painter.extend(cache.shapes(camera, &riders, &to_screen));
+        let mut labels = Vec::new();
+        if log_scale && cache.scale.as_ref().is_some_and(|scale| !scale.is_log()) {
+            // Asked for log colours, but a log scale would flatten every loss
+            // at or below zero into one colour: say why the colours are linear.
+            labels.push(Label {
+                anchor: rect.left_top() + Vec2::new(8.0, 8.0),
+                align: Align2::LEFT_TOP,
+                text: "colours linear: the loss here goes below 0".to_string(),
+                size: 13.0,
+            });
+        }
+        axis_labels(
+            &painter,
+            &view,
+            runtime,
+            result,
+            cache.scale.as_ref(),
+            text_colour,
+            &mut labels,
+        );
+        draw_labels(&painter, &labels, drawing);
+        painter.text(
+            rect.left_bottom() + Vec2::new(8.0, -8.0),
+            Align2::LEFT_BOTTOM,
+            "drag to turn · scroll to zoom · double-click to reset",
+            egui::FontId::proportional(13.0),
+            text_colour.gamma_multiply(0.7),
+        );
+        // The same colours as the terrain's, from the same scale.
+        colorbar_ui(
+            ui,
+            cache.scale.as_ref(),
+            cache.has_non_finite,
+            COLORBAR_WIDTH,
+            rect.height(),
+        );
+    });
+}
+
+/// Drag turns the camera, scroll zooms, a double click resets it.
+fn turn_ui(ui: &egui::Ui, response: &egui::Response, camera: &mut Camera) {
     if response.dragged() {
         let delta = response.drag_delta();
         camera.yaw -= delta.x * 0.01;
@@ -81,234 +171,36 @@ pub fn surface_ui(
     if response.double_clicked() {
         *camera = Camera::default();
     }
-    let painter = ui.painter_at(rect);
-    let text_colour = ui.visuals().text_color();
-    // Fit the box around the slice into the view, whatever the angle.
-    let (mut low, mut high) = ([f32::MAX; 2], [f32::MIN; 2]);
-    for corner in 0..8 {
-        let p = [
-            if corner & 1 == 0 { -1.0 } else { 1.0 },
-            if corner & 2 == 0 { -1.0 } else { 1.0 },
-            if corner & 4 == 0 { 0.0 } else { HEIGHT },
-        ];
-        let [x, up, _] = camera.project(p);
-        low = [low[0].min(x), low[1].min(up)];
-        high = [high[0].max(x), high[1].max(up)];
-    }
-    let margin = Vec2::new(90.0, 60.0);
-    let scale = ((rect.width() - 2.0 * margin.x) / (high[0] - low[0]))
-        .min((rect.height() - 2.0 * margin.y) / (high[1] - low[1]))
-        .max(1.0)
-        * camera.zoom;
-    let mid = [(low[0] + high[0]) / 2.0, (low[1] + high[1]) / 2.0];
-    let centre = rect.center();
-    let to_screen = |p: [f32; 3]| {
-        let [x, up, _] = camera.project(p);
-        Pos2::new(
-            centre.x + (x - mid[0]) * scale,
-            centre.y - (up - mid[1]) * scale,
-        )
+}
+
+/// The ball and trail in world coordinates: slice coefficients mapped to
+/// [-1, 1]², resting on the surface.
+fn riders(
+    cache: &SurfaceCache,
+    result: &LandscapeResult,
+    overlay: &Overlay,
+    points_per_unit: f32,
+) -> Riders {
+    let a = result.grid.spec.alpha;
+    let b = result.grid.spec.beta.unwrap_or(a);
+    let to_unit = |p: [f64; 2]| {
+        [
+            (2.0 * (p[0] - f64::from(a.min)) / f64::from(a.max - a.min) - 1.0) as f32,
+            (2.0 * (p[1] - f64::from(b.min)) / f64::from(b.max - b.min) - 1.0) as f32,
+        ]
     };
-    draw_floor(
-        &painter,
-        &to_screen,
-        text_colour,
-        runtime.problem.surface().is_some(),
-    );
-    // Side walls turn the sheet into a block of terrain, which reads as 3D at
-    // a glance: the far walls go behind the surface, the near ones in front.
-    let walls = cache.walls(camera, &to_screen);
-    for (_, wall) in walls.iter().filter(|(near, _)| !near) {
-        painter.add(wall.clone());
-    }
-    painter.add(cache.mesh(camera, &to_screen));
-    for (_, wall) in walls.iter().filter(|(near, _)| *near) {
-        painter.add(wall.clone());
-    }
-    if let Some(overlay) = overlay {
-        draw_ball_and_trail(&painter, &to_screen, cache, result, overlay);
-    }
-    if let Some(scale) = &cache.scale {
-        draw_height_ticks(&painter, &to_screen, scale, text_colour);
-    }
-    painter.text(
-        rect.left_bottom() + Vec2::new(8.0, -8.0),
-        egui::Align2::LEFT_BOTTOM,
-        "drag to turn · scroll to zoom · double-click to reset",
-        egui::FontId::proportional(13.0),
-        text_colour.gamma_multiply(0.7),
-    );
-}
-
-impl SurfaceCache {
-    fn refresh(&mut self, result: &LandscapeResult, log_scale: bool) {
-        let key = (result.generation, result.is_final, log_scale);
-        if self.key == Some(key) {
-            return;
-        }
-        let grid = &result.grid;
-        self.cols = grid.spec.alpha.points;
-        self.rows = grid.spec.beta.map_or(1, |b| b.points);
-        let scale = ColourScale::from_values(&grid.values, log_scale);
-        self.heights = grid
-            .values
-            .iter()
-            .map(|&v| {
-                scale
-                    .unit_from_loss(v)
-                    .map_or(f32::NAN, |t| t as f32 * HEIGHT)
-            })
-            .collect();
-        self.scale = Some(scale);
-        self.key = Some(key);
-    }
-
-    /// World position of grid node (i, j): the slice spans [-1, 1]² on the floor.
-    fn node(&self, i: usize, j: usize) -> [f32; 3] {
-        let x = 2.0 * i as f32 / (self.cols.max(2) - 1) as f32 - 1.0;
-        let y = 2.0 * j as f32 / (self.rows.max(2) - 1) as f32 - 1.0;
-        [x, y, self.heights[j * self.cols + i]]
-    }
-
-    /// The shaded mesh, its cells sorted far to near.
-    fn mesh(&self, camera: &Camera, to_screen: &impl Fn([f32; 3]) -> Pos2) -> Mesh {
-        let mut mesh = Mesh::default();
-        if self.rows < 2 || self.cols < 2 {
-            return mesh;
-        }
-        let mut cells: Vec<(f32, usize, usize)> = Vec::with_capacity(self.cols * self.rows);
-        for j in 0..self.rows - 1 {
-            for i in 0..self.cols - 1 {
-                let corners = [
-                    self.node(i, j),
-                    self.node(i + 1, j),
-                    self.node(i + 1, j + 1),
-                    self.node(i, j + 1),
-                ];
-                // A cell touching a non-finite loss is left out: a hole, not a spike.
-                if corners.iter().any(|c| !c[2].is_finite()) {
-                    continue;
-                }
-                let mid = [
-                    (corners[0][0] + corners[2][0]) / 2.0,
-                    (corners[0][1] + corners[2][1]) / 2.0,
-                    corners.iter().map(|c| c[2]).sum::<f32>() / 4.0,
-                ];
-                cells.push((camera.project(mid)[2], i, j));
-            }
-        }
-        cells.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let dx = 2.0 / (self.cols - 1) as f32;
-        let dy = 2.0 / (self.rows - 1) as f32;
-        for (_, i, j) in cells {
-            let corners = [
-                self.node(i, j),
-                self.node(i + 1, j),
-                self.node(i + 1, j + 1),
-                self.node(i, j + 1),
-            ];
-            let slope_x =
-                (corners[1][2] + corners[2][2] - corners[0][2] - corners[3][2]) / (2.0 * dx);
-            let slope_y =
-                (corners[3][2] + corners[2][2] - corners[0][2] - corners[1][2]) / (2.0 * dy);
-            let norm = (slope_x * slope_x + slope_y * slope_y + 1.0).sqrt();
-            let lit = (-slope_x * LIGHT[0] - slope_y * LIGHT[1] + LIGHT[2]) / norm;
-            let shade = 0.45 + 0.55 * lit.max(0.0);
-            let height = corners.iter().map(|c| c[2]).sum::<f32>() / (4.0 * HEIGHT);
-            push_quad(&mut mesh, corners, shaded(height, shade), to_screen);
-        }
-        mesh
-    }
-
-    /// The four side walls, each flagged with whether it faces the viewer.
-    fn walls(&self, camera: &Camera, to_screen: &impl Fn([f32; 3]) -> Pos2) -> Vec<(bool, Mesh)> {
-        if self.rows < 2 || self.cols < 2 {
-            return Vec::new();
-        }
-        let edges: [(Vec<Node>, [f32; 2]); 4] = [
-            ((0..self.cols).map(|i| (i, 0)).collect(), [0.0, -1.0]),
-            (
-                (0..self.cols).map(|i| (i, self.rows - 1)).collect(),
-                [0.0, 1.0],
-            ),
-            ((0..self.rows).map(|j| (0, j)).collect(), [-1.0, 0.0]),
-            (
-                (0..self.rows).map(|j| (self.cols - 1, j)).collect(),
-                [1.0, 0.0],
-            ),
-        ];
-        edges
-            .into_iter()
-            .map(|(nodes, outward)| {
-                // A wall faces the viewer when its outward normal points towards the eye.
-                let near = camera.project([outward[0], outward[1], 0.0])[2]
-                    > camera.project([0.0, 0.0, 0.0])[2];
-                let shade = if near { 0.55 } else { 0.35 };
-                let mut mesh = Mesh::default();
-                for pair in nodes.windows(2) {
-                    let (top0, top1) = (
-                        self.node(pair[0].0, pair[0].1),
-                        self.node(pair[1].0, pair[1].1),
-                    );
-                    if !top0[2].is_finite() || !top1[2].is_finite() {
-                        continue;
-                    }
-                    let height = (top0[2] + top1[2]) / (2.0 * HEIGHT);
-                    let floor = |p: [f32; 3]| [p[0], p[1], 0.0];
-                    let quad = [top0, top1, floor(top1), floor(top0)];
-                    push_quad(&mut mesh, quad, shaded(height, shade), to_screen);
-                }
-                (near, mesh)
-            })
-            .collect()
-    }
-
-    /// Height of the surface at slice coordinates in [-1, 1]², bilinearly.
-    fn height_at(&self, x: f32, y: f32) -> f32 {
-        let fi = ((x + 1.0) / 2.0 * (self.cols - 1) as f32).clamp(0.0, (self.cols - 1) as f32);
-        let fj = ((y + 1.0) / 2.0 * (self.rows - 1) as f32).clamp(0.0, (self.rows - 1) as f32);
-        let (i, j) = (fi.floor() as usize, fj.floor() as usize);
-        let (i1, j1) = ((i + 1).min(self.cols - 1), (j + 1).min(self.rows - 1));
-        let (tx, ty) = (fi - i as f32, fj - j as f32);
-        let h = |i: usize, j: usize| self.heights[j * self.cols + i];
-        (1.0 - ty) * ((1.0 - tx) * h(i, j) + tx * h(i1, j))
-            + ty * ((1.0 - tx) * h(i, j1) + tx * h(i1, j1))
+    let trail: Vec<[f32; 2]> = overlay.trail.iter().map(|&p| to_unit(p)).collect();
+    let ball = to_unit(overlay.ball);
+    let inside = ball[0].abs() <= 1.0 && ball[1].abs() <= 1.0;
+    Riders {
+        trail: cache.trail_pieces(&trail, points_per_unit),
+        ball: inside.then(|| cache.ball_centre(ball, points_per_unit)),
+        points_per_unit,
     }
 }
 
-/// The colormap's colour for a height in [0, 1], darkened by `shade`.
-fn shaded(height: f32, shade: f32) -> Color32 {
-    let [r, g, b] = colormap(f64::from(height));
-    let dim = |c: u8| (f32::from(c) * shade) as u8;
-    Color32::from_rgb(dim(r), dim(g), dim(b))
-}
-
-/// Appends a flat-coloured quad (two triangles) with corners in order.
-fn push_quad(
-    mesh: &mut Mesh,
-    corners: [[f32; 3]; 4],
-    colour: Color32,
-    to_screen: &impl Fn([f32; 3]) -> Pos2,
-) {
-    let base = mesh.vertices.len() as u32;
-    for corner in corners {
-        mesh.vertices.push(Vertex {
-            pos: to_screen(corner),
-            uv: WHITE_UV,
-            color: colour,
-        });
-    }
-    mesh.indices
-        .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
-}
-
-/// The floor's outline and axis names, drawn first so the surface covers them.
-fn draw_floor(
-    painter: &egui::Painter,
-    to_screen: &impl Fn([f32; 3]) -> Pos2,
-    colour: Color32,
-    surface: bool,
-) {
+/// The floor's outline, drawn first so the terrain covers it.
+fn draw_floor(painter: &egui::Painter, to_screen: &impl Fn([f32; 3]) -> Pos2, colour: Color32) {
     let corners = [
         [-1.0, -1.0, 0.0],
         [1.0, -1.0, 0.0],
@@ -322,167 +214,162 @@ fn draw_floor(
             stroke,
         );
     }
-    painter.line_segment(
-        [
-            to_screen([-1.0, -1.0, 0.0]),
-            to_screen([-1.0, -1.0, HEIGHT]),
-        ],
-        stroke,
-    );
-    let (x_name, y_name) = if surface { ("x", "y") } else { ("α", "β") };
-    let font = egui::FontId::proportional(15.0);
-    painter.text(
-        to_screen([0.0, -1.2, 0.0]),
-        egui::Align2::CENTER_CENTER,
-        x_name,
-        font.clone(),
-        colour,
-    );
-    painter.text(
-        to_screen([-1.2, 0.0, 0.0]),
-        egui::Align2::CENTER_CENTER,
-        y_name,
-        font,
-        colour,
-    );
 }
 
-/// Loss values along the vertical edge, from the colour scale's ticks.
-fn draw_height_ticks(
+/// Tick marks and labels for α and β along the floor's near edges and for
+/// the loss up the corner nearest the left of the screen. The axis names
+/// come first, so when labels crowd it is ticks that are left out.
+fn axis_labels(
     painter: &egui::Painter,
-    to_screen: &impl Fn([f32; 3]) -> Pos2,
-    scale: &ColourScale,
-    colour: Color32,
-) {
-    let font = egui::FontId::proportional(12.0);
-    for (unit, label) in scale.ticks() {
-        let at = to_screen([-1.0, -1.0, unit as f32 * HEIGHT]);
-        painter.line_segment([at, at + Vec2::new(-5.0, 0.0)], Stroke::new(1.0, colour));
-        painter.text(
-            at + Vec2::new(-8.0, 0.0),
-            egui::Align2::RIGHT_CENTER,
-            label,
-            font.clone(),
-            colour,
-        );
-    }
-    painter.text(
-        to_screen([-1.0, -1.0, HEIGHT]) + Vec2::new(0.0, -14.0),
-        egui::Align2::CENTER_BOTTOM,
-        "loss",
-        egui::FontId::proportional(13.0),
-        colour,
-    );
-}
-
-/// The trail rides on the surface (its points are projected onto the slice),
-/// and the ball sits on the surface where the parameters project.
-fn draw_ball_and_trail(
-    painter: &egui::Painter,
-    to_screen: &impl Fn([f32; 3]) -> Pos2,
-    cache: &SurfaceCache,
+    view: &View,
+    runtime: &Runtime,
     result: &LandscapeResult,
-    overlay: &Overlay,
+    scale: Option<&ColourScale>,
+    colour: Color32,
+    labels: &mut Vec<Label>,
 ) {
-    if cache.rows < 2 || cache.cols < 2 {
-        return;
-    }
+    let (x_name, y_name) = match runtime.problem.surface() {
+        Some(_) => ("x", "y"),
+        None => ("α", "β"),
+    };
+    let origin = origin(runtime);
     let a = result.grid.spec.alpha;
-    let Some(b) = result.grid.spec.beta else {
-        return;
-    };
-    let to_unit = |p: [f64; 2]| {
-        [
-            (2.0 * (p[0] - f64::from(a.min)) / f64::from(a.max - a.min) - 1.0) as f32,
-            (2.0 * (p[1] - f64::from(b.min)) / f64::from(b.max - b.min) - 1.0) as f32,
-        ]
-    };
-    let inside = |q: [f32; 2]| q[0].abs() <= 1.0 && q[1].abs() <= 1.0;
-    let lift = 0.01;
-    let on_surface = |q: [f32; 2]| {
-        let h = cache.height_at(q[0], q[1]);
-        to_screen([q[0], q[1], if h.is_finite() { h + lift } else { lift }])
-    };
-    let trail: Vec<Pos2> = overlay
-        .trail
-        .iter()
-        .map(|&p| to_unit(p))
-        .filter(|&q| inside(q))
-        .map(on_surface)
-        .collect();
-    if trail.len() > 1 {
-        painter.add(egui::Shape::line(trail, Stroke::new(2.5, Color32::WHITE)));
+    let b = result.grid.spec.beta.unwrap_or(a);
+    // The loss axis stands at the floor corner furthest left on screen: its
+    // ticks point left, away from the block.
+    let corner = [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]
+        .into_iter()
+        .min_by(|p, q| {
+            let x = |c: [f32; 2]| view.to_screen([c[0], c[1], 0.0]).x;
+            x(*p).total_cmp(&x(*q))
+        })
+        .unwrap_or([-1.0, -1.0]);
+    let mut ticks = Vec::new();
+    let mut marks = Vec::new();
+    for (along_x, axis, offset, name) in
+        [(true, a, origin[0], x_name), (false, b, origin[1], y_name)]
+    {
+        let floor = FloorAxis {
+            along_x,
+            axis,
+            offset,
+            name,
+            loss_corner: corner,
+        };
+        let (name, axis_ticks) = floor_axis(view, &floor, &mut marks);
+        labels.push(name);
+        ticks.extend(axis_ticks);
     }
-    let ball = to_unit(overlay.ball);
-    if inside(ball) {
-        let at = on_surface(ball);
-        painter.circle(at, 8.0, BALL_COLOUR, Stroke::new(1.5, Color32::WHITE));
+    let at = |z: f32| view.to_screen([corner[0], corner[1], z]);
+    painter.line_segment([at(0.0), at(HEIGHT)], Stroke::new(1.0, colour));
+    labels.push(Label {
+        anchor: at(HEIGHT) + Vec2::new(0.0, -16.0),
+        align: Align2::CENTER_BOTTOM,
+        text: "loss".to_string(),
+        size: 14.0,
+    });
+    labels.extend(ticks);
+    // The ends of the scale first: if the axis is short, they are the ones kept.
+    let mut loss_ticks = scale.map(ColourScale::ticks).unwrap_or_default();
+    if loss_ticks.len() > 2 {
+        let last = loss_ticks.remove(loss_ticks.len() - 1);
+        loss_ticks.insert(1, last);
+    }
+    for (unit, text) in loss_ticks {
+        let tick = at(unit as f32 * HEIGHT);
+        marks.push([tick, tick + Vec2::new(-5.0, 0.0)]);
+        labels.push(Label {
+            anchor: tick + Vec2::new(-8.0, 0.0),
+            align: Align2::RIGHT_CENTER,
+            text,
+            size: 12.0,
+        });
+    }
+    for mark in marks {
+        painter.line_segment(mark, Stroke::new(1.0, colour));
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A floor axis to label.
+struct FloorAxis<'a> {
+    /// Whether it runs along x (α) rather than y (β).
+    along_x: bool,
+    axis: GridAxis,
+    /// Added to the coefficients in the labels (a surface's own x, y).
+    offset: f64,
+    name: &'a str,
+    /// Where the loss axis stands: a tick there would read as a loss.
+    loss_corner: [f32; 2],
+}
 
-    #[test]
-    fn the_camera_projects_as_a_textbook_view_would() {
-        let above = Camera {
-            yaw: 0.0,
-            elevation: std::f32::consts::FRAC_PI_2,
-            zoom: 1.0,
-        };
-        let close = |a: [f32; 3], b: [f32; 3]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
-        // From straight above, x goes right, y goes up the screen, height comes towards the eye.
-        assert!(close(above.project([1.0, 0.0, 0.0]), [1.0, 0.0, 0.0]));
-        assert!(close(above.project([0.0, 1.0, 0.0]), [0.0, 1.0, 0.0]));
-        assert!(close(above.project([0.0, 0.0, 1.0]), [0.0, 0.0, 1.0]));
-        // From the side (elevation 0), height goes up the screen and +y recedes.
-        let side = Camera {
-            elevation: 0.0,
-            ..above
-        };
-        assert!(close(side.project([0.0, 0.0, 1.0]), [0.0, 1.0, 0.0]));
-        assert!(close(side.project([0.0, 1.0, 0.0]), [0.0, 0.0, -1.0]));
-        // A quarter turn of yaw swaps the floor axes.
-        let turned = Camera {
-            yaw: std::f32::consts::FRAC_PI_2,
-            ..above
-        };
-        assert!(close(turned.project([0.0, 1.0, 0.0]), [-1.0, 0.0, 0.0]));
-    }
-
-    #[test]
-    fn heights_follow_the_colour_scale_and_holes_stay_holes() {
-        use valley_engine::landscape::{Grid, GridSpec, LandscapeResult, Plane};
-        let spec = GridSpec::square(1.0, 3);
-        let mut values = vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
-        values[8] = f32::NAN;
-        let result = LandscapeResult {
-            generation: 1,
-            plane: std::sync::Arc::new(
-                Plane::new(vec![0.0, 0.0], vec![vec![1.0, 0.0], vec![0.0, 1.0]]).expect("plane"),
-            ),
-            grid: std::sync::Arc::new(Grid { spec, values }),
-            is_final: true,
-            elapsed: std::time::Duration::ZERO,
-        };
-        let mut cache = SurfaceCache::default();
-        cache.refresh(&result, false);
-        assert_eq!((cache.cols, cache.rows), (3, 3));
-        assert!(
-            (cache.heights[0] - 0.0).abs() < 1e-6,
-            "the lowest loss sits on the floor"
-        );
-        assert!(
-            (cache.heights[7] - HEIGHT).abs() < 1e-6,
-            "the highest finite loss at the top"
-        );
-        assert!(cache.heights[8].is_nan());
-        // The cell touching the hole is left out: 3 of 4 cells, 2 triangles each.
-        let mesh = cache.mesh(&Camera::default(), &|p| Pos2::new(p[0], p[1]));
-        assert_eq!(mesh.indices.len(), 3 * 6);
-        // Bilinear height halfway between nodes 0 and 1 of the bottom row.
-        let half = cache.height_at(-0.5, -1.0);
-        assert!((half - 0.5 * (cache.heights[0] + cache.heights[1])).abs() < 1e-6);
-    }
+/// One floor axis along its edge nearer the viewer: the name, and the tick
+/// labels (ends first, then the middle); tick marks go into `marks`.
+fn floor_axis(view: &View, floor: &FloorAxis, marks: &mut Vec<[Pos2; 2]>) -> (Label, Vec<Label>) {
+    let FloorAxis {
+        along_x,
+        axis,
+        offset,
+        name,
+        loss_corner,
+    } = *floor;
+    let point = |t: f32, side: f32| match along_x {
+        true => [t, side, 0.0],
+        false => [side, t, 0.0],
+    };
+    let side = if view.nearer(point(0.0, -1.0), point(0.0, 1.0)) {
+        -1.0
+    } else {
+        1.0
+    };
+    // Outward from the edge, on screen; seen side on the floor is a line and
+    // the outward direction vanishes, so the labels go below it.
+    let outward = view.to_screen(point(0.0, side * 1.1)) - view.to_screen(point(0.0, side));
+    let outward = if outward.length() > 2.0 {
+        outward.normalized()
+    } else {
+        Vec2::DOWN
+    };
+    let align = Align2([
+        match outward.x {
+            x if x > 0.4 => egui::Align::Min,
+            x if x < -0.4 => egui::Align::Max,
+            _ => egui::Align::Center,
+        },
+        match outward.y {
+            y if y > 0.4 => egui::Align::Min,
+            y if y < -0.4 => egui::Align::Max,
+            _ => egui::Align::Center,
+        },
+    ]);
+    // Quarters where the edge is long enough on screen, else ends and middle.
+    let edge_length =
+        (view.to_screen(point(1.0, side)) - view.to_screen(point(-1.0, side))).length();
+    let intervals = if edge_length > 300.0 { 4 } else { 2 };
+    let step = f64::from(axis.max - axis.min) / f64::from(intervals);
+    let ticks = (0..=intervals)
+        .filter_map(|k| {
+            let t = -1.0 + 2.0 * k as f32 / intervals as f32;
+            let edge = point(t, side);
+            if (edge[0] - loss_corner[0]).abs() + (edge[1] - loss_corner[1]).abs() < 1e-3 {
+                return None;
+            }
+            let at = view.to_screen(edge);
+            marks.push([at, at + outward * 5.0]);
+            Some(Label {
+                anchor: at + outward * 8.0,
+                align,
+                text: tick_label(f64::from(axis.min) + step * f64::from(k) + offset, step),
+                size: 12.0,
+            })
+        })
+        .collect();
+    // Past the tick labels: about one label's extent along the outward direction.
+    let clearance = 8.0 + outward.x.abs() * 40.0 + outward.y.abs() * 22.0;
+    let name = Label {
+        anchor: view.to_screen(point(0.0, side)) + outward * clearance,
+        align,
+        text: name.to_string(),
+        size: 16.0,
+    };
+    (name, ticks)
 }
