@@ -110,25 +110,48 @@ fn marks(input: GridInput, label_points: f64, decades: bool) -> Vec<GridMark> {
 fn within_decades(lo: f64, hi: f64, gap: f64) -> Vec<GridMark> {
     let (bottom, top) = (10f64.powf(lo), 10f64.powf(hi));
     let decade = 10f64.powf((top * (10f64.powf(gap) - 1.0)).log10().floor());
-    let Some(step) = [1.0, 2.0, 5.0, 10.0]
+    let step = [1.0, 2.0, 5.0, 10.0]
         .into_iter()
         .map(|m| m * decade)
-        .find(|&s| (1.0 + s / top).log10() >= gap * (1.0 - 1e-9))
-    else {
-        return Vec::new();
-    };
-    let first = (bottom / step - 1e-9).ceil() as i64;
-    let last = (top / step + 1e-9).floor() as i64;
-    if first < 1 || last - first > 1000 {
-        return Vec::new();
+        .find(|&s| (1.0 + s / top).log10() >= gap * (1.0 - 1e-9));
+    if let Some(step) = step {
+        let first = (bottom / step - 1e-9).ceil() as i64;
+        let last = (top / step + 1e-9).floor() as i64;
+        if first >= 1 && last > first && last - first <= 1000 {
+            return (first..=last)
+                .map(|k| {
+                    let v = k as f64 * step;
+                    GridMark {
+                        value: v.log10(),
+                        step_size: (1.0 + step / v).log10(),
+                    }
+                })
+                .collect();
+        }
     }
-    (first..=last)
-        .map(|k| {
-            let v = k as f64 * step;
-            GridMark {
-                value: v.log10(),
-                step_size: (1.0 + step / v).log10(),
+    // Too short for two evenly spaced losses (0.6 to 4 on a small chart):
+    // 1, 2 and 5 × 10ᵏ, each kept if far enough above the last one kept.
+    let mut kept: Vec<f64> = Vec::new();
+    let mut k = bottom.log10().floor() as i32 - 1;
+    while 10f64.powi(k) <= top && kept.len() < 100 {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * 10f64.powi(k);
+            let far = kept
+                .last()
+                .is_none_or(|&last| v.log10() - last.log10() >= gap * (1.0 - 1e-9));
+            if v >= bottom * (1.0 - 1e-9) && v <= top * (1.0 + 1e-9) && far {
+                kept.push(v);
             }
+        }
+        k += 1;
+    }
+    let gaps: Vec<f64> = kept.windows(2).map(|w| (w[1] / w[0]).log10()).collect();
+    kept.iter()
+        .enumerate()
+        .map(|(i, v)| GridMark {
+            value: v.log10(),
+            // The distance to a neighbour; a lone mark gets a decade.
+            step_size: gaps.get(i).or(gaps.last()).copied().unwrap_or(1.0),
         })
         .collect()
 }
@@ -257,11 +280,27 @@ mod tests {
         let texts: Vec<String> = marks.iter().map(|m| log10(*m)).collect();
         assert_eq!(texts, vec!["0.20", "0.22", "0.24", "0.26", "0.28", "0.30"]);
         // Every pair is far enough apart to be labelled.
-        assert!(marks.iter().all(|m| m.step_size * per_unit >= Y_LABEL_POINTS - 1e-6));
+        assert!(
+            marks
+                .iter()
+                .all(|m| m.step_size * per_unit >= Y_LABEL_POINTS - 1e-6)
+        );
         // Half the height: 0.05 apart, from 0.2 itself.
         let marks = marks_decades(input((lo, hi), per_unit / 2.0), Y_LABEL_POINTS);
         let texts: Vec<String> = marks.iter().map(|m| log10(*m)).collect();
         assert_eq!(texts, vec!["0.20", "0.25", "0.30"]);
+        // Losses 0.59 to 4 on a short chart: 5 apart is past the top, so 1
+        // and 2 (0.3 of a decade apart), labelled as the numbers they are.
+        let (lo, hi) = (0.594f64.log10(), 3.96f64.log10());
+        let per_unit = 100.0 / (hi - lo);
+        let marks = marks_decades(input((lo, hi), per_unit), Y_LABEL_POINTS);
+        let texts: Vec<String> = marks.iter().map(|m| log10(*m)).collect();
+        assert_eq!(texts, vec!["1", "2"]);
+        assert!(
+            marks
+                .iter()
+                .all(|m| m.step_size * per_unit >= Y_LABEL_POINTS - 1e-6)
+        );
     }
 
     #[test]

@@ -322,8 +322,9 @@ pub fn controls_ui(
                     .range(0..=count - 1)
                     .speed(0.1)
                     .custom_formatter(|n, _| layout.plain_name(n as usize));
-                ui.add(drag)
-                    .on_hover_text("The parameter this axis moves, all others fixed: drag to pick another");
+                ui.add(drag).on_hover_text(
+                    "The parameter this axis moves, all others fixed: drag to pick another",
+                );
             });
         }
     }
