@@ -24,6 +24,15 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
         app.runtime.snapshot.step == 60
             && app.runtime.is_settled()
             && app.runtime.slices.twin.is_some()
+            && app
+                .runtime
+                .slices
+                .wormhole
+                .track()
+                .points()
+                .last()
+                .map(|p| p.step)
+                == Some(60)
     });
     let app = harness.state();
     assert_eq!(app.settings.view, CentralView::SideBySide);
@@ -45,7 +54,7 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
     assert_eq!(&following.center[..], &app.runtime.snapshot.params[..]);
     // The chart records how far the run has left the start's plane at every
     // step so far, and how much of each step lies in it.
-    let points = app.runtime.slices.wormhole.points();
+    let points = app.runtime.slices.wormhole.track().points();
     assert_eq!(points.len(), 61, "steps 0 to 60");
     let last = points.last().expect("a point");
     assert_eq!(last.step, 60);
@@ -66,7 +75,7 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
         |app| {
             let (Some(twin), Some(last)) = (
                 &app.runtime.slices.twin,
-                app.runtime.slices.wormhole.points().last(),
+                app.runtime.slices.wormhole.track().points().last(),
             ) else {
                 return false;
             };
@@ -75,7 +84,17 @@ fn frozen_and_following_planes_side_by_side_measure_the_drift_off_the_start() {
                 && (last.off_plane - expected).abs() <= 1e-5 * expected.max(1.0)
         },
     );
-    assert_eq!(harness.state().runtime.slices.wormhole.points().len(), 61);
+    assert_eq!(
+        harness
+            .state()
+            .runtime
+            .slices
+            .wormhole
+            .track()
+            .points()
+            .len(),
+        61
+    );
     // The chart that shows them.
     harness.get_by_label("Off the plane").click();
     harness.run_steps(2);

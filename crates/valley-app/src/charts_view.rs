@@ -139,6 +139,7 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
             runtime
                 .slices
                 .wormhole
+                .track()
                 .points()
                 .iter()
                 .filter_map(|p| Some([p.step as f64, f64::from(value(p)?)]))

@@ -10,6 +10,7 @@ use super::race::RaceState;
 use super::settings::Settings;
 use super::wake::{Wake, boxed};
 mod slices;
+mod wormhole_watch;
 
 pub use slices::Slices;
 

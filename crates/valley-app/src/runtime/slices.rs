@@ -7,13 +7,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::wormhole_watch::WormholeWatch;
 use crate::computed_plane::ComputedPlanes;
 use crate::notices::{Level, Notices, Source};
 use crate::settings::{CentralView, DirectionChoice, Settings, SliceMode};
 use crate::wake::{Wake, boxed};
 use valley_engine::analysis::{Control, PlaneSite, build_plane};
 use valley_engine::landscape::{
-    GridSpec, LandscapeRequest, LandscapeResult, LandscapeWorker, Plane, WormholeTrack,
+    GridSpec, LandscapeRequest, LandscapeResult, LandscapeWorker, Plane,
 };
 use valley_engine::problem::Problem;
 use valley_engine::train::{RunState, Snapshot};
@@ -56,7 +57,7 @@ pub struct Slices {
     /// Newest grid of the second map (frozen, beside the following one).
     pub twin: Option<LandscapeResult>,
     /// The distance off the start's plane along the path, and each move's share in it.
-    pub wormhole: WormholeTrack,
+    pub wormhole: WormholeWatch,
     /// Hessian, PCA and other computed planes.
     pub computed: ComputedPlanes,
     /// The plane and grid last asked of the twin worker.
@@ -85,7 +86,7 @@ impl Slices {
             grid: None,
             line: None,
             twin: None,
-            wormhole: WormholeTrack::default(),
+            wormhole: WormholeWatch::default(),
             computed: ComputedPlanes::default(),
             twin_request: None,
             side_by_side: false,
@@ -209,6 +210,7 @@ impl Slices {
             && newest(&self.plane_worker, &self.grid)
             && newest(&self.line_worker, &self.line)
             && (!self.side_by_side || newest(&self.twin_worker, &self.twin))
+            && !self.wormhole.is_pending()
     }
 }
 
@@ -222,7 +224,8 @@ impl Slices {
             return;
         }
         if let Ok(plane) = self.frozen_plane(run, settings) {
-            self.wormhole.update(&plane, &run.snapshot.trajectory);
+            self.wormhole
+                .follow(&plane, &run.snapshot.trajectory, run.wake);
         }
     }
 

@@ -25,6 +25,7 @@ pub struct WormholePoint {
 }
 
 /// The chart's points, for one frozen plane.
+#[derive(Clone)]
 pub struct WormholeTrack {
     plane: Option<Arc<Plane>>,
     last: Option<(u64, Arc<[f32]>)>,
@@ -96,6 +97,18 @@ impl WormholeTrack {
     /// The points so far.
     pub fn points(&self) -> &[WormholePoint] {
         self.points.items()
+    }
+
+    /// Whether `update` with this plane and trajectory would do any work:
+    /// another plane, a reset, or points past the last one seen.
+    pub fn is_behind(&self, plane: &Arc<Plane>, trajectory: &[TrajectoryPoint]) -> bool {
+        let same_plane = self.plane.as_ref().is_some_and(|p| Arc::ptr_eq(p, plane));
+        match (&self.last, trajectory.last()) {
+            _ if !same_plane => !trajectory.is_empty(),
+            (Some((step, _)), Some(newest)) => newest.step != *step,
+            (None, newest) => newest.is_some(),
+            (Some(_), None) => true,
+        }
     }
 }
 
