@@ -2,6 +2,8 @@
 //! (classification) or the fitted curve (regression) over the data points,
 //! as TensorFlow Playground shows them.
 
+use std::time::{Duration, Instant};
+
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Vec2};
 use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 use ndarray::Array2;
@@ -47,7 +49,15 @@ pub struct BoundaryCache {
     bounds: [f64; 4],
     /// The step and parameters being predicted, and the job doing it.
     pending: Option<(u64, exec::Job<Picture>)>,
+    /// When the job in flight started, and when the last one finished and
+    /// what it cost: the next waits twice that long, so on a big network the
+    /// picture takes at most a third of a core from training and drawing.
+    started: Option<Instant>,
+    finished: Option<(Instant, Duration)>,
 }
+
+/// A picture rests this many times its own cost before the next one.
+const REST: u32 = 2;
 
 impl BoundaryCache {
     /// Takes a finished picture, and starts the next one when the run has
@@ -76,14 +86,27 @@ impl BoundaryCache {
                 exec::Outcome::Failed(_) | exec::Outcome::Cancelled => {}
             }
             self.pending = None;
+            if let Some(started) = self.started.take() {
+                self.finished = Some((Instant::now(), started.elapsed()));
+            }
         }
         let step = runtime.snapshot.step;
+        let rested = self
+            .finished
+            .is_none_or(|(at, cost)| at.elapsed() >= cost * REST);
         let drawn = if fit {
             !self.fit.is_empty()
         } else {
             self.texture.is_some()
         };
         if self.pending.is_some() || (self.step == Some(step) && drawn) {
+            return;
+        }
+        if drawn && !rested {
+            // Look again once rested, even if nothing else wakes the window.
+            if let Some((at, cost)) = self.finished {
+                ctx.request_repaint_after((cost * REST).saturating_sub(at.elapsed()));
+            }
             return;
         }
         let problem = std::sync::Arc::clone(&runtime.problem);
@@ -107,6 +130,7 @@ impl BoundaryCache {
         // Without a thread the last image stays; the next frame tries again.
         if let Ok(job) = started {
             self.pending = Some((step, job));
+            self.started = Some(Instant::now());
         }
     }
 }

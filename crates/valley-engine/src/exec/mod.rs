@@ -227,6 +227,8 @@ pub fn spawn_blocking<T: Send + 'static>(
     wake: impl Fn() + Send + Sync + 'static,
 ) -> Result<Job<T>, String> {
     start_job(name, move |worker| {
+        // Analyses and pictures wait for the window and the trainer.
+        lower_priority(BACKGROUND_NICE);
         let cancelled = || worker.is_cancelled();
         let progress = |value: f32| {
             worker.report(value);
@@ -239,6 +241,26 @@ pub fn spawn_blocking<T: Send + 'static>(
         worker.finish(outcome);
         wake();
     })
+}
+
+/// The nice value of background jobs and grids: below the trainer.
+pub const BACKGROUND_NICE: i32 = 10;
+/// The trainer's nice value: below the window, so a trainer running as fast
+/// as it can on two cores never takes the frames' time; above the jobs.
+pub const TRAINER_NICE: i32 = 5;
+
+/// Lowers the calling thread's scheduling priority to `nice`. On Linux the
+/// nice value belongs to the thread, so the UI keeps its own; elsewhere this
+/// does nothing.
+pub fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority has no memory-safety preconditions; `who = 0` names
+    // the calling thread. Failure only leaves the priority as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, nice);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// Runs `work` on a thread of its own and forgets it: for a file write or a

@@ -252,13 +252,7 @@ fn background_pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-/// Lowers the calling thread's scheduling priority (nice +10). On Linux the
-/// nice value belongs to the thread, so the trainer and the UI keep theirs.
+/// Grids run below the trainer, which runs below the window.
 fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority has no memory-safety preconditions; `who = 0` names
-    // the calling thread. Failure only leaves the priority as it was.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
+    crate::exec::lower_priority(crate::exec::BACKGROUND_NICE);
 }

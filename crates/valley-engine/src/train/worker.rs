@@ -92,8 +92,10 @@ impl Trainer {
         wake: Box<dyn Fn() + Send>,
     ) -> Result<Self, OptimError> {
         let (service, published) = TrainerService::new(problem, config, wake)?;
-        let service = crate::exec::spawn_service("valley-trainer", service, || {})
-            .map_err(OptimError::Invalid)?;
+        let service = crate::exec::spawn_service("valley-trainer", service, || {
+            crate::exec::lower_priority(crate::exec::TRAINER_NICE)
+        })
+        .map_err(OptimError::Invalid)?;
         Ok(Self::with(service, published))
     }
 
