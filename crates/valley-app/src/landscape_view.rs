@@ -383,6 +383,7 @@ pub(super) fn slice_map_ui(
             // at or below zero into one colour: say why the colours are linear.
             text = format!("colours linear: the loss here goes below 0\n{text}");
         }
+        let mut caption_bottom = rect.top();
         if !text.is_empty() {
             // Wrapped to the plot, so a long caption stays on the map.
             let painter = ui.painter();
@@ -398,9 +399,10 @@ pub(super) fn slice_map_ui(
             let backing = Rect::from_min_size(at, galley.size()).expand(4.0);
             painter.rect_filled(backing, 4.0, Color32::from_black_alpha(160));
             painter.galley(at, galley, Color32::WHITE);
+            caption_bottom = backing.bottom();
         }
         if !racing {
-            arrow_key_ui(ui.painter(), rect, &overlay, compact);
+            arrow_key_ui(ui.painter(), rect, caption_bottom, &overlay, compact);
         }
         colorbar_ui(
             ui,
@@ -415,7 +417,13 @@ pub(super) fn slice_map_ui(
 
 /// What the ball, the trail and the two arrows are, in the map's bottom-left
 /// corner on a dark backing: the arrows' colours mean nothing until said.
-fn arrow_key_ui(painter: &egui::Painter, rect: Rect, overlay: &Overlay, compact: bool) {
+fn arrow_key_ui(
+    painter: &egui::Painter,
+    rect: Rect,
+    caption_bottom: f32,
+    overlay: &Overlay,
+    compact: bool,
+) {
     let step = if overlay.step[0].hypot(overlay.step[1]) < 0.01 * overlay.span {
         "step ≈ 0: stopped here".to_string()
     } else if overlay.step_magnified > 1.0 {
@@ -454,6 +462,12 @@ fn arrow_key_ui(painter: &egui::Painter, rect: Rect, overlay: &Overlay, compact:
         ),
     };
     let origin = rect.left_bottom() + Vec2::new(8.0 + pad, -8.0 - pad - height);
+    // A map too small for the key beside its caption (a divergence banner
+    // squeezed it) goes without: the key must never cover the caption or
+    // most of the map.
+    if origin.y - pad < caption_bottom + 4.0 || height + 2.0 * pad > 0.4 * rect.height() {
+        return;
+    }
     painter.rect_filled(
         Rect::from_min_size(origin, Vec2::new(width, height)).expand(pad),
         4.0,

@@ -613,7 +613,12 @@ impl ValleyApp {
 
     fn status_ui(&mut self, ui: &mut egui::Ui) -> Vec<AppCommand> {
         let mut commands = Vec::new();
-        ui.horizontal_wrapped(|ui| {
+        // On a projector one line, whatever it holds: notices are cut short
+        // (their whole text on hover) rather than wrapped onto a second line.
+        let presentation = self.settings.presentation;
+        let layout =
+            egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(!presentation);
+        ui.with_layout(layout, |ui| {
             commands.extend(self.replay_ui(ui));
             let s = &self.runtime.snapshot;
             if let Some(job) = &self.jobs.film_strip {
@@ -621,6 +626,15 @@ impl ValleyApp {
                 ui.separator();
             }
             match s.state {
+                // On a projector the banner over the map tells the story; the
+                // status line only names it, so it stays on one line.
+                RunState::Diverged { step, loss } if self.settings.presentation => {
+                    let what = if loss < 0.0 { "escaped" } else { "diverged" };
+                    ui.colored_label(
+                        egui::Color32::from_rgb(230, 60, 60),
+                        format!("{what} at step {step}"),
+                    );
+                }
                 RunState::Diverged { .. } => {
                     ui.colored_label(egui::Color32::from_rgb(230, 60, 60), s.state.describe());
                 }
@@ -676,7 +690,12 @@ impl ValleyApp {
                     Level::Warning => ui.visuals().warn_fg_color,
                     Level::Error => ui.visuals().error_fg_color,
                 };
-                ui.colored_label(colour, &notice.text);
+                let label = egui::Label::new(egui::RichText::new(&notice.text).color(colour));
+                if presentation {
+                    ui.add(label.truncate());
+                } else {
+                    ui.add(label);
+                }
                 if notice.level != Level::Info
                     && ui
                         .small_button("×")
