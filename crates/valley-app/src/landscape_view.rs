@@ -465,7 +465,10 @@ fn arrow_key_ui(
     // A map too small for the key beside its caption (a divergence banner
     // squeezed it) goes without: the key must never cover the caption or
     // most of the map.
-    if origin.y - pad < caption_bottom + 4.0 || height + 2.0 * pad > 0.4 * rect.height() {
+    if origin.y - pad < caption_bottom + 4.0
+        || height + 2.0 * pad > 0.4 * rect.height()
+        || width + 2.0 * pad > rect.width() - 16.0
+    {
         return;
     }
     painter.rect_filled(

@@ -616,8 +616,7 @@ impl ValleyApp {
         // On a projector one line, whatever it holds: notices are cut short
         // (their whole text on hover) rather than wrapped onto a second line.
         let presentation = self.settings.presentation;
-        let layout =
-            egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(!presentation);
+        let layout = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(!presentation);
         ui.with_layout(layout, |ui| {
             commands.extend(self.replay_ui(ui));
             let s = &self.runtime.snapshot;
