@@ -177,7 +177,7 @@ pub fn boundary_ui(ui: &mut egui::Ui, runtime: &Runtime, cache: &mut BoundaryCac
             // Scrolls rather than running off the bottom at 1280 × 720.
             egui::ScrollArea::vertical()
                 .id_salt("surface description")
-                .max_height((height - 30.0).max(20.0))
+                .max_height((ui.available_height().min(height) - 12.0).max(20.0))
                 .show(ui, |ui| ui.label(kind.description()));
         }
         return;
