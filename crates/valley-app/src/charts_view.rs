@@ -147,13 +147,20 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
         };
     let distance = series(|p| Some(p.off_plane));
     let share = series(|p| p.step_share.map(|s| 100.0 * s));
-    let half = (height / 2.0 - 4.0).max(40.0);
-    axes::over_steps(axes::marks_125_both(Plot::new("off the plane")))
+    // Stacked where there is height for both; side by side where there is
+    // not (a projector at 1024 × 768), so neither is squeezed flat.
+    let stacked = height >= 220.0;
+    // Side by side the y axes name the curves: no legends over them.
+    let legend = || Legend::default().position(egui_plot::Corner::LeftTop);
+    let with_legend = |plot: Plot<'static>| if stacked { plot.legend(legend()) } else { plot };
+    let distance_ui = |ui: &mut egui::Ui, height: f32, step_label: &str| {
+        with_legend(axes::over_steps(axes::marks_125_both(Plot::new(
+            "off the plane",
+        ))))
         .show_background(false)
-        .x_axis_label("")
+        .x_axis_label(step_label)
         .y_axis_formatter(|mark, _| axes::linear(mark))
-        .height(half)
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .height(height)
         .y_axis_label("distance")
         .include_y(0.0)
         .allow_scroll(false)
@@ -164,24 +171,35 @@ pub fn off_plane_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
                     .color(BALL_COLOUR),
             );
         });
-    axes::over_steps(axes::marks_125_both(Plot::new("step share")))
+    };
+    let share_ui = |ui: &mut egui::Ui, height: f32| {
+        with_legend(axes::over_steps(axes::marks_125_both(Plot::new(
+            "step share",
+        ))))
         .show_background(false)
-        .height(half)
-        .legend(Legend::default())
+        .height(height)
         .y_axis_formatter(|mark, _| axes::linear(mark))
         .y_axis_label("% in plane")
         .include_y(0.0)
         .allow_scroll(false)
         .show(ui, |plot| {
             plot.line(
-                Line::new(
-                    "share of the step in that plane (%)",
-                    PlotPoints::from(share),
-                )
-                .width(2.0)
-                .color(STEP_COLOUR),
+                Line::new("% of the step in that plane", PlotPoints::from(share))
+                    .width(2.0)
+                    .color(STEP_COLOUR),
             );
         });
+    };
+    if stacked {
+        let half = height / 2.0 - 4.0;
+        distance_ui(ui, half, "");
+        share_ui(ui, half);
+    } else {
+        ui.columns(2, |columns| {
+            distance_ui(&mut columns[0], height, "step");
+            share_ui(&mut columns[1], height);
+        });
+    }
 }
 
 /// Gradient norm or learning rate, from the trainer's own (decimated) record of every step.

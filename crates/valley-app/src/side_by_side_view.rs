@@ -54,7 +54,14 @@ pub fn side_by_side_ui(
             "Re-centred on the parameters at every refresh: the landscape under the ball changes as training moves in the dimensions the plane leaves out",
         )
     };
-    ui.columns(2, |columns| {
+    // The maps leave the charts below them a share of the height: square
+    // maps would otherwise take all of it on a wide, short projector.
+    let charts = (ui.available_height() * 0.3).clamp(110.0, 240.0);
+    let maps = egui::vec2(
+        ui.available_width(),
+        (ui.available_height() - charts).max(120.0),
+    );
+    ui.allocate_ui(maps, |ui| ui.columns(2, |columns| {
         let panes = [
             (
                 &runtime.slices.twin,
@@ -91,7 +98,7 @@ pub fn side_by_side_ui(
                 }
             }
         }
-    });
+    }));
     // Below the maps: how far the run has left the start's plane, over time.
     ui.add_space(6.0);
     let height = (ui.available_height() - 8.0).max(80.0);
