@@ -139,10 +139,10 @@ fn a_problem_picked_in_the_list_starts_from_its_own_learning_rate() {
         settings.problem,
         ProblemChoice::Surface(SurfaceKind::Ravine)
     );
-    assert_eq!(
-        settings.train.optimizer.lr, 0.01,
-        "not the last problem's 1.1"
-    );
+    // The ravine's own rule and rate (plain descent at 0.09), not the last problem's 1.1.
+    let (rule, rate) = SurfaceKind::Ravine.preset_optimizer();
+    assert_eq!(settings.train.optimizer.kind, rule);
+    assert_eq!(settings.train.optimizer.lr, rate);
     assert_eq!(settings.lane_tuning, SurfaceKind::Ravine.tuned_lanes());
     harness.state_mut().settings.train.optimizer.lr = 1.1;
     harness.get_by_label("problem").click();
@@ -152,6 +152,11 @@ fn a_problem_picked_in_the_list_starts_from_its_own_learning_rate() {
     harness.run_steps(2);
     let settings = &harness.state().settings;
     assert_eq!(settings.problem, ProblemChoice::Dataset(moons));
+    // A network starts again from Adam at 0.01, not the ravine's plain descent.
+    assert_eq!(
+        settings.train.optimizer.kind,
+        valley::engine::optim::OptimizerKind::Adam
+    );
     assert_eq!(settings.train.optimizer.lr, 0.01);
     assert!(settings.lane_tuning.is_empty());
 }

@@ -364,11 +364,14 @@ pub fn controls_ui(
 fn start_fresh_on(settings: &mut Settings) {
     match settings.problem {
         ProblemChoice::Dataset(_) => {
-            settings.train.optimizer.lr = Settings::default().train.optimizer.lr;
+            let defaults = Settings::default().train.optimizer;
+            settings.train.optimizer.kind = defaults.kind;
+            settings.train.optimizer.lr = defaults.lr;
             settings.lane_tuning.clear();
         }
         ProblemChoice::Surface(kind) => {
             if let Ok(preset) = super::launch::preset(kind.name()) {
+                settings.train.optimizer.kind = preset.train.optimizer.kind;
                 settings.train.optimizer.lr = preset.train.optimizer.lr;
                 settings.lane_tuning = preset.lane_tuning;
             }

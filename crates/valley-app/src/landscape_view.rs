@@ -17,7 +17,7 @@ use valley_engine::landscape::{Grid, LandscapeResult, Plane, project, share_in_p
 use valley_engine::train::{RunState, Snapshot, TrajectoryPoint};
 use valley_figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
 use valley_figure::contour::isoline_segments;
-use valley_figure::plain_number;
+use valley_figure::{plain_number, tick_label};
 
 /// Uphill: the gradient's colour.
 pub const GRADIENT_COLOUR: Color32 = Color32::from_rgb(30, 200, 80);
@@ -571,10 +571,12 @@ fn edge_marker_ui(plot: &mut egui_plot::PlotUi<'_>, ball: [f64; 2], extent: [f64
             .filled(true)
             .color(BALL_COLOUR),
     );
+    // Positions to the hundredth, as the axes read: (0.00, 43.44).
+    let coordinate = |v: f64| tick_label((v * 100.0).round() / 100.0, 0.01);
     let text = egui::RichText::new(format!(
         " ball at ({}, {}) ",
-        plain_number(ball[0]),
-        plain_number(ball[1])
+        coordinate(ball[0]),
+        coordinate(ball[1])
     ))
     .size(15.0)
     .strong()
@@ -586,7 +588,17 @@ fn edge_marker_ui(plot: &mut egui_plot::PlotUi<'_>, ball: [f64; 2], extent: [f64
         (false, true) => egui::Align2::LEFT_TOP,
         (false, false) => egui::Align2::LEFT_BOTTOM,
     };
-    plot.text(Text::new("ball position", PlotPoint::new(at[0], at[1]), text).anchor(anchor));
+    // Off the top or bottom, the label sits a little inside the map, clear
+    // of the caption that runs along its top edge.
+    let inward = if ball[1] > y1 {
+        -5.0 * inset
+    } else if ball[1] < y0 {
+        5.0 * inset
+    } else {
+        0.0
+    };
+    let label_at = PlotPoint::new(at[0], at[1] + inward);
+    plot.text(Text::new("ball position", label_at, text).anchor(anchor));
 }
 
 /// Every lane of the race: its trail and ball in its own colour, named in the legend.

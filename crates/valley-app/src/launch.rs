@@ -67,7 +67,10 @@ pub fn preset(name: &str) -> anyhow::Result<Settings> {
             problem: ProblemChoice::Surface(kind),
             ..defaults
         };
-        settings.train.optimizer.lr = 0.01;
+        // The rule its sentence describes: plain gradient descent.
+        let (rule, rate) = kind.preset_optimizer();
+        settings.train.optimizer.kind = rule;
+        settings.train.optimizer.lr = rate;
         // A surface with a story to race (the ravine) opens racing it.
         settings.lane_tuning = kind.tuned_lanes();
         if kind == SurfaceKind::Ravine {

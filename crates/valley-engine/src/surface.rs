@@ -223,6 +223,25 @@ impl SurfaceKind {
         }
     }
 
+    /// The update rule and rate a surface opens with: plain gradient descent,
+    /// which is what every surface's sentence describes (Adam's normalised
+    /// steps neither slow on a saddle nor walk the bowl's straight line), at
+    /// a rate inside the surface's stability limit. Tested against the
+    /// sentence in `tests/surface_sentences_hold_in_their_runs.rs`.
+    pub fn preset_optimizer(self) -> (OptimizerKind, f32) {
+        let rate = match self {
+            SurfaceKind::Bowl => 0.1,
+            SurfaceKind::Ravine => 0.09,
+            SurfaceKind::Saddle | SurfaceKind::MonkeySaddle => 0.05,
+            // Curvature reaches about 1000 at the minimum: 2/1000 is the limit.
+            SurfaceKind::Rosenbrock => 0.0015,
+            SurfaceKind::Himmelblau | SurfaceKind::Beale => 0.01,
+            SurfaceKind::Rastrigin => 0.002,
+            SurfaceKind::DoubleWell => 0.05,
+        };
+        (OptimizerKind::Sgd, rate)
+    }
+
     /// One sentence for a student: what to watch for on this surface.
     pub fn description(self) -> &'static str {
         match self {
