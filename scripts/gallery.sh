@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # gallery.sh: the screenshots a teacher would check before a class, from the
-# real app. Every view at 1280 × 720 and 1920 × 1080, with and without
-# presentation mode (and 1024 × 768), plus the saddle, the double well, the
-# races, a divergence and 3D.
+# real app. Every view at 1024 × 768, 1280 × 720 and 1920 × 1080, with and
+# without presentation mode, plus the saddle, the double well, a divergence
+# and 3D.
 #
 #   scripts/gallery.sh [OUT_DIR]        (default: target/gallery)
 #
@@ -20,7 +20,7 @@ shot() {
     echo "  $name"
     "$valley" --screenshot "$out/$name.png" "$@"
 }
-for size in 1280x720 1920x1080; do
+for size in 1024x768 1280x720 1920x1080; do
     for present in "" --presentation; do
         tag="$size${present:+-presentation}"
         shot "spirals-map-$tag" --steps 300 --size "$size" $present
@@ -29,9 +29,6 @@ for size in 1280x720 1920x1080; do
         shot "race-$tag" --preset race --steps 300 --size "$size" $present
         shot "ravine-race-$tag" --preset ravine --steps 30 --size "$size" $present
     done
-done
-for present in "" --presentation; do
-    shot "spirals-map-1024x768${present:+-presentation}" --steps 300 --size 1024x768 $present
 done
 # A run that diverges: plain SGD at learning rate 100 on the spirals.
 diverge="$out/diverge-scene.json"

@@ -286,12 +286,16 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
             )
         })
         .collect();
-    // Bottom left: a falling loss leaves that corner empty.
+    // Bottom left: a falling loss leaves that corner empty. A short chart
+    // during a race goes without: the map's legend names the lanes' colours,
+    // and four entries would cover the curves.
     let mut plot = axes::over_steps(Plot::new("loss curves"))
         .show_background(false)
         .height(height)
-        .legend(Legend::default().position(egui_plot::Corner::LeftBottom))
         .allow_scroll(false);
+    if lanes.is_empty() || height >= 200.0 {
+        plot = plot.legend(Legend::default().position(egui_plot::Corner::LeftBottom));
+    }
     plot = match all_positive {
         true => axes::marks_decades_y(plot)
             .y_axis_label("loss (log)")
