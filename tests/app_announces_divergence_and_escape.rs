@@ -81,6 +81,12 @@ fn a_ball_running_off_the_saddle_is_escaped_not_diverged() {
         "{}",
         harness.state().runtime.snapshot.state.describe()
     );
+    // A projector's status line names it in a few words, the same way.
+    let state = &harness.state().runtime.snapshot.state;
+    let RunState::Diverged { step, .. } = state else {
+        panic!("{state:?}")
+    };
+    assert_eq!(state.brief(), format!("escaped at step {step}"));
     // The map keeps the saddle's own extent, however far the ball went.
     let grid = harness.state().runtime.slices.grid.clone().expect("a grid");
     let (a, view) = (grid.grid.spec.alpha, SurfaceKind::Saddle.view());

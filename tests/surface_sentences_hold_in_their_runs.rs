@@ -43,6 +43,16 @@ fn step_lengths(path: &[[f32; 2]]) -> Vec<f32> {
         .collect()
 }
 
+/// The index and length of the shortest step.
+fn slowest_step(steps: &[f32]) -> (usize, f32) {
+    steps
+        .iter()
+        .copied()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("steps")
+}
+
 fn loss(kind: SurfaceKind, p: [f32; 2]) -> f64 {
     kind.value(f64::from(p[0]), f64::from(p[1]))
 }
@@ -75,11 +85,7 @@ fn saddle_descent_crawls_past_the_middle_then_slides_off_along_y() {
     let kind = SurfaceKind::Saddle;
     let path = preset_path(kind, None, 60);
     let steps = step_lengths(&path);
-    let (slowest, &length) = steps
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1))
-        .expect("steps");
+    let (slowest, length) = slowest_step(&steps);
     // A crawl: under a quarter of the first step's length, near the centre.
     assert!(length < 0.25 * steps[0], "{length} vs {}", steps[0]);
     let [x, y] = path[slowest];
@@ -100,11 +106,7 @@ fn monkey_saddle_descent_creeps_over_the_plateau_then_slides_into_a_valley() {
     let kind = SurfaceKind::MonkeySaddle;
     let path = preset_path(kind, None, 200);
     let steps = step_lengths(&path);
-    let (slowest, &length) = steps
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1))
-        .expect("steps");
+    let (slowest, length) = slowest_step(&steps);
     assert!(length < 0.25 * steps[0], "{length} vs {}", steps[0]);
     let [x, y] = path[slowest];
     assert!(x.hypot(y) < 0.6, "slowest at ({x}, {y})");

@@ -191,7 +191,7 @@ pub(super) fn slice_map_ui(
     }
     .max(100.0);
     let mut clicked = None;
-    let racing = runtime.race.is_on() && runtime.race.latest.is_some();
+    let racing = runtime.race.latest.is_some();
     // The view is the slice's own extent, whatever the trail does.
     let cells = [
         f64::from((a.max - a.min) / (a.points.max(2) - 1) as f32),

@@ -611,6 +611,35 @@ impl ValleyApp {
         }
     }
 
+    /// The run's figures on the status line; during a race the lanes' own,
+    /// since the main run is hidden then.
+    fn run_figures_ui(&self, ui: &mut egui::Ui) {
+        if let Some(race) = &self.runtime.race.latest {
+            for lane in &race.lanes {
+                let loss = match lane.state {
+                    RunState::Diverged { .. } => "diverged".to_string(),
+                    _ => format!("loss {}", plain_number(f64::from(lane.loss))),
+                };
+                // The lane's colour on its dot: pale colours do not read as text.
+                ui.colored_label(race::lane_colour(lane.kind), "●");
+                ui.label(format!("{} {loss}", lane.name));
+            }
+            return;
+        }
+        let s = &self.runtime.snapshot;
+        let loss = |v: f32| plain_number(f64::from(v));
+        ui.label(format!("train loss {}", loss(s.evaluation.train_loss)));
+        if let Some(test) = s.evaluation.test_loss {
+            ui.label(format!("test loss {}", loss(test)));
+        }
+        if let Some(acc) = s.evaluation.train_accuracy {
+            ui.label(format!("accuracy {:.1} %", 100.0 * acc));
+        }
+        ui.separator();
+        ui.label(format!("lr {}", loss(s.lr)));
+        ui.label(format!("|∇| {}", loss(s.grad_norm)));
+    }
+
     fn status_ui(&mut self, ui: &mut egui::Ui) -> Vec<AppCommand> {
         let mut commands = Vec::new();
         // On a projector one line, whatever it holds: notices are cut short
@@ -627,15 +656,12 @@ impl ValleyApp {
             match s.state {
                 // On a projector the banner over the map tells the story; the
                 // status line only names it, so it stays on one line.
-                RunState::Diverged { step, loss } if self.settings.presentation => {
-                    let what = if loss < 0.0 { "escaped" } else { "diverged" };
-                    ui.colored_label(
-                        egui::Color32::from_rgb(230, 60, 60),
-                        format!("{what} at step {step}"),
-                    );
-                }
                 RunState::Diverged { .. } => {
-                    ui.colored_label(egui::Color32::from_rgb(230, 60, 60), s.state.describe());
+                    let text = match presentation {
+                        true => s.state.brief(),
+                        false => s.state.describe(),
+                    };
+                    ui.colored_label(egui::Color32::from_rgb(230, 60, 60), text);
                 }
                 RunState::Paused if s.step == 0 => {
                     ui.strong("Space to train");
@@ -647,29 +673,7 @@ impl ValleyApp {
             ui.separator();
             ui.label(format!("step {}", s.step));
             ui.separator();
-            // During a race the main run is hidden: the lanes' own figures.
-            if let Some(race) = self.runtime.race.latest.as_ref().filter(|_| self.runtime.race.is_on()) {
-                for lane in &race.lanes {
-                    let loss = match lane.state {
-                        RunState::Diverged { .. } => "diverged".to_string(),
-                        _ => format!("loss {}", plain_number(f64::from(lane.loss))),
-                    };
-                    // The lane's colour on its dot: pale colours do not read as text.
-                    ui.colored_label(race::lane_colour(lane.kind), "●");
-                    ui.label(format!("{} {loss}", lane.name));
-                }
-            } else {
-            ui.label(format!("train loss {}", plain_number(f64::from(s.evaluation.train_loss))));
-            if let Some(test) = s.evaluation.test_loss {
-                ui.label(format!("test loss {}", plain_number(f64::from(test))));
-            }
-            if let Some(acc) = s.evaluation.train_accuracy {
-                ui.label(format!("accuracy {:.1} %", 100.0 * acc));
-            }
-            ui.separator();
-            ui.label(format!("lr {}", plain_number(f64::from(s.lr))));
-            ui.label(format!("|∇| {}", plain_number(f64::from(s.grad_norm))));
-            }
+            self.run_figures_ui(ui);
             // On a projector the developer's figures make way for the run's own.
             if !self.settings.presentation {
                 ui.separator();

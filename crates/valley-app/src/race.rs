@@ -80,7 +80,7 @@ impl RaceState {
     /// that has not diverged (else the first), so the chart never tracks the
     /// hidden main run.
     pub fn leader(&self) -> Option<&LaneSnapshot> {
-        let lanes = &self.latest.as_ref().filter(|_| self.is_on())?.lanes;
+        let lanes = &self.latest.as_ref()?.lanes;
         lanes
             .iter()
             .find(|lane| !matches!(lane.state, RunState::Diverged { .. }))

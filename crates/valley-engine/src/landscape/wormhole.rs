@@ -104,10 +104,12 @@ impl WormholeTrack {
     pub fn is_behind(&self, plane: &Arc<Plane>, trajectory: &[TrajectoryPoint]) -> bool {
         let same_plane = self.plane.as_ref().is_some_and(|p| Arc::ptr_eq(p, plane));
         match (&self.last, trajectory.last()) {
-            _ if !same_plane => !trajectory.is_empty(),
+            // Another plane: start over (even with nothing to add, to forget).
+            _ if !same_plane => true,
             (Some((step, _)), Some(newest)) => newest.step != *step,
             (None, newest) => newest.is_some(),
-            (Some(_), None) => true,
+            // Nothing to add: `update` would change nothing.
+            (Some(_), None) => false,
         }
     }
 }
@@ -133,7 +135,13 @@ mod tests {
         );
         let mut track = WormholeTrack::default();
         let path = vec![point(0, [0.0, 0.0, 0.0]), point(1, [1.0, 0.0, 0.0])];
+        assert!(track.is_behind(&plane, &path));
         track.update(&plane, &path);
+        // Caught up: nothing to do until a point, a plane or a reset is new.
+        assert!(!track.is_behind(&plane, &path));
+        assert!(!track.is_behind(&plane, &[]));
+        let other = Arc::new(Plane::clone(&plane));
+        assert!(track.is_behind(&other, &path));
         // Then straight up, then at 45° (x and z): cos 45° of it lies in the plane.
         let path = [
             path,

@@ -103,6 +103,17 @@ pub enum RunState {
 }
 
 impl RunState {
+    /// The state in a few words, for a status line with no room for
+    /// advice: "escaped at step N" on a surface with no bottom, "diverged at
+    /// step N", or the plain state.
+    pub fn brief(&self) -> String {
+        match self {
+            RunState::Diverged { step, loss } if *loss < 0.0 => format!("escaped at step {step}"),
+            RunState::Diverged { step, .. } => format!("diverged at step {step}"),
+            state => state.describe(),
+        }
+    }
+
     /// "diverged at step N (loss = inf)", "escaped at step N" for a ball that
     /// ran off down a surface with no bottom, or the plain state.
     pub fn describe(&self) -> String {
