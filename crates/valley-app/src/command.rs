@@ -48,6 +48,19 @@ pub enum AppCommand {
     TogglePresentation,
     /// Take a notice off the status bar.
     Dismiss(Source),
+    /// Show these settings (a lesson step's scene); the viewer's own
+    /// presentation mode and camera stay.
+    ShowScene(Box<crate::Settings>),
+    /// Lay the slice along this recipe and compute it at the ball now.
+    ComputePlane(crate::DirectionChoice),
+    /// Open a lesson: a built-in id or a lesson file, at its first step.
+    OpenLesson(String),
+    /// Go to this step of the lesson (0-based; the same step restarts it).
+    LessonGo(usize),
+    /// The student's answer to the step's question.
+    LessonGuess(bool),
+    /// Leave the lesson for free play, keeping the scene.
+    LeaveLesson,
     /// Close the window.
     Quit,
 }

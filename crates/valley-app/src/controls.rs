@@ -7,6 +7,7 @@ use strum::IntoEnumIterator;
 
 use super::command::AppCommand;
 use super::import::{ImportForm, import_ui};
+use super::lesson::Section;
 use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
 use super::settings_check::{RESOLUTION_RANGE, SPAN_RANGE, SPEED_RANGE};
 use valley_engine::data::DatasetKind;
@@ -59,6 +60,7 @@ pub fn controls_ui(
     loaded: Option<&dyn Problem>,
     on_screen: &dyn Problem,
     running: bool,
+    locks: &Locks,
 ) -> Option<AppCommand> {
     let mut action = None;
     ui.heading("Valley");
@@ -109,177 +111,188 @@ pub fn controls_ui(
     }
     ui.separator();
 
-    ui.strong("Problem");
-    let current = match settings.problem {
-        ProblemChoice::Dataset(kind) => kind.title().to_string(),
-        ProblemChoice::Surface(kind) => format!("surface: {kind}"),
-        ProblemChoice::Imported => "your model".to_string(),
-    };
-    let before = settings.problem;
-    ComboBox::from_label("problem")
-        .selected_text(current)
-        // Tall enough that every surface shows without scrolling.
-        .height(720.0)
-        .show_ui(ui, |ui| {
-            for kind in DatasetKind::iter() {
-                ui.selectable_value(
-                    &mut settings.problem,
-                    ProblemChoice::Dataset(kind),
-                    kind.title(),
-                )
-                .on_hover_text(kind.description());
-            }
-            ui.separator();
-            ui.selectable_value(
-                &mut settings.problem,
-                ProblemChoice::Imported,
-                "your model…",
-            )
-            .on_hover_text(
-                "A PyTorch nn.Sequential of Linear layers (safetensors) and its CSV data",
-            );
-            ui.separator();
-            for kind in SurfaceKind::iter() {
-                ui.selectable_value(
-                    &mut settings.problem,
-                    ProblemChoice::Surface(kind),
-                    format!("surface: {kind}"),
-                )
-                .on_hover_text(kind.description());
-            }
-        })
-        .response
-        .on_hover_text("A dataset to train a network on, or a formula surface to roll a ball down");
-    if settings.problem != before {
-        start_fresh_on(settings);
-    }
-    if settings.problem == ProblemChoice::Imported {
-        import_ui(ui, settings, import, loaded);
-    }
-    if let ProblemChoice::Dataset(_) = settings.problem {
-        ui.add(Slider::new(&mut settings.noise, 0.0..=0.5).text("noise"))
-            .on_hover_text(
-                "How far points stray from the clean shape: more noise, blurrier classes",
-            );
-        ui.add(
-            Slider::new(&mut settings.dataset_size, 50..=2000)
-                .logarithmic(true)
-                .text("points"),
-        )
-        .on_hover_text("Examples in the dataset (20 % are held out as a test set)");
-        ui.add(egui::DragValue::new(&mut settings.data_seed).prefix("data seed "))
-            .on_hover_text("A different seed draws a different sample of the same shape");
-        ui.separator();
-        ui.strong("Model");
-        ui.add(Slider::new(&mut settings.hidden_layers, 1..=4).text("hidden layers"))
-            .on_hover_text("Depth: how many layers of neurons between input and output");
-        ui.add(Slider::new(&mut settings.width, 2..=64).text("neurons per layer"))
-            .on_hover_text("Width: more neurons can bend the decision boundary more");
-        ComboBox::from_label("activation")
-            .selected_text(settings.activation.name())
+    section(ui, locks, Section::Problem, |ui| {
+        ui.strong("Problem");
+        let current = match settings.problem {
+            ProblemChoice::Dataset(kind) => kind.title().to_string(),
+            ProblemChoice::Surface(kind) => format!("surface: {kind}"),
+            ProblemChoice::Imported => "your model".to_string(),
+        };
+        let before = settings.problem;
+        ComboBox::from_label("problem")
+            .selected_text(current)
+            // Tall enough that every surface shows without scrolling.
+            .height(720.0)
             .show_ui(ui, |ui| {
-                for act in Activation::iter() {
-                    ui.selectable_value(&mut settings.activation, act, act.name());
+                for kind in DatasetKind::iter() {
+                    ui.selectable_value(
+                        &mut settings.problem,
+                        ProblemChoice::Dataset(kind),
+                        kind.title(),
+                    )
+                    .on_hover_text(kind.description());
+                }
+                ui.separator();
+                ui.selectable_value(
+                    &mut settings.problem,
+                    ProblemChoice::Imported,
+                    "your model…",
+                )
+                .on_hover_text(
+                    "A PyTorch nn.Sequential of Linear layers (safetensors) and its CSV data",
+                );
+                ui.separator();
+                for kind in SurfaceKind::iter() {
+                    ui.selectable_value(
+                        &mut settings.problem,
+                        ProblemChoice::Surface(kind),
+                        format!("surface: {kind}"),
+                    )
+                    .on_hover_text(kind.description());
                 }
             })
             .response
-            .on_hover_text("The nonlinearity after each hidden layer");
-    }
-    ui.separator();
-
-    ui.strong("Optimiser");
-    let opt = &mut settings.train.optimizer;
-    ComboBox::from_label("optimiser")
-        .selected_text(opt.kind.name())
-        .show_ui(ui, |ui| {
-            for kind in OptimizerKind::iter() {
-                ui.selectable_value(&mut opt.kind, kind, kind.name())
-                    .on_hover_text(kind.description());
-            }
-        })
-        .response
-        .on_hover_text(opt.kind.description());
-    ui.add(
-        Slider::new(&mut opt.lr, LR_RANGE.0..=LR_RANGE.1)
-            .logarithmic(true)
-            .text("learning rate"),
-    )
-    .on_hover_text("The step size: too big overshoots or diverges, too small crawls");
-    if matches!(opt.kind, OptimizerKind::Momentum | OptimizerKind::Nesterov) {
-        ui.add(Slider::new(&mut opt.momentum, 0.0..=0.99).text("momentum"))
-            .on_hover_text("How much of the previous velocity the ball keeps: a heavier ball");
-    }
-    if matches!(opt.kind, OptimizerKind::Adam | OptimizerKind::AdamW) {
-        ui.add(Slider::new(&mut opt.beta1, 0.0..=0.999).text("β₁"))
-            .on_hover_text("Adam's momentum: the average of recent gradients");
-        ui.add(Slider::new(&mut opt.beta2, 0.9..=0.9999).text("β₂"))
             .on_hover_text(
-                "Adam's memory of squared gradients, which sets each parameter's step size",
+                "A dataset to train a network on, or a formula surface to roll a ball down",
             );
-    }
-    ui.add(Slider::new(&mut opt.weight_decay, 0.0..=0.1).text("weight decay"))
-        .on_hover_text("Pulls every weight towards zero a little each step");
-    let mut full_batch = settings.train.batch_size.is_none();
-    ui.checkbox(&mut full_batch, "full batch").on_hover_text(
-        "Use every training example for each step; untick for noisy minibatch steps",
-    );
-    if full_batch {
-        settings.train.batch_size = None;
-    } else {
-        let mut size = settings.train.batch_size.unwrap_or(32);
-        ui.add(
-            Slider::new(&mut size, 1..=256)
-                .logarithmic(true)
-                .text("batch size"),
-        )
-        .on_hover_text("Examples per step: small batches make the ball jitter");
-        settings.train.batch_size = Some(size);
-    }
-    let schedule_name = match settings.train.schedule.schedule {
-        Schedule::Constant => "constant",
-        Schedule::Step { .. } => "step decay",
-        Schedule::Cosine { .. } => "cosine",
-    };
-    ComboBox::from_label("schedule")
-        .selected_text(schedule_name)
-        .show_ui(ui, |ui| {
-            let s = &mut settings.train.schedule.schedule;
-            ui.selectable_value(s, Schedule::Constant, "constant");
-            ui.selectable_value(
-                s,
-                Schedule::Step {
-                    every: 500,
-                    gamma: 0.5,
-                },
-                "step decay",
-            );
-            ui.selectable_value(
-                s,
-                Schedule::Cosine {
-                    total_steps: 2000,
-                    min_factor: 0.01,
-                },
-                "cosine",
-            );
-        })
-        .response
-        .on_hover_text("How the learning rate changes as training goes on");
-    ui.add(egui::DragValue::new(&mut settings.train.seed).prefix("seed "))
-        .on_hover_text("Seeds the initial weights: Reset to start from a new point");
-    if matches!(settings.problem, ProblemChoice::Surface(_)) {
-        race_ui(ui, settings);
+        if settings.problem != before {
+            start_fresh_on(settings);
+        }
+        if settings.problem == ProblemChoice::Imported {
+            import_ui(ui, settings, import, loaded);
+        }
+        if let ProblemChoice::Dataset(_) = settings.problem {
+            ui.add(Slider::new(&mut settings.noise, 0.0..=0.5).text("noise"))
+                .on_hover_text(
+                    "How far points stray from the clean shape: more noise, blurrier classes",
+                );
+            ui.add(
+                Slider::new(&mut settings.dataset_size, 50..=2000)
+                    .logarithmic(true)
+                    .text("points"),
+            )
+            .on_hover_text("Examples in the dataset (20 % are held out as a test set)");
+            ui.add(egui::DragValue::new(&mut settings.data_seed).prefix("data seed "))
+                .on_hover_text("A different seed draws a different sample of the same shape");
+        }
+    });
+    if let ProblemChoice::Dataset(_) = settings.problem {
+        ui.separator();
+        section(ui, locks, Section::Model, |ui| {
+            ui.strong("Model");
+            ui.add(Slider::new(&mut settings.hidden_layers, 1..=4).text("hidden layers"))
+                .on_hover_text("Depth: how many layers of neurons between input and output");
+            ui.add(Slider::new(&mut settings.width, 2..=64).text("neurons per layer"))
+                .on_hover_text("Width: more neurons can bend the decision boundary more");
+            ComboBox::from_label("activation")
+                .selected_text(settings.activation.name())
+                .show_ui(ui, |ui| {
+                    for act in Activation::iter() {
+                        ui.selectable_value(&mut settings.activation, act, act.name());
+                    }
+                })
+                .response
+                .on_hover_text("The nonlinearity after each hidden layer");
+        });
     }
     ui.separator();
 
-    ui.strong("Slice");
-    ui.horizontal(|ui| {
+    section(ui, locks, Section::Optimizer, |ui| {
+        ui.strong("Optimiser");
+        let opt = &mut settings.train.optimizer;
+        ComboBox::from_label("optimiser")
+            .selected_text(opt.kind.name())
+            .show_ui(ui, |ui| {
+                for kind in OptimizerKind::iter() {
+                    ui.selectable_value(&mut opt.kind, kind, kind.name())
+                        .on_hover_text(kind.description());
+                }
+            })
+            .response
+            .on_hover_text(opt.kind.description());
+        ui.add(
+            Slider::new(&mut opt.lr, LR_RANGE.0..=LR_RANGE.1)
+                .logarithmic(true)
+                .text("learning rate"),
+        )
+        .on_hover_text("The step size: too big overshoots or diverges, too small crawls");
+        if matches!(opt.kind, OptimizerKind::Momentum | OptimizerKind::Nesterov) {
+            ui.add(Slider::new(&mut opt.momentum, 0.0..=0.99).text("momentum"))
+                .on_hover_text("How much of the previous velocity the ball keeps: a heavier ball");
+        }
+        if matches!(opt.kind, OptimizerKind::Adam | OptimizerKind::AdamW) {
+            ui.add(Slider::new(&mut opt.beta1, 0.0..=0.999).text("β₁"))
+                .on_hover_text("Adam's momentum: the average of recent gradients");
+            ui.add(Slider::new(&mut opt.beta2, 0.9..=0.9999).text("β₂"))
+                .on_hover_text(
+                    "Adam's memory of squared gradients, which sets each parameter's step size",
+                );
+        }
+        ui.add(Slider::new(&mut opt.weight_decay, 0.0..=0.1).text("weight decay"))
+            .on_hover_text("Pulls every weight towards zero a little each step");
+        let mut full_batch = settings.train.batch_size.is_none();
+        ui.checkbox(&mut full_batch, "full batch").on_hover_text(
+            "Use every training example for each step; untick for noisy minibatch steps",
+        );
+        if full_batch {
+            settings.train.batch_size = None;
+        } else {
+            let mut size = settings.train.batch_size.unwrap_or(32);
+            ui.add(
+                Slider::new(&mut size, 1..=256)
+                    .logarithmic(true)
+                    .text("batch size"),
+            )
+            .on_hover_text("Examples per step: small batches make the ball jitter");
+            settings.train.batch_size = Some(size);
+        }
+        let schedule_name = match settings.train.schedule.schedule {
+            Schedule::Constant => "constant",
+            Schedule::Step { .. } => "step decay",
+            Schedule::Cosine { .. } => "cosine",
+        };
+        ComboBox::from_label("schedule")
+            .selected_text(schedule_name)
+            .show_ui(ui, |ui| {
+                let s = &mut settings.train.schedule.schedule;
+                ui.selectable_value(s, Schedule::Constant, "constant");
+                ui.selectable_value(
+                    s,
+                    Schedule::Step {
+                        every: 500,
+                        gamma: 0.5,
+                    },
+                    "step decay",
+                );
+                ui.selectable_value(
+                    s,
+                    Schedule::Cosine {
+                        total_steps: 2000,
+                        min_factor: 0.01,
+                    },
+                    "cosine",
+                );
+            })
+            .response
+            .on_hover_text("How the learning rate changes as training goes on");
+        ui.add(egui::DragValue::new(&mut settings.train.seed).prefix("seed "))
+            .on_hover_text("Seeds the initial weights: Reset to start from a new point");
+    });
+    if matches!(settings.problem, ProblemChoice::Surface(_)) {
+        section(ui, locks, Section::Race, |ui| race_ui(ui, settings));
+    }
+    ui.separator();
+
+    section(ui, locks, Section::Slice, |ui| {
+        ui.strong("Slice");
+        ui.horizontal(|ui| {
         ui.radio_value(&mut settings.slice_mode, SliceMode::Follow, "follow")
             .on_hover_text("Re-centre the slice on the parameters as they move: watch the landscape change under the ball");
         ui.radio_value(&mut settings.slice_mode, SliceMode::Frozen, "frozen")
             .on_hover_text("Keep the plane through the starting point and project the path onto it");
     });
-    let direction_name = settings.directions.name();
-    ComboBox::from_label("directions")
+        let direction_name = settings.directions.name();
+        ComboBox::from_label("directions")
         .selected_text(direction_name)
         .show_ui(ui, |ui| {
             ui.selectable_value(&mut settings.directions, DirectionChoice::Filter, "filter-normalised")
@@ -299,7 +312,7 @@ pub fn controls_ui(
             ui.selectable_value(&mut settings.directions, DirectionChoice::Seeds, "this run → another seed")
                 .on_hover_text("Trains a second run from the next seed just as long, then slices the straight line from this run (−1) to that one (+1), on the plane through both and this run's start: two minima, and the barrier between them");
         });
-    if settings.directions.is_computed()
+        if settings.directions.is_computed()
         && ui
             .button("Compute again here")
             .on_hover_text(
@@ -309,42 +322,42 @@ pub fn controls_ui(
     {
         action = Some(AppCommand::RecomputeDirections);
     }
-    if let DirectionChoice::Parameters(i, j) = &mut settings.directions {
-        // Named as a student reads them ("layer 2: neuron 5 ← input 3"),
-        // not by their place in the flat vector; drag to walk through them.
-        let count = on_screen.num_params().max(1);
-        for (axis, index) in [("α", i), ("β", j)] {
-            *index = (*index).min(count - 1);
-            ui.horizontal(|ui| {
-                ui.label(format!("{axis}:"));
-                let layout = on_screen.layout();
-                let drag = egui::DragValue::new(index)
-                    .range(0..=count - 1)
-                    .speed(0.1)
-                    .custom_formatter(|n, _| layout.plain_name(n as usize));
-                ui.add(drag).on_hover_text(
-                    "The parameter this axis moves, all others fixed: drag to pick another",
-                );
-            });
+        if let DirectionChoice::Parameters(i, j) = &mut settings.directions {
+            // Named as a student reads them ("layer 2: neuron 5 ← input 3"),
+            // not by their place in the flat vector; drag to walk through them.
+            let count = on_screen.num_params().max(1);
+            for (axis, index) in [("α", i), ("β", j)] {
+                *index = (*index).min(count - 1);
+                ui.horizontal(|ui| {
+                    ui.label(format!("{axis}:"));
+                    let layout = on_screen.layout();
+                    let drag = egui::DragValue::new(index)
+                        .range(0..=count - 1)
+                        .speed(0.1)
+                        .custom_formatter(|n, _| layout.plain_name(n as usize));
+                    ui.add(drag).on_hover_text(
+                        "The parameter this axis moves, all others fixed: drag to pick another",
+                    );
+                });
+            }
         }
-    }
-    ui.add(
-        Slider::new(&mut settings.span, SPAN_RANGE.0..=SPAN_RANGE.1)
-            .logarithmic(true)
-            .text("span"),
-    )
-    .on_hover_text("How far the slice reaches from its centre along each direction");
-    ui.add(
-        Slider::new(
-            &mut settings.resolution,
-            RESOLUTION_RANGE.0..=RESOLUTION_RANGE.1,
+        ui.add(
+            Slider::new(&mut settings.span, SPAN_RANGE.0..=SPAN_RANGE.1)
+                .logarithmic(true)
+                .text("span"),
         )
-        .text("resolution"),
-    )
-    .on_hover_text("Grid points per side: finer is slower");
-    ui.checkbox(&mut settings.log_scale, "log colour scale")
-        .on_hover_text("Colour by the logarithm of the loss, so low valleys keep their detail");
-    ui.horizontal(|ui| {
+        .on_hover_text("How far the slice reaches from its centre along each direction");
+        ui.add(
+            Slider::new(
+                &mut settings.resolution,
+                RESOLUTION_RANGE.0..=RESOLUTION_RANGE.1,
+            )
+            .text("resolution"),
+        )
+        .on_hover_text("Grid points per side: finer is slower");
+        ui.checkbox(&mut settings.log_scale, "log colour scale")
+            .on_hover_text("Colour by the logarithm of the loss, so low valleys keep their detail");
+        ui.horizontal(|ui| {
         ui.label("film strip at");
         ui.add(
             egui::TextEdit::singleline(&mut settings.film_steps)
@@ -353,10 +366,32 @@ pub fn controls_ui(
         )
         .on_hover_text("The steps the Film strip button shows, e.g. 0, 10, 100, 1000 (the nearest kept points); empty for 0, powers of ten and now");
     });
+    });
     ui.separator();
     ui.checkbox(&mut settings.presentation, "presentation mode")
         .on_hover_text("Large text, light theme and fewer controls for a projector (P)");
     action
+}
+
+/// What a lesson step locks or hides in the controls.
+#[derive(Clone, Debug, Default)]
+pub struct Locks {
+    /// Shown but not changeable.
+    pub locked: Vec<Section>,
+    /// Not shown.
+    pub hidden: Vec<Section>,
+}
+
+/// One section of the controls, unless hidden; greyed out when locked.
+fn section(ui: &mut egui::Ui, locks: &Locks, which: Section, body: impl FnOnce(&mut egui::Ui)) {
+    if locks.hidden.contains(&which) {
+        return;
+    }
+    let locked = locks.locked.contains(&which);
+    let response = ui.add_enabled_ui(!locked, body).response;
+    if locked {
+        response.on_disabled_hover_text("Locked by this lesson step: Leave lesson to change it");
+    }
 }
 
 /// A problem the user picks starts from its own learning rate and race

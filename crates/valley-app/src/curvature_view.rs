@@ -63,6 +63,14 @@ impl CurvatureState {
         }
     }
 
+    /// The largest eigenvalue, when the newest analysis is of this step.
+    pub fn lambda_max(&self, step: u64) -> Option<f32> {
+        match &self.result {
+            Some(Ok(c)) if c.step == step => c.top.first().map(|&l| l as f32),
+            _ => None,
+        }
+    }
+
     /// Takes the job's result once it is there (a cancelled one leaves the last).
     fn poll(&mut self) {
         match self.job.as_ref().and_then(exec::Job::take) {

@@ -18,6 +18,7 @@ mod import;
 mod jobs;
 mod landscape_view;
 mod launch;
+pub mod lesson;
 mod measure;
 mod minima_view;
 mod notices;
@@ -90,6 +91,10 @@ pub struct ValleyApp {
     pub jobs: jobs::Jobs,
     /// Close the window after this frame.
     quit_requested: bool,
+    /// The lesson being played, if any.
+    pub lesson: Option<lesson::LessonPlayer>,
+    /// The first-launch card ("Start the first lesson" / "Explore freely").
+    pub welcome: bool,
 }
 
 impl ValleyApp {
@@ -112,6 +117,8 @@ impl ValleyApp {
             autosave: None,
             jobs: Default::default(),
             quit_requested: false,
+            lesson: None,
+            welcome: false,
         })
     }
 
@@ -181,8 +188,73 @@ impl ValleyApp {
                 self.settings.presentation = !self.settings.presentation;
             }
             AppCommand::Dismiss(source) => self.runtime.notices.clear(source),
+            AppCommand::ShowScene(settings) => {
+                let keep = (self.settings.presentation, self.settings.camera);
+                self.settings = *settings;
+                (self.settings.presentation, self.settings.camera) = keep;
+                self.jobs.replaying = None;
+                self.apply();
+            }
+            AppCommand::ComputePlane(recipe) => {
+                self.settings.directions = recipe;
+                self.apply();
+                self.execute(AppCommand::RecomputeDirections);
+            }
+            AppCommand::OpenLesson(name) => match lesson::find(&name) {
+                Ok(lesson) => self.start_lesson(lesson),
+                Err(message) => self.runtime.notices.error(Source::Lesson, message),
+            },
+            AppCommand::LessonGo(index) => {
+                if let Some(player) = &mut self.lesson {
+                    player.go(index);
+                }
+            }
+            AppCommand::LessonGuess(yes) => {
+                if let Some(player) = &mut self.lesson {
+                    player.answer_with(yes);
+                }
+            }
+            AppCommand::LeaveLesson => self.lesson = None,
             AppCommand::Quit => self.quit_requested = true,
         }
+    }
+
+    /// Starts a lesson at its first step (the welcome card goes).
+    pub fn start_lesson(&mut self, lesson: std::sync::Arc<lesson::Lesson>) {
+        self.welcome = false;
+        self.runtime.notices.clear(Source::Lesson);
+        self.lesson = Some(lesson::LessonPlayer::new(lesson, 0, self.script.is_some()));
+    }
+
+    /// What the lesson sees of the app this frame.
+    fn seen(&self, since: u64) -> lesson::Seen<'_> {
+        let snapshot = &self.runtime.snapshot;
+        lesson::Seen {
+            snapshot,
+            race: self.runtime.race.latest.as_deref(),
+            lr: self.settings.train.optimizer.lr,
+            optimizer: self.settings.train.optimizer.kind,
+            off_plane: self
+                .runtime
+                .slices
+                .wormhole
+                .track()
+                .points()
+                .last()
+                .map(|p| p.off_plane),
+            lambda_max: self.jobs.curvature.lambda_max(snapshot.step),
+            since,
+        }
+    }
+
+    /// The commands the lesson wants this frame.
+    fn lesson_commands(&mut self) -> Vec<AppCommand> {
+        let Some(mut player) = self.lesson.take() else {
+            return Vec::new();
+        };
+        let commands = player.advance(&self.seen(player.since));
+        self.lesson = Some(player);
+        commands
     }
 
     /// Writes the slice as a PNG figure, the window as a PNG, or the grid and
@@ -271,6 +343,7 @@ impl ValleyApp {
         self.runtime.logic(&self.settings);
         self.collect_reports();
         commands.extend(self.script_commands(ui.ctx()));
+        commands.extend(self.lesson_commands());
         if let Some(plan) = &mut self.measure {
             plan.advance(ui.ctx(), &self.runtime, self.frame_ms);
         }
@@ -384,12 +457,32 @@ impl ValleyApp {
                     running,
                 ));
             });
+            if self.lesson.is_some() {
+                // On a projector the card takes the controls' place.
+                let width = ui.available_width() * 0.3;
+                egui::Panel::left("lesson")
+                    .frame(side)
+                    .exact_size(width)
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical().show(ui, |ui| {
+                            commands.extend(self.lesson_card_ui(ui));
+                        });
+                    });
+            }
         } else {
+            let locks = self.lesson.as_ref().map(|p| controls::Locks {
+                locked: p.step().file.lock.clone(),
+                hidden: p.step().file.hide.clone(),
+            });
             egui::Panel::left("controls")
                 .frame(side)
-                .default_size(270.0)
+                .default_size(if self.lesson.is_some() { 320.0 } else { 270.0 })
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
+                        if self.lesson.is_some() {
+                            commands.extend(self.lesson_card_ui(ui));
+                            ui.separator();
+                        }
                         commands.extend(controls::controls_ui(
                             ui,
                             &mut self.settings,
@@ -398,6 +491,7 @@ impl ValleyApp {
                                 .then_some(self.runtime.problem.as_ref()),
                             self.runtime.problem.as_ref(),
                             running,
+                            &locks.unwrap_or_default(),
                         ));
                     });
                 });
@@ -422,6 +516,18 @@ impl ValleyApp {
             commands.extend(self.divergence_ui(ui));
             commands.extend(self.central_view_ui(ui));
         });
+        commands
+    }
+
+    /// The lesson's card, in whichever panel holds it.
+    fn lesson_card_ui(&mut self, ui: &mut egui::Ui) -> Vec<AppCommand> {
+        let Some(player) = self.lesson.take() else {
+            return Vec::new();
+        };
+        let mut settings = self.settings.clone();
+        let commands = lesson::card_ui(ui, &player, &self.seen(player.since), &mut settings);
+        self.settings = settings;
+        self.lesson = Some(player);
         commands
     }
 
@@ -580,6 +686,20 @@ impl ValleyApp {
         // Keys must not fire while the user types into a field.
         if ui.ctx().egui_wants_keyboard_input() {
             return commands;
+        }
+        if let Some(player) = &self.lesson {
+            let (next, back) = ui.input(|i| {
+                (
+                    i.key_pressed(Key::PageDown) || i.key_pressed(Key::ArrowDown),
+                    i.key_pressed(Key::PageUp) || i.key_pressed(Key::ArrowUp),
+                )
+            });
+            if next && player.index + 1 < player.len() {
+                commands.push(AppCommand::LessonGo(player.index + 1));
+            }
+            if back && player.index > 0 {
+                commands.push(AppCommand::LessonGo(player.index - 1));
+            }
         }
         ui.input(|i| {
             let plain = |key| i.key_pressed(key) && !i.modifiers.any();

@@ -31,6 +31,8 @@ pub enum Source {
     Replay,
     /// Settings brought into range or refused.
     Settings,
+    /// Lessons opened, saved or refused.
+    Lesson,
 }
 
 /// How much a notice matters.

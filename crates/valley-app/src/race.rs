@@ -89,7 +89,7 @@ impl RaceState {
 }
 
 /// One config per chosen optimiser: the user's hyperparameters, each lane's own rule.
-fn lane_configs(settings: &Settings) -> Vec<TrainConfig> {
+pub(crate) fn lane_configs(settings: &Settings) -> Vec<TrainConfig> {
     settings
         .race
         .iter()

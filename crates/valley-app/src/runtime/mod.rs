@@ -13,6 +13,7 @@ mod slices;
 mod wormhole_watch;
 
 pub use slices::Slices;
+pub(crate) use slices::random_plane;
 
 use valley_engine::problem::Problem;
 use valley_engine::train::{Command, Snapshot, Speed, Trainer};

@@ -411,7 +411,7 @@ type FrozenKey = (DirectionChoice, u64);
 /// A plane through `centre` along the settings' random or parameter
 /// directions (filter-normalised for computed choices), as the engine's
 /// recipe draws them from the run's seed.
-fn random_plane(
+pub(crate) fn random_plane(
     problem: &Arc<dyn Problem>,
     settings: &Settings,
     centre: &[f32],

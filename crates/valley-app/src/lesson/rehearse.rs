@@ -1,0 +1,194 @@
+//! A lesson step played on the engine alone, without a window: the same
+//! scene, drop and steps as in the app, so tests and authors can see what
+//! each prediction answers and which checks fire, and in how many steps.
+
+use std::sync::Arc;
+
+use super::facts::Seen;
+use super::file::{Lesson, LessonStep};
+use crate::race::lane_configs;
+use crate::runtime::{build_problem, random_plane};
+use crate::{ProblemChoice, Settings};
+use valley_engine::analysis::{Control, analyse_curvature};
+use valley_engine::landscape::project;
+use valley_engine::problem::Problem;
+use valley_engine::train::{Lane, Race, RaceSnapshot, Run, RunState, Snapshot};
+
+/// What one step's run showed.
+#[derive(Clone, Debug)]
+pub struct Rehearsal {
+    /// The prediction's answer, if the step asks one.
+    pub answer: Option<bool>,
+    /// Whether each check fired during or at the end of the run.
+    pub fired: Vec<bool>,
+    /// The narration as it reads at the end.
+    pub narration: String,
+    /// The loss the student sees at the end.
+    pub loss: f32,
+    /// The run's step at the end.
+    pub step: u64,
+}
+
+/// Plays every step in order (a step with `reset = false` goes on from the
+/// one before), with `settings_for` adjusting each step's settings (a test's
+/// contrasting run); checks are watched every `every` steps.
+pub fn rehearse_lesson(
+    lesson: &Lesson,
+    settings_for: &dyn Fn(usize, &mut Settings),
+) -> Result<Vec<Rehearsal>, String> {
+    let mut out = Vec::new();
+    let mut kept: Option<(Arc<dyn Problem>, Run)> = None;
+    for (index, step) in lesson.steps.iter().enumerate() {
+        let mut settings = step.settings.clone();
+        settings_for(index, &mut settings);
+        let (problem, run) = match kept.take() {
+            Some((problem, mut run)) if !step.file.reset => {
+                run.set_config(settings.train).map_err(|e| e.to_string())?;
+                (problem, run)
+            }
+            _ => {
+                let problem = build_problem(&settings).map_err(|e| format!("{e:#}"))?;
+                let run =
+                    Run::new(Arc::clone(&problem), settings.train).map_err(|e| e.to_string())?;
+                (problem, run)
+            }
+        };
+        let (rehearsal, run) = rehearse_step(step, &settings, &problem, run)?;
+        out.push(rehearsal);
+        kept = Some((problem, run));
+    }
+    Ok(out)
+}
+
+fn rehearse_step(
+    step: &LessonStep,
+    settings: &Settings,
+    problem: &Arc<dyn Problem>,
+    mut run: Run,
+) -> Result<(Rehearsal, Run), String> {
+    let file = &step.file;
+    if let Some([x, y]) = file.drop {
+        run.set_params(vec![x, y]);
+    }
+    let since = if file.reset || file.drop.is_some() {
+        0
+    } else {
+        run.step_index()
+    };
+    let surface = matches!(settings.problem, ProblemChoice::Surface(_));
+    let mut race = match settings.race.is_empty() || !surface {
+        true => None,
+        false => {
+            let lanes: Vec<Lane> = settings
+                .race
+                .iter()
+                .zip(lane_configs(settings))
+                .map(|(kind, config)| Lane {
+                    name: kind.name().into(),
+                    config,
+                })
+                .collect();
+            let mut race = Race::new(problem, &lanes).map_err(|e| e.to_string())?;
+            race.start_at(run.params());
+            Some(race)
+        }
+    };
+    let plane = match surface {
+        true => None,
+        false => Some(random_plane(problem, settings, run.initial_params())?),
+    };
+    let needs_curvature = step.narration.source().contains("{lambda_max}")
+        || file
+            .check
+            .iter()
+            .any(|c| c.when.needs() == super::facts::Needs::Curvature);
+    let mut fired = vec![false; file.check.len()];
+    let train = file.train.unwrap_or(0);
+    let every = (train / 100).max(1);
+    let mut look = |run: &mut Run,
+                    race: &mut Option<Race>,
+                    last: bool|
+     -> (Snapshot, Option<RaceSnapshot>, Option<f32>) {
+        let state = run
+            .divergence()
+            .map_or(RunState::Paused, |(step, loss)| RunState::Diverged {
+                step,
+                loss,
+            });
+        let snapshot = run.snapshot(state, 0.0);
+        let race = race.as_mut().map(|r| r.snapshot(RunState::Paused));
+        let lambda_max = match needs_curvature && last {
+            true => analyse_curvature(problem.as_ref(), &snapshot, &Control::none())
+                .ok()
+                .and_then(|c| c.top.first().map(|&l| l as f32)),
+            false => None,
+        };
+        let seen = seen_of(
+            &snapshot,
+            race.as_ref(),
+            settings,
+            plane.as_ref(),
+            lambda_max,
+            since,
+        );
+        for (fired, check) in fired.iter_mut().zip(&file.check) {
+            *fired |= check.when.is_decidable(&seen) && check.when.holds(&seen);
+        }
+        (snapshot, race, lambda_max)
+    };
+    for i in 0..train {
+        if run.divergence().is_none() {
+            let _ = run.step();
+        }
+        if let Some(race) = &mut race {
+            race.step();
+        }
+        let over = run.divergence().is_some() && race.as_ref().is_none_or(|r| r.is_over());
+        if (i + 1) % every == 0 && i + 1 < train && !over {
+            look(&mut run, &mut race, false);
+        }
+        if over {
+            break;
+        }
+    }
+    let (snapshot, race_snapshot, lambda_max) = look(&mut run, &mut race, true);
+    let seen = seen_of(
+        &snapshot,
+        race_snapshot.as_ref(),
+        settings,
+        plane.as_ref(),
+        lambda_max,
+        since,
+    );
+    let rehearsal = Rehearsal {
+        answer: file
+            .predict
+            .as_ref()
+            .filter(|p| p.answer.is_decidable(&seen))
+            .map(|p| p.answer.holds(&seen)),
+        fired,
+        narration: step.narration.render(&seen),
+        loss: seen.loss(),
+        step: snapshot.step,
+    };
+    Ok((rehearsal, run))
+}
+
+fn seen_of<'a>(
+    snapshot: &'a Snapshot,
+    race: Option<&'a RaceSnapshot>,
+    settings: &Settings,
+    plane: Option<&valley_engine::landscape::Plane>,
+    lambda_max: Option<f32>,
+    since: u64,
+) -> Seen<'a> {
+    Seen {
+        snapshot,
+        race,
+        lr: settings.train.optimizer.lr,
+        optimizer: settings.train.optimizer.kind,
+        off_plane: plane.map(|p| project(p, &snapshot.params).distance),
+        lambda_max,
+        since,
+    }
+}
