@@ -4,6 +4,7 @@ mod choice;
 mod film_strip;
 mod inspect;
 mod landscape;
+mod lesson;
 mod problem_args;
 mod progress;
 mod sharpness;
@@ -62,6 +63,9 @@ pub struct Cli {
     /// What the central panel shows: the 2D map, the 3D surface, or frozen and following maps side by side.
     #[arg(long, value_enum)]
     pub view: Option<ViewArg>,
+    /// Start a guided lesson: a built-in id (valley lesson list) or a lesson file (.toml).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub lesson: Option<String>,
 }
 
 /// `--view` choices.
@@ -94,6 +98,8 @@ pub enum Command {
     /// the minima: sharpness, test loss, what they show, and 1D slices along each one's
     /// sharpest direction.
     Sharpness(SharpnessArgs),
+    /// Guided lessons: list the built-in ones, or export one as figures and a handout.
+    Lesson(lesson::LessonArgs),
 }
 
 /// Runs a parsed command line.
@@ -104,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Landscape(args)) => landscape::run(&args),
         Some(Command::FilmStrip(args)) => film_strip::run(&args),
         Some(Command::Sharpness(args)) => sharpness::run(&args),
+        Some(Command::Lesson(args)) => lesson::run(args),
         None => valley_app::run(launch_options(cli)?),
     }
 }
@@ -127,6 +134,9 @@ pub fn launch_options(cli: Cli) -> anyhow::Result<valley_app::LaunchOptions> {
                 data,
                 activation: cli.activation,
             }),
+        lesson: cli.lesson,
+        lesson_export: None,
+        export_progress: None,
         view: cli.view.map(|v| match v {
             ViewArg::Map => valley_app::CentralView::Map,
             ViewArg::Surface => valley_app::CentralView::Surface,
@@ -136,7 +146,7 @@ pub fn launch_options(cli: Cli) -> anyhow::Result<valley_app::LaunchOptions> {
 }
 
 /// `1600x1000` → (1600, 1000), within what a screen can show.
-fn parse_size(text: &str) -> anyhow::Result<(f32, f32)> {
+pub(crate) fn parse_size(text: &str) -> anyhow::Result<(f32, f32)> {
     let parsed = text
         .split_once(['x', 'X'])
         .and_then(|(w, h)| Some((w.trim().parse::<u16>().ok()?, h.trim().parse::<u16>().ok()?)));

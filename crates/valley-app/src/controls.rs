@@ -45,6 +45,9 @@ pub fn presenter_strip_ui(
                 .text("learning rate"),
         );
         ui.separator();
+        if let Some(lesson) = super::lesson::lessons_menu_ui(ui) {
+            command = Some(lesson);
+        }
         if ui.button("Leave presentation").on_hover_text("P").clicked() {
             command = Some(AppCommand::TogglePresentation);
         }

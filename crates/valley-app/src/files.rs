@@ -34,6 +34,8 @@ pub enum Opened {
         /// Values brought into a control's range.
         adjusted: Vec<String>,
     },
+    /// A lesson file (`.toml`), checked.
+    Lesson(std::sync::Arc<super::lesson::Lesson>),
     /// A scene (from a PNG saved by Valley or a `.json` scene): settings and a step to replay to.
     Scene {
         /// The scene, its settings checked.
@@ -61,6 +63,13 @@ pub fn read_file(path: &Path, current: &Settings) -> anyhow::Result<Opened> {
     if is_png {
         let scene = Scene::read_png(path)?;
         return checked_scene(scene, path);
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+    {
+        let lesson = super::lesson::Lesson::read(path).map_err(anyhow::Error::msg)?;
+        return Ok(Opened::Lesson(std::sync::Arc::new(lesson)));
     }
     let bytes = read_at_most(path, MAX_SESSION_BYTES).map_err(|e| match e {
         ReadError::Io(source) => anyhow::anyhow!("could not read {}: {source}", path.display()),
@@ -186,6 +195,11 @@ impl ValleyApp {
     /// where it stopped; a scene's run replays to its step, with progress.
     pub fn show_opened(&mut self, opened: Opened, path: &Path) {
         let (message, adjusted) = match opened {
+            Opened::Lesson(lesson) => {
+                let message = format!("opened the lesson \"{}\"", lesson.title());
+                self.start_lesson(lesson);
+                (message, Vec::new())
+            }
             Opened::Session {
                 session,
                 settings,

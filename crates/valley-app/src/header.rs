@@ -7,32 +7,41 @@ use super::export::ExportKind;
 use super::settings::CentralView;
 
 /// Width the tabs and all the buttons need on one row, in points.
-const ONE_ROW_WIDTH: f32 = 960.0;
+const ONE_ROW_WIDTH: f32 = 1040.0;
 
 /// Draws the tabs and buttons; returns the button pressed, if any.
 pub fn header_ui(
     ui: &mut egui::Ui,
     view: &mut CentralView,
     has_weights: bool,
+    presenting_lesson: bool,
 ) -> Option<AppCommand> {
     let one_row = ui.available_width() >= ONE_ROW_WIDTH;
     let mut action = None;
     ui.horizontal(|ui| {
+        // On a projector the presenter's strip holds the Lessons menu.
+        if !presenting_lesson {
+            if let Some(command) = super::lesson::lessons_menu_ui(ui) {
+                action = Some(command);
+            }
+            ui.separator();
+        }
         ui.selectable_value(view, CentralView::Map, "2D map")
             .on_hover_text("The slice seen from above: colour is loss, lines are contours");
         ui.selectable_value(view, CentralView::Surface, "3D surface")
             .on_hover_text("The same slice as a landscape: height is loss. Drag to turn it");
         ui.selectable_value(view, CentralView::SideBySide, "Frozen | following")
             .on_hover_text("The plane through the start beside the plane through the parameters now: the landscape under the ball changes as training moves in the dimensions a slice leaves out");
-        if one_row {
+        // A lesson on a projector leaves the map the room the file buttons took.
+        if one_row && !presenting_lesson {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                action = buttons_ui(ui, has_weights, true);
+                action = buttons_ui(ui, has_weights, true).or(action.take());
             });
         }
     });
-    if !one_row {
+    if !one_row && !presenting_lesson {
         ui.horizontal_wrapped(|ui| {
-            action = buttons_ui(ui, has_weights, false);
+            action = buttons_ui(ui, has_weights, false).or(action.take());
         });
     }
     action

@@ -33,13 +33,19 @@ pub struct LaunchOptions {
     pub presentation: bool,
     /// Start on this imported model.
     pub import: Option<ImportSpec>,
+    /// Start this lesson: a built-in id or a lesson file.
+    pub lesson: Option<String>,
+    /// Export every step of the lesson as a PNG (and a handout) into this folder, then exit.
+    pub lesson_export: Option<PathBuf>,
+    /// Told as each exported step is written.
+    pub export_progress: Option<super::lesson::ExportProgress>,
 }
 
 impl LaunchOptions {
     /// A screenshot or a measurement: such runs must not restore or
     /// overwrite the user's window, settings or autosave.
     pub fn is_scripted(&self) -> bool {
-        self.screenshot.is_some() || self.measure.is_some()
+        self.screenshot.is_some() || self.measure.is_some() || self.lesson_export.is_some()
     }
 }
 
@@ -90,6 +96,7 @@ pub struct Prepared {
     options: LaunchOptions,
     preset: Option<Settings>,
     opened: Option<files::Opened>,
+    lesson: Option<Arc<super::lesson::Lesson>>,
 }
 
 /// Reads and checks everything the launch options name.
@@ -104,10 +111,17 @@ pub fn prepare(options: LaunchOptions) -> anyhow::Result<Prepared> {
         import::load(spec, 0)?;
     }
     let preset = options.preset.as_deref().map(preset).transpose()?;
+    let lesson = options
+        .lesson
+        .as_deref()
+        .map(super::lesson::find)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     Ok(Prepared {
         options,
         preset,
         opened,
+        lesson,
     })
 }
 
@@ -152,7 +166,7 @@ impl Prepared {
                 show(s);
                 settings = (**s).clone();
             }
-            None => show(&mut settings),
+            Some(files::Opened::Lesson(_)) | None => show(&mut settings),
         }
         if let Some(spec) = options.import.clone() {
             settings.import = Some(spec);
@@ -164,6 +178,9 @@ impl Prepared {
         }
         if let (Some(opened), Some(path)) = (opened, &options.open) {
             app.show_opened(opened, path);
+        }
+        if let Some(lesson) = self.lesson.take() {
+            app.start_lesson(lesson);
         }
         Ok(app)
     }
@@ -182,7 +199,9 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             let shown = match &prepared.opened {
                 Some(files::Opened::Scene { scene, .. }) => scene.settings.clone(),
                 Some(files::Opened::Session { settings, .. }) => (**settings).clone(),
-                None => prepared.preset.clone().unwrap_or_default(),
+                Some(files::Opened::Lesson(_)) | None => {
+                    prepared.preset.clone().unwrap_or_default()
+                }
             };
             measure::baseline(&shown, 3.0)
         }
@@ -218,12 +237,34 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             let stored = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
+            let welcomed = cc
+                .storage
+                .and_then(|s| eframe::get_value::<bool>(s, super::WELCOMED_KEY))
+                .unwrap_or(false);
             let mut app = prepared.app(stored, wake).map_err(|e| format!("{e:#}"))?;
+            // The first launch of the plain app greets; a file, preset or lesson asked for does not.
+            app.welcome = !welcomed
+                && !scripted
+                && app.lesson.is_none()
+                && options.open.is_none()
+                && options.preset.is_none()
+                && options.import.is_none();
             if !scripted && let Some(dir) = eframe::storage_dir("Valley") {
                 app.autosave = Some(sessions::Autosave::new(&dir));
             }
             if let Some(path) = options.screenshot.clone() {
                 app.script = Some(Script::screenshot(path, options.steps, plan_outcome));
+            } else if let Some(dir) = options.lesson_export.clone() {
+                if let Some(player) = &mut app.lesson {
+                    player.unattended = true;
+                    let first = player.index;
+                    player.go(first);
+                }
+                app.lesson_export = Some(super::lesson::LessonExport::new(
+                    dir,
+                    plan_outcome,
+                    options.export_progress.clone(),
+                ));
             } else if let Some(seconds) = options.measure {
                 app.measure = Some(measure::MeasurePlan::new(
                     launched,

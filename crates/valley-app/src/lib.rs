@@ -62,6 +62,8 @@ use valley_engine::train::{Command, RunState};
 
 /// Key under which eframe persists the settings.
 const SETTINGS_KEY: &str = "valley-settings";
+/// Key that remembers the welcome card was seen.
+const WELCOMED_KEY: &str = "valley-welcomed";
 
 /// The app: persisted settings, plus the runtime that serves them.
 pub struct ValleyApp {
@@ -95,6 +97,8 @@ pub struct ValleyApp {
     pub lesson: Option<lesson::LessonPlayer>,
     /// The first-launch card ("Start the first lesson" / "Explore freely").
     pub welcome: bool,
+    /// A lesson being exported step by step (`valley lesson export`).
+    lesson_export: Option<lesson::LessonExport>,
 }
 
 impl ValleyApp {
@@ -119,6 +123,7 @@ impl ValleyApp {
             quit_requested: false,
             lesson: None,
             welcome: false,
+            lesson_export: None,
         })
     }
 
@@ -252,7 +257,17 @@ impl ValleyApp {
         let Some(mut player) = self.lesson.take() else {
             return Vec::new();
         };
-        let commands = player.advance(&self.seen(player.since));
+        let mut commands = player.advance(&self.seen(player.since));
+        if let Some(mut export) = self.lesson_export.take() {
+            let probe = lesson::ExportProbe {
+                seen: self.seen(player.since),
+                settled: self.runtime.is_settled(),
+                running: self.is_running(),
+                window_saved: self.jobs.last_window_save.clone(),
+            };
+            commands.extend(export.advance(&player, &probe));
+            self.lesson_export = Some(export);
+        }
         self.lesson = Some(player);
         commands
     }
@@ -344,6 +359,9 @@ impl ValleyApp {
         self.collect_reports();
         commands.extend(self.script_commands(ui.ctx()));
         commands.extend(self.lesson_commands());
+        if self.lesson_export.is_some() {
+            ui.ctx().request_repaint();
+        }
         if let Some(plan) = &mut self.measure {
             plan.advance(ui.ctx(), &self.runtime, self.frame_ms);
         }
@@ -403,7 +421,10 @@ impl ValleyApp {
             .and_then(|mut m| m.take())
         {
             Some(Ok(path)) => {
-                notices.info(Source::Export, format!("saved {}", path.display()));
+                // An export's own figures are announced on its progress bar.
+                if self.lesson_export.is_none() {
+                    notices.info(Source::Export, format!("saved {}", path.display()));
+                }
                 self.jobs.last_window_save = Some(Ok(()));
             }
             Some(Err(text)) => {
@@ -505,6 +526,9 @@ impl ValleyApp {
             charts.default_size(charts_width)
         };
         charts.show(ui, |ui| self.charts_ui(ui));
+        if self.welcome {
+            commands.extend(self.welcome_ui(ui.ctx()));
+        }
         egui::CentralPanel::default().frame(central).show(ui, |ui| {
             commands.extend(self.restore_offer_ui(ui));
             ui.heading(self.runtime.problem.name());
@@ -512,10 +536,45 @@ impl ValleyApp {
                 ui,
                 &mut self.settings.view,
                 self.runtime.problem.linear_layers().is_some(),
+                self.settings.presentation && self.lesson.is_some(),
             ));
             commands.extend(self.divergence_ui(ui));
             commands.extend(self.central_view_ui(ui));
         });
+        commands
+    }
+
+    /// The first launch's card: a lesson, or the instrument itself.
+    fn welcome_ui(&mut self, ctx: &egui::Context) -> Vec<AppCommand> {
+        let mut commands = Vec::new();
+        egui::Window::new("Welcome to Valley")
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.label(
+                    egui::RichText::new(
+                        "Watch gradient descent roll down a loss landscape. The lessons lead you through the ideas one step at a time; or explore the instrument freely.",
+                    )
+                    .size(16.0),
+                );
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    let first = lesson::ids().first().map(|id| id.to_string());
+                    if let Some(first) = first
+                        && ui
+                            .button(egui::RichText::new("Start the first lesson").size(18.0).strong())
+                            .clicked()
+                    {
+                        commands.push(AppCommand::OpenLesson(first));
+                    }
+                    if ui.button(egui::RichText::new("Explore freely").size(18.0)).clicked() {
+                        self.welcome = false;
+                    }
+                });
+                ui.add_space(4.0);
+                ui.weak("Every lesson is in the Lessons menu above the map.");
+            });
         commands
     }
 
@@ -632,7 +691,7 @@ impl ValleyApp {
     /// The map, the surface or the two maps; a click on a map drops the ball.
     fn central_view_ui(&mut self, ui: &mut egui::Ui) -> Option<AppCommand> {
         // No hover read-out in scripted pictures: the pointer is wherever the display left it.
-        let show_hover = self.script.is_none();
+        let show_hover = self.script.is_none() && self.lesson_export.is_none();
         let clicked = match self.settings.view {
             CentralView::SideBySide if self.runtime.is_side_by_side() => {
                 side_by_side_view::side_by_side_ui(
@@ -867,6 +926,7 @@ impl eframe::App for ValleyApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.script.is_none() {
             eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+            eframe::set_value(storage, WELCOMED_KEY, &true);
         }
     }
 }

@@ -69,6 +69,49 @@ pub fn built_in(id: &str) -> Result<Arc<Lesson>, String> {
     Lesson::parse(text, &format!("built-in lesson {id}")).map(Arc::new)
 }
 
+/// (id, title) of every built-in lesson, read once, for the menu.
+pub fn titles() -> &'static [(&'static str, String)] {
+    static TITLES: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
+    TITLES.get_or_init(|| {
+        BUILT_IN
+            .iter()
+            .map(|(id, _)| {
+                let title = built_in(id).map_or_else(|e| e, |l| l.title().to_string());
+                (*id, title)
+            })
+            .collect()
+    })
+}
+
+/// The Lessons menu: every built-in lesson (one click starts it), the ones
+/// still to come, and a teacher's own file.
+pub fn lessons_menu_ui(ui: &mut egui::Ui) -> Option<crate::AppCommand> {
+    let mut command = None;
+    ui.menu_button("Lessons", |ui| {
+        for (number, (id, title)) in titles().iter().enumerate() {
+            if ui.button(format!("{}. {title}", number + 1)).clicked() {
+                command = Some(crate::AppCommand::OpenLesson((*id).to_string()));
+            }
+        }
+        ui.separator();
+        for title in COMING {
+            ui.add_enabled(false, egui::Button::new(format!("{title} (coming)")))
+                .on_disabled_hover_text("A lesson file for it opens like any other: Open a lesson file…");
+        }
+        ui.separator();
+        if ui
+            .button("Open a lesson file…")
+            .on_hover_text("A .toml lesson written by a teacher (or saved from Valley); drag-and-drop works too")
+            .clicked()
+        {
+            command = Some(crate::AppCommand::AskForFile);
+        }
+    })
+    .response
+    .on_hover_text("Guided lessons: each step sets the scene, runs it and says what to look for");
+    command
+}
+
 /// The built-in ids, in course order.
 pub fn ids() -> Vec<&'static str> {
     BUILT_IN.iter().map(|(id, _)| *id).collect()

@@ -12,9 +12,11 @@ use valley_engine::train::{RaceSnapshot, RunState, Snapshot};
 /// between two evaluations (rounding and minibatch noise stay below it).
 const RISE: f32 = 0.01;
 
-/// A test loss this far above its lowest, while the training loss is at
+/// A test loss this far above its lowest (relative, and absolute so that
+/// wobbles of a near-zero loss do not count), while the training loss is at
 /// its own lowest, is overfitting.
 const OVERFIT_RISE: f32 = 0.10;
+const OVERFIT_RISE_ABSOLUTE: f32 = 0.02;
 
 /// A fact about the run on screen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,7 +97,7 @@ impl Seen<'_> {
             .iter()
             .filter(|lane| {
                 lane.loss.is_finite()
-                    && !matches!(lane.state, RunState::Diverged { loss, .. } if !(loss < 0.0))
+                    && !matches!(lane.state, RunState::Diverged { loss, .. } if loss >= 0.0 || loss.is_nan())
             })
             .min_by(|a, b| a.loss.total_cmp(&b.loss))
             .map(|lane| (lane.kind, lane.loss))
@@ -118,7 +120,7 @@ impl Fact {
         match self {
             Fact::Diverged => seen
                 .states()
-                .any(|state| matches!(state, RunState::Diverged { loss, .. } if !(loss < 0.0))),
+                .any(|state| matches!(state, RunState::Diverged { loss, .. } if loss >= 0.0 || loss.is_nan())),
             Fact::Escaped => seen
                 .states()
                 .any(|state| matches!(state, RunState::Diverged { loss, .. } if loss < 0.0)),
@@ -138,7 +140,7 @@ impl Fact {
                 let lowest_test = points.iter().map(|p| p.1).fold(f32::INFINITY, f32::min);
                 let lowest_train = points.iter().map(|p| p.0).fold(f32::INFINITY, f32::min);
                 points.last().is_some_and(|&(train, test)| {
-                    test > lowest_test * (1.0 + OVERFIT_RISE)
+                    test > lowest_test * (1.0 + OVERFIT_RISE) + OVERFIT_RISE_ABSOLUTE
                         && train <= lowest_train * (1.0 + RISE)
                 })
             }

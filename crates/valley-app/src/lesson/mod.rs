@@ -5,6 +5,7 @@
 
 mod builtin;
 mod card;
+mod export;
 mod facts;
 mod file;
 mod narration;
@@ -12,8 +13,9 @@ mod player;
 mod rehearse;
 mod scene_spec;
 
-pub use builtin::{BUILT_IN, COMING, built_in, find, ids};
+pub use builtin::{BUILT_IN, COMING, built_in, find, ids, lessons_menu_ui, titles};
 pub use card::{HIGHLIGHT, card_ui};
+pub use export::{ExportProbe, ExportProgress, LessonExport};
 pub use facts::{Fact, Seen};
 pub use file::{
     CheckFile, Control, LESSON_VERSION, Lesson, LessonFile, LessonStep, PredictFile, Section,
