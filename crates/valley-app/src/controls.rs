@@ -9,15 +9,12 @@ use super::command::AppCommand;
 use super::import::{ImportForm, import_ui};
 use super::lesson::Section;
 use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
-use super::settings_check::{RESOLUTION_RANGE, SPAN_RANGE, SPEED_RANGE};
+use super::settings_check::{LR_RANGE, RESOLUTION_RANGE, SPAN_RANGE, SPEED_RANGE};
 use valley_engine::data::DatasetKind;
 use valley_engine::nn::Activation;
 use valley_engine::optim::{OptimizerKind, Schedule};
 use valley_engine::problem::Problem;
 use valley_engine::surface::{LaneTuning, SurfaceKind};
-
-/// The learning rate a slider offers.
-pub const LR_RANGE: (f32, f32) = (1e-5, 100.0);
 
 /// The presenter's strip in presentation mode: the run buttons and the
 /// learning rate, the one setting a lesson changes live, in large type.
@@ -408,7 +405,7 @@ fn start_fresh_on(settings: &mut Settings) {
             settings.lane_tuning.clear();
         }
         ProblemChoice::Surface(kind) => {
-            if let Ok(preset) = super::launch::preset(kind.name()) {
+            if let Ok(preset) = super::presets::preset(kind.name()) {
                 settings.train.optimizer.kind = preset.train.optimizer.kind;
                 settings.train.optimizer.lr = preset.train.optimizer.lr;
                 settings.lane_tuning = preset.lane_tuning;

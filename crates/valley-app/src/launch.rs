@@ -9,8 +9,6 @@ use super::{
     CentralView, ImportSpec, ProblemChoice, SETTINGS_KEY, Script, Settings, Source, ValleyApp,
     Wake, files, import, measure, sessions,
 };
-use valley_engine::data::DatasetKind;
-use valley_engine::surface::SurfaceKind;
 
 /// How the app is started from the command line.
 #[derive(Debug, Clone, Default)]
@@ -49,46 +47,6 @@ impl LaunchOptions {
     }
 }
 
-/// The settings for a preset name.
-pub fn preset(name: &str) -> anyhow::Result<Settings> {
-    let defaults = Settings::default();
-    if let Ok(kind) = name.parse::<DatasetKind>() {
-        return Ok(Settings {
-            problem: ProblemChoice::Dataset(kind),
-            noise: kind.default_noise(),
-            ..defaults
-        });
-    }
-    if name == "race" {
-        // Four optimisers on Rosenbrock's banana valley from the same start,
-        // each at its own tuned rate.
-        let mut settings = preset("rosenbrock")?;
-        settings.train.optimizer.lr = 0.002;
-        settings.lane_tuning = SurfaceKind::Rosenbrock.tuned_lanes();
-        settings.race = settings.lane_tuning.iter().map(|t| t.kind).collect();
-        return Ok(settings);
-    }
-    if let Ok(kind) = name.parse::<SurfaceKind>() {
-        let mut settings = Settings {
-            problem: ProblemChoice::Surface(kind),
-            ..defaults
-        };
-        // The rule its sentence describes: plain gradient descent.
-        let (rule, rate) = kind.preset_optimizer();
-        settings.train.optimizer.kind = rule;
-        settings.train.optimizer.lr = rate;
-        // A surface with a story to race (the ravine) opens racing it.
-        settings.lane_tuning = kind.tuned_lanes();
-        if kind == SurfaceKind::Ravine {
-            settings.race = settings.lane_tuning.iter().map(|t| t.kind).collect();
-        }
-        return Ok(settings);
-    }
-    anyhow::bail!(
-        "unknown preset '{name}': use a dataset (spirals, moons, circles, xor, blobs, sine) or a surface (bowl, ravine, saddle, rosenbrock, ...), or race"
-    )
-}
-
 /// What a launch needs before any window exists: every file read and
 /// checked, the preset found, the model loaded. An error here is reported
 /// before a window appears.
@@ -110,7 +68,11 @@ pub fn prepare(options: LaunchOptions) -> anyhow::Result<Prepared> {
     if let Some(spec) = &options.import {
         import::load(spec, 0)?;
     }
-    let preset = options.preset.as_deref().map(preset).transpose()?;
+    let preset = options
+        .preset
+        .as_deref()
+        .map(super::presets::preset)
+        .transpose()?;
     let lesson = options
         .lesson
         .as_deref()

@@ -22,6 +22,8 @@ pub const APP_MAX_POINTS: usize = 20_000;
 pub const SPEED_RANGE: (f64, f64) = (1.0, 2000.0);
 /// The resolution slider's range, in points per axis.
 pub const RESOLUTION_RANGE: (usize, usize) = (21, 161);
+/// The learning rate a slider offers.
+pub const LR_RANGE: (f32, f32) = (1e-5, 100.0);
 /// The span slider's range.
 pub const SPAN_RANGE: (f32, f32) = (0.05, 5.0);
 /// Longest film-strip step list accepted, in characters.

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod autograd;
 mod choice;
 pub mod data;
+pub mod dimensions;
 pub mod exec;
 pub mod io;
 pub mod kernels;

@@ -10,8 +10,8 @@ use super::facts::Seen;
 use super::file::Control;
 use super::player::{LessonPlayer, Phase};
 use crate::AppCommand;
-use crate::controls::LR_RANGE;
 use crate::settings::{DirectionChoice, Settings, SliceMode};
+use crate::settings_check::LR_RANGE;
 use valley_engine::optim::OptimizerKind;
 
 /// The colour that marks what the lesson hands the student.

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use super::facts::Seen;
 use super::player::LessonPlayer;
 use crate::AppCommand;
-use crate::script::ScriptOutcome;
 use valley_figure::plain_number;
 
 /// Frames the views must stay settled before a step's picture is taken.
@@ -19,6 +18,10 @@ const SETTLED_FRAMES: u32 = 4;
 const STEP_TIMEOUT: Duration = Duration::from_secs(180);
 /// Longest a figure waits for an analysis its words quote (λmax).
 const ANALYSIS_WAIT: Duration = Duration::from_secs(30);
+
+/// How the export ended: `Ok` when every step was written (the same slot
+/// a scripted screenshot reports to).
+pub type ExportOutcome = Arc<std::sync::Mutex<Option<Result<(), String>>>>;
 
 /// A progress report: (steps done, steps in all, the step's title).
 pub type ReportProgress = dyn Fn(usize, usize, &str) + Send + Sync;
@@ -45,7 +48,7 @@ pub struct LessonExport {
     saving: bool,
     settled: u32,
     step_started: Instant,
-    outcome: ScriptOutcome,
+    outcome: ExportOutcome,
     progress: Option<ExportProgress>,
 }
 
@@ -63,7 +66,7 @@ pub struct ExportProbe<'a> {
 
 impl LessonExport {
     /// An export into `dir` (created if missing).
-    pub fn new(dir: PathBuf, outcome: ScriptOutcome, progress: Option<ExportProgress>) -> Self {
+    pub fn new(dir: PathBuf, outcome: ExportOutcome, progress: Option<ExportProgress>) -> Self {
         Self {
             dir,
             pages: Vec::new(),

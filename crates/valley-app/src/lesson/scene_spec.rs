@@ -298,7 +298,7 @@ impl SceneSpec {
     pub fn apply(&self, settings: &mut Settings) {
         if let Some(Named(kind)) = self.surface {
             let presentation = settings.presentation;
-            if let Ok(preset) = crate::preset(&kind.to_string()) {
+            if let Ok(preset) = crate::presets::preset(&kind.to_string()) {
                 *settings = Settings {
                     presentation,
                     race: Vec::new(),

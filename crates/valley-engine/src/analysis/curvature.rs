@@ -20,6 +20,21 @@ pub struct Curvature {
     pub grad_norm: f64,
     /// (eigenvalue, density) points of the spectrum.
     pub density: Vec<[f64; 2]>,
+    /// The share of the eigenvalues below zero (by the spectrum's quadrature
+    /// weights; values within 10⁻³ λmax of zero count as zero).
+    pub negative_share: f64,
+}
+
+/// Eigenvalues this close to zero, relative to the largest, count as zero:
+/// Lanczos puts the bulk of a network's spectrum there, on both sides.
+const ZERO_RELATIVE: f64 = 1e-3;
+
+/// The share of quadrature weight on Ritz values below zero.
+fn negative_share(nodes: &[(f64, f64)], top: f64) -> f64 {
+    let floor = -ZERO_RELATIVE * top.abs().max(1e-12);
+    let total: f64 = nodes.iter().map(|n| n.1).sum();
+    let negative: f64 = nodes.iter().filter(|n| n.0 < floor).map(|n| n.1).sum();
+    if total > 0.0 { negative / total } else { 0.0 }
 }
 
 /// Where the ball stands, in words.
@@ -109,8 +124,10 @@ pub fn analyse_curvature(
             progress: &second,
         },
     )?;
+    let top = found.top.first().copied().unwrap_or(0.0);
     Ok(Curvature {
         step: snapshot.step,
+        negative_share: negative_share(&spectrum.nodes, top),
         top: found.top,
         min: found.min,
         grad_norm: f64::from(snapshot.grad_norm),
@@ -134,7 +151,34 @@ mod tests {
             min,
             grad_norm,
             density: Vec::new(),
+            negative_share: 0.0,
         }
+    }
+
+    #[test]
+    fn the_negative_share_counts_eigenvalues_below_zero_on_known_surfaces() {
+        use crate::problem::{Problem, SurfaceProblem};
+        use crate::surface::SurfaceKind;
+        use crate::train::{Run, RunState, TrainConfig};
+        use std::sync::Arc;
+        let share = |kind| {
+            let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(kind));
+            let mut run = Run::new(Arc::clone(&problem), TrainConfig::default()).expect("run");
+            let snapshot = run.snapshot(RunState::Paused, 0.0);
+            analyse_curvature(problem.as_ref(), &snapshot, &Control::none())
+                .expect("analysis")
+                .negative_share
+        };
+        // x² + y²: both curvatures +2. x² − y²: +2 and −2, half of them negative.
+        assert!(share(SurfaceKind::Bowl).abs() < 1e-9);
+        assert!(
+            (share(SurfaceKind::Saddle) - 0.5).abs() < 0.3,
+            "{}",
+            share(SurfaceKind::Saddle)
+        );
+        // Weights on exact nodes: the share is the quadrature's, not smoothed.
+        let nodes = [(2.0, 0.25), (1e-6, 0.25), (-1e-6, 0.25), (-2.0, 0.25)];
+        assert!((negative_share(&nodes, 2.0) - 0.25).abs() < 1e-12);
     }
 
     #[test]
