@@ -41,6 +41,8 @@ const EXPECTED: &[(&str, usize, Option<bool>, &[bool])] = &[
     ("minima-and-saddles", 4, None, &[true]),
     ("wormhole", 0, None, &[true]),
     ("wormhole", 1, Some(true), &[]),
+    ("many-dimensions", 5, Some(true), &[]),
+    ("many-dimensions", 6, None, &[true]),
     ("flat-and-sharp", 1, Some(true), &[false]),
     ("flat-and-sharp", 2, Some(true), &[]),
     ("overfitting", 0, Some(true), &[true]),

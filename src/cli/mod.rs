@@ -79,6 +79,8 @@ pub enum ViewArg {
     /// The plane through the start beside the plane through the parameters now.
     #[value(name = "side-by-side", alias = "wormhole")]
     SideBySide,
+    /// The geometry of many dimensions, and the model's own Hessian.
+    Dimensions,
 }
 
 /// The subcommands.
@@ -141,6 +143,7 @@ pub fn launch_options(cli: Cli) -> anyhow::Result<valley_app::LaunchOptions> {
             ViewArg::Map => valley_app::CentralView::Map,
             ViewArg::Surface => valley_app::CentralView::Surface,
             ViewArg::SideBySide => valley_app::CentralView::SideBySide,
+            ViewArg::Dimensions => valley_app::CentralView::Dimensions,
         }),
     })
 }

@@ -25,6 +25,24 @@ pub struct CurvatureState {
     job: Option<exec::Job<Curvature>>,
     /// The step and parameters of the running (or last started) analysis.
     started_for: Option<(u64, Arc<[f32]>)>,
+    /// The loss where that analysis started.
+    started_loss: f32,
+    /// The run's analyses so far, by step.
+    history: Vec<SpectrumPoint>,
+}
+
+/// One analysis along a run: how far training had gone, and how much of the
+/// Hessian's spectrum was negative there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpectrumPoint {
+    /// The step analysed.
+    pub step: u64,
+    /// The training loss there.
+    pub loss: f32,
+    /// The share of negative eigenvalues.
+    pub negative_share: f64,
+    /// The largest eigenvalue.
+    pub lambda_max: f64,
 }
 
 impl CurvatureState {
@@ -42,6 +60,7 @@ impl CurvatureState {
         let snapshot = Arc::clone(&runtime.snapshot);
         let wake = runtime.wake();
         self.started_for = Some((snapshot.step, Arc::clone(&snapshot.params)));
+        self.started_loss = snapshot.evaluation.train_loss;
         let started = exec::spawn_blocking(
             "valley-curvature",
             move |control| {
@@ -63,6 +82,34 @@ impl CurvatureState {
         }
     }
 
+    /// Adds an analysis to the run's history; one from an earlier step
+    /// than the last means a new run (a reset), which starts it over.
+    fn remember(&mut self, c: &Curvature) {
+        if self.history.last().is_some_and(|p| p.step > c.step) {
+            self.history.clear();
+        }
+        self.history.retain(|p| p.step != c.step);
+        self.history.push(SpectrumPoint {
+            step: c.step,
+            loss: self.started_loss,
+            negative_share: c.negative_share,
+            lambda_max: c.top.first().copied().unwrap_or(f64::NAN),
+        });
+    }
+
+    /// The run's analyses so far, in step order.
+    pub fn history(&self) -> &[SpectrumPoint] {
+        &self.history
+    }
+
+    /// The share of negative eigenvalues, when the newest analysis is of this step.
+    pub fn negative_share(&self, step: u64) -> Option<f32> {
+        match &self.result {
+            Some(Ok(c)) if c.step == step => Some(c.negative_share as f32),
+            _ => None,
+        }
+    }
+
     /// The largest eigenvalue, when the newest analysis is of this step.
     pub fn lambda_max(&self, step: u64) -> Option<f32> {
         match &self.result {
@@ -74,7 +121,10 @@ impl CurvatureState {
     /// Takes the job's result once it is there (a cancelled one leaves the last).
     fn poll(&mut self) {
         match self.job.as_ref().and_then(exec::Job::take) {
-            Some(exec::Outcome::Done(curvature)) => self.result = Some(Ok(curvature)),
+            Some(exec::Outcome::Done(curvature)) => {
+                self.remember(&curvature);
+                self.result = Some(Ok(curvature));
+            }
             Some(exec::Outcome::Failed(message)) => self.result = Some(Err(message)),
             Some(exec::Outcome::Cancelled) | None => {}
         }
@@ -121,10 +171,11 @@ pub fn curvature_ui(ui: &mut egui::Ui, runtime: &Runtime, state: &mut CurvatureS
             let verdict = c.verdict();
             let sharpness = c.top.first().copied().unwrap_or(f64::NAN);
             ui.label(format!(
-                "at step {}: sharpness λmax = {}, λmin = {}",
+                "at step {}: sharpness λmax = {}, λmin = {}, {:.0} % negative",
                 c.step,
                 plain_number(sharpness),
-                plain_number(c.min)
+                plain_number(c.min),
+                100.0 * c.negative_share
             ))
             .on_hover_text("The largest and smallest eigenvalues of the Hessian: how steeply the loss curves up (or down) along its sharpest and most negative directions");
             ui.strong(verdict.title());

@@ -7,7 +7,7 @@ use super::export::ExportKind;
 use super::settings::CentralView;
 
 /// Width the tabs and all the buttons need on one row, in points.
-const ONE_ROW_WIDTH: f32 = 1040.0;
+const ONE_ROW_WIDTH: f32 = 1180.0;
 
 /// Draws the tabs and buttons; returns the button pressed, if any.
 pub fn header_ui(
@@ -32,6 +32,8 @@ pub fn header_ui(
             .on_hover_text("The same slice as a landscape: height is loss. Drag to turn it");
         ui.selectable_value(view, CentralView::SideBySide, "Frozen | following")
             .on_hover_text("The plane through the start beside the plane through the parameters now: the landscape under the ball changes as training moves in the dimensions a slice leaves out");
+        ui.selectable_value(view, CentralView::Dimensions, "Many dimensions")
+            .on_hover_text("What changes when a landscape has thousands or billions of dimensions: distances, volumes, and why almost every flat point is a saddle");
         // A lesson on a projector leaves the map the room the file buttons took.
         if one_row && !presenting_lesson {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

@@ -10,6 +10,7 @@ mod computed_plane;
 mod contours_and_colorbar;
 mod controls;
 mod curvature_view;
+mod dimensions_view;
 mod export;
 mod files;
 mod film_strip_job;
@@ -251,6 +252,9 @@ impl ValleyApp {
                 .map(|p| p.off_plane),
             lambda_max: self.jobs.curvature.lambda_max(snapshot.step),
             since,
+            negative_share: self.jobs.curvature.negative_share(snapshot.step),
+            spectrum: self.jobs.curvature.history(),
+            dimensions: self.settings.dimensions,
         }
     }
 
@@ -266,6 +270,13 @@ impl ValleyApp {
                 settled: self.runtime.is_settled(),
                 running: self.is_running(),
                 window_saved: self.jobs.last_window_save.clone(),
+                analysed: self.settings.lower != LowerChart::Curvature
+                    || matches!(self.runtime.snapshot.state, RunState::Diverged { .. })
+                    || self
+                        .jobs
+                        .curvature
+                        .lambda_max(self.runtime.snapshot.step)
+                        .is_some(),
             };
             commands.extend(export.advance(&player, &probe));
             self.lesson_export = Some(export);
@@ -713,6 +724,15 @@ impl ValleyApp {
                 self.settings.log_scale,
                 show_hover,
             ),
+            CentralView::Dimensions => {
+                dimensions_view::dimensions_ui(
+                    ui,
+                    &mut self.settings,
+                    self.runtime.problem.num_params(),
+                    self.jobs.curvature.history(),
+                );
+                None
+            }
             CentralView::Surface => {
                 let overlay = self
                     .runtime

@@ -45,6 +45,8 @@ pub enum CentralView {
     /// The plane through the start (frozen) beside the plane through the
     /// parameters now (following): the landscape changes under the ball.
     SideBySide,
+    /// The geometry of many dimensions, and the model's own Hessian.
+    Dimensions,
 }
 
 /// What the lowest chart on the right shows.
@@ -112,6 +114,10 @@ pub struct Settings {
     /// The steps a film strip shows, e.g. "0, 10, 100, 1000"; empty for 0,
     /// powers of ten and now.
     pub film_steps: String,
+    /// The dimension the many-dimensions view shows.
+    pub dimensions: f64,
+    /// The relative radius of the inner ball in that view.
+    pub inner_radius: f64,
 }
 
 impl Default for Settings {
@@ -142,6 +148,8 @@ impl Default for Settings {
             import: None,
             lower: LowerChart::Predictions,
             film_steps: String::new(),
+            dimensions: 1000.0,
+            inner_radius: 0.9,
         }
     }
 }

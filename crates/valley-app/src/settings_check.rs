@@ -22,6 +22,8 @@ pub const APP_MAX_POINTS: usize = 20_000;
 pub const SPEED_RANGE: (f64, f64) = (1.0, 2000.0);
 /// The resolution slider's range, in points per axis.
 pub const RESOLUTION_RANGE: (usize, usize) = (21, 161);
+/// The dimensions the many-dimensions slider offers: a plane to a large language model.
+pub const DIMENSION_RANGE: (f64, f64) = (2.0, 1e11);
 /// The learning rate a slider offers.
 pub const LR_RANGE: (f32, f32) = (1e-5, 100.0);
 /// The span slider's range.
@@ -186,6 +188,21 @@ impl Settings {
                 "film_steps",
                 format!("{} characters long", self.film_steps.chars().count()),
                 format!("the list holds at most {MAX_FILM_STEPS_CHARS}"),
+            );
+        }
+        let (low, high) = DIMENSION_RANGE;
+        if !(low..=high).contains(&self.dimensions) {
+            return refuse(
+                "dimensions",
+                self.dimensions.to_string(),
+                format!("the view shows {low} to 10¹¹ dimensions"),
+            );
+        }
+        if !(self.inner_radius > 0.0 && self.inner_radius < 1.0) {
+            return refuse(
+                "inner_radius",
+                self.inner_radius.to_string(),
+                "it is a share of the radius, between 0 and 1".into(),
             );
         }
         Ok(Checked {

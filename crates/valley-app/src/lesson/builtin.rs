@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::file::Lesson;
 
 /// The built-in lesson files: (id, text), in the order the course runs.
-pub const BUILT_IN: [(&str, &str); 9] = [
+pub const BUILT_IN: [(&str, &str); 10] = [
     (
         "loss-and-slope",
         include_str!("../../../../assets/lessons/01-loss-and-slope.toml"),
@@ -37,6 +37,10 @@ pub const BUILT_IN: [(&str, &str); 9] = [
         include_str!("../../../../assets/lessons/07-wormhole.toml"),
     ),
     (
+        "many-dimensions",
+        include_str!("../../../../assets/lessons/08-many-dimensions.toml"),
+    ),
+    (
         "flat-and-sharp",
         include_str!("../../../../assets/lessons/09-flat-and-sharp.toml"),
     ),
@@ -48,12 +52,7 @@ pub const BUILT_IN: [(&str, &str); 9] = [
 
 /// Lessons that arrive with their own features, shown greyed in the menu
 /// (a teacher's file for any of them opens like any lesson).
-pub const COMING: [&str; 4] = [
-    "The geometry of many dimensions",
-    "Double descent",
-    "Lottery tickets",
-    "Next-token prediction",
-];
+pub const COMING: [&str; 3] = ["Double descent", "Lottery tickets", "Next-token prediction"];
 
 /// The built-in lesson with this id, checked.
 pub fn built_in(id: &str) -> Result<Arc<Lesson>, String> {

@@ -247,5 +247,16 @@ fn control_ui(ui: &mut egui::Ui, control: Control, settings: &mut Settings) {
         Control::Seed => {
             ui.add(egui::DragValue::new(&mut settings.train.seed).prefix("seed "));
         }
+        Control::Dimensions => {
+            let (low, high) = crate::settings_check::DIMENSION_RANGE;
+            ui.add(
+                Slider::new(&mut settings.dimensions, low..=high)
+                    .logarithmic(true)
+                    .integer()
+                    .custom_formatter(|d, _| valley_engine::dimensions::grouped(d))
+                    .text("dimensions"),
+            );
+        }
+        Control::FilmStrip => {}
     }
 }

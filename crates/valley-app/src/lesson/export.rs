@@ -62,6 +62,8 @@ pub struct ExportProbe<'a> {
     pub running: bool,
     /// The last window save's outcome.
     pub window_saved: Option<Result<(), String>>,
+    /// Whether the curvature panel, if shown, has analysed the ball where it is.
+    pub analysed: bool,
 }
 
 impl LessonExport {
@@ -118,10 +120,7 @@ impl LessonExport {
                 STEP_TIMEOUT.as_secs()
             ));
         }
-        let quotes_analysis = player.step().narration.source().contains("{lambda_max}");
-        let analysis_ready = !quotes_analysis
-            || probe.seen.lambda_max.is_some()
-            || self.step_started.elapsed() > ANALYSIS_WAIT;
+        let analysis_ready = probe.analysed || self.step_started.elapsed() > ANALYSIS_WAIT;
         let answered = player.step().file.predict.is_none() || player.answer.is_some();
         let ready =
             player.is_shown() && probe.settled && !probe.running && analysis_ready && answered;

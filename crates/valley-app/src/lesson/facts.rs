@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::scene_spec::Named;
+use crate::curvature_view::SpectrumPoint;
 use valley_engine::optim::OptimizerKind;
 use valley_engine::train::{RaceSnapshot, RunState, Snapshot};
 
@@ -44,6 +45,11 @@ pub enum Fact {
     OffPlaneAbove(f32),
     /// The largest Hessian eigenvalue at the ball is above this.
     LambdaMaxAbove(f32),
+    /// The share of negative Hessian eigenvalues at the ball is below this.
+    NegativeShareBelow(f32),
+    /// The share of negative eigenvalues is lower now than at this run's
+    /// first analysis (at least two analyses).
+    NegativeShareFell,
     /// The ball is within `within` of the point `at` (formula surfaces).
     Near {
         /// The point (x, y).
@@ -79,6 +85,12 @@ pub struct Seen<'a> {
     pub lambda_max: Option<f32>,
     /// The run's step when this lesson step's run began.
     pub since: u64,
+    /// The share of negative eigenvalues at the ball, once analysed.
+    pub negative_share: Option<f32>,
+    /// The run's curvature analyses so far.
+    pub spectrum: &'a [SpectrumPoint],
+    /// The dimension the many-dimensions view shows.
+    pub dimensions: f64,
 }
 
 impl Seen<'_> {
@@ -149,6 +161,13 @@ impl Fact {
             Fact::LrBelow(x) => seen.lr < *x,
             Fact::OffPlaneAbove(x) => seen.off_plane.is_some_and(|d| d > *x),
             Fact::LambdaMaxAbove(x) => seen.lambda_max.is_some_and(|l| l > *x),
+            Fact::NegativeShareBelow(x) => seen.negative_share.is_some_and(|v| v < *x),
+            Fact::NegativeShareFell => match (seen.spectrum.first(), seen.spectrum.last()) {
+                (Some(first), Some(last)) => {
+                    seen.spectrum.len() >= 2 && last.negative_share < first.negative_share
+                }
+                _ => false,
+            },
             Fact::Near { at, within } => {
                 let ball = &s.params;
                 ball.len() == 2 && (ball[0] - at[0]).hypot(ball[1] - at[1]) <= *within
@@ -167,6 +186,8 @@ impl Fact {
         match self {
             Fact::OffPlaneAbove(_) => seen.off_plane.is_some(),
             Fact::LambdaMaxAbove(_) => seen.lambda_max.is_some(),
+            Fact::NegativeShareBelow(_) => seen.negative_share.is_some(),
+            Fact::NegativeShareFell => seen.spectrum.len() >= 2,
             Fact::All(facts) | Fact::Any(facts) => facts.iter().all(|f| f.is_decidable(seen)),
             Fact::Not(fact) => fact.is_decidable(seen),
             _ => true,
@@ -179,7 +200,9 @@ impl Fact {
         match self {
             Fact::Leader(_) => Needs::Race,
             Fact::OffPlaneAbove(_) => Needs::OffPlane,
-            Fact::LambdaMaxAbove(_) => Needs::Curvature,
+            Fact::LambdaMaxAbove(_) | Fact::NegativeShareBelow(_) | Fact::NegativeShareFell => {
+                Needs::Curvature
+            }
             Fact::Near { .. } => Needs::Surface,
             Fact::All(facts) | Fact::Any(facts) => {
                 facts.iter().map(Fact::needs).max().unwrap_or(Needs::Run)

@@ -64,6 +64,10 @@ pub enum Control {
     Width,
     /// The run's seed.
     Seed,
+    /// The dimension of the many-dimensions view.
+    Dimensions,
+    /// The film strip button.
+    FilmStrip,
 }
 
 /// A "try this" prompt.

@@ -7,7 +7,7 @@ use super::facts::Seen;
 use valley_figure::plain_number;
 
 /// The values narration can quote, and what each is.
-pub const VALUES: [(&str, &str); 12] = [
+pub const VALUES: [(&str, &str); 14] = [
     ("lr", "the learning rate"),
     (
         "stable_limit",
@@ -23,6 +23,11 @@ pub const VALUES: [(&str, &str); 12] = [
     ("grad", "the gradient's length |∇|"),
     ("lambda_max", "the largest Hessian eigenvalue at the ball"),
     ("off_plane", "the distance from the plane through the start"),
+    (
+        "negative_share",
+        "the share of the Hessian's eigenvalues below zero at the ball, in %",
+    ),
+    ("dimensions", "the dimension the many-dimensions view shows"),
     ("optimizer", "the optimiser's name"),
     ("params", "how many parameters the model has"),
     ("leader", "the optimiser leading the race"),
@@ -124,6 +129,8 @@ fn value(name: &str, seen: &Seen) -> Option<String> {
         "grad" => number(s.grad_norm),
         "lambda_max" => number(seen.lambda_max?),
         "off_plane" => number(seen.off_plane?),
+        "negative_share" => format!("{:.0} %", 100.0 * seen.negative_share? + 0.0),
+        "dimensions" => valley_engine::dimensions::grouped(seen.dimensions),
         "optimizer" => seen.optimizer.name().to_string(),
         "params" => s.params.len().to_string(),
         "leader" => seen.leader()?.0.name().to_string(),

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use super::facts::Seen;
 use super::file::{Lesson, LessonStep};
+use crate::curvature_view::SpectrumPoint;
 use crate::race::lane_configs;
 use crate::runtime::{build_problem, random_plane};
-use crate::{ProblemChoice, Settings};
+use crate::{LowerChart, ProblemChoice, Settings};
 use valley_engine::analysis::{Control, analyse_curvature};
 use valley_engine::landscape::project;
 use valley_engine::problem::Problem;
@@ -38,6 +39,7 @@ pub fn rehearse_lesson(
 ) -> Result<Vec<Rehearsal>, String> {
     let mut out = Vec::new();
     let mut kept: Option<(Arc<dyn Problem>, Run)> = None;
+    let mut spectrum = Vec::new();
     for (index, step) in lesson.steps.iter().enumerate() {
         let mut settings = step.settings.clone();
         settings_for(index, &mut settings);
@@ -47,17 +49,25 @@ pub fn rehearse_lesson(
                 (problem, run)
             }
             _ => {
+                spectrum.clear();
                 let problem = build_problem(&settings).map_err(|e| format!("{e:#}"))?;
                 let run =
                     Run::new(Arc::clone(&problem), settings.train).map_err(|e| e.to_string())?;
                 (problem, run)
             }
         };
-        let (rehearsal, run) = rehearse_step(step, &settings, &problem, run)?;
+        let (rehearsal, run) = rehearse_step(step, &settings, &problem, run, &mut spectrum)?;
         out.push(rehearsal);
         kept = Some((problem, run));
     }
     Ok(out)
+}
+
+/// What the app's curvature panel would show at the end of a step.
+#[derive(Clone, Copy, Default)]
+struct Analysis {
+    lambda_max: Option<f32>,
+    negative_share: Option<f32>,
 }
 
 fn rehearse_step(
@@ -65,6 +75,7 @@ fn rehearse_step(
     settings: &Settings,
     problem: &Arc<dyn Problem>,
     mut run: Run,
+    spectrum: &mut Vec<SpectrumPoint>,
 ) -> Result<(Rehearsal, Run), String> {
     let file = &step.file;
     if let Some([x, y]) = file.drop {
@@ -97,45 +108,35 @@ fn rehearse_step(
         true => None,
         false => Some(random_plane(problem, settings, run.initial_params())?),
     };
-    let needs_curvature = step.narration.source().contains("{lambda_max}")
-        || file
-            .check
-            .iter()
-            .any(|c| c.when.needs() == super::facts::Needs::Curvature);
+    // The app analyses the curvature whenever the panel shows and the run pauses.
+    let analyses = settings.lower == LowerChart::Curvature;
     let mut fired = vec![false; file.check.len()];
     let train = file.train.unwrap_or(0);
     let every = (train / 100).max(1);
-    let mut look = |run: &mut Run,
-                    race: &mut Option<Race>,
-                    last: bool|
-     -> (Snapshot, Option<RaceSnapshot>, Option<f32>) {
-        let state = run
-            .divergence()
-            .map_or(RunState::Paused, |(step, loss)| RunState::Diverged {
-                step,
-                loss,
-            });
-        let snapshot = run.snapshot(state, 0.0);
-        let race = race.as_mut().map(|r| r.snapshot(RunState::Paused));
-        let lambda_max = match needs_curvature && last {
-            true => analyse_curvature(problem.as_ref(), &snapshot, &Control::none())
-                .ok()
-                .and_then(|c| c.top.first().map(|&l| l as f32)),
-            false => None,
+    let mut look =
+        |run: &mut Run, race: &mut Option<Race>, analysis: Analysis, spectrum: &[SpectrumPoint]| {
+            let state =
+                run.divergence()
+                    .map_or(RunState::Paused, |(step, loss)| RunState::Diverged {
+                        step,
+                        loss,
+                    });
+            let snapshot = run.snapshot(state, 0.0);
+            let race = race.as_mut().map(|r| r.snapshot(RunState::Paused));
+            let seen = seen_of(
+                &snapshot,
+                race.as_ref(),
+                settings,
+                plane.as_ref(),
+                analysis,
+                since,
+                spectrum,
+            );
+            for (fired, check) in fired.iter_mut().zip(&file.check) {
+                *fired |= check.when.is_decidable(&seen) && check.when.holds(&seen);
+            }
+            (snapshot, race)
         };
-        let seen = seen_of(
-            &snapshot,
-            race.as_ref(),
-            settings,
-            plane.as_ref(),
-            lambda_max,
-            since,
-        );
-        for (fired, check) in fired.iter_mut().zip(&file.check) {
-            *fired |= check.when.is_decidable(&seen) && check.when.holds(&seen);
-        }
-        (snapshot, race, lambda_max)
-    };
     for i in 0..train {
         if run.divergence().is_none() {
             let _ = run.step();
@@ -145,20 +146,38 @@ fn rehearse_step(
         }
         let over = run.divergence().is_some() && race.as_ref().is_none_or(|r| r.is_over());
         if (i + 1) % every == 0 && i + 1 < train && !over {
-            look(&mut run, &mut race, false);
+            look(&mut run, &mut race, Analysis::default(), spectrum);
         }
         if over {
             break;
         }
     }
-    let (snapshot, race_snapshot, lambda_max) = look(&mut run, &mut race, true);
+    let mut analysis = Analysis::default();
+    if analyses && run.divergence().is_none() {
+        let snapshot = run.snapshot(RunState::Paused, 0.0);
+        if let Ok(c) = analyse_curvature(problem.as_ref(), &snapshot, &Control::none()) {
+            analysis = Analysis {
+                lambda_max: c.top.first().map(|&l| l as f32),
+                negative_share: Some(c.negative_share as f32),
+            };
+            spectrum.retain(|p| p.step != c.step);
+            spectrum.push(SpectrumPoint {
+                step: c.step,
+                loss: snapshot.evaluation.train_loss,
+                negative_share: c.negative_share,
+                lambda_max: c.top.first().copied().unwrap_or(f64::NAN),
+            });
+        }
+    }
+    let (snapshot, race_snapshot) = look(&mut run, &mut race, analysis, spectrum);
     let seen = seen_of(
         &snapshot,
         race_snapshot.as_ref(),
         settings,
         plane.as_ref(),
-        lambda_max,
+        analysis,
         since,
+        spectrum,
     );
     let rehearsal = Rehearsal {
         answer: file
@@ -179,8 +198,9 @@ fn seen_of<'a>(
     race: Option<&'a RaceSnapshot>,
     settings: &Settings,
     plane: Option<&valley_engine::landscape::Plane>,
-    lambda_max: Option<f32>,
+    analysis: Analysis,
     since: u64,
+    spectrum: &'a [SpectrumPoint],
 ) -> Seen<'a> {
     Seen {
         snapshot,
@@ -188,7 +208,10 @@ fn seen_of<'a>(
         lr: settings.train.optimizer.lr,
         optimizer: settings.train.optimizer.kind,
         off_plane: plane.map(|p| project(p, &snapshot.params).distance),
-        lambda_max,
+        lambda_max: analysis.lambda_max,
         since,
+        negative_share: analysis.negative_share,
+        spectrum,
+        dimensions: settings.dimensions,
     }
 }

@@ -166,6 +166,8 @@ pub enum ViewSpec {
     Surface,
     /// Frozen and following maps side by side.
     SideBySide,
+    /// The geometry of many dimensions.
+    Dimensions,
 }
 
 /// The training curve.
@@ -289,6 +291,12 @@ pub struct SceneSpec {
     /// The film strip's steps, e.g. "0, 10, 100".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub film_steps: Option<String>,
+    /// The dimension the many-dimensions view shows (2 to 10¹¹).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<f64>,
+    /// The inner ball's relative radius in that view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inner_radius: Option<f64>,
 }
 
 impl SceneSpec {
@@ -361,6 +369,7 @@ impl SceneSpec {
                 ViewSpec::Map => CentralView::Map,
                 ViewSpec::Surface => CentralView::Surface,
                 ViewSpec::SideBySide => CentralView::SideBySide,
+                ViewSpec::Dimensions => CentralView::Dimensions,
             };
         }
         if let Some(curve) = self.curve {
@@ -385,6 +394,8 @@ impl SceneSpec {
             }
         }
         set(&mut settings.film_steps, self.film_steps.clone());
+        set(&mut settings.dimensions, self.dimensions);
+        set(&mut settings.inner_radius, self.inner_radius);
     }
 
     /// The scene that rebuilds `settings` from the app's defaults (to
@@ -445,6 +456,7 @@ impl SceneSpec {
                 CentralView::Map => ViewSpec::Map,
                 CentralView::Surface => ViewSpec::Surface,
                 CentralView::SideBySide => ViewSpec::SideBySide,
+                CentralView::Dimensions => ViewSpec::Dimensions,
             }),
             curve: Some(match settings.curve {
                 CurveChoice::Loss => CurveSpec::Loss,
@@ -460,6 +472,9 @@ impl SceneSpec {
             race: (!settings.race.is_empty())
                 .then(|| settings.race.iter().map(|&k| Named(k)).collect()),
             film_steps: (!settings.film_steps.is_empty()).then(|| settings.film_steps.clone()),
+            dimensions: (settings.view == CentralView::Dimensions).then_some(settings.dimensions),
+            inner_radius: (settings.view == CentralView::Dimensions)
+                .then_some(settings.inner_radius),
         }
     }
 }

@@ -34,7 +34,12 @@ fn negative_share(nodes: &[(f64, f64)], top: f64) -> f64 {
     let floor = -ZERO_RELATIVE * top.abs().max(1e-12);
     let total: f64 = nodes.iter().map(|n| n.1).sum();
     let negative: f64 = nodes.iter().filter(|n| n.0 < floor).map(|n| n.1).sum();
-    if total > 0.0 { negative / total } else { 0.0 }
+    // `+ 0.0` turns the −0.0 an empty float sum gives into 0.
+    if total > 0.0 {
+        negative / total + 0.0
+    } else {
+        0.0
+    }
 }
 
 /// Where the ball stands, in words.
