@@ -133,7 +133,8 @@ fn shares_plot_ui(ui: &mut egui::Ui, settings: &Settings) {
     let curve = |f: &dyn Fn(&Geometry) -> f64| -> Vec<[f64; 2]> {
         (0..=200)
             .map(|i| {
-                let log_d = 0.30103 + (11.0 - 0.30103) * f64::from(i) / 200.0;
+                let (low, high) = (DIMENSION_RANGE.0.log10(), DIMENSION_RANGE.1.log10());
+                let log_d = low + (high - low) * f64::from(i) / 200.0;
                 let g = Geometry::new(10f64.powf(log_d), SHELL, r);
                 [log_d, f(&g).max(-14.0)]
             })
