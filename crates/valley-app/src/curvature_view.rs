@@ -145,7 +145,9 @@ pub fn curvature_ui(ui: &mut egui::Ui, runtime: &Runtime, state: &mut CurvatureS
     ui.horizontal(|ui| {
         if state.is_running() {
             let done = state.job.as_ref().map_or(0.0, exec::Job::progress);
-            ui.add(egui::ProgressBar::new(done).desired_width(140.0).text("computing the Hessian…"));
+            // Room for Cancel beside it, however narrow the column.
+            let width = (ui.available_width() - 80.0).clamp(60.0, 140.0);
+            ui.add(egui::ProgressBar::new(done).desired_width(width).text("Hessian…"));
             if ui.button("Cancel").on_hover_text("Stop this analysis").clicked()
                 && let Some(job) = &state.job
             {

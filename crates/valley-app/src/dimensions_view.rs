@@ -82,39 +82,62 @@ pub fn dimensions_ui(
                 Some(MINIMA),
             ),
         ];
-        let columns = if ui.available_width() >= TWO_COLUMNS {
-            2
-        } else {
-            1
+        // Narrow (a projector's central panel): each fact on one line, its
+        // sentence on hover, so all four fit above the charts.
+        let narrow = ui.available_width() < TWO_COLUMNS;
+        let columns = if narrow { 1 } else { 2 };
+        // Grid cells do not bound their width: each card is told its own.
+        let card_width = match narrow {
+            true => ui.available_width() - 14.0,
+            false => (ui.available_width() / 2.0 - 18.0).min(340.0),
         };
         egui::Grid::new("dimension facts")
             .num_columns(columns)
-            .spacing([8.0, 8.0])
+            .spacing([8.0, 6.0])
             .show(ui, |ui| {
                 for (i, (title, value, sentence, colour)) in facts.iter().enumerate() {
-                    let width = ui
-                        .available_width()
-                        .min(if columns == 2 { 320.0 } else { 640.0 });
-                    egui::Frame::group(ui.style()).show(ui, |ui| {
+                    let width = card_width;
+                    let mut heading = RichText::new(title).strong();
+                    if let Some(colour) = colour {
+                        heading = heading.color(*colour);
+                    }
+                    let card = egui::Frame::group(ui.style()).show(ui, |ui| {
                         ui.set_width(width);
-                        let mut heading = RichText::new(title).strong();
-                        if let Some(colour) = colour {
-                            heading = heading.color(*colour);
+                        if narrow {
+                            ui.horizontal_wrapped(|ui| {
+                                ui.label(heading);
+                                ui.add(
+                                    egui::Label::new(RichText::new(value).size(20.0).strong())
+                                        .wrap(),
+                                );
+                            });
+                        } else {
+                            ui.label(heading);
+                            ui.label(RichText::new(value).size(22.0).strong());
+                            ui.add(egui::Label::new(RichText::new(*sentence).weak()).wrap());
                         }
-                        ui.label(heading);
-                        ui.label(RichText::new(value).size(22.0).strong());
-                        ui.add(egui::Label::new(RichText::new(*sentence).weak()).wrap());
                         if i == 2 {
                             ui.add(Slider::new(&mut settings.inner_radius, 0.5..=0.999).text("r"));
                         }
                     });
+                    if narrow {
+                        card.response.on_hover_text(*sentence);
+                    }
                     if (i + 1) % columns == 0 {
                         ui.end_row();
                     }
                 }
             });
-        shares_plot_ui(ui, settings);
-        network_ui(ui, num_params, history);
+        let chart_height = if narrow { 120.0 } else { 170.0 };
+        // Once the run has been measured twice the model's own story comes
+        // first; before that the shares do.
+        if history.len() >= 2 {
+            network_ui(ui, num_params, history, chart_height);
+            shares_plot_ui(ui, settings, chart_height);
+        } else {
+            shares_plot_ui(ui, settings, chart_height);
+            network_ui(ui, num_params, history, chart_height);
+        }
     });
 }
 
@@ -128,7 +151,7 @@ fn big(x: f64) -> String {
 }
 
 /// The three shares against d on log axes, the chosen d marked.
-fn shares_plot_ui(ui: &mut egui::Ui, settings: &Settings) {
+fn shares_plot_ui(ui: &mut egui::Ui, settings: &Settings, height: f32) {
     let r = settings.inner_radius;
     let curve = |f: &dyn Fn(&Geometry) -> f64| -> Vec<[f64; 2]> {
         (0..=200)
@@ -143,7 +166,7 @@ fn shares_plot_ui(ui: &mut egui::Ui, settings: &Settings) {
     ui.add_space(4.0);
     ui.strong("How fast the shares vanish");
     axes::marks_decades_y(Plot::new("dimension shares"))
-        .height(180.0)
+        .height(height)
         .show_background(false)
         .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .include_y(0.0)
@@ -185,7 +208,7 @@ fn shares_plot_ui(ui: &mut egui::Ui, settings: &Settings) {
 }
 
 /// The network's own Hessian at the ball, along the run.
-fn network_ui(ui: &mut egui::Ui, num_params: usize, history: &[SpectrumPoint]) {
+fn network_ui(ui: &mut egui::Ui, num_params: usize, history: &[SpectrumPoint], height: f32) {
     ui.add_space(4.0);
     ui.strong(format!(
         "This model's Hessian ({} parameters)",
@@ -211,8 +234,15 @@ fn network_ui(ui: &mut egui::Ui, num_params: usize, history: &[SpectrumPoint]) {
             ]
         })
         .collect();
+    let (left, right) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, r), p| {
+            (l.min(p[0]), r.max(p[0]))
+        });
     axes::marks_125_x(Plot::new("negative share"))
-        .height(150.0)
+        .height(height)
+        .include_x(left - 0.3)
+        .include_x(right + 0.3)
         .show_background(false)
         .include_y(0.0)
         .include_y(50.0)

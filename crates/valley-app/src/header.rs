@@ -18,7 +18,8 @@ pub fn header_ui(
 ) -> Option<AppCommand> {
     let one_row = ui.available_width() >= ONE_ROW_WIDTH;
     let mut action = None;
-    ui.horizontal(|ui| {
+    // The tabs wrap rather than run under the charts on a narrow panel.
+    ui.horizontal_wrapped(|ui| {
         // On a projector the presenter's strip holds the Lessons menu.
         if !presenting_lesson {
             if let Some(command) = super::lesson::lessons_menu_ui(ui) {

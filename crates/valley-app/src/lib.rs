@@ -344,6 +344,7 @@ impl ValleyApp {
     fn apply(&mut self) {
         let before = std::mem::replace(&mut self.applied, self.settings.clone());
         let now = &self.settings;
+        let now_speed_changed = now.steps_per_second != before.steps_per_second;
         if now.needs_new_problem(&before) {
             if let ProblemChoice::Dataset(kind) = now.problem
                 && now.problem != before.problem
@@ -352,6 +353,11 @@ impl ValleyApp {
             }
             self.applied = self.settings.clone();
             self.runtime.rebuild(&self.settings);
+            // The new problem's trainer keeps the pace it had: say the one asked for.
+            if now_speed_changed {
+                self.runtime
+                    .send(Command::SetSpeed(runtime::speed_of(&self.settings)));
+            }
             return;
         }
         if now.train != before.train {
@@ -818,6 +824,8 @@ impl ValleyApp {
         if let Some(race) = &self.runtime.race.latest {
             for lane in &race.lanes {
                 let loss = match lane.state {
+                    // Off the bottom of a surface that falls forever: it escaped.
+                    RunState::Diverged { loss, .. } if loss < 0.0 => "escaped".to_string(),
                     RunState::Diverged { .. } => "diverged".to_string(),
                     _ => format!("loss {}", plain_number(f64::from(lane.loss))),
                 };

@@ -112,6 +112,8 @@ pub fn card_ui(
                         .strong()
                         .color(HIGHLIGHT),
                 );
+                // The slider and its label stay inside the frame, however narrow the card.
+                ui.spacing_mut().slider_width = (ui.available_width() - 130.0).clamp(60.0, 200.0);
                 control_ui(ui, try_this.control, settings);
                 if ui
                     .button("Reset")
@@ -122,11 +124,11 @@ pub fn card_ui(
                 }
             });
     }
-    for (check, fired) in file.check.iter().zip(&player.fired) {
+    for (say, fired) in step.check_says.iter().zip(&player.fired) {
         if *fired {
             ui.add(
                 egui::Label::new(
-                    RichText::new(format!("✔ {}", check.say))
+                    RichText::new(format!("✔ {}", say.render(seen)))
                         .color(SEEN)
                         .size(15.0),
                 )

@@ -48,6 +48,8 @@ pub struct LessonExport {
     saving: bool,
     settled: u32,
     step_started: Instant,
+    /// When the step's own run was first seen over (the analysis wait starts then).
+    shown_at: Option<Instant>,
     outcome: ExportOutcome,
     progress: Option<ExportProgress>,
 }
@@ -75,6 +77,7 @@ impl LessonExport {
             saving: false,
             settled: 0,
             step_started: Instant::now(),
+            shown_at: None,
             outcome,
             progress,
         }
@@ -95,6 +98,7 @@ impl LessonExport {
                     self.saving = false;
                     self.settled = 0;
                     self.step_started = Instant::now();
+                    self.shown_at = None;
                     if let Some(progress) = &self.progress {
                         (progress.0)(index + 1, player.len(), &player.step().file.title);
                     }
@@ -120,7 +124,11 @@ impl LessonExport {
                 STEP_TIMEOUT.as_secs()
             ));
         }
-        let analysis_ready = probe.analysed || self.step_started.elapsed() > ANALYSIS_WAIT;
+        let shown_at = match player.is_shown() {
+            true => *self.shown_at.get_or_insert_with(Instant::now),
+            false => Instant::now(),
+        };
+        let analysis_ready = probe.analysed || shown_at.elapsed() > ANALYSIS_WAIT;
         let answered = player.step().file.predict.is_none() || player.answer.is_some();
         let ready =
             player.is_shown() && probe.settled && !probe.running && analysis_ready && answered;
@@ -191,9 +199,9 @@ fn page(player: &LessonPlayer, seen: &Seen, figure: &str) -> String {
     if let Some(try_this) = &file.try_this {
         let _ = writeln!(text, "**Try this:** {}\n", try_this.say);
     }
-    for (check, fired) in file.check.iter().zip(&player.fired) {
+    for (say, fired) in step.check_says.iter().zip(&player.fired) {
         if *fired {
-            let _ = writeln!(text, "- ✔ {}", check.say);
+            let _ = writeln!(text, "- ✔ {}", say.render(seen));
         }
     }
     let s = seen.snapshot;

@@ -202,6 +202,8 @@ pub struct LessonStep {
     pub settings: Settings,
     /// The prediction's reveal texts, parsed (yes, no).
     pub reveal: Option<(Narration, Narration)>,
+    /// Each check's sentence, parsed (it may quote values too).
+    pub check_says: Vec<Narration>,
 }
 
 /// A checked lesson.
@@ -429,6 +431,7 @@ fn check_step(step: &StepFile, base: &Settings, index: usize) -> Result<LessonSt
         }
         None => None,
     };
+    let mut check_says = Vec::new();
     for (i, check) in step.check.iter().enumerate() {
         needs_ok(&check.when, &format!("check {} when", i + 1))?;
         if check.say.trim().is_empty() {
@@ -437,6 +440,9 @@ fn check_step(step: &StepFile, base: &Settings, index: usize) -> Result<LessonSt
                 i + 1
             ));
         }
+        let say =
+            Narration::parse(&check.say).map_err(|e| format!("field check {} say: {e}", i + 1))?;
+        check_says.push(say);
     }
     if let Some(try_this) = &step.try_this
         && try_this.say.trim().is_empty()
@@ -448,5 +454,6 @@ fn check_step(step: &StepFile, base: &Settings, index: usize) -> Result<LessonSt
         narration,
         settings,
         reveal,
+        check_says,
     })
 }

@@ -302,17 +302,18 @@ pub struct SceneSpec {
 impl SceneSpec {
     /// Writes this scene over `settings`. Choosing a problem starts from
     /// its own defaults (a surface's plain gradient descent at its stable
-    /// rate, a dataset's noise), and the fields written here go on top.
+    /// rate, a dataset's noise) and ends any race; the fields written here
+    /// go on top, and everything else (view, panel, pace) stays.
     pub fn apply(&self, settings: &mut Settings) {
         if let Some(Named(kind)) = self.surface {
-            let presentation = settings.presentation;
-            if let Ok(preset) = crate::presets::preset(&kind.to_string()) {
-                *settings = Settings {
-                    presentation,
-                    race: Vec::new(),
-                    ..preset
-                };
-            }
+            // The rule the surface's sentence describes, at its stable rate
+            // (as its preset); the view, panel and pace stay as they were.
+            settings.problem = ProblemChoice::Surface(kind);
+            let (rule, rate) = kind.preset_optimizer();
+            settings.train.optimizer.kind = rule;
+            settings.train.optimizer.lr = rate;
+            settings.lane_tuning = kind.tuned_lanes();
+            settings.race.clear();
         }
         if let Some(Named(kind)) = self.dataset {
             settings.problem = ProblemChoice::Dataset(kind);
