@@ -398,7 +398,9 @@ fn section(ui: &mut egui::Ui, locks: &Locks, which: Section, body: impl FnOnce(&
 /// tuning, not the last problem's (lr 1.1 from the bowl would wreck a network).
 fn start_fresh_on(settings: &mut Settings) {
     match settings.problem {
-        ProblemChoice::Dataset(_) => {
+        ProblemChoice::Dataset(kind) => {
+            // Its own noise: a scene or a lesson that names one keeps it.
+            settings.noise = kind.default_noise();
             let defaults = Settings::default().train.optimizer;
             settings.train.optimizer.kind = defaults.kind;
             settings.train.optimizer.lr = defaults.lr;

@@ -346,11 +346,6 @@ impl ValleyApp {
         let now = &self.settings;
         let now_speed_changed = now.steps_per_second != before.steps_per_second;
         if now.needs_new_problem(&before) {
-            if let ProblemChoice::Dataset(kind) = now.problem
-                && now.problem != before.problem
-            {
-                self.settings.noise = kind.default_noise();
-            }
             self.applied = self.settings.clone();
             self.runtime.rebuild(&self.settings);
             // The new problem's trainer keeps the pace it had: say the one asked for.
@@ -544,7 +539,14 @@ impl ValleyApp {
         } else {
             charts.default_size(charts_width)
         };
-        charts.show(ui, |ui| self.charts_ui(ui));
+        // A lesson on a projector showing both planes gives them the charts'
+        // room: the side-by-side view carries its own drift charts.
+        let maps_need_room = self.settings.presentation
+            && self.lesson.is_some()
+            && self.settings.view == CentralView::SideBySide;
+        if !maps_need_room {
+            charts.show(ui, |ui| self.charts_ui(ui));
+        }
         if self.welcome {
             commands.extend(self.welcome_ui(ui.ctx()));
         }
