@@ -376,3 +376,58 @@ fn page_keys_move_through_a_lesson_and_leaving_keeps_the_scene() {
         "the scene stays"
     );
 }
+
+#[test]
+fn a_scene_recorded_in_the_app_saves_as_a_lesson_that_shows_it_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = projector();
+    let mut scene = valley::app::preset("ravine").expect("preset");
+    scene.race.clear();
+    scene.train.optimizer.lr = 0.05;
+    scene.presentation = true;
+    harness.state_mut().export_dir = dir.path().to_path_buf();
+    harness.state_mut().settings = scene.clone();
+    harness.step();
+    harness.state_mut().execute(AppCommand::RecordLesson);
+    {
+        let recorder = harness.state_mut().recorder.as_mut().expect("the window");
+        recorder.draft.id = "recorded".into();
+        recorder.title = "Just right".into();
+        recorder.narration = "At {lr} the loss is {los}.".into();
+        recorder.train = 100;
+    }
+    // A new window takes a frame or two to lay itself out.
+    for _ in 0..3 {
+        harness.step();
+    }
+    harness.get_by_label("Add this scene as a step").click();
+    harness.step();
+    // A typo in a quoted value is caught at once, with the known names.
+    let message = harness
+        .state()
+        .recorder
+        .as_ref()
+        .and_then(|r| r.message.clone());
+    assert!(
+        matches!(&message, Some(Err(e)) if e.contains("{los}")),
+        "{message:?}"
+    );
+    harness
+        .state_mut()
+        .recorder
+        .as_mut()
+        .expect("window")
+        .narration = "At {lr} the loss is {loss}.".into();
+    harness.get_by_label("Add this scene as a step").click();
+    harness.step();
+    harness.get_by_label("Save lesson").click();
+    let path = dir.path().join("recorded.toml");
+    frames_until(&mut harness, "the lesson file", |_| path.exists());
+    let lesson = Lesson::read(&path).expect("the saved lesson reads back");
+    assert_eq!(lesson.steps.len(), 1);
+    let step = &lesson.steps[0];
+    assert_eq!(step.file.train, Some(100));
+    assert_eq!(step.settings.problem, scene.problem);
+    assert_eq!(step.settings.train, scene.train);
+    assert_eq!(step.settings.view, scene.view);
+}

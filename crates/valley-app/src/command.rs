@@ -61,6 +61,15 @@ pub enum AppCommand {
     LessonGuess(bool),
     /// Leave the lesson for free play, keeping the scene.
     LeaveLesson,
+    /// Open the window that records the scene on screen as lesson steps.
+    RecordLesson,
+    /// Write a lesson file with this name into the export folder.
+    SaveLesson {
+        /// The file name.
+        name: String,
+        /// The TOML.
+        text: String,
+    },
     /// Close the window.
     Quit,
 }

@@ -217,7 +217,7 @@ pub fn save_frame(image: &egui::ColorImage, path: &Path, scene_json: &str) -> Re
     save_png_with_text(&frame, path, &[(SCENE_KEY, scene_json)]).map_err(|e| e.to_string())
 }
 
-fn set(message: &ExportMessage, outcome: Result<String, String>) {
+pub(crate) fn set(message: &ExportMessage, outcome: Result<String, String>) {
     if let Ok(mut slot) = message.lock() {
         *slot = Some(outcome);
     }

@@ -14,14 +14,16 @@ pub fn header_ui(
     ui: &mut egui::Ui,
     view: &mut CentralView,
     has_weights: bool,
-    presenting_lesson: bool,
+    presentation: bool,
+    in_lesson: bool,
 ) -> Option<AppCommand> {
+    let presenting_lesson = presentation && in_lesson;
     let one_row = ui.available_width() >= ONE_ROW_WIDTH;
     let mut action = None;
     // The tabs wrap rather than run under the charts on a narrow panel.
     ui.horizontal_wrapped(|ui| {
         // On a projector the presenter's strip holds the Lessons menu.
-        if !presenting_lesson {
+        if !presentation {
             if let Some(command) = super::lesson::lessons_menu_ui(ui) {
                 action = Some(command);
             }

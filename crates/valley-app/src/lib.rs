@@ -102,6 +102,8 @@ pub struct ValleyApp {
     pub welcome: bool,
     /// A lesson being exported step by step (`valley lesson export`).
     lesson_export: Option<lesson::LessonExport>,
+    /// The lesson being written in the app, if the window was opened.
+    pub recorder: Option<lesson::Recorder>,
 }
 
 impl ValleyApp {
@@ -127,6 +129,7 @@ impl ValleyApp {
             lesson: None,
             welcome: false,
             lesson_export: None,
+            recorder: None,
         })
     }
 
@@ -223,7 +226,36 @@ impl ValleyApp {
                 }
             }
             AppCommand::LeaveLesson => self.lesson = None,
+            AppCommand::RecordLesson => {
+                self.recorder.get_or_insert_with(Default::default).open = true;
+            }
+            AppCommand::SaveLesson { name, text } => self.save_lesson(name, text),
             AppCommand::Quit => self.quit_requested = true,
+        }
+    }
+
+    /// Writes a recorded lesson into the export folder, off the UI thread;
+    /// the status line reports where (or why not).
+    fn save_lesson(&mut self, name: String, text: String) {
+        let path = self.export_dir.join(name);
+        let report = std::sync::Arc::clone(&self.jobs.export_message);
+        let wake = self.runtime.wake();
+        let spawned = valley_engine::exec::spawn_detached("valley-lesson-save", move || {
+            let outcome = std::fs::write(&path, text)
+                .map(|()| {
+                    format!(
+                        "saved the lesson {} (open it with Open… or valley --lesson)",
+                        path.display()
+                    )
+                })
+                .map_err(|e| format!("could not save the lesson {}: {e}", path.display()));
+            export::set(&report, outcome);
+            wake();
+        });
+        if let Err(e) = spawned {
+            self.runtime
+                .notices
+                .error(Source::Lesson, format!("could not save the lesson: {e}"));
         }
     }
 
@@ -550,6 +582,17 @@ impl ValleyApp {
         if self.welcome {
             commands.extend(self.welcome_ui(ui.ctx()));
         }
+        if let Some(recorder) = &mut self.recorder
+            && recorder.open
+        {
+            let step = self.runtime.snapshot.step;
+            commands.extend(lesson::recorder_ui(
+                ui.ctx(),
+                recorder,
+                &self.settings,
+                step,
+            ));
+        }
         egui::CentralPanel::default().frame(central).show(ui, |ui| {
             commands.extend(self.restore_offer_ui(ui));
             ui.heading(self.runtime.problem.name());
@@ -557,7 +600,8 @@ impl ValleyApp {
                 ui,
                 &mut self.settings.view,
                 self.runtime.problem.linear_layers().is_some(),
-                self.settings.presentation && self.lesson.is_some(),
+                self.settings.presentation,
+                self.lesson.is_some(),
             ));
             commands.extend(self.divergence_ui(ui));
             commands.extend(self.central_view_ui(ui));

@@ -99,6 +99,13 @@ pub fn lessons_menu_ui(ui: &mut egui::Ui) -> Option<crate::AppCommand> {
         }
         ui.separator();
         if ui
+            .button("Record this scene as a step…")
+            .on_hover_text("Write your own lesson: each step is the scene on screen, with your title and narration")
+            .clicked()
+        {
+            command = Some(crate::AppCommand::RecordLesson);
+        }
+        if ui
             .button("Open a lesson file…")
             .on_hover_text("A .toml lesson written by a teacher (or saved from Valley); drag-and-drop works too")
             .clicked()

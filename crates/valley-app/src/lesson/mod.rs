@@ -10,6 +10,7 @@ mod facts;
 mod file;
 mod narration;
 mod player;
+mod recorder;
 mod rehearse;
 mod scene_spec;
 
@@ -23,5 +24,6 @@ pub use file::{
 };
 pub use narration::{Narration, VALUES};
 pub use player::{LessonPlayer, Phase};
+pub use recorder::{Recorder, recorder_ui};
 pub use rehearse::{Rehearsal, rehearse_lesson};
 pub use scene_spec::SceneSpec;
