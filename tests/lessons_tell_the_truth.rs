@@ -110,6 +110,17 @@ fn checks_stay_silent_on_runs_they_were_not_written_for() {
     })
     .expect("plays");
     assert_eq!(runs[4].fired, [true]);
+    // The overfitting check stays silent on plenty of clean points.
+    let over = lesson::built_in("overfitting").expect("loads");
+    let runs = rehearse_lesson(&over, &|i, s: &mut Settings| {
+        if i == 0 {
+            s.noise = 0.0;
+            s.dataset_size = 400;
+        }
+    })
+    .expect("plays");
+    assert_eq!(runs[0].fired, [false], "{}", runs[0].narration);
+    assert_eq!(runs[0].answer, Some(false), "{}", runs[0].narration);
     // The saddle's escape check is silent for a ball balanced on the line.
     let saddle = lesson::built_in("minima-and-saddles").expect("loads");
     let runs = rehearse_lesson(&saddle, &|_, _| {}).expect("plays");
