@@ -111,35 +111,8 @@ pub fn format_linear_ticks(ticks: &[f64]) -> Vec<String> {
         .collect()
 }
 
-/// A short label for one value: plain decimals between 0.001 and 99999, otherwise
-/// scientific as `2×10⁻⁵` (or `10⁻⁵` for a power of ten).
-pub fn format_value(value: f64) -> String {
-    if value == 0.0 || !value.is_finite() {
-        return if value.is_nan() {
-            "NaN".to_string()
-        } else if value.is_infinite() {
-            with_minus_sign(format!("{value}"))
-        } else {
-            "0".to_string()
-        };
-    }
-    let exponent = (value.abs().log10() + 1e-9).floor() as i32;
-    if (-3..=4).contains(&exponent) {
-        let decimals = (0..=6)
-            .find(|&d| fits_in_decimals(value, d, value.abs() * 1e-6))
-            .unwrap_or(6);
-        return with_minus_sign(format!("{value:.decimals$}"));
-    }
-    let mantissa = value / 10f64.powi(exponent);
-    let mantissa_text = format!("{mantissa:.2}");
-    let mantissa_text = mantissa_text.trim_end_matches('0').trim_end_matches('.');
-    let power = format!("10{}", superscript(exponent));
-    match mantissa_text {
-        "1" => power,
-        "-1" => format!("−{power}"),
-        _ => with_minus_sign(format!("{mantissa_text}×{power}")),
-    }
-}
+use valley_engine::numbers::{clean_zero, fits_in_decimals, with_minus_sign};
+pub use valley_engine::numbers::{format_value, plain_number};
 
 /// A tick label for `value` on an axis whose ticks are `step` apart: plain
 /// decimals with just the digits that tell neighbouring ticks apart (0.68,
@@ -162,62 +135,6 @@ pub fn tick_label(value: f64, step: f64) -> String {
         2
     };
     with_minus_sign(format!("{:.*}", decimals, clean_zero(value)))
-}
-
-/// A number where a student reads it (legends, status lines, captions):
-/// three significant digits in plain decimals from 0.001 to 99,999 (0.68,
-/// 4.23, 0.00285, 1235), trailing zeros dropped, and `2.85×10⁻⁵` beyond.
-pub fn plain_number(value: f64) -> String {
-    if !value.is_finite() || value == 0.0 {
-        return format_value(value);
-    }
-    let magnitude = value.abs();
-    if !(1e-3..1e5).contains(&magnitude) {
-        return format_value(value);
-    }
-    let decimals = (2 - magnitude.log10().floor() as i32).clamp(0, 8) as usize;
-    let text = format!("{value:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    with_minus_sign(text)
-}
-
-fn fits_in_decimals(value: f64, decimals: usize, tolerance: f64) -> bool {
-    let printed: f64 = format!("{value:.decimals$}").parse().unwrap_or(f64::NAN);
-    (printed - value).abs() <= tolerance
-}
-
-/// Turns `-0.0` (from rounding) into `0.0` so no label reads "−0".
-fn clean_zero(value: f64) -> f64 {
-    if value == 0.0 { 0.0 } else { value }
-}
-
-/// Typographic minus (U+2212): the hyphen is too short to read from the back row.
-fn with_minus_sign(text: String) -> String {
-    text.replace('-', "−")
-}
-
-fn superscript(exponent: i32) -> String {
-    exponent
-        .to_string()
-        .chars()
-        .map(|c| match c {
-            '-' => '⁻',
-            '0' => '⁰',
-            '1' => '¹',
-            '2' => '²',
-            '3' => '³',
-            '4' => '⁴',
-            '5' => '⁵',
-            '6' => '⁶',
-            '7' => '⁷',
-            '8' => '⁸',
-            _ => '⁹',
-        })
-        .collect()
 }
 
 #[cfg(test)]

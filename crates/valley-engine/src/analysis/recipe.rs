@@ -14,7 +14,7 @@ use super::planes::{gradient_plane, interpolate, line_plane, pca_plane, plane_th
 use crate::exec::{Outcome, run_here};
 use crate::io::limits::MAX_RETRAINED_STEPS;
 use crate::landscape::{DirectionKind, Plane, make_direction};
-use crate::numbers::readable_number;
+use crate::numbers::plain_number;
 use crate::problem::{Batch, Problem};
 use crate::train::{Run, TrainConfig, TrainSteps};
 
@@ -215,7 +215,7 @@ fn hessian(site: &PlaneSite<'_>, control: &Control<'_>, at: &str) -> Result<Buil
     let found = extremes(point.len(), 1, &mut product, site.config.seed, control)
         .map_err(|e| e.to_string())?;
     let as_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
-    let number = |v: f64| readable_number(v);
+    let number = |v: f64| plain_number(v);
     Ok(BuiltPlane {
         plane: Plane::new(
             site.centre.to_vec(),
@@ -274,7 +274,7 @@ fn gradient(site: &PlaneSite<'_>, at: &str) -> Result<BuiltPlane, String> {
         landmarks: Vec::new(),
         description: format!(
             "slice {at} with α straight downhill (−∇L, |∇L| = {}) and β random at right angles",
-            readable_number(f64::from(norm))
+            plain_number(f64::from(norm))
         ),
         span: None,
     })
@@ -385,7 +385,7 @@ fn seeds(site: &PlaneSite<'_>, control: &Control<'_>) -> Result<BuiltPlane, Stri
 /// The loss at both ends of a straight line, and the barrier between them.
 fn barrier(problem: &dyn Problem, from: &[f32], to: &[f32]) -> String {
     let line = interpolate(problem, from, to, 101);
-    let number = |v: f32| readable_number(f64::from(v));
+    let number = |v: f32| plain_number(f64::from(v));
     let (first, last) = (number(line.loss[0]), number(line.loss[line.loss.len() - 1]));
     if line.barrier > 0.0 {
         format!(
@@ -442,10 +442,8 @@ mod tests {
         assert!(a[0].abs() > 0.999 && b[1].abs() > 0.999, "{a:?} {b:?}");
         assert!(
             built.description.contains("at step 40")
-                && built
-                    .description
-                    .contains("sharpest eigenvalue (λ = 2.0000)")
-                && built.description.contains("most negative (λ = -2.0000)"),
+                && built.description.contains("sharpest eigenvalue (λ = 2)")
+                && built.description.contains("most negative (λ = −2)"),
             "{}",
             built.description
         );
@@ -468,9 +466,7 @@ mod tests {
         assert!((at_now[0] - 1.0).abs() < 1e-5 && at_now[1].abs() < 1e-5);
         // Bowl: loss 2 at the start, 0.05 now, falling all the way.
         assert!(
-            built
-                .description
-                .contains("loss 2.0000 → 0.0500, no barrier"),
+            built.description.contains("loss 2 → 0.05, no barrier"),
             "{}",
             built.description
         );
