@@ -76,7 +76,7 @@ fn every_launch_example_in_the_readme_starts_the_app_it_describes() {
     .expect("its data");
 
     let examples = launch_examples();
-    assert_eq!(examples.len(), 6, "{examples:?}");
+    assert_eq!(examples.len(), 8, "{examples:?}");
     for example in examples {
         // Relative file names resolve in the folder the files were made in.
         let args: Vec<String> = example
@@ -127,7 +127,15 @@ fn every_launch_example_in_the_readme_starts_the_app_it_describes() {
                 assert_eq!(settings.view, CentralView::Surface, "{line}");
                 assert!(settings.presentation, "{line}");
             }
+            "--view" if example.contains(&"dimensions".to_string()) => {
+                assert_eq!(settings.view, CentralView::Dimensions, "{line}");
+            }
             "--view" => assert_eq!(settings.view, CentralView::SideBySide, "{line}"),
+            "--lesson" => {
+                let lesson = harness.state().lesson.as_ref().expect("the lesson is on");
+                assert_eq!(lesson.lesson.id(), "learning-rate", "{line}");
+                assert_eq!(lesson.index, 0, "{line}");
+            }
             "--open" => {
                 // The session goes on where `valley train` stopped it.
                 wait_for(&mut harness, "the session's step", &|app| {
