@@ -348,6 +348,49 @@ fn a_step_played_in_the_app_reaches_what_its_rehearsal_reached() {
 }
 
 #[test]
+fn an_answer_reads_its_own_runs_analysis_not_the_last_steps() {
+    // Steps 1 and 2 of flat-and-sharp both end at step 2000; the second's
+    // prediction must wait for its own λmax, not read the first's.
+    let lesson = lesson::built_in("flat-and-sharp").expect("loads");
+    let rehearsed = rehearse_lesson(&lesson, &|_, _| {}).expect("plays");
+    let mut harness = projector();
+    harness
+        .state_mut()
+        .execute(AppCommand::OpenLesson("flat-and-sharp".into()));
+    if let Some(player) = &mut harness.state_mut().lesson {
+        player.unattended = true;
+        player.go(0);
+    }
+    let analysed = |app: &ValleyApp| {
+        app.lesson.as_ref().is_some_and(|l| l.is_shown())
+            && app
+                .jobs
+                .curvature
+                .lambda_max(&app.runtime.snapshot.params)
+                .is_some()
+    };
+    frames_until(&mut harness, "step 1 and its analysis", analysed);
+    let first = harness
+        .state()
+        .jobs
+        .curvature
+        .lambda_max(&harness.state().runtime.snapshot.params);
+    harness.state_mut().execute(AppCommand::LessonGo(1));
+    frames_until(&mut harness, "step 2's answer", |app| {
+        app.lesson
+            .as_ref()
+            .is_some_and(|l| l.index == 1 && l.answer.is_some())
+    });
+    let app = harness.state();
+    let second = app.jobs.curvature.lambda_max(&app.runtime.snapshot.params);
+    assert_ne!(first, second, "step 2 has its own analysis");
+    assert_eq!(
+        app.lesson.as_ref().and_then(|l| l.answer),
+        rehearsed[1].answer
+    );
+}
+
+#[test]
 fn page_keys_move_through_a_lesson_and_leaving_keeps_the_scene() {
     let mut harness = projector();
     harness

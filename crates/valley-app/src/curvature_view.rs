@@ -25,10 +25,14 @@ pub struct CurvatureState {
     job: Option<exec::Job<Curvature>>,
     /// The step and parameters of the running (or last started) analysis.
     started_for: Option<(u64, Arc<[f32]>)>,
-    /// The loss where that analysis started.
+    /// The loss where that analysis started, and the start of its run.
     started_loss: f32,
-    /// The run's analyses so far, by step.
+    started_run: Option<Arc<[f32]>>,
+    /// The parameters the newest finished analysis is of.
+    result_at: Option<Arc<[f32]>>,
+    /// The run's analyses so far, by step, and the start of that run.
     history: Vec<SpectrumPoint>,
+    history_run: Option<Arc<[f32]>>,
 }
 
 /// One analysis along a run: how far training had gone, and how much of the
@@ -61,6 +65,7 @@ impl CurvatureState {
         let wake = runtime.wake();
         self.started_for = Some((snapshot.step, Arc::clone(&snapshot.params)));
         self.started_loss = snapshot.evaluation.train_loss;
+        self.started_run = Some(Arc::clone(&snapshot.initial_params));
         let started = exec::spawn_blocking(
             "valley-curvature",
             move |control| {
@@ -85,8 +90,15 @@ impl CurvatureState {
     /// Adds an analysis to the run's history; one from an earlier step
     /// than the last means a new run (a reset), which starts it over.
     fn remember(&mut self, c: &Curvature) {
-        if self.history.last().is_some_and(|p| p.step > c.step) {
+        // Another run (a new problem, a lesson's next step at the same step
+        // count) or a reset starts the history over.
+        let same_run = match (&self.history_run, &self.started_run) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        if !same_run || self.history.last().is_some_and(|p| p.step > c.step) {
             self.history.clear();
+            self.history_run = self.started_run.clone();
         }
         self.history.retain(|p| p.step != c.step);
         self.history.push(SpectrumPoint {
@@ -102,20 +114,24 @@ impl CurvatureState {
         &self.history
     }
 
-    /// The share of negative eigenvalues, when the newest analysis is of this step.
-    pub fn negative_share(&self, step: u64) -> Option<f32> {
-        match &self.result {
-            Some(Ok(c)) if c.step == step => Some(c.negative_share as f32),
+    /// The newest analysis, when it is of exactly these parameters (the
+    /// same step of another run does not count).
+    fn result_of(&self, params: &Arc<[f32]>) -> Option<&Curvature> {
+        match (&self.result, &self.result_at) {
+            (Some(Ok(c)), Some(at)) if Arc::ptr_eq(at, params) || at[..] == params[..] => Some(c),
             _ => None,
         }
     }
 
-    /// The largest eigenvalue, when the newest analysis is of this step.
-    pub fn lambda_max(&self, step: u64) -> Option<f32> {
-        match &self.result {
-            Some(Ok(c)) if c.step == step => c.top.first().map(|&l| l as f32),
-            _ => None,
-        }
+    /// The share of negative eigenvalues at these parameters, once analysed.
+    pub fn negative_share(&self, params: &Arc<[f32]>) -> Option<f32> {
+        self.result_of(params).map(|c| c.negative_share as f32)
+    }
+
+    /// The largest eigenvalue at these parameters, once analysed.
+    pub fn lambda_max(&self, params: &Arc<[f32]>) -> Option<f32> {
+        self.result_of(params)
+            .and_then(|c| c.top.first().map(|&l| l as f32))
     }
 
     /// Takes the job's result once it is there (a cancelled one leaves the last).
@@ -123,6 +139,7 @@ impl CurvatureState {
         match self.job.as_ref().and_then(exec::Job::take) {
             Some(exec::Outcome::Done(curvature)) => {
                 self.remember(&curvature);
+                self.result_at = self.started_for.as_ref().map(|(_, p)| Arc::clone(p));
                 self.result = Some(Ok(curvature));
             }
             Some(exec::Outcome::Failed(message)) => self.result = Some(Err(message)),

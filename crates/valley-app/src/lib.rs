@@ -282,9 +282,9 @@ impl ValleyApp {
                 .points()
                 .last()
                 .map(|p| p.off_plane),
-            lambda_max: self.jobs.curvature.lambda_max(snapshot.step),
+            lambda_max: self.jobs.curvature.lambda_max(&snapshot.params),
             since,
-            negative_share: self.jobs.curvature.negative_share(snapshot.step),
+            negative_share: self.jobs.curvature.negative_share(&snapshot.params),
             spectrum: self.jobs.curvature.history(),
             dimensions: self.settings.dimensions,
         }
@@ -307,7 +307,7 @@ impl ValleyApp {
                     || self
                         .jobs
                         .curvature
-                        .lambda_max(self.runtime.snapshot.step)
+                        .lambda_max(&self.runtime.snapshot.params)
                         .is_some(),
             };
             commands.extend(export.advance(&player, &probe));
