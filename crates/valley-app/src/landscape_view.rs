@@ -356,7 +356,9 @@ pub(super) fn slice_map_ui(
         // ball does not roll across a fixed map, and a newcomer must be told.
         // Side by side the column titles say what each map is, and the
         // maps are narrow: only the numbers go on them.
-        let compact = fit_height;
+        // A map this narrow (side by side, or beside a lesson's card on a
+        // projector) keeps only the numbers: long sentences would cover it.
+        let compact = fit_height || rect.width() < COMPACT_WIDTH;
         let mut text = match (surface, &overlay.caption) {
             (true, _) => String::new(),
             (false, _) if compact => String::new(),
@@ -394,8 +396,12 @@ pub(super) fn slice_map_ui(
                 (rect.width() - 16.0).max(80.0),
             );
             // On a dark backing, so the text reads on any colour of the map
-            // and in either theme.
-            let at = rect.left_top() + Vec2::new(8.0, 8.0);
+            // and in either theme; during a race the lanes' legend holds the
+            // top corner, so the caption goes to the bottom one.
+            let at = match racing {
+                true => rect.left_bottom() + Vec2::new(8.0, -8.0 - galley.size().y),
+                false => rect.left_top() + Vec2::new(8.0, 8.0),
+            };
             let backing = Rect::from_min_size(at, galley.size()).expand(4.0);
             painter.rect_filled(backing, 4.0, Color32::from_black_alpha(160));
             painter.galley(at, galley, Color32::WHITE);
@@ -414,6 +420,9 @@ pub(super) fn slice_map_ui(
     });
     clicked
 }
+
+/// Below this width (points) the map's caption keeps only its numbers.
+const COMPACT_WIDTH: f32 = 420.0;
 
 /// What the ball, the trail and the two arrows are, in the map's bottom-left
 /// corner on a dark backing: the arrows' colours mean nothing until said.
