@@ -191,6 +191,7 @@ pub(super) fn slice_map_ui(
     }
     .max(100.0);
     let mut clicked = None;
+    let mut ball_off_map = false;
     let racing = runtime.race.latest.is_some();
     // The view is the slice's own extent, whatever the trail does.
     let cells = [
@@ -317,6 +318,7 @@ pub(super) fn slice_map_ui(
                     .tip_length(12.0),
                 );
                 edge_marker_ui(plot, ball, extent);
+                ball_off_map = !ball_is_inside(ball, extent);
             });
         draw_contours(ui, &response.transform, &cache.contours, grid, origin);
         let rect = response.response.rect;
@@ -407,7 +409,9 @@ pub(super) fn slice_map_ui(
             painter.galley(at, galley, Color32::WHITE);
             caption_bottom = backing.bottom();
         }
-        if !racing {
+        // Off the map the arrows are not drawn, and the key would cover the
+        // label that says where the ball went.
+        if !racing && !ball_off_map {
             arrow_key_ui(ui.painter(), rect, caption_bottom, &overlay, compact);
         }
         colorbar_ui(
@@ -549,14 +553,18 @@ fn within(path: &[[f64; 2]], extent: [f64; 4]) -> Vec<[f64; 2]> {
 
 /// A ball that has left the map: a pointer at the edge, towards it, with
 /// where it is, so an escape is seen leaving rather than lost.
+/// Whether the ball is on the map (NaN counts as on it: it has no direction to point).
+fn ball_is_inside(ball: [f64; 2], extent: [f64; 4]) -> bool {
+    let [x0, x1, y0, y1] = extent;
+    ball[0].is_nan()
+        || ball[1].is_nan()
+        || ((x0..=x1).contains(&ball[0]) && (y0..=y1).contains(&ball[1]))
+}
+
 fn edge_marker_ui(plot: &mut egui_plot::PlotUi<'_>, ball: [f64; 2], extent: [f64; 4]) {
     let [x0, x1, y0, y1] = extent;
     // Far off (even infinitely) is still a direction; NaN is none.
-    if ball[0].is_nan() || ball[1].is_nan() {
-        return;
-    }
-    let inside = (x0..=x1).contains(&ball[0]) && (y0..=y1).contains(&ball[1]);
-    if inside {
+    if ball_is_inside(ball, extent) {
         return;
     }
     let inset = 0.04 * (x1 - x0).min(y1 - y0);
@@ -591,12 +599,24 @@ fn edge_marker_ui(plot: &mut egui_plot::PlotUi<'_>, ball: [f64; 2], extent: [f64
     .strong()
     .color(Color32::WHITE)
     .background_color(Color32::from_black_alpha(160));
-    let anchor = match (at[0] > (x0 + x1) / 2.0, at[1] > (y0 + y1) / 2.0) {
-        (true, true) => egui::Align2::RIGHT_TOP,
-        (true, false) => egui::Align2::RIGHT_BOTTOM,
-        (false, true) => egui::Align2::LEFT_TOP,
-        (false, false) => egui::Align2::LEFT_BOTTOM,
+    // The label grows away from the nearer side; from the middle third it
+    // is centred, so on a narrow map it does not run off the far edge.
+    let third = (x1 - x0) / 3.0;
+    let horizontal = if at[0] < x0 + third {
+        egui::Align::Min
+    } else if at[0] > x1 - third {
+        egui::Align::Max
+    } else {
+        egui::Align::Center
     };
+    // In the upper half the label hangs below its point, in the lower half
+    // it stands above it (egui's text anchors count y downwards).
+    let vertical = if at[1] > (y0 + y1) / 2.0 {
+        egui::Align::Min
+    } else {
+        egui::Align::Max
+    };
+    let anchor = egui::Align2([horizontal, vertical]);
     // Off the top or bottom, the label sits a little inside the map, clear
     // of the caption that runs along its top edge.
     let inward = if ball[1] > y1 {
