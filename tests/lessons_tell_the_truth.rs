@@ -266,8 +266,13 @@ fn a_lesson_survives_saving_and_a_recorded_step() {
 
 /// An app in a 1280 × 720 window in presentation mode.
 fn projector() -> Harness<'static, ValleyApp> {
+    window(true)
+}
+
+/// An app in a 1280 × 720 window, presenting or with the full controls.
+fn window(presentation: bool) -> Harness<'static, ValleyApp> {
     let settings = Settings {
-        presentation: true,
+        presentation,
         resolution: 21,
         ..Settings::default()
     };
@@ -279,31 +284,41 @@ fn projector() -> Harness<'static, ValleyApp> {
 
 #[test]
 fn every_step_of_every_lesson_applies_its_scene_in_the_app() {
-    let mut harness = projector();
-    for id in lesson::ids() {
-        harness
-            .state_mut()
-            .execute(AppCommand::OpenLesson(id.to_string()));
-        let count = harness
-            .state()
-            .lesson
-            .as_ref()
-            .expect("the lesson is on")
-            .len();
-        for index in 0..count {
-            harness.state_mut().execute(AppCommand::LessonGo(index));
-            harness.step();
-            let app = harness.state();
-            // Every setting of the scene, seeds and noise included; only how
-            // the viewer looks at it (presentation, camera) is the viewer's.
-            let mut expected = app.lesson.as_ref().expect("on").step().settings.clone();
-            expected.presentation = true;
-            expected.camera = app.settings.camera;
-            assert_eq!(app.settings, expected, "{id} step {}", index + 1);
-            // The card shows the step's title and where it is.
-            let title = app.lesson.as_ref().expect("on").step().file.title.clone();
-            harness.get_by_label(&title);
-            harness.get_by_label(&format!("{} / {count}", index + 1));
+    // With the full controls too: a slider drawn over a value outside its
+    // range (40 points, weight decay 3) must not rewrite it.
+    for presentation in [true, false] {
+        let mut harness = window(presentation);
+        for id in lesson::ids() {
+            harness
+                .state_mut()
+                .execute(AppCommand::OpenLesson(id.to_string()));
+            let count = harness
+                .state()
+                .lesson
+                .as_ref()
+                .expect("the lesson is on")
+                .len();
+            for index in 0..count {
+                harness.state_mut().execute(AppCommand::LessonGo(index));
+                harness.step();
+                harness.step();
+                let app = harness.state();
+                // Every setting of the scene, seeds and noise included; only how
+                // the viewer looks at it (presentation, camera) is the viewer's.
+                let mut expected = app.lesson.as_ref().expect("on").step().settings.clone();
+                expected.presentation = presentation;
+                expected.camera = app.settings.camera;
+                assert_eq!(
+                    app.settings,
+                    expected,
+                    "{id} step {} (presentation {presentation})",
+                    index + 1
+                );
+                // The card shows the step's title and where it is.
+                let title = app.lesson.as_ref().expect("on").step().file.title.clone();
+                harness.get_by_label(&title);
+                harness.get_by_label(&format!("{} / {count}", index + 1));
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! teaches what it does. Edits go into the settings; the app compares old
 //! and new settings and tells the engine what changed.
 
-use egui::{ComboBox, Slider};
+use egui::ComboBox;
 use strum::IntoEnumIterator;
 
 use super::command::AppCommand;
@@ -10,6 +10,7 @@ use super::import::{ImportForm, import_ui};
 use super::lesson::Section;
 use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
 use super::settings_check::{LR_RANGE, RESOLUTION_RANGE, SPAN_RANGE, SPEED_RANGE};
+use super::widgets::slider;
 use valley_engine::data::DatasetKind;
 use valley_engine::nn::Activation;
 use valley_engine::optim::{OptimizerKind, Schedule};
@@ -37,7 +38,7 @@ pub fn presenter_strip_ui(
         }
         ui.separator();
         ui.add(
-            Slider::new(&mut settings.train.optimizer.lr, LR_RANGE.0..=LR_RANGE.1)
+            slider(&mut settings.train.optimizer.lr, LR_RANGE.0..=LR_RANGE.1)
                 .logarithmic(true)
                 .text("learning rate"),
         );
@@ -100,7 +101,7 @@ pub fn controls_ui(
     } else {
         let mut rate = settings.steps_per_second.unwrap_or(60.0);
         ui.add(
-            Slider::new(&mut rate, SPEED_RANGE.0..=SPEED_RANGE.1)
+            slider(&mut rate, SPEED_RANGE.0..=SPEED_RANGE.1)
                 .logarithmic(true)
                 .text("steps/s"),
         )
@@ -162,12 +163,12 @@ pub fn controls_ui(
             import_ui(ui, settings, import, loaded);
         }
         if let ProblemChoice::Dataset(_) = settings.problem {
-            ui.add(Slider::new(&mut settings.noise, 0.0..=0.5).text("noise"))
+            ui.add(slider(&mut settings.noise, 0.0..=0.5).text("noise"))
                 .on_hover_text(
                     "How far points stray from the clean shape: more noise, blurrier classes",
                 );
             ui.add(
-                Slider::new(&mut settings.dataset_size, 50..=2000)
+                slider(&mut settings.dataset_size, 50..=2000)
                     .logarithmic(true)
                     .text("points"),
             )
@@ -180,9 +181,9 @@ pub fn controls_ui(
         ui.separator();
         section(ui, locks, Section::Model, |ui| {
             ui.strong("Model");
-            ui.add(Slider::new(&mut settings.hidden_layers, 1..=4).text("hidden layers"))
+            ui.add(slider(&mut settings.hidden_layers, 1..=4).text("hidden layers"))
                 .on_hover_text("Depth: how many layers of neurons between input and output");
-            ui.add(Slider::new(&mut settings.width, 2..=64).text("neurons per layer"))
+            ui.add(slider(&mut settings.width, 2..=64).text("neurons per layer"))
                 .on_hover_text("Width: more neurons can bend the decision boundary more");
             ComboBox::from_label("activation")
                 .selected_text(settings.activation.name())
@@ -211,24 +212,24 @@ pub fn controls_ui(
             .response
             .on_hover_text(opt.kind.description());
         ui.add(
-            Slider::new(&mut opt.lr, LR_RANGE.0..=LR_RANGE.1)
+            slider(&mut opt.lr, LR_RANGE.0..=LR_RANGE.1)
                 .logarithmic(true)
                 .text("learning rate"),
         )
         .on_hover_text("The step size: too big overshoots or diverges, too small crawls");
         if matches!(opt.kind, OptimizerKind::Momentum | OptimizerKind::Nesterov) {
-            ui.add(Slider::new(&mut opt.momentum, 0.0..=0.99).text("momentum"))
+            ui.add(slider(&mut opt.momentum, 0.0..=0.99).text("momentum"))
                 .on_hover_text("How much of the previous velocity the ball keeps: a heavier ball");
         }
         if matches!(opt.kind, OptimizerKind::Adam | OptimizerKind::AdamW) {
-            ui.add(Slider::new(&mut opt.beta1, 0.0..=0.999).text("β₁"))
+            ui.add(slider(&mut opt.beta1, 0.0..=0.999).text("β₁"))
                 .on_hover_text("Adam's momentum: the average of recent gradients");
-            ui.add(Slider::new(&mut opt.beta2, 0.9..=0.9999).text("β₂"))
+            ui.add(slider(&mut opt.beta2, 0.9..=0.9999).text("β₂"))
                 .on_hover_text(
                     "Adam's memory of squared gradients, which sets each parameter's step size",
                 );
         }
-        ui.add(Slider::new(&mut opt.weight_decay, 0.0..=0.1).text("weight decay"))
+        ui.add(slider(&mut opt.weight_decay, 0.0..=0.1).text("weight decay"))
             .on_hover_text("Pulls every weight towards zero a little each step");
         let mut full_batch = settings.train.batch_size.is_none();
         ui.checkbox(&mut full_batch, "full batch").on_hover_text(
@@ -239,7 +240,7 @@ pub fn controls_ui(
         } else {
             let mut size = settings.train.batch_size.unwrap_or(32);
             ui.add(
-                Slider::new(&mut size, 1..=256)
+                slider(&mut size, 1..=256)
                     .logarithmic(true)
                     .text("batch size"),
             )
@@ -342,13 +343,13 @@ pub fn controls_ui(
             }
         }
         ui.add(
-            Slider::new(&mut settings.span, SPAN_RANGE.0..=SPAN_RANGE.1)
+            slider(&mut settings.span, SPAN_RANGE.0..=SPAN_RANGE.1)
                 .logarithmic(true)
                 .text("span"),
         )
         .on_hover_text("How far the slice reaches from its centre along each direction");
         ui.add(
-            Slider::new(
+            slider(
                 &mut settings.resolution,
                 RESOLUTION_RANGE.0..=RESOLUTION_RANGE.1,
             )

@@ -3,13 +3,14 @@
 //! then the network's own Hessian at the ball, whose share of negative
 //! eigenvalues falls as training lowers the loss.
 
-use egui::{Color32, RichText, Slider};
+use egui::{Color32, RichText};
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
 
 use super::axes;
 use super::curvature_view::SpectrumPoint;
 use super::settings::Settings;
 use super::settings_check::DIMENSION_RANGE;
+use super::widgets::slider;
 use valley_engine::dimensions::{Geometry, almost_all_in_words, grouped, share_in_words};
 use valley_figure::plain_number;
 
@@ -33,7 +34,7 @@ pub fn dimensions_ui(
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.add(
-                Slider::new(
+                slider(
                     &mut settings.dimensions,
                     DIMENSION_RANGE.0..=DIMENSION_RANGE.1,
                 )
@@ -117,7 +118,7 @@ pub fn dimensions_ui(
                             ui.add(egui::Label::new(RichText::new(*sentence).weak()).wrap());
                         }
                         if i == 2 {
-                            ui.add(Slider::new(&mut settings.inner_radius, 0.5..=0.999).text("r"));
+                            ui.add(slider(&mut settings.inner_radius, 0.5..=0.999).text("r"));
                         }
                     });
                     if narrow {

@@ -36,6 +36,7 @@ mod surface_labels;
 mod surface_scene;
 mod surface_view;
 mod wake;
+mod widgets;
 
 use std::path::PathBuf;
 use std::time::Instant;

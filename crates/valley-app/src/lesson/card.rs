@@ -3,7 +3,7 @@
 //! checks the run has shown, and the way on (buttons, Page Up/Down). It
 //! sits where the controls are, so it works in presentation mode too.
 
-use egui::{Color32, RichText, Slider};
+use egui::{Color32, RichText};
 use strum::IntoEnumIterator;
 
 use super::facts::Seen;
@@ -12,6 +12,7 @@ use super::player::{LessonPlayer, Phase};
 use crate::AppCommand;
 use crate::settings::{DirectionChoice, Settings, SliceMode};
 use crate::settings_check::LR_RANGE;
+use crate::widgets::slider;
 use valley_engine::optim::OptimizerKind;
 
 /// The colour that marks what the lesson hands the student.
@@ -179,7 +180,7 @@ fn control_ui(ui: &mut egui::Ui, control: Control, settings: &mut Settings) {
     match control {
         Control::LearningRate => {
             ui.add(
-                Slider::new(&mut opt.lr, LR_RANGE.0..=LR_RANGE.1)
+                slider(&mut opt.lr, LR_RANGE.0..=LR_RANGE.1)
                     .logarithmic(true)
                     .text("learning rate"),
             );
@@ -194,19 +195,18 @@ fn control_ui(ui: &mut egui::Ui, control: Control, settings: &mut Settings) {
                 });
         }
         Control::Momentum => {
-            ui.add(Slider::new(&mut opt.momentum, 0.0..=0.99).text("momentum"));
+            ui.add(slider(&mut opt.momentum, 0.0..=0.99).text("momentum"));
         }
         Control::WeightDecay => {
             ui.add(
-                Slider::new(&mut opt.weight_decay, 0.0..=5.0)
+                slider(&mut opt.weight_decay, 0.0..=5.0)
                     .logarithmic(true)
                     .text("weight decay"),
             );
         }
         Control::Warmup => {
             ui.add(
-                Slider::new(&mut settings.train.schedule.warmup_steps, 0..=500)
-                    .text("warm-up steps"),
+                slider(&mut settings.train.schedule.warmup_steps, 0..=500).text("warm-up steps"),
             );
         }
         Control::Batch => {
@@ -217,7 +217,7 @@ fn control_ui(ui: &mut egui::Ui, control: Control, settings: &mut Settings) {
                 false => {
                     let mut size = settings.train.batch_size.unwrap_or(8);
                     ui.add(
-                        Slider::new(&mut size, 1..=256)
+                        slider(&mut size, 1..=256)
                             .logarithmic(true)
                             .text("batch size"),
                     );
@@ -244,7 +244,7 @@ fn control_ui(ui: &mut egui::Ui, control: Control, settings: &mut Settings) {
             });
         }
         Control::Width => {
-            ui.add(Slider::new(&mut settings.width, 2..=64).text("neurons per layer"));
+            ui.add(slider(&mut settings.width, 2..=64).text("neurons per layer"));
         }
         Control::Seed => {
             ui.add(egui::DragValue::new(&mut settings.train.seed).prefix("seed "));
@@ -252,7 +252,7 @@ fn control_ui(ui: &mut egui::Ui, control: Control, settings: &mut Settings) {
         Control::Dimensions => {
             let (low, high) = crate::settings_check::DIMENSION_RANGE;
             ui.add(
-                Slider::new(&mut settings.dimensions, low..=high)
+                slider(&mut settings.dimensions, low..=high)
                     .logarithmic(true)
                     .integer()
                     .custom_formatter(|d, _| valley_engine::dimensions::grouped(d))

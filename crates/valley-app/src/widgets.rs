@@ -1,0 +1,14 @@
+//! Widgets the controls, the presenter's strip and the lesson card share.
+
+use std::ops::RangeInclusive;
+
+/// A slider that keeps a value set elsewhere (a scene, a lesson, a file
+/// checked by `settings_check`) even when it lies outside the slider's own
+/// range: egui's default clamps it as soon as the slider is drawn, which
+/// silently changed a lesson's 40 points to 50 and its weight decay of 3 to 0.1.
+pub fn slider<Num: egui::emath::Numeric>(
+    value: &mut Num,
+    range: RangeInclusive<Num>,
+) -> egui::Slider<'_> {
+    egui::Slider::new(value, range).clamping(egui::SliderClamping::Edits)
+}
