@@ -66,6 +66,10 @@ pub struct Cli {
     /// Start a guided lesson: a built-in id (valley lesson list) or a lesson file (.toml).
     #[arg(long, value_name = "NAME|FILE")]
     pub lesson: Option<String>,
+    /// Open the scene a shared link names: the web app's address, or just
+    /// its query (`dataset=moons&lr=0.3&step=200`).
+    #[arg(long, value_name = "LINK")]
+    pub link: Option<String>,
 }
 
 /// `--view` choices.
@@ -137,6 +141,10 @@ pub fn launch_options(cli: Cli) -> anyhow::Result<valley_app::LaunchOptions> {
                 activation: cli.activation,
             }),
         lesson: cli.lesson,
+        link: cli.link.map(|l| match l.split_once('?') {
+            Some((_, query)) => query.to_string(),
+            None => l,
+        }),
         lesson_export: None,
         export_progress: None,
         view: cli.view.map(|v| match v {

@@ -2,7 +2,8 @@
 //! (classification) or the fitted curve (regression) over the data points,
 //! as TensorFlow Playground shows them.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use valley_engine::exec::Instant;
 
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Vec2};
 use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};

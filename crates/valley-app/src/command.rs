@@ -36,6 +36,13 @@ pub enum AppCommand {
     AskForFile,
     /// Open a session, a scene or a figure.
     Open(PathBuf),
+    /// Open a file already read into memory (dropped on or picked in a web page).
+    OpenBytes {
+        /// Its name, for messages and to tell a lesson by.
+        name: String,
+        /// Its contents.
+        bytes: std::sync::Arc<[u8]>,
+    },
     /// Save the whole run as a session.
     SaveSession,
     /// Write a figure, CSV, film strip or weights into the export folder.

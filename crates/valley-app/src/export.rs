@@ -302,12 +302,12 @@ fn write_csv(scene: &Scene, dir: &Path) -> anyhow::Result<String> {
     let [grid_file, trajectory_file] =
         <[PathBuf; 2]>::try_from(files(dir, scene.step, &["grid.csv", "trajectory.csv"]))
             .map_err(|_| anyhow::anyhow!("no file names"))?;
-    std::fs::write(&grid_file, scene.grid.to_csv())?;
+    valley_engine::io::write_atomic(&grid_file, scene.grid.to_csv().as_bytes())?;
     let mut text = String::from("step,loss,alpha,beta,distance_off_plane\n");
     for (alpha, beta, distance, step, loss) in path_on_plane(scene) {
         writeln!(text, "{step},{loss},{alpha},{beta},{distance}")?;
     }
-    std::fs::write(&trajectory_file, text)?;
+    valley_engine::io::write_atomic(&trajectory_file, text.as_bytes())?;
     Ok(format!(
         "saved {} and {}",
         grid_file.display(),

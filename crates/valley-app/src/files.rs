@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use valley_engine::exec::Instant;
 
 use anyhow::Context as _;
 use serde::Deserialize;
@@ -78,6 +78,45 @@ pub fn read_file(path: &Path, current: &Settings) -> anyhow::Result<Opened> {
             path.display()
         ),
     })?;
+    read_json(path, bytes, current)
+}
+
+/// [`read_file`] on bytes already in memory (a file dropped on a web page
+/// or picked in the browser's dialog); `path` is its name, for errors and
+/// to tell a lesson (`.toml`) by.
+pub fn read_bytes(path: &Path, bytes: &[u8], current: &Settings) -> anyhow::Result<Opened> {
+    if bytes.starts_with(&PNG_SIGNATURE) {
+        if bytes.len() as u64 > valley_figure::MAX_PNG_BYTES {
+            anyhow::bail!(
+                "{} is {} bytes, more than the {} bytes Valley reads as a figure",
+                path.display(),
+                bytes.len(),
+                valley_figure::MAX_PNG_BYTES
+            );
+        }
+        let scene = Scene::from_png_bytes(bytes, path)?;
+        return checked_scene(scene, path);
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+    {
+        let lesson = super::lesson::Lesson::from_bytes(bytes, &path.display().to_string())
+            .map_err(anyhow::Error::msg)?;
+        return Ok(Opened::Lesson(std::sync::Arc::new(lesson)));
+    }
+    if bytes.len() as u64 > MAX_SESSION_BYTES {
+        anyhow::bail!(
+            "{} is {} bytes, more than any Valley session ({MAX_SESSION_BYTES} bytes) or scene: it is not a Valley file",
+            path.display(),
+            bytes.len()
+        );
+    }
+    read_json(path, bytes.to_vec(), current)
+}
+
+/// A session or a `.json` scene, told apart by their version fields.
+fn read_json(path: &Path, bytes: Vec<u8>, current: &Settings) -> anyhow::Result<Opened> {
     /// Which of the two JSON formats a file is, without reading its values.
     #[derive(Deserialize)]
     struct Probe {
@@ -175,7 +214,15 @@ pub struct Replay {
 
 /// A file chosen in the dialog, handed from its thread to the UI.
 /// `Err` says the dialog never appeared (no desktop file portal).
-pub type Picked = Arc<Mutex<Option<Result<PathBuf, String>>>>;
+pub type Picked = Arc<Mutex<Option<Result<PickedFile, String>>>>;
+
+/// What a file dialog gives: a path on the desktop, the bytes in a browser.
+pub enum PickedFile {
+    /// A file on disk.
+    Path(PathBuf),
+    /// A file's name and contents.
+    Bytes(String, Arc<[u8]>),
+}
 
 /// A dialog that closes sooner than this with nothing chosen never showed:
 /// a person takes longer to cancel one.
@@ -186,6 +233,15 @@ impl ValleyApp {
     /// cannot be opened leaves everything as it was and says why.
     pub fn open(&mut self, path: &Path) {
         match read_file(path, &self.settings) {
+            Ok(opened) => self.show_opened(opened, path),
+            Err(e) => self.runtime.notices.error(Source::Files, format!("{e:#}")),
+        }
+    }
+
+    /// Opens a file already in memory (see [`read_bytes`]).
+    pub fn open_bytes(&mut self, name: &str, bytes: &[u8]) {
+        let path = Path::new(name);
+        match read_bytes(path, bytes, &self.settings) {
             Ok(opened) => self.show_opened(opened, path),
             Err(e) => self.runtime.notices.error(Source::Files, format!("{e:#}")),
         }
@@ -294,18 +350,41 @@ impl ValleyApp {
         );
     }
 
+    /// Opens the browser's file picker; the file's bytes arrive later.
+    #[cfg(target_arch = "wasm32")]
+    pub fn ask_for_file(&mut self) {
+        let picked = Arc::clone(&self.jobs.picked);
+        let wake = self.runtime.wake();
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(file) = rfd::AsyncFileDialog::new()
+                .set_title("Open a Valley session, figure or lesson")
+                .add_filter("Valley session, figure or lesson", &["json", "png", "toml"])
+                .pick_file()
+                .await
+            else {
+                return;
+            };
+            let bytes = file.read().await;
+            if let Ok(mut slot) = picked.lock() {
+                *slot = Some(Ok(PickedFile::Bytes(file.file_name(), bytes.into())));
+            }
+            wake();
+        });
+    }
+
     /// Opens the native file dialog on its own thread; the choice arrives later.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn ask_for_file(&mut self) {
         let picked = Arc::clone(&self.jobs.picked);
         let wake = self.runtime.wake();
         let started = valley_engine::exec::spawn_detached("valley-dialog", move || {
             let asked = Instant::now();
             let choice = rfd::FileDialog::new()
-                .set_title("Open a Valley session or figure")
-                .add_filter("Valley session or figure", &["json", "png"])
+                .set_title("Open a Valley session, figure or lesson")
+                .add_filter("Valley session, figure or lesson", &["json", "png", "toml"])
                 .pick_file();
             let outcome = match choice {
-                Some(path) => Some(Ok(path)),
+                Some(path) => Some(Ok(PickedFile::Path(path))),
                 // Where the desktop has no file portal the dialog returns at once.
                 None if asked.elapsed() < DIALOG_NEVER_SHOWN => Some(Err(
                     "no file dialog could be shown on this desktop: drop the file onto the window, or start Valley with --open FILE".to_string(),
@@ -325,16 +404,39 @@ impl ValleyApp {
         }
     }
 
+    /// A file dropped on the window: opened by its path.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn take_dropped(&mut self, file: egui::DroppedFileHandle) -> Option<AppCommand> {
+        let path = file.path();
+        (!path.as_os_str().is_empty()).then(|| AppCommand::Open(path.to_path_buf()))
+    }
+
+    /// A file dropped on the page: a browser reads it in the background, and
+    /// its bytes arrive like a picked file's.
+    #[cfg(target_arch = "wasm32")]
+    fn take_dropped(&mut self, file: egui::DroppedFileHandle) -> Option<AppCommand> {
+        let picked = Arc::clone(&self.jobs.picked);
+        let wake = self.runtime.wake();
+        wasm_bindgen_futures::spawn_local(async move {
+            let name = file.path().display().to_string();
+            let outcome = file
+                .bytes_async()
+                .await
+                .map(|bytes| PickedFile::Bytes(name.clone(), bytes.into()))
+                .map_err(|e| format!("could not read the dropped file {name}: {e}"));
+            if let Ok(mut slot) = picked.lock() {
+                *slot = Some(outcome);
+            }
+            wake();
+        });
+        None
+    }
+
     /// Files dropped on the window or picked in the dialog (to open); the
     /// end of a replay.
     pub(super) fn poll_files(&mut self, ui: &egui::Ui) -> Option<AppCommand> {
-        let dropped: Option<PathBuf> = ui.input(|i| {
-            i.raw
-                .dropped_files
-                .iter()
-                .map(|file| file.path().to_path_buf())
-                .find(|path| !path.as_os_str().is_empty())
-        });
+        let dropped = ui.input(|i| i.raw.dropped_files.first().cloned());
+        let dropped = dropped.and_then(|file| self.take_dropped(file));
         let picked = self.jobs.picked.lock().ok().and_then(|mut p| p.take());
         if let Some(target) = self.jobs.replaying.as_ref().map(|r| r.target) {
             let s = &self.runtime.snapshot;
@@ -362,14 +464,15 @@ impl ValleyApp {
             );
         }
         let picked = match picked {
-            Some(Ok(path)) => Some(path),
+            Some(Ok(PickedFile::Path(path))) => Some(AppCommand::Open(path)),
+            Some(Ok(PickedFile::Bytes(name, bytes))) => Some(AppCommand::OpenBytes { name, bytes }),
             Some(Err(message)) => {
                 self.runtime.notices.warn(Source::Files, message);
                 None
             }
             None => None,
         };
-        dropped.or(picked).map(AppCommand::Open)
+        dropped.or(picked)
     }
 }
 

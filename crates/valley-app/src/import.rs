@@ -171,6 +171,10 @@ fn path_row(
                 .hint_text(label),
         )
         .on_hover_text(hint);
+        // A browser gives no paths: the desktop app imports by path.
+        #[cfg(target_arch = "wasm32")]
+        let _ = (field, browsed);
+        #[cfg(not(target_arch = "wasm32"))]
         if ui.button("Browse…").on_hover_text(hint).clicked() {
             let browsed = Arc::clone(browsed);
             let ctx = ui.ctx().clone();

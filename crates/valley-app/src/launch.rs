@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::{
-    CentralView, ImportSpec, ProblemChoice, SETTINGS_KEY, Script, Settings, Source, ValleyApp,
-    Wake, files, import, measure, sessions,
+    CentralView, ImportSpec, ProblemChoice, SETTINGS_KEY, Settings, Source, ValleyApp, Wake, files,
+    import,
 };
+#[cfg(not(target_arch = "wasm32"))]
+use super::{Script, measure, sessions};
 
 /// How the app is started from the command line.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +38,8 @@ pub struct LaunchOptions {
     pub lesson_export: Option<PathBuf>,
     /// Told as each exported step is written.
     pub export_progress: Option<super::lesson::ExportProgress>,
+    /// A scene named by a link's query (`dataset=moons&lr=0.3&step=200`).
+    pub link: Option<String>,
 }
 
 impl LaunchOptions {
@@ -88,6 +91,31 @@ pub fn prepare(options: LaunchOptions) -> anyhow::Result<Prepared> {
 }
 
 impl Prepared {
+    /// The app in the window (or page) eframe has just made: the settings it
+    /// stored last time restored, its repaint as the wake-up.
+    pub fn in_window(&mut self, cc: &eframe::CreationContext<'_>) -> Result<ValleyApp, String> {
+        let ctx = cc.egui_ctx.clone();
+        let wake: Wake = Arc::new(move || ctx.request_repaint());
+        let stored = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
+        let welcomed = cc
+            .storage
+            .and_then(|s| eframe::get_value::<bool>(s, super::WELCOMED_KEY))
+            .unwrap_or(false);
+        let mut app = self.app(stored, wake).map_err(|e| format!("{e:#}"))?;
+        let options = &self.options;
+        // The first launch of the plain app greets; a file, preset, lesson or link asked for does not.
+        app.welcome = !welcomed
+            && !options.is_scripted()
+            && app.lesson.is_none()
+            && options.open.is_none()
+            && options.preset.is_none()
+            && options.import.is_none()
+            && options.link.is_none();
+        Ok(app)
+    }
+
     /// The app these options describe; `stored` are the settings eframe kept
     /// from the last launch (checked here like a file's).
     pub fn app(&mut self, stored: Option<Settings>, wake: Wake) -> anyhow::Result<ValleyApp> {
@@ -144,11 +172,15 @@ impl Prepared {
         if let Some(lesson) = self.lesson.take() {
             app.start_lesson(lesson);
         }
+        if let Some(query) = &options.link {
+            app.open_link(query);
+        }
         Ok(app)
     }
 }
 
 /// Opens the window (or renders a screenshot and exits).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
     use_spare_cores_for_software_rendering();
     let mut prepared = prepare(options)?;
@@ -169,7 +201,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         }
         None => 0.0,
     };
-    let launched = Instant::now();
+    let launched = valley_engine::exec::Instant::now();
     let (width, height) = options.size;
     let viewport = egui::ViewportBuilder::default()
         .with_title("Valley")
@@ -194,23 +226,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         "Valley",
         native,
         Box::new(move |cc| {
-            let ctx = cc.egui_ctx.clone();
-            let wake: Wake = Arc::new(move || ctx.request_repaint());
-            let stored = cc
-                .storage
-                .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
-            let welcomed = cc
-                .storage
-                .and_then(|s| eframe::get_value::<bool>(s, super::WELCOMED_KEY))
-                .unwrap_or(false);
-            let mut app = prepared.app(stored, wake).map_err(|e| format!("{e:#}"))?;
-            // The first launch of the plain app greets; a file, preset or lesson asked for does not.
-            app.welcome = !welcomed
-                && !scripted
-                && app.lesson.is_none()
-                && options.open.is_none()
-                && options.preset.is_none()
-                && options.import.is_none();
+            let mut app = prepared.in_window(cc)?;
             if !scripted && let Some(dir) = eframe::storage_dir("Valley") {
                 app.autosave = Some(sessions::Autosave::new(&dir));
             }
@@ -258,6 +274,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
 /// those threads take turns with the trainer. Rasterising on the UI thread
 /// instead costs a few frames per second and keeps the trainer at full pace.
 /// A user's own `LP_NUM_THREADS` wins; with a real GPU this changes nothing.
+#[cfg(not(target_arch = "wasm32"))]
 fn use_spare_cores_for_software_rendering() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if std::env::var_os("LP_NUM_THREADS").is_none() {

@@ -2,6 +2,10 @@
 //! training and landscape grids run on their own threads, and each frame
 //! only reads their latest results.
 
+// In a browser the desktop's measuring, disk autosave and native dialogs
+// are compiled but never called.
+#![cfg_attr(target_arch = "wasm32", allow(dead_code))]
+
 mod axes;
 mod boundary_view;
 mod charts_view;
@@ -20,6 +24,7 @@ mod jobs;
 mod landscape_view;
 mod launch;
 pub mod lesson;
+mod link;
 mod measure;
 mod minima_view;
 mod notices;
@@ -39,7 +44,7 @@ mod wake;
 mod widgets;
 
 use std::path::PathBuf;
-use std::time::Instant;
+use valley_engine::exec::Instant;
 
 use egui::Key;
 use valley_figure::plain_number;
@@ -47,7 +52,11 @@ use valley_figure::plain_number;
 pub use command::AppCommand;
 pub use export::ExportKind;
 pub use files::{Opened, read_file};
-pub use launch::{LaunchOptions, Prepared, prepare, run};
+#[cfg(not(target_arch = "wasm32"))]
+pub use launch::run;
+pub use launch::{LaunchOptions, Prepared, prepare};
+pub use link::Link;
+pub use measure::{Yardstick, yardstick};
 pub use minima_view::{Along, Compared, MinimaState};
 pub use notices::{Level, Notice, Notices, Source};
 pub use presets::preset;
@@ -189,6 +198,7 @@ impl ValleyApp {
             }
             AppCommand::AskForFile => self.ask_for_file(),
             AppCommand::Open(path) => self.open(&path),
+            AppCommand::OpenBytes { name, bytes } => self.open_bytes(&name, &bytes),
             AppCommand::SaveSession => self.save_session(),
             AppCommand::Export(kind) => self.export(kind),
             AppCommand::SaveWindowAs(path) => {
@@ -242,7 +252,7 @@ impl ValleyApp {
         let report = std::sync::Arc::clone(&self.jobs.export_message);
         let wake = self.runtime.wake();
         let spawned = valley_engine::exec::spawn_detached("valley-lesson-save", move || {
-            let outcome = std::fs::write(&path, text)
+            let outcome = valley_engine::io::write_atomic(&path, text.as_bytes())
                 .map(|()| {
                     format!(
                         "saved the lesson {} (open it with Open… or valley --lesson)",

@@ -7,7 +7,7 @@
 //! took to show its first frame.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use valley_engine::exec::Instant;
 
 use serde::Serialize;
 
@@ -152,4 +152,61 @@ fn resident_mb() -> f64 {
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
         .map_or(0.0, |pages| pages * 4096.0 / 1e6)
+}
+
+/// The browser build's yardstick: the same work timed by the same code in a
+/// browser (`valley_web`'s `yardstick`) and natively on one thread
+/// (`examples/browser_reference.rs`), on the default demo the app opens.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Yardstick {
+    /// Training steps per second of a bare run.
+    pub train_steps_per_s: f64,
+    /// A 61 × 61 slice along filter-normalised directions, in milliseconds.
+    pub slice_61_ms: f64,
+    /// The Hessian's five largest eigenvalues (Lanczos), in milliseconds.
+    pub hessian_top5_ms: f64,
+    /// Parameters of the model measured.
+    pub params: usize,
+}
+
+/// Times [`Yardstick`]'s figures, best of `runs`, training for `seconds` each.
+pub fn yardstick(seconds: f64, runs: usize) -> anyhow::Result<Yardstick> {
+    let mut best = yardstick_once(seconds)?;
+    for _ in 1..runs {
+        let once = yardstick_once(seconds)?;
+        best.train_steps_per_s = best.train_steps_per_s.max(once.train_steps_per_s);
+        best.slice_61_ms = best.slice_61_ms.min(once.slice_61_ms);
+        best.hessian_top5_ms = best.hessian_top5_ms.min(once.hessian_top5_ms);
+    }
+    Ok(best)
+}
+
+fn yardstick_once(seconds: f64) -> anyhow::Result<Yardstick> {
+    use valley_engine::analysis::{Control, extremes};
+    use valley_engine::landscape::{DirectionKind, GridSpec, Plane, evaluate_grid, make_direction};
+
+    let settings = super::Settings::default();
+    let problem = super::runtime::build_problem(&settings)?;
+    let center = problem.init_params(settings.train.seed);
+    let directions = (1..=2)
+        .map(|seed| make_direction(DirectionKind::Filter, problem.layout(), &center, seed))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plane = Plane::new(center, directions)?;
+    let spec = GridSpec::square(1.0, 61);
+    let started = Instant::now();
+    evaluate_grid(problem.as_ref(), &plane, &spec, &|| false)
+        .ok_or_else(|| anyhow::anyhow!("the slice was cancelled"))?;
+    let slice_61_ms = started.elapsed().as_secs_f64() * 1e3;
+    let at: Vec<f64> = plane.center.iter().map(|&p| f64::from(p)).collect();
+    let mut hvp = |v: &[f64]| problem.hessian_vector(&at, v);
+    let started = Instant::now();
+    extremes(at.len(), 5, &mut hvp, 0, &Control::none())
+        .map_err(|e| anyhow::anyhow!("the Hessian's eigenvalues: {e:?}"))?;
+    let hessian_top5_ms = started.elapsed().as_secs_f64() * 1e3;
+    Ok(Yardstick {
+        train_steps_per_s: baseline(&settings, seconds),
+        slice_61_ms,
+        hessian_top5_ms,
+        params: at.len(),
+    })
 }

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use valley_engine::exec::Instant;
 
 use super::ValleyApp;
 use super::command::AppCommand;

@@ -3,8 +3,6 @@
 //! and the curves), so a class can stop and go on tomorrow exactly where
 //! it left off. JSON with a format version; written atomically.
 
-use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -166,22 +164,7 @@ pub fn save_session(session: &Session, path: &Path) -> Result<(), SessionError> 
             bytes: text.len() as u64,
         });
     }
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(path.file_name().unwrap_or_default());
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let written = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(&text)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = written {
-        // Best effort: the error matters more than a stray temporary file.
-        let _ = fs::remove_file(&temp);
-        return Err(io(e));
-    }
-    Ok(())
+    crate::io::write_atomic(path, &text).map_err(io)
 }
 
 /// Reads a session, refusing files that are too large, from a newer

@@ -28,7 +28,6 @@ mod ticks;
 pub use ticks::{format_value, plain_number, tick_label};
 
 use std::fs;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 pub use film_frames::render_film_frames;
@@ -216,65 +215,32 @@ pub fn save_png_with_text(
     path: &Path,
     text: &[(&str, &str)],
 ) -> Result<(), FigureError> {
-    let file_name = path.file_name().ok_or_else(|| FigureError::Write {
+    let bytes = png_bytes_with_text(image, text).map_err(|source| FigureError::Encode {
         path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
+        source,
     })?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(file_name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp_path = path.with_file_name(temp_name);
-
-    let written = write_png(image, text, &temp_path, path).and_then(|()| {
-        fs::rename(&temp_path, path).map_err(|source| FigureError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    });
-    if written.is_err() {
-        // Best effort: the error being returned matters more than a stray temp file.
-        let _ = fs::remove_file(&temp_path);
-    }
-    written
+    valley_engine::io::write_atomic(path, &bytes).map_err(|source| FigureError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-/// Encodes `image` into `temp_path`; errors name `final_path`, the file the user asked for.
-fn write_png(
+/// `image` encoded as a PNG with UTF-8 text chunks (`iTXt`).
+pub fn png_bytes_with_text(
     image: &image::RgbImage,
     text: &[(&str, &str)],
-    temp_path: &Path,
-    final_path: &Path,
-) -> Result<(), FigureError> {
-    let write_error = |source| FigureError::Write {
-        path: final_path.to_path_buf(),
-        source,
-    };
-    let encode_error = |source| FigureError::Encode {
-        path: final_path.to_path_buf(),
-        source,
-    };
-    let file = fs::File::create(temp_path).map_err(write_error)?;
-    let mut writer = BufWriter::new(file);
-    let mut encoder = png::Encoder::new(&mut writer, image.width(), image.height());
+) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, image.width(), image.height());
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     for (key, value) in text {
-        encoder
-            .add_itxt_chunk((*key).to_string(), (*value).to_string())
-            .map_err(encode_error)?;
+        encoder.add_itxt_chunk((*key).to_string(), (*value).to_string())?;
     }
-    encoder
-        .write_header()
-        .and_then(|mut png| {
-            png.write_image_data(image.as_raw())?;
-            png.finish()
-        })
-        .map_err(encode_error)?;
-    let file = writer
-        .into_inner()
-        .map_err(|error| write_error(error.into_error()))?;
-    // Durable before the rename, so the rename never exposes an empty file.
-    file.sync_all().map_err(write_error)
+    let mut png = encoder.write_header()?;
+    png.write_image_data(image.as_raw())?;
+    png.finish()?;
+    Ok(bytes)
 }
 
 /// The text chunk `key` of a PNG file, if it has one, of at most

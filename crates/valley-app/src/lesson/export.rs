@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use valley_engine::exec::Instant;
 
 use super::facts::Seen;
 use super::player::LessonPlayer;
@@ -160,7 +161,8 @@ impl LessonExport {
             text.push_str(&page.text);
         }
         let path = self.dir.join("handout.md");
-        std::fs::write(&path, text).map_err(|e| format!("could not write {}: {e}", path.display()))
+        valley_engine::io::write_atomic(&path, text.as_bytes())
+            .map_err(|e| format!("could not write {}: {e}", path.display()))
     }
 
     fn fail(&mut self, message: String) -> Vec<AppCommand> {

@@ -314,9 +314,20 @@ impl Lesson {
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
-        let text = String::from_utf8(bytes)
+        Self::from_bytes(&bytes, &name)
+    }
+
+    /// A lesson file's bytes (one dropped on a web page), checked as [`Lesson::read`] does.
+    pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Self, String> {
+        if bytes.len() as u64 > MAX_LESSON_BYTES {
+            return Err(format!(
+                "{name}: {} bytes is more than a lesson holds (at most {MAX_LESSON_BYTES})",
+                bytes.len()
+            ));
+        }
+        let text = std::str::from_utf8(bytes)
             .map_err(|_| format!("{name}: a lesson is UTF-8 text, and this file is not"))?;
-        Self::parse(&text, &name)
+        Self::parse(text, name)
     }
 
     /// The lesson as TOML, as [`Lesson::parse`] reads it.

@@ -3,7 +3,8 @@
 //! and returns commands; the app executes them like any button press.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use valley_engine::exec::Instant;
 
 use super::facts::Seen;
 use super::file::{Lesson, LessonStep};

@@ -5,7 +5,8 @@
 //! off the UI thread; this only plans requests and keeps the newest grids.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use valley_engine::exec::Instant;
 
 use super::wormhole_watch::WormholeWatch;
 use crate::computed_plane::ComputedPlanes;

@@ -9,6 +9,8 @@
 //! cancel switch, and the result once there is one. A task's result must not
 //! depend on how its work was sliced, so both executors give the same bits.
 
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
 mod service;
 mod sliced;
 
@@ -181,10 +183,18 @@ impl<T> Drop for Job<T> {
 /// repaint). The only thread spawn for background work in Valley.
 pub fn spawn<K: Task>(
     name: &str,
-    mut task: K,
+    task: K,
     wake: impl Fn() + Send + 'static,
 ) -> Result<Job<K::Output>, String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // The page advances it between frames and repaints while it runs.
+        let _ = (name, wake);
+        return Ok(browser::start(|executor| executor.start(task)));
+    }
+    #[allow(unreachable_code)]
     start_job(name, move |worker| {
+        let mut task = task;
         while !worker.run_slice(&mut task, THREAD_SLICE) {}
         wake();
     })
@@ -226,6 +236,14 @@ pub fn spawn_blocking<T: Send + 'static>(
     work: impl FnOnce(&Control<'_>) -> Outcome<T> + Send + 'static,
     wake: impl Fn() + Send + Sync + 'static,
 ) -> Result<Job<T>, String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = (name, wake);
+        return Ok(browser::start(|executor| {
+            executor.start(WholeTask { work: Some(work) })
+        }));
+    }
+    #[allow(unreachable_code)]
     start_job(name, move |worker| {
         // Analyses and pictures wait for the window and the trainer.
         lower_priority(BACKGROUND_NICE);
@@ -266,11 +284,48 @@ pub fn lower_priority(nice: i32) {
 /// Runs `work` on a thread of its own and forgets it: for a file write or a
 /// native dialog that blocks its thread and reports through its own slot.
 pub fn spawn_detached(name: &str, work: impl FnOnce() + Send + 'static) -> Result<(), String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // No thread to block in a browser: it runs now.
+        let _ = name;
+        work();
+        return Ok(());
+    }
+    #[allow(unreachable_code)]
     std::thread::Builder::new()
         .name(name.into())
         .spawn(work)
         .map(drop)
         .map_err(|e| format!("cannot start the {name} thread: {e}"))
+}
+
+/// Work not yet sliced, run as one slice (the browser's stopgap: its frame
+/// waits for the whole of it).
+#[cfg(target_arch = "wasm32")]
+struct WholeTask<F> {
+    work: Option<F>,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl<T, F> Task for WholeTask<F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Control<'_>) -> Outcome<T> + Send + 'static,
+{
+    type Output = T;
+    fn advance(&mut self, _budget: Duration) -> Result<Step<T>, String> {
+        let work = self.work.take().ok_or("the work already ran")?;
+        let never = || false;
+        let ignore = |_: f32| {};
+        match work(&Control {
+            cancelled: &never,
+            progress: &ignore,
+        }) {
+            Outcome::Done(result) => Ok(Step::Done(result)),
+            Outcome::Failed(message) => Err(message),
+            Outcome::Cancelled => Err("cancelled".into()),
+        }
+    }
 }
 
 /// Runs `task` on this thread (inside a job that already has one, the

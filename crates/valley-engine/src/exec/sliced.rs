@@ -14,8 +14,9 @@ use super::{Instant, Job, Shared, Task};
 enum Turn {
     /// It worked and has more to do.
     Worked,
-    /// It had nothing to do this turn (an idle or throttled service).
-    Waiting,
+    /// It had nothing to do this turn: an idle service (`None`), or one
+    /// throttled until the given time.
+    Waiting(Option<Instant>),
     /// It has ended: drop it.
     Over,
 }
@@ -61,7 +62,7 @@ impl<S: Service> Slice for ServiceEntry<S> {
             Next::Idle => false,
         };
         if queued.is_none() && !due {
-            return Turn::Waiting;
+            return Turn::Waiting(self.due.filter(|_| matches!(inner.next, Next::After(_))));
         }
         let worked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if let Some(command) = queued {
@@ -127,24 +128,49 @@ impl Sliced {
 
     /// Advances the tasks and services in turn, one slice each, until
     /// `budget` is spent or none has work left this turn; ended tasks and
-    /// services are dropped.
-    pub fn run_for(&mut self, budget: Duration) {
+    /// services are dropped. Says when to call again: at once while there is
+    /// work, after a wait a throttled service asked for, or never (`None`)
+    /// when every service is idle until a command comes.
+    pub fn run_for(&mut self, budget: Duration) -> Option<Duration> {
         let started = Instant::now();
-        while !self.tasks.is_empty() {
+        loop {
+            if self.tasks.is_empty() {
+                return None;
+            }
             let share = budget / self.tasks.len() as u32;
             let mut worked = false;
+            let mut due: Option<Instant> = None;
             self.tasks.retain_mut(|task| match task.run(share) {
                 Turn::Worked => {
                     worked = true;
                     true
                 }
-                Turn::Waiting => true,
-                Turn::Over => false,
+                Turn::Waiting(at) => {
+                    due = match (due, at) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    true
+                }
+                Turn::Over => {
+                    // Its owner has an outcome to collect.
+                    worked = true;
+                    false
+                }
             });
-            if !worked || started.elapsed() >= budget {
-                break;
+            if worked && started.elapsed() < budget {
+                continue;
             }
+            if worked {
+                return Some(Duration::ZERO);
+            }
+            return due.map(|at| at.saturating_duration_since(Instant::now()));
         }
+    }
+
+    /// Takes on every task and service of `other`.
+    pub fn absorb(&mut self, other: Sliced) {
+        self.tasks.extend(other.tasks);
     }
 
     /// Tasks and services not yet ended.

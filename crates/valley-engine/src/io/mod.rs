@@ -14,6 +14,7 @@ pub mod limits;
 mod read;
 mod sequential;
 mod tensors;
+mod write;
 
 pub use error::IoError;
 pub use read::{ReadError, read_at_most};
@@ -25,3 +26,6 @@ pub use tensors::{
     DType, NamedTensor, TensorFile, parse_safetensors, read_safetensors, tensors_to_bytes,
     write_safetensors,
 };
+#[cfg(target_arch = "wasm32")]
+pub use write::set_browser_sink;
+pub use write::write_atomic;

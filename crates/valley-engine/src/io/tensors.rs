@@ -14,10 +14,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use safetensors::tensor::{Metadata, TensorInfo};
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
@@ -301,43 +298,9 @@ pub fn write_safetensors(
     tensors: &[NamedTensor],
     dtype: DType,
 ) -> Result<(), IoError> {
-    static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
     let file = path.display().to_string();
     let bytes = encode(tensors, dtype, &file)?;
-    let unwritable = |cause| IoError::Unwritable {
-        file: file.clone(),
-        cause,
-    };
-    let Some(file_name) = path.file_name() else {
-        return Err(unwritable(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "the path has no file name",
-        )));
-    };
-    let temp_name = format!(
-        ".{}.{}-{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let temp_path = path.with_file_name(temp_name);
-    let written = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp_path)
-        .and_then(|mut handle| {
-            handle.write_all(&bytes)?;
-            handle.sync_all()
-        })
-        .and_then(|()| fs::rename(&temp_path, path));
-    if let Err(cause) = written {
-        // Best effort: the temporary file may not exist, and the write error
-        // is the one worth reporting.
-        let _ = fs::remove_file(&temp_path);
-        return Err(unwritable(cause));
-    }
-    Ok(())
+    super::write_atomic(path, &bytes).map_err(|cause| IoError::Unwritable { file, cause })
 }
 
 /// Encodes `tensors` as the bytes of a safetensors file in `dtype`, in the

@@ -241,6 +241,10 @@ impl Service for GridService {
 /// The shared pool grids are computed on, one low-priority thread per core
 /// (`None` if the threads could not be started: grids then use the global pool).
 fn background_pool() -> Option<&'static rayon::ThreadPool> {
+    // A browser has no threads: grids run on the page's own thread.
+    if cfg!(target_arch = "wasm32") {
+        return None;
+    }
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()

@@ -214,8 +214,9 @@ mod tests {
 
     #[test]
     fn the_trainer_steps_its_lanes_with_the_main_run_and_restarts_them() {
+        use crate::exec::Instant;
         use crate::train::{Command, Trainer};
-        use std::time::{Duration, Instant};
+        use std::time::Duration;
         let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Bowl));
         let trainer = Trainer::spawn(
             Arc::clone(&problem),
@@ -268,8 +269,9 @@ mod tests {
 
     #[test]
     fn a_diverged_main_run_leaves_the_lanes_racing() {
+        use crate::exec::Instant;
         use crate::train::{Command, Trainer};
-        use std::time::{Duration, Instant};
+        use std::time::Duration;
         let problem: Arc<dyn Problem> = Arc::new(SurfaceProblem::new(SurfaceKind::Rosenbrock));
         // The main run is plain SGD at a rate that blows up; Adam's lane does not.
         let main = lanes(0.05)[0].config;
