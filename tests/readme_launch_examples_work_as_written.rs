@@ -27,7 +27,11 @@ fn launch_examples() -> Vec<Vec<String>> {
         .lines()
         .map(|line| line.split('#').next().unwrap_or_default().trim())
         .filter(|line| line.starts_with("valley "))
-        .map(|line| line.split_whitespace().map(String::from).collect())
+        .map(|line| {
+            line.split_whitespace()
+                .map(|word| word.trim_matches('\'').to_string())
+                .collect()
+        })
         .collect()
 }
 
@@ -76,7 +80,7 @@ fn every_launch_example_in_the_readme_starts_the_app_it_describes() {
     .expect("its data");
 
     let examples = launch_examples();
-    assert_eq!(examples.len(), 8, "{examples:?}");
+    assert_eq!(examples.len(), 9, "{examples:?}");
     for example in examples {
         // Relative file names resolve in the folder the files were made in.
         let args: Vec<String> = example
@@ -143,6 +147,25 @@ fn every_launch_example_in_the_readme_starts_the_app_it_describes() {
                 });
                 let message = harness.state().runtime.notices.text();
                 assert!(message.contains("at step 500"), "{line}: {message}");
+            }
+            "--link" => {
+                // The link's scene, trained to its step and paused there.
+                assert_eq!(
+                    settings.problem,
+                    ProblemChoice::Dataset(valley::engine::data::DatasetKind::Moons),
+                    "{line}"
+                );
+                assert!((settings.train.optimizer.lr - 0.03).abs() < 1e-7, "{line}");
+                wait_for(&mut harness, "the link's step", &|app| {
+                    app.runtime.snapshot.step == 150
+                        && app.runtime.snapshot.state != valley::engine::train::RunState::Running
+                });
+                let message = harness.state().runtime.notices.text();
+                assert!(message.contains("step 150"), "{line}: {message}");
+                assert_eq!(
+                    harness.state().link_query(),
+                    "dataset=moons&lr=0.03&step=150"
+                );
             }
             "--weights" => {
                 assert_eq!(settings.problem, ProblemChoice::Imported, "{line}");

@@ -11,7 +11,7 @@ use valley_figure::plain_number;
 
 use super::axes;
 use super::runtime::Runtime;
-use valley_engine::analysis::{AnalysisError, Control, Curvature, analyse_curvature};
+use valley_engine::analysis::{Control, Curvature, analyse_curvature};
 use valley_engine::exec;
 use valley_engine::problem::Problem;
 use valley_engine::train::RunState;
@@ -66,19 +66,14 @@ impl CurvatureState {
         self.started_for = Some((snapshot.step, Arc::clone(&snapshot.params)));
         self.started_loss = snapshot.evaluation.train_loss;
         self.started_run = Some(Arc::clone(&snapshot.initial_params));
-        let started = exec::spawn_blocking(
+        // Sliced by replay in a browser: the panel re-analyses as the run
+        // goes on, and a page must keep drawing meanwhile.
+        let started = valley_engine::analysis::spawn_analysis(
             "valley-curvature",
-            move |control| {
-                let control = Control {
-                    cancelled: control.cancelled,
-                    progress: control.progress,
-                };
-                match analyse_curvature(problem.as_ref(), &snapshot, &control) {
-                    Ok(curvature) => exec::Outcome::Done(curvature),
-                    Err(AnalysisError::Cancelled) => exec::Outcome::Cancelled,
-                    Err(e) => exec::Outcome::Failed(e.to_string()),
-                }
-            },
+            problem,
+            Box::new(move |problem: &dyn Problem, control: &Control<'_>| {
+                analyse_curvature(problem, &snapshot, control).map_err(|e| e.to_string())
+            }),
             move || wake(),
         );
         match started {

@@ -105,6 +105,13 @@ impl Prepared {
             .unwrap_or(false);
         let mut app = self.app(stored, wake).map_err(|e| format!("{e:#}"))?;
         let options = &self.options;
+        // A page has no folder to autosave into: its sessions are kept in its storage.
+        if cfg!(target_arch = "wasm32") && !options.is_scripted() {
+            let kept = cc
+                .storage
+                .and_then(|s| s.get_string(super::sessions::KEPT_SESSION_KEY));
+            app.kept = Some(super::sessions::KeptSession::new(kept));
+        }
         // The first launch of the plain app greets; a file, preset, lesson or link asked for does not.
         app.welcome = !welcomed
             && !options.is_scripted()

@@ -102,6 +102,8 @@ pub struct ValleyApp {
     import: import::ImportForm,
     /// Autosaving (the real app only; not tests or scripted runs).
     autosave: Option<sessions::Autosave>,
+    /// The browser's autosave, in its storage.
+    pub kept: Option<sessions::KeptSession>,
     /// Exports, saves, replays and analyses in flight.
     pub jobs: jobs::Jobs,
     /// Close the window after this frame.
@@ -134,6 +136,7 @@ impl ValleyApp {
             export_dir: std::env::current_dir().unwrap_or_default(),
             import: Default::default(),
             autosave: None,
+            kept: None,
             jobs: Default::default(),
             quit_requested: false,
             lesson: None,
@@ -1014,6 +1017,9 @@ impl eframe::App for ValleyApp {
         if self.script.is_none() {
             eframe::set_value(storage, SETTINGS_KEY, &self.settings);
             eframe::set_value(storage, WELCOMED_KEY, &true);
+        }
+        if let Some(text) = self.kept.as_mut().and_then(|k| k.waiting.take()) {
+            storage.set_string(sessions::KEPT_SESSION_KEY, text);
         }
     }
 }

@@ -172,13 +172,20 @@ impl ValleyApp {
             return;
         }
         match link.settings() {
-            Ok(settings) => self.show_opened(
-                Opened::Scene {
-                    scene: Box::new(Scene::new(&settings, link.step)),
-                    adjusted: Vec::new(),
-                },
-                std::path::Path::new("the link"),
-            ),
+            Ok(settings) => {
+                self.show_opened(
+                    Opened::Scene {
+                        scene: Box::new(Scene::new(&settings, link.step)),
+                        adjusted: Vec::new(),
+                    },
+                    std::path::Path::new("the link"),
+                );
+                let message = match link.step {
+                    0 => "opened the scene the link names".to_string(),
+                    step => format!("opened the scene the link names, trained to step {step}"),
+                };
+                self.runtime.notices.info(Source::Files, message);
+            }
             Err(e) => self.runtime.notices.error(Source::Files, e),
         }
     }

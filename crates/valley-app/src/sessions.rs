@@ -14,7 +14,7 @@ use super::command::AppCommand;
 use super::notices::Source;
 use super::settings::{ProblemChoice, Settings};
 use valley_engine::problem::ProblemSpec;
-use valley_engine::session::{Session, save_session};
+use valley_engine::session::{Session, save_session, session_bytes};
 use valley_engine::train::{Command, SavedRun, TrainConfig};
 
 /// How often the app autosaves while it runs.
@@ -50,10 +50,46 @@ impl Autosave {
     }
 }
 
+/// The browser's autosave: no folder, so the latest session is kept in the
+/// browser's storage (eframe's, which is localStorage on the web) and
+/// offered back when the page is opened again.
+pub struct KeptSession {
+    last: Instant,
+    /// The newest autosave, written into the storage when eframe next saves it.
+    pub waiting: Option<String>,
+    /// The session the storage held at launch, offered for continuing.
+    pub offer: Option<String>,
+}
+
+impl KeptSession {
+    /// Autosaving into the storage; `kept` is what it already holds.
+    pub fn new(kept: Option<String>) -> Self {
+        Self {
+            last: Instant::now(),
+            waiting: None,
+            offer: kept.filter(|text| !text.is_empty()),
+        }
+    }
+}
+
+/// The storage key of the browser's autosaved session.
+pub const KEPT_SESSION_KEY: &str = "valley-autosave";
+
+/// How often the browser's autosave runs (a tab is closed without warning).
+const KEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Where a session goes once the trainer's state arrives.
+enum Destination {
+    /// A file.
+    File(PathBuf),
+    /// The browser's storage ([`KeptSession`]).
+    Kept,
+}
+
 /// A save waiting for the trainer's answer.
 pub struct PendingSave {
     reply: Receiver<(SavedRun, TrainConfig)>,
-    path: PathBuf,
+    to: Destination,
     settings: Settings,
     quiet: bool,
 }
@@ -146,7 +182,7 @@ impl ValleyApp {
         self.runtime.send(Command::Save(tx));
         self.jobs.pending_save = Some(PendingSave {
             reply: rx,
-            path,
+            to: Destination::File(path),
             settings: self.settings.clone(),
             quiet,
         });
@@ -174,13 +210,24 @@ impl ValleyApp {
         if let Some(pending) = &self.jobs.pending_save
             && let Ok((run, train)) = pending.reply.try_recv()
         {
-            let outcome = write(&pending.settings, train, run, &pending.path);
+            let outcome = match &pending.to {
+                Destination::File(path) => write(&pending.settings, train, run, path)
+                    .map(|()| format!("saved {}", path.display())),
+                Destination::Kept => {
+                    let kept = keep(&pending.settings, train, run);
+                    match (kept, &mut self.kept) {
+                        (Ok(text), Some(store)) => {
+                            store.waiting = Some(text);
+                            Ok("kept the session in this browser".to_string())
+                        }
+                        (Ok(_), None) => Ok(String::new()),
+                        (Err(e), _) => Err(e),
+                    }
+                }
+            };
             if !pending.quiet || outcome.is_err() {
                 match outcome {
-                    Ok(()) => self
-                        .runtime
-                        .notices
-                        .info(Source::Session, format!("saved {}", pending.path.display())),
+                    Ok(message) => self.runtime.notices.info(Source::Session, message),
                     Err(e) => self
                         .runtime
                         .notices
@@ -209,6 +256,28 @@ impl ValleyApp {
             let path = autosave.path.clone();
             self.save_session_to(path, true);
         }
+        if let Some(kept) = &self.kept {
+            ctx.request_repaint_after(KEEP_EVERY.saturating_sub(kept.last.elapsed()));
+        }
+        let keep_due = self
+            .kept
+            .as_ref()
+            .is_some_and(|k| k.last.elapsed() >= KEEP_EVERY);
+        if keep_due
+            && self.jobs.pending_save.is_none()
+            && self.jobs.replaying.is_none()
+            && let Some(kept) = &mut self.kept
+        {
+            kept.last = Instant::now();
+            let (tx, rx) = channel();
+            self.runtime.send(Command::Save(tx));
+            self.jobs.pending_save = Some(PendingSave {
+                reply: rx,
+                to: Destination::Kept,
+                settings: self.settings.clone(),
+                quiet: true,
+            });
+        }
     }
 
     /// On exit: a last autosave (waiting briefly for the trainer), then the
@@ -227,8 +296,30 @@ impl ValleyApp {
         let _ = std::fs::remove_file(marker);
     }
 
-    /// The banner after a crash: restore the autosave, or dismiss it.
+    /// The banner after a crash: restore the autosave, or dismiss it (in
+    /// a browser: continue the session it kept, or dismiss it).
     pub(super) fn restore_offer_ui(&mut self, ui: &mut egui::Ui) -> Option<AppCommand> {
+        if let Some(text) = self.kept.as_ref().and_then(|k| k.offer.clone()) {
+            let mut done = false;
+            let mut command = None;
+            ui.horizontal(|ui| {
+                ui.label("This browser kept your last session.");
+                if ui.button("Continue it").clicked() {
+                    command = Some(AppCommand::OpenBytes {
+                        name: "the kept session".into(),
+                        bytes: text.into_bytes().into(),
+                    });
+                    done = true;
+                }
+                if ui.button("Dismiss").clicked() {
+                    done = true;
+                }
+            });
+            if done && let Some(kept) = &mut self.kept {
+                kept.offer = None;
+            }
+            return command;
+        }
         let offer = self.autosave.as_ref().and_then(|a| a.offer.clone())?;
         let mut done = false;
         let mut command = None;
@@ -254,6 +345,14 @@ impl ValleyApp {
         }
         command
     }
+}
+
+/// The session as text for the browser's storage.
+fn keep(settings: &Settings, train: TrainConfig, run: SavedRun) -> anyhow::Result<String> {
+    let view = serde_json::to_value(settings)?;
+    let session = Session::new(settings.problem_spec()?, train, run, view);
+    let bytes = session_bytes(&session, Path::new("the kept session"))?;
+    Ok(String::from_utf8(bytes)?)
 }
 
 fn write(
@@ -289,6 +388,33 @@ mod tests {
         // A clean exit removes the marker: no offer next time.
         std::fs::remove_file(dir.path().join("running")).expect("clean exit");
         assert!(Autosave::new(dir.path()).offer.is_none());
+    }
+
+    #[test]
+    fn a_session_kept_in_a_browsers_storage_opens_where_it_stopped() {
+        let settings = Settings::default();
+        let problem = super::super::runtime::build_problem(&settings).expect("the demo");
+        let mut run = valley_engine::train::Run::new(problem, settings.train).expect("a run");
+        for _ in 0..37 {
+            run.step();
+        }
+        let text = keep(&settings, settings.train, run.save()).expect("kept");
+        // What the storage gives back opens through the same door as a dropped file.
+        let kept = KeptSession::new(Some(text.clone()));
+        assert_eq!(kept.offer.as_deref(), Some(text.as_str()));
+        let opened = super::super::files::read_bytes(
+            Path::new("the kept session"),
+            text.as_bytes(),
+            &settings,
+        )
+        .expect("it opens");
+        match opened {
+            super::super::Opened::Session { session, .. } => assert_eq!(session.run.step, 37),
+            other => panic!("expected a session, got {other:?}"),
+        }
+        // An empty store offers nothing.
+        assert!(KeptSession::new(Some(String::new())).offer.is_none());
+        assert!(KeptSession::new(None).offer.is_none());
     }
 
     #[test]

@@ -136,6 +136,16 @@ impl Session {
 /// Writes the session to a temporary file beside `path`, flushes it to
 /// disk and renames it into place: a crash never leaves half a session.
 pub fn save_session(session: &Session, path: &Path) -> Result<(), SessionError> {
+    let text = session_bytes(session, path)?;
+    crate::io::write_atomic(path, &text).map_err(|source| SessionError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The session as the JSON [`save_session`] writes, checked the same way
+/// (for a browser's storage, which has no paths); `path` names it in errors.
+pub fn session_bytes(session: &Session, path: &Path) -> Result<Vec<u8>, SessionError> {
     let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
     if !finite(&session.run.params) || !finite(&session.run.initial_params) {
         return Err(SessionError::NotFinite { what: "parameters" });
@@ -150,10 +160,6 @@ pub fn save_session(session: &Session, path: &Path) -> Result<(), SessionError> 
         path: path.to_path_buf(),
         message,
     })?;
-    let io = |source| SessionError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let text = serde_json::to_vec(session).map_err(|e| SessionError::Malformed {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -164,7 +170,7 @@ pub fn save_session(session: &Session, path: &Path) -> Result<(), SessionError> 
             bytes: text.len() as u64,
         });
     }
-    crate::io::write_atomic(path, &text).map_err(io)
+    Ok(text)
 }
 
 /// Reads a session, refusing files that are too large, from a newer

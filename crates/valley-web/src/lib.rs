@@ -9,6 +9,7 @@
 
 mod download;
 mod page;
+mod stats;
 
 use std::time::Duration;
 
@@ -113,8 +114,11 @@ impl eframe::App for WebApp {
             .saturating_sub(self.drawing)
             .clamp(LEAST_WORK, MOST_WORK);
         let next = exec::browser::run_for(budget);
-        self.last_frame = Some((now, now.elapsed()));
+        let worked = now.elapsed();
+        self.last_frame = Some((now, worked));
+        let drawing = Instant::now();
         self.app.ui(ui, frame);
+        stats::record(now, worked, drawing.elapsed());
         match next {
             Some(wait) if wait.is_zero() => ui.ctx().request_repaint(),
             Some(wait) => ui.ctx().request_repaint_after(wait),
@@ -140,4 +144,28 @@ pub fn yardstick(seconds: f64, runs: usize) -> String {
         Ok(figures) => serde_json::to_string(&figures).unwrap_or_default(),
         Err(e) => format!("{{\"error\": {:?}}}", e.to_string()),
     }
+}
+
+/// The longest turn each kind of background job took in this page so far, as
+/// JSON `[{"job", "ms", "budget_ms"}]`, longest first: a turn far past its
+/// budget is a frame the page lost to it.
+#[wasm_bindgen]
+pub fn longest_turns() -> String {
+    let turns: Vec<serde_json::Value> = exec::browser::longest_turns()
+        .into_iter()
+        .map(|(job, took, budget)| {
+            serde_json::json!({
+                "job": job,
+                "ms": (took.as_secs_f64() * 1e4).round() / 10.0,
+                "budget_ms": (budget.as_secs_f64() * 1e4).round() / 10.0,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(turns).to_string()
+}
+
+/// Where the page's frames went since the last call, as JSON (see `stats`).
+#[wasm_bindgen]
+pub fn frame_stats() -> String {
+    stats::take()
 }

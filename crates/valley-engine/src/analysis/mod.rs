@@ -9,6 +9,7 @@ mod lanczos;
 mod minima_verdict;
 mod planes;
 mod recipe;
+mod replay;
 mod sharpness;
 
 pub use curvature::{Curvature, Verdict, analyse_curvature};
@@ -23,6 +24,7 @@ pub use planes::{
     plane_through_points,
 };
 pub use recipe::{BuiltPlane, Landmark, LandmarkKind, PlaneRecipe, PlaneSite, build_plane};
+pub use replay::{Analysis, Replayed, spawn_analysis};
 pub use sharpness::{
     MAX_NARROWINGS, MIN_SHARPEST_RISE, MinimaError, MinimaSpec, Minimum, compare_minima,
     loss_along, ordered_like_sharpness, rise_at_ends, sharpest_half_range,

@@ -41,3 +41,13 @@ pub fn pending() -> usize {
     RUNNING.with(|r| r.try_borrow().map_or(0, |r| r.pending()))
         + STARTED.with(|s| s.try_borrow().map_or(0, |s| s.pending()))
 }
+
+/// The longest turn each kind of job or service took (see
+/// [`Sliced::longest_turns`]): what cost the page its frames.
+pub fn longest_turns() -> Vec<(&'static str, Duration, Duration)> {
+    RUNNING.with(|r| {
+        r.try_borrow()
+            .map(|r| r.longest_turns())
+            .unwrap_or_default()
+    })
+}

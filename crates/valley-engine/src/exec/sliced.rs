@@ -25,6 +25,8 @@ enum Turn {
 trait Slice: Send {
     /// One turn of at most about `budget`.
     fn run(&mut self, budget: Duration) -> Turn;
+    /// What it is (its type), for [`Sliced::longest_turns`].
+    fn name(&self) -> &'static str;
 }
 
 struct Entry<K: Task> {
@@ -33,6 +35,10 @@ struct Entry<K: Task> {
 }
 
 impl<K: Task> Slice for Entry<K> {
+    fn name(&self) -> &'static str {
+        std::any::type_name::<K>()
+    }
+
     fn run(&mut self, budget: Duration) -> Turn {
         if self.shared.run_slice(&mut self.task, budget) {
             Turn::Over
@@ -49,6 +55,10 @@ struct ServiceEntry<S: Service> {
 }
 
 impl<S: Service> Slice for ServiceEntry<S> {
+    fn name(&self) -> &'static str {
+        std::any::type_name::<S>()
+    }
+
     fn run(&mut self, budget: Duration) -> Turn {
         let inner = &mut self.inner;
         let queued = match inner.receiver.try_recv() {
@@ -97,6 +107,9 @@ impl<S: Service> Slice for ServiceEntry<S> {
 #[derive(Default)]
 pub struct Sliced {
     tasks: Vec<Box<dyn Slice>>,
+    /// The longest turn each kind of task or service has taken, and the
+    /// budget it was given then: a turn far past its budget is a frame lost.
+    longest: Vec<(&'static str, Duration, Duration)>,
 }
 
 impl Sliced {
@@ -140,24 +153,26 @@ impl Sliced {
             let share = budget / self.tasks.len() as u32;
             let mut worked = false;
             let mut due: Option<Instant> = None;
-            self.tasks.retain_mut(|task| match task.run(share) {
-                Turn::Worked => {
-                    worked = true;
-                    true
-                }
-                Turn::Waiting(at) => {
-                    due = match (due, at) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                    true
-                }
-                Turn::Over => {
-                    // Its owner has an outcome to collect.
-                    worked = true;
-                    false
-                }
-            });
+            let longest = &mut self.longest;
+            self.tasks
+                .retain_mut(|task| match timed(task.as_mut(), share, longest) {
+                    Turn::Worked => {
+                        worked = true;
+                        true
+                    }
+                    Turn::Waiting(at) => {
+                        due = match (due, at) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
+                        true
+                    }
+                    Turn::Over => {
+                        // Its owner has an outcome to collect.
+                        worked = true;
+                        false
+                    }
+                });
             if worked && started.elapsed() < budget {
                 continue;
             }
@@ -168,13 +183,49 @@ impl Sliced {
         }
     }
 
+    /// The longest turn each kind of task or service took so far (its type
+    /// name), with the budget it had then, longest first.
+    pub fn longest_turns(&self) -> Vec<(&'static str, Duration, Duration)> {
+        let mut turns = self.longest.clone();
+        turns.sort_by_key(|t| std::cmp::Reverse(t.1));
+        turns
+    }
+
     /// Takes on every task and service of `other`.
     pub fn absorb(&mut self, other: Sliced) {
         self.tasks.extend(other.tasks);
+        for (name, took, share) in other.longest {
+            record(&mut self.longest, name, took, share);
+        }
     }
 
     /// Tasks and services not yet ended.
     pub fn pending(&self) -> usize {
         self.tasks.len()
+    }
+}
+
+/// One turn of `task`, its time recorded against its kind.
+fn timed(
+    task: &mut dyn Slice,
+    share: Duration,
+    longest: &mut Vec<(&'static str, Duration, Duration)>,
+) -> Turn {
+    let started = Instant::now();
+    let turn = task.run(share);
+    record(longest, task.name(), started.elapsed(), share);
+    turn
+}
+
+fn record(
+    longest: &mut Vec<(&'static str, Duration, Duration)>,
+    name: &'static str,
+    took: Duration,
+    share: Duration,
+) {
+    match longest.iter_mut().find(|(n, ..)| *n == name) {
+        Some(entry) if entry.1 < took => *entry = (name, took, share),
+        Some(_) => {}
+        None => longest.push((name, took, share)),
     }
 }

@@ -272,6 +272,10 @@ pub struct GridTask {
     plane: Arc<Plane>,
     spec: GridSpec,
     values: Vec<f32>,
+    /// Points per piece of work, fitted to the slice budget as the task
+    /// learns what a point costs (a long 1D slice's single row would
+    /// otherwise overrun a browser frame's few milliseconds many times).
+    chunk: usize,
 }
 
 impl GridTask {
@@ -282,6 +286,7 @@ impl GridTask {
             plane,
             values: Vec::with_capacity(spec.len()),
             spec,
+            chunk: FIRST_CHUNK,
         }
     }
 
@@ -302,6 +307,12 @@ impl GridTask {
     }
 }
 
+/// Points in a grid task's first piece, and the bounds of later ones (enough
+/// points for both cores to share, few enough to stop soon after the budget).
+const FIRST_CHUNK: usize = 16;
+const MIN_CHUNK: usize = 4;
+const MAX_CHUNK: usize = 4096;
+
 impl Task for GridTask {
     type Output = Grid;
 
@@ -313,13 +324,19 @@ impl Task for GridTask {
         }
         let started = Instant::now();
         let total = self.spec.len();
-        let row = self.spec.alpha.points.max(1);
         while self.values.len() < total {
             let from = self.values.len();
-            let to = (from + row).min(total);
+            let to = (from + self.chunk).min(total);
+            let piece = Instant::now();
             let mut values = std::mem::take(&mut self.values);
             self.evaluate(from..to, &mut values);
             self.values = values;
+            // The next piece takes about a quarter of the budget.
+            let per_point = piece.elapsed().as_secs_f64() / (to - from) as f64;
+            if per_point > 0.0 {
+                let fits = (budget.as_secs_f64() / 4.0 / per_point) as usize;
+                self.chunk = fits.clamp(MIN_CHUNK, MAX_CHUNK);
+            }
             if self.values.len() < total && started.elapsed() >= budget {
                 return Ok(Step::Working(self.values.len() as f32 / total as f32));
             }
