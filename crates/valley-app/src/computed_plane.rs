@@ -150,19 +150,13 @@ impl ComputedPlanes {
         let problem = Arc::clone(problem);
         let snapshot = Arc::clone(snapshot);
         let wake = Arc::clone(wake);
-        let job = exec::spawn_blocking(
+        // Sliced by replay in a browser (the Hessian's products are the cost).
+        let job = valley_engine::analysis::spawn_analysis(
             "valley-directions",
-            move |control| {
-                let control = Control {
-                    cancelled: control.cancelled,
-                    progress: control.progress,
-                };
-                match compute(choice, &problem, &snapshot, config, &control) {
-                    Ok(found) => exec::Outcome::Done(found),
-                    Err(message) if message == "cancelled" => exec::Outcome::Cancelled,
-                    Err(message) => exec::Outcome::Failed(message),
-                }
-            },
+            problem,
+            Box::new(move |problem: &Arc<dyn Problem>, control: &Control<'_>| {
+                compute(choice, problem, &snapshot, config, control)
+            }),
             move || wake(),
         )?;
         self.pending = Some(Pending {

@@ -71,8 +71,8 @@ impl CurvatureState {
         let started = valley_engine::analysis::spawn_analysis(
             "valley-curvature",
             problem,
-            Box::new(move |problem: &dyn Problem, control: &Control<'_>| {
-                analyse_curvature(problem, &snapshot, control).map_err(|e| e.to_string())
+            Box::new(move |problem: &Arc<dyn Problem>, control: &Control<'_>| {
+                analyse_curvature(problem.as_ref(), &snapshot, control).map_err(|e| e.to_string())
             }),
             move || wake(),
         );

@@ -329,7 +329,7 @@ impl ValleyApp {
             .button("Cancel")
             .on_hover_text("Stop replaying the scene's training here")
             .clicked();
-        ui.separator();
+        super::widgets::status_divider(ui);
         cancel.then_some(AppCommand::CancelReplay)
     }
 

@@ -904,7 +904,7 @@ impl ValleyApp {
         if let Some(acc) = s.evaluation.train_accuracy {
             ui.label(format!("accuracy {:.1} %", 100.0 * acc));
         }
-        ui.separator();
+        widgets::status_divider(ui);
         ui.label(format!("lr {}", loss(s.lr)));
         ui.label(format!("|∇| {}", loss(s.grad_norm)));
     }
@@ -914,13 +914,22 @@ impl ValleyApp {
         // On a projector one line, whatever it holds: notices are cut short
         // (their whole text on hover) rather than wrapped onto a second line.
         let presentation = self.settings.presentation;
-        let layout = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(!presentation);
-        ui.with_layout(layout, |ui| {
+        // The row starts one line tall and grows only by the lines it wraps
+        // onto (a layout given the panel's whole height made the panel grow
+        // each frame it had wrapped, until it filled the window).
+        let row = |ui: &mut egui::Ui, add: &mut dyn FnMut(&mut egui::Ui)| {
+            if presentation {
+                ui.horizontal(|ui| add(ui));
+            } else {
+                ui.horizontal_wrapped(|ui| add(ui));
+            }
+        };
+        row(ui, &mut |ui: &mut egui::Ui| {
             commands.extend(self.replay_ui(ui));
             let s = &self.runtime.snapshot;
             if let Some(job) = &self.jobs.film_strip {
                 job.progress_ui(ui);
-                ui.separator();
+                widgets::status_divider(ui);
             }
             match s.state {
                 // On a projector the banner over the map tells the story; the
@@ -939,13 +948,13 @@ impl ValleyApp {
                     ui.label(state.describe());
                 }
             }
-            ui.separator();
+            widgets::status_divider(ui);
             ui.label(format!("step {}", s.step));
-            ui.separator();
+            widgets::status_divider(ui);
             self.run_figures_ui(ui);
             // On a projector the developer's figures make way for the run's own.
             if !self.settings.presentation {
-                ui.separator();
+                widgets::status_divider(ui);
                 ui.label(format!("{:.0} steps/s", s.steps_per_second));
                 // The interval between frames (what the eye sees) and the UI's own share of it.
                 let interval = ui.input(|i| i.stable_dt).max(1e-4) * 1000.0;
@@ -956,7 +965,7 @@ impl ValleyApp {
                 .on_hover_text("Time between frames, and the part of it the UI spends on layout; training and slices run on their own threads");
             }
             for notice in self.runtime.notices.iter() {
-                ui.separator();
+                widgets::status_divider(ui);
                 let colour = match notice.level {
                     Level::Info => ui.visuals().text_color(),
                     Level::Warning => ui.visuals().warn_fg_color,

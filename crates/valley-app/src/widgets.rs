@@ -12,3 +12,12 @@ pub fn slider<Num: egui::emath::Numeric>(
 ) -> egui::Slider<'_> {
     egui::Slider::new(value, range).clamping(egui::SliderClamping::Edits)
 }
+
+/// A vertical divider one text line tall, for the status line. A plain
+/// separator takes the layout's whole height, and in the status line's
+/// wrapping layout that height grew with every frame until the line filled
+/// the window.
+pub fn status_divider(ui: &mut egui::Ui) {
+    let height = ui.text_style_height(&egui::TextStyle::Body);
+    ui.add_sized([8.0, height], egui::Separator::default().vertical());
+}

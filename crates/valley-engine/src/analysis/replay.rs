@@ -20,7 +20,7 @@ use crate::surface::SurfaceKind;
 
 /// An analysis: it reads the problem it is given (never another), honours
 /// the control, and says why it failed.
-pub type Analysis<T> = dyn FnMut(&dyn Problem, &Control<'_>) -> Result<T, String> + Send;
+pub type Analysis<T> = dyn FnMut(&Arc<dyn Problem>, &Control<'_>) -> Result<T, String> + Send;
 
 /// Starts `work` on `problem` as a job: on a thread of its own where there
 /// are threads, sliced by replay in a browser. `wake` asks for a repaint.
@@ -41,7 +41,7 @@ pub fn spawn_analysis<T: Send + 'static>(
                 cancelled: control.cancelled,
                 progress: control.progress,
             };
-            match work(problem.as_ref(), &inner) {
+            match work(&problem, &inner) {
                 Ok(result) => Outcome::Done(result),
                 Err(_) if (control.cancelled)() => Outcome::Cancelled,
                 Err(message) => Outcome::Failed(message),
@@ -70,9 +70,10 @@ struct Memo {
 
 /// An analysis sliced by replay (see the module's doc).
 pub struct Replayed<T> {
-    problem: Arc<dyn Problem>,
+    /// The problem, its products remembered.
+    remembering: Arc<dyn Problem>,
     work: Box<Analysis<T>>,
-    memo: Mutex<Memo>,
+    memo: Arc<Mutex<Memo>>,
     /// Progress as f32 bits: the highest any replay reported.
     progress: AtomicU32,
 }
@@ -80,10 +81,14 @@ pub struct Replayed<T> {
 impl<T> Replayed<T> {
     /// `work` on `problem`, to be advanced slice by slice.
     pub fn new(problem: Arc<dyn Problem>, work: Box<Analysis<T>>) -> Self {
+        let memo = Arc::new(Mutex::new(Memo::default()));
         Self {
-            problem,
+            remembering: Arc::new(Remembering {
+                inner: problem,
+                memo: Arc::clone(&memo),
+            }),
             work,
-            memo: Mutex::new(Memo::default()),
+            memo,
             progress: AtomicU32::new(0),
         }
     }
@@ -105,10 +110,6 @@ impl<T: Send + 'static> Task for Replayed<T> {
             memo.deadline = None;
             memo.out_of_time = false;
         }
-        let remembering = Remembering {
-            inner: self.problem.as_ref(),
-            memo: &self.memo,
-        };
         let out_of_time = || self.memo.lock().is_ok_and(|m| m.out_of_time);
         let progress = |f: f32| {
             let _ = self
@@ -121,7 +122,7 @@ impl<T: Send + 'static> Task for Replayed<T> {
             cancelled: &out_of_time,
             progress: &progress,
         };
-        match (self.work)(&remembering, &control) {
+        match (self.work)(&self.remembering, &control) {
             Ok(result) => Ok(Step::Done(result)),
             Err(_) if out_of_time() => Ok(Step::Working(f32::from_bits(
                 self.progress.load(Ordering::Relaxed),
@@ -143,12 +144,12 @@ fn fingerprint(params: &[f64], v: &[f64]) -> u64 {
 
 /// The problem an analysis sees while replayed: itself, except that
 /// Hessian-vector products come from the memo when it has them.
-struct Remembering<'a> {
-    inner: &'a dyn Problem,
-    memo: &'a Mutex<Memo>,
+struct Remembering {
+    inner: Arc<dyn Problem>,
+    memo: Arc<Mutex<Memo>>,
 }
 
-impl Problem for Remembering<'_> {
+impl Problem for Remembering {
     fn hessian_vector(&self, params: &[f64], v: &[f64]) -> Option<Vec<f64>> {
         let key = fingerprint(params, v);
         {
@@ -263,8 +264,8 @@ mod tests {
         let whole =
             analyse_curvature(problem.as_ref(), &snapshot, &Control::none()).expect("one call");
         let analysis = |snapshot: Arc<crate::train::Snapshot>| -> Box<Analysis<_>> {
-            Box::new(move |p: &dyn Problem, c: &Control<'_>| {
-                analyse_curvature(p, &snapshot, c).map_err(|e| e.to_string())
+            Box::new(move |p: &Arc<dyn Problem>, c: &Control<'_>| {
+                analyse_curvature(p.as_ref(), &snapshot, c).map_err(|e| e.to_string())
             })
         };
         // With time enough, one slice does it all: the products it needs.
@@ -303,7 +304,7 @@ mod tests {
             Arc::new(crate::problem::SurfaceProblem::new(SurfaceKind::Bowl));
         let mut task: Replayed<()> = Replayed::new(
             Arc::clone(&problem),
-            Box::new(|_: &dyn Problem, _: &Control<'_>| Err("no good".to_string())),
+            Box::new(|_: &Arc<dyn Problem>, _: &Control<'_>| Err("no good".to_string())),
         );
         assert_eq!(
             task.advance(Duration::from_millis(5)),
@@ -312,7 +313,7 @@ mod tests {
         let job = spawn_analysis(
             "test-analysis",
             problem,
-            Box::new(|p: &dyn Problem, _: &Control<'_>| {
+            Box::new(|p: &Arc<dyn Problem>, _: &Control<'_>| {
                 Ok(p.hessian_vector(&[0.5, 0.5], &[1.0, 0.0]))
             }),
             || {},
