@@ -1,6 +1,6 @@
 //! The film strip from the app: slices through the kept parameters nearest
-//! to steps 0, 10, 100, ... and now, computed on a thread with progress and
-//! Cancel, saved as one PNG of small multiples.
+//! to steps 0, 10, 100, ... and now, computed as a background task with
+//! progress and Cancel, saved as one PNG of small multiples.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use super::runtime::Runtime;
 use super::settings::{DirectionChoice, Settings};
 use valley_engine::exec;
 use valley_engine::landscape::{
-    DirectionKind, FilmSpec, GridSpec, StepParams, film_steps, film_strip, nearest_steps,
+    DirectionKind, FilmSpec, FilmStripTask, GridSpec, film_steps, nearest_steps,
 };
 use valley_figure::{render_film_frames, save_png};
 
@@ -17,6 +17,31 @@ use valley_figure::{render_film_frames, save_png};
 const FRAMES: usize = 5;
 /// Points per axis of each frame.
 const FRAME_RESOLUTION: usize = 61;
+
+/// The strip's frames, then its PNG, as one task.
+struct StripThenSave {
+    strip: FilmStripTask,
+    name: String,
+    log_scale: bool,
+    path: std::path::PathBuf,
+}
+
+impl exec::Task for StripThenSave {
+    type Output = String;
+
+    fn advance(&mut self, budget: std::time::Duration) -> Result<exec::Step<String>, String> {
+        match self
+            .strip
+            .advance(budget)
+            .map_err(|e| format!("film strip: {e}"))?
+        {
+            exec::Step::Working(part) => Ok(exec::Step::Working(part)),
+            exec::Step::Done(frames) => {
+                save(&frames, &self.name, self.log_scale, &self.path).map(exec::Step::Done)
+            }
+        }
+    }
+}
 
 /// A strip being made.
 pub struct FilmStripJob {
@@ -77,43 +102,18 @@ impl FilmStripJob {
         let log_scale = settings.log_scale;
         let wake = runtime.wake();
         let total = frames.len();
-        let job = exec::spawn_blocking(
-            "valley-film-strip",
-            move |control| {
-                let frame_params: Vec<StepParams> = frames
-                    .iter()
-                    .map(|(step, params)| StepParams {
-                        step: *step,
-                        params,
-                    })
-                    .collect();
-                let path_params: Vec<StepParams> = kept
-                    .iter()
-                    .map(|p| StepParams {
-                        step: p.step,
-                        params: &p.params,
-                    })
-                    .collect();
-                let progress = |done: usize| (control.progress)(done as f32 / total.max(1) as f32);
-                let result = film_strip(
-                    problem.as_ref(),
-                    &frame_params,
-                    &path_params,
-                    &film,
-                    &progress,
-                    control.cancelled,
-                );
-                match result {
-                    Err(e) => exec::Outcome::Failed(format!("film strip: {e}")),
-                    Ok(None) => exec::Outcome::Cancelled,
-                    Ok(Some(strip)) => match save(&strip, &problem.name(), log_scale, &path) {
-                        Ok(message) => exec::Outcome::Done(message),
-                        Err(message) => exec::Outcome::Failed(message),
-                    },
-                }
-            },
-            move || wake(),
-        )?;
+        // Frame by frame in slices (a page keeps drawing), then saved.
+        let path_points: Vec<(u64, Arc<[f32]>)> = kept
+            .iter()
+            .map(|p| (p.step, Arc::clone(&p.params)))
+            .collect();
+        let task = StripThenSave {
+            strip: FilmStripTask::new(Arc::clone(&problem), frames, path_points, film),
+            name: problem.name(),
+            log_scale,
+            path,
+        };
+        let job = exec::spawn("valley-film-strip", task, move || wake())?;
         Ok(Self { job, total })
     }
 

@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 
 /// A frame at 30 fps lasts 33 ms; drawing and painting take part of it
 /// (measured as the time between frames that was not the jobs'), and the
-/// jobs get what is left, within these bounds.
+/// jobs get what is left (at least a third of the frame), within these bounds.
 const FRAME: Duration = Duration::from_millis(33);
 const LEAST_WORK: Duration = Duration::from_millis(4);
 const MOST_WORK: Duration = Duration::from_millis(24);
@@ -110,8 +110,12 @@ impl eframe::App for WebApp {
             let other = (now - last).saturating_sub(worked).min(FRAME * 3);
             self.drawing = (self.drawing * 3 + other) / 4;
         }
+        // Where painting alone takes longer than a frame (a software
+        // renderer), the jobs still get a third of the time: fewer frames,
+        // but training and analyses keep going.
         let budget = FRAME
             .saturating_sub(self.drawing)
+            .max(self.drawing / 2)
             .clamp(LEAST_WORK, MOST_WORK);
         let next = exec::browser::run_for(budget);
         let worked = now.elapsed();

@@ -5,9 +5,14 @@
 //! wall stood as the parameters move in all the dimensions the slice leaves
 //! out.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use super::directions::{DirectionError, DirectionKind, make_direction};
-use super::grid::{Grid, GridSpec, Plane, evaluate_grid};
+use super::grid::{Grid, GridSpec, GridTask, Plane, evaluate_grid};
 use super::projection::project;
+use crate::exec::{Instant, Step, Task};
+use crate::nn::ParamLayout;
 use crate::problem::{Problem, Workspace};
 
 /// One frame of the strip.
@@ -59,35 +64,141 @@ pub fn film_strip(
     progress: &dyn Fn(usize),
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<Option<Vec<FilmFrame>>, DirectionError> {
-    let layout = problem.layout();
-    let (kind, seed, spec) = (film.kind, film.seed, &film.grid);
     let mut out = Vec::with_capacity(frames.len());
     for (done, frame) in frames.iter().enumerate() {
-        let directions = (1..=spec.dims() as u64)
-            .map(|k| make_direction(kind, layout, frame.params, seed.wrapping_add(k)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let plane = Plane::new(frame.params.to_vec(), directions)?;
-        let Some(grid) = evaluate_grid(problem, &plane, spec, cancelled) else {
+        let plane = frame_plane(problem.layout(), frame.params, film)?;
+        let Some(grid) = evaluate_grid(problem, &plane, &film.grid, cancelled) else {
             return Ok(None);
         };
-        let projected = path
-            .iter()
-            .filter(|p| p.step <= frame.step && p.params.len() == plane.center.len())
-            .map(|p| {
-                let c = project(&plane, p.params).coords;
-                (c[0], c.get(1).copied().unwrap_or(0.0))
-            })
-            .collect();
-        out.push(FilmFrame {
-            step: frame.step,
-            loss: problem.loss(frame.params, &mut Workspace::default()),
-            grid,
-            path: projected,
-            plane,
-        });
+        out.push(finish_frame(problem, *frame, plane, grid, path));
         progress(done + 1);
     }
     Ok(Some(out))
+}
+
+/// The plane of the frame at `params`: the spec's directions drawn there.
+fn frame_plane(
+    layout: &ParamLayout,
+    params: &[f32],
+    film: &FilmSpec,
+) -> Result<Plane, DirectionError> {
+    let directions = (1..=film.grid.dims() as u64)
+        .map(|k| make_direction(film.kind, layout, params, film.seed.wrapping_add(k)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Plane::new(params.to_vec(), directions)
+}
+
+/// A frame from its grid: the path up to its step projected onto its plane.
+fn finish_frame(
+    problem: &dyn Problem,
+    frame: StepParams<'_>,
+    plane: Plane,
+    grid: Grid,
+    path: &[StepParams<'_>],
+) -> FilmFrame {
+    let projected = path
+        .iter()
+        .filter(|p| p.step <= frame.step && p.params.len() == plane.center.len())
+        .map(|p| {
+            let c = project(&plane, p.params).coords;
+            (c[0], c.get(1).copied().unwrap_or(0.0))
+        })
+        .collect();
+    FilmFrame {
+        step: frame.step,
+        loss: problem.loss(frame.params, &mut Workspace::default()),
+        grid,
+        path: projected,
+        plane,
+    }
+}
+
+/// [`film_strip`] as an executor task: frame after frame, each frame's grid
+/// in slices, so a page keeps drawing while a strip is made. The frames are
+/// the ones [`film_strip`] gives, bit for bit.
+pub struct FilmStripTask {
+    problem: Arc<dyn Problem>,
+    /// Each frame's step and parameters.
+    frames: Vec<(u64, Arc<[f32]>)>,
+    /// The run's kept points, for the paths.
+    path: Vec<(u64, Arc<[f32]>)>,
+    film: FilmSpec,
+    done: Vec<FilmFrame>,
+    /// The frame being sliced: its plane and its grid's task.
+    current: Option<(Arc<Plane>, GridTask)>,
+}
+
+impl FilmStripTask {
+    /// A strip of `frames` with the part of `path` up to each projected on it.
+    pub fn new(
+        problem: Arc<dyn Problem>,
+        frames: Vec<(u64, Arc<[f32]>)>,
+        path: Vec<(u64, Arc<[f32]>)>,
+        film: FilmSpec,
+    ) -> Self {
+        Self {
+            done: Vec::with_capacity(frames.len()),
+            problem,
+            frames,
+            path,
+            film,
+            current: None,
+        }
+    }
+}
+
+impl Task for FilmStripTask {
+    type Output = Vec<FilmFrame>;
+
+    fn advance(&mut self, budget: Duration) -> Result<Step<Vec<FilmFrame>>, String> {
+        let started = Instant::now();
+        let total = self.frames.len().max(1) as f32;
+        loop {
+            let index = self.done.len();
+            let Some((step, params)) = self.frames.get(index).cloned() else {
+                return Ok(Step::Done(std::mem::take(&mut self.done)));
+            };
+            let (plane, task) = match &mut self.current {
+                Some(current) => current,
+                None => {
+                    let plane = frame_plane(self.problem.layout(), &params, &self.film)
+                        .map_err(|e| e.to_string())?;
+                    let plane = Arc::new(plane);
+                    let task = GridTask::new(
+                        Arc::clone(&self.problem),
+                        Arc::clone(&plane),
+                        self.film.grid,
+                    );
+                    self.current.insert((plane, task))
+                }
+            };
+            let left = budget.saturating_sub(started.elapsed());
+            match task.advance(left)? {
+                Step::Working(part) => return Ok(Step::Working((index as f32 + part) / total)),
+                Step::Done(grid) => {
+                    let plane = Arc::unwrap_or_clone(Arc::clone(plane));
+                    self.current = None;
+                    let path: Vec<StepParams<'_>> = self
+                        .path
+                        .iter()
+                        .map(|(step, params)| StepParams {
+                            step: *step,
+                            params,
+                        })
+                        .collect();
+                    let frame = StepParams {
+                        step,
+                        params: &params,
+                    };
+                    let finished = finish_frame(self.problem.as_ref(), frame, plane, grid, &path);
+                    self.done.push(finished);
+                    if self.done.len() < self.frames.len() && started.elapsed() >= budget {
+                        return Ok(Step::Working(self.done.len() as f32 / total));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Steps for a strip of `count` frames over a run of `last` steps: 0, then
@@ -159,6 +270,87 @@ mod tests {
         assert_eq!(steps.len(), 5, "{steps:?}");
         assert_eq!((steps[0], steps[4]), (0, 50));
         assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    }
+
+    #[test]
+    fn the_sliced_strip_is_the_strip_bit_for_bit() {
+        use crate::data::{DatasetKind, DatasetSpec, generate};
+        use crate::nn::{Activation, Init, Mlp};
+        use crate::problem::MlpProblem;
+        use crate::train::{Run, TrainConfig};
+        let spec = DatasetSpec {
+            size: 80,
+            ..DatasetSpec::new(DatasetKind::Moons)
+        };
+        let mlp = Mlp::new(&[2, 6, 2], Activation::Tanh).expect("an MLP");
+        let problem: Arc<dyn Problem> = Arc::new(
+            MlpProblem::new(
+                mlp,
+                Arc::new(generate(&spec).expect("data")),
+                Init::Torch,
+                "m",
+            )
+            .expect("a problem"),
+        );
+        let mut run = Run::new(Arc::clone(&problem), TrainConfig::default()).expect("run");
+        let mut kept: Vec<(u64, Arc<[f32]>)> = Vec::new();
+        for step in 0..=30u64 {
+            kept.push((step, run.params().to_vec().into()));
+            run.step();
+        }
+        let frames: Vec<(u64, Arc<[f32]>)> =
+            [0usize, 10, 30].iter().map(|&i| kept[i].clone()).collect();
+        let film = FilmSpec {
+            kind: DirectionKind::Filter,
+            seed: 4,
+            grid: GridSpec::square(1.0, 13),
+        };
+        let as_steps = |v: &[(u64, Arc<[f32]>)]| -> Vec<(u64, Vec<f32>)> {
+            v.iter().map(|(s, p)| (*s, p.to_vec())).collect()
+        };
+        let (frames_owned, kept_owned) = (as_steps(&frames), as_steps(&kept));
+        let frame_params: Vec<StepParams<'_>> = frames_owned
+            .iter()
+            .map(|(step, params)| StepParams {
+                step: *step,
+                params,
+            })
+            .collect();
+        let path_params: Vec<StepParams<'_>> = kept_owned
+            .iter()
+            .map(|(step, params)| StepParams {
+                step: *step,
+                params,
+            })
+            .collect();
+        let whole = film_strip(
+            problem.as_ref(),
+            &frame_params,
+            &path_params,
+            &film,
+            &|_| {},
+            &|| false,
+        )
+        .expect("no error")
+        .expect("not cancelled");
+        let mut task = FilmStripTask::new(Arc::clone(&problem), frames, kept, film);
+        let mut slices = 0;
+        let sliced = loop {
+            slices += 1;
+            match task.advance(Duration::ZERO).expect("no error") {
+                Step::Working(_) => {}
+                Step::Done(frames) => break frames,
+            }
+        };
+        assert!(slices > 3 * 13 * 13 / 16, "sliced into pieces: {slices}");
+        assert_eq!(sliced.len(), whole.len());
+        for (a, b) in sliced.iter().zip(&whole) {
+            assert_eq!(a.step, b.step);
+            assert_eq!(a.loss, b.loss);
+            assert_eq!(a.grid.values, b.grid.values);
+            assert_eq!(a.plane, b.plane);
+            assert_eq!(a.path, b.path);
+        }
     }
 
     #[test]

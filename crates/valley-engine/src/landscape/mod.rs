@@ -13,7 +13,9 @@ pub use directions::{
     DirectionError, DirectionKind, axis_direction, filter_normalize, gaussian_direction,
     make_direction,
 };
-pub use film_strip::{FilmFrame, FilmSpec, StepParams, film_steps, film_strip, nearest_steps};
+pub use film_strip::{
+    FilmFrame, FilmSpec, FilmStripTask, StepParams, film_steps, film_strip, nearest_steps,
+};
 pub use grid::{
     GRID_MAX_POINTS_PER_AXIS, Grid, GridAxis, GridSpec, GridTask, Plane, evaluate_grid,
 };
