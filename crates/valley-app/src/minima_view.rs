@@ -14,10 +14,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use super::axes;
 use super::runtime::Runtime;
 use super::settings::Settings;
-use valley_engine::analysis::{
-    AnalysisError, Control, MinimaError, MinimaSpec, Minimum, MinimumFacts, compare_minima,
-    minima_verdict,
-};
+use valley_engine::analysis::{MinimaSpec, MinimaTask, Minimum, MinimumFacts, minima_verdict};
 use valley_engine::exec;
 use valley_engine::landscape::DirectionKind;
 use valley_engine::train::TrainConfig;
@@ -163,23 +160,11 @@ impl MinimaState {
             direction_seed: settings.train.seed.wrapping_mul(2).wrapping_add(1),
         };
         let wake = runtime.wake();
-        let spawned = exec::spawn_blocking(
-            "valley-minima",
-            move |control| {
-                let control = Control {
-                    cancelled: control.cancelled,
-                    progress: control.progress,
-                };
-                match compare_minima(&problem, &runs, &spec, &control) {
-                    Ok(minima) => exec::Outcome::Done(minima),
-                    Err(MinimaError::Analysis(AnalysisError::Cancelled)) => {
-                        exec::Outcome::Cancelled
-                    }
-                    Err(e) => exec::Outcome::Failed(e.to_string()),
-                }
-            },
-            move || wake(),
-        );
+        // Each run trains in slices and each minimum is described in a
+        // turn of its own, so a page keeps drawing meanwhile.
+        let spawned = MinimaTask::new(problem, runs, spec)
+            .map_err(|e| e.to_string())
+            .and_then(|task| exec::spawn("valley-minima", task, move || wake()));
         match spawned {
             Ok(job) => {
                 self.job = Some(job);

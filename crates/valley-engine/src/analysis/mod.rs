@@ -26,8 +26,8 @@ pub use planes::{
 pub use recipe::{BuiltPlane, Landmark, LandmarkKind, PlaneRecipe, PlaneSite, build_plane};
 pub use replay::{Analysis, Replayed, spawn_analysis};
 pub use sharpness::{
-    MAX_NARROWINGS, MIN_SHARPEST_RISE, MinimaError, MinimaSpec, Minimum, compare_minima,
-    loss_along, ordered_like_sharpness, rise_at_ends, sharpest_half_range,
+    MAX_NARROWINGS, MIN_SHARPEST_RISE, MinimaError, MinimaSpec, MinimaTask, Minimum,
+    compare_minima, loss_along, ordered_like_sharpness, rise_at_ends, sharpest_half_range,
 };
 
 use crate::problem::Problem;

@@ -218,9 +218,7 @@ pub fn compare_minima(
     spec: &MinimaSpec,
     control: &Control<'_>,
 ) -> Result<Vec<Minimum>, MinimaError> {
-    let points = spec.points.max(3) | 1;
-    let line = GridSpec::line(spec.span, points);
-    line.validate().map_err(MinimaError::Invalid)?;
+    let line = line_of(spec)?;
     let share = 1.0 / runs.len().max(1) as f32;
     let mut out = Vec::with_capacity(runs.len());
     for (index, (label, config)) in runs.iter().enumerate() {
@@ -236,55 +234,90 @@ pub fn compare_minima(
             Outcome::Cancelled => return Err(AnalysisError::Cancelled.into()),
             Outcome::Failed(message) => return Err(MinimaError::Invalid(message)),
         };
-        if let Some((step, _)) = run.divergence() {
-            return Err(MinimaError::Diverged {
-                label: label.clone(),
-                step,
-            });
-        }
-        let params = run.params().to_vec();
-        let at: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
-        let mut product = |v: &[f64]| problem.hessian_vector(&at, v);
         let quiet = Control {
             cancelled: control.cancelled,
             progress: &|_| {},
         };
-        let found = extremes(at.len(), 1, &mut product, config.seed, &quiet)?;
-        (control.progress)(base + 0.95 * share);
-        let direction = make_direction(
-            spec.direction,
-            problem.layout(),
-            &params,
-            spec.direction_seed,
-        )
-        .map_err(|e| MinimaError::Invalid(format!("{label}: {e}")))?;
-        let random_alphas = line.alpha.values();
-        let random_curve = loss_along(problem.as_ref(), &params, &direction, &random_alphas)
-            .map_err(|e| MinimaError::Invalid(format!("{label}: {e}")))?;
-        let evaluation = problem.evaluate(&params, &mut Workspace::default());
-        out.push(Minimum {
-            label: label.clone(),
-            config: *config,
-            train_loss: evaluation.train_loss,
-            test_loss: evaluation.test_loss,
-            test_accuracy: evaluation.test_accuracy,
-            sharpness: found.top[0],
-            sharpest_direction: found.top_vectors[0].iter().map(|&v| v as f32).collect(),
-            sharpest_alphas: Vec::new(),
-            sharpest_curve: Vec::new(),
-            random_alphas,
-            random_curve,
-            params,
-        });
+        out.push(describe_minimum(
+            problem, label, config, &run, spec, &line, &quiet,
+        )?);
         (control.progress)(base + 0.98 * share);
     }
-    // The sharpest slices share one α range, which depends on every run.
+    shared_sharpest_range(problem, &mut out, line.alpha.points)?;
+    (control.progress)(1.0);
+    Ok(out)
+}
+
+/// The random slice's line of a comparison.
+fn line_of(spec: &MinimaSpec) -> Result<GridSpec, MinimaError> {
+    let points = spec.points.max(3) | 1;
+    let line = GridSpec::line(spec.span, points);
+    line.validate().map_err(MinimaError::Invalid)?;
+    Ok(line)
+}
+
+/// One trained run's minimum: its sharpness and sharpest direction (Lanczos),
+/// the loss along a random direction, and how it does on the test set. The
+/// sharpest slice is drawn later, on the range all runs share.
+fn describe_minimum(
+    problem: &Arc<dyn Problem>,
+    label: &str,
+    config: &TrainConfig,
+    run: &Run,
+    spec: &MinimaSpec,
+    line: &GridSpec,
+    control: &Control<'_>,
+) -> Result<Minimum, MinimaError> {
+    if let Some((step, _)) = run.divergence() {
+        return Err(MinimaError::Diverged {
+            label: label.to_string(),
+            step,
+        });
+    }
+    let params = run.params().to_vec();
+    let at: Vec<f64> = params.iter().map(|&p| f64::from(p)).collect();
+    let mut product = |v: &[f64]| problem.hessian_vector(&at, v);
+    let found = extremes(at.len(), 1, &mut product, config.seed, control)?;
+    let direction = make_direction(
+        spec.direction,
+        problem.layout(),
+        &params,
+        spec.direction_seed,
+    )
+    .map_err(|e| MinimaError::Invalid(format!("{label}: {e}")))?;
+    let random_alphas = line.alpha.values();
+    let random_curve = loss_along(problem.as_ref(), &params, &direction, &random_alphas)
+        .map_err(|e| MinimaError::Invalid(format!("{label}: {e}")))?;
+    let evaluation = problem.evaluate(&params, &mut Workspace::default());
+    Ok(Minimum {
+        label: label.to_string(),
+        config: *config,
+        train_loss: evaluation.train_loss,
+        test_loss: evaluation.test_loss,
+        test_accuracy: evaluation.test_accuracy,
+        sharpness: found.top[0],
+        sharpest_direction: found.top_vectors[0].iter().map(|&v| v as f32).collect(),
+        sharpest_alphas: Vec::new(),
+        sharpest_curve: Vec::new(),
+        random_alphas,
+        random_curve,
+        params,
+    })
+}
+
+/// Draws every minimum's sharpest slice on one α range, which depends on
+/// every run: narrowed until the sharper minimum visibly rises more.
+fn shared_sharpest_range(
+    problem: &Arc<dyn Problem>,
+    out: &mut [Minimum],
+    points: usize,
+) -> Result<(), MinimaError> {
     let sharpness: Vec<f64> = out.iter().map(|m| m.sharpness).collect();
     let losses: Vec<f32> = out.iter().map(|m| m.train_loss).collect();
     let mut half_range = sharpest_half_range(&sharpness, &losses);
     for narrowing in 0..=MAX_NARROWINGS {
         let alphas = GridAxis::symmetric(half_range, points).values();
-        for m in &mut out {
+        for m in out.iter_mut() {
             m.sharpest_curve =
                 loss_along(problem.as_ref(), &m.params, &m.sharpest_direction, &alphas)
                     .map_err(|e| MinimaError::Invalid(format!("{}: {e}", m.label)))?;
@@ -296,8 +329,83 @@ pub fn compare_minima(
         }
         half_range *= 0.5;
     }
-    (control.progress)(1.0);
-    Ok(out)
+    Ok(())
+}
+
+/// [`compare_minima`] as an executor task: each run trains in slices, and
+/// each minimum is described in a turn of its own, so a page keeps drawing.
+/// The minima are the ones [`compare_minima`] gives.
+pub struct MinimaTask {
+    problem: Arc<dyn Problem>,
+    runs: Vec<(String, TrainConfig)>,
+    spec: MinimaSpec,
+    line: GridSpec,
+    /// The run being trained.
+    training: Option<TrainSteps>,
+    out: Vec<Minimum>,
+}
+
+impl MinimaTask {
+    /// A comparison of `runs` on `problem` (see [`compare_minima`]).
+    pub fn new(
+        problem: Arc<dyn Problem>,
+        runs: Vec<(String, TrainConfig)>,
+        spec: MinimaSpec,
+    ) -> Result<Self, MinimaError> {
+        Ok(Self {
+            line: line_of(&spec)?,
+            out: Vec::with_capacity(runs.len()),
+            problem,
+            runs,
+            spec,
+            training: None,
+        })
+    }
+}
+
+impl crate::exec::Task for MinimaTask {
+    type Output = Vec<Minimum>;
+
+    fn advance(
+        &mut self,
+        budget: std::time::Duration,
+    ) -> Result<crate::exec::Step<Vec<Minimum>>, String> {
+        use crate::exec::Step;
+        let index = self.out.len();
+        let share = 1.0 / self.runs.len().max(1) as f32;
+        let Some((label, config)) = self.runs.get(index).cloned() else {
+            let points = self.line.alpha.points;
+            shared_sharpest_range(&self.problem, &mut self.out, points)
+                .map_err(|e| e.to_string())?;
+            return Ok(Step::Done(std::mem::take(&mut self.out)));
+        };
+        let training = match &mut self.training {
+            Some(training) => training,
+            None => {
+                let run = Run::new(Arc::clone(&self.problem), config)
+                    .map_err(|e| format!("{label}: {e}"))?;
+                self.training.insert(TrainSteps::new(run, self.spec.steps))
+            }
+        };
+        match training.advance(budget)? {
+            Step::Working(fraction) => Ok(Step::Working(share * (index as f32 + 0.8 * fraction))),
+            Step::Done(run) => {
+                self.training = None;
+                let minimum = describe_minimum(
+                    &self.problem,
+                    &label,
+                    &config,
+                    &run,
+                    &self.spec,
+                    &self.line,
+                    &Control::none(),
+                )
+                .map_err(|e| e.to_string())?;
+                self.out.push(minimum);
+                Ok(Step::Working(share * self.out.len() as f32))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

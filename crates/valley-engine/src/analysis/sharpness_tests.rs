@@ -286,6 +286,29 @@ fn small_and_full_batches_on_moons_are_drawn_in_the_order_of_their_lambda_max() 
         direction_seed: 1,
     };
     let minima = compare_minima(&moons, &runs, &spec, &Control::none()).expect("minima");
+    // The sliced comparison (the browser's) finds the same minima to the bit.
+    let mut task = MinimaTask::new(Arc::clone(&moons), runs.clone(), spec).expect("a task");
+    let mut turns = 0;
+    let sliced = loop {
+        turns += 1;
+        match crate::exec::Task::advance(&mut task, std::time::Duration::from_micros(50))
+            .expect("no error")
+        {
+            crate::exec::Step::Working(_) => {}
+            crate::exec::Step::Done(found) => break found,
+        }
+    };
+    assert!(turns > 10, "sliced: {turns} turns");
+    assert_eq!(sliced.len(), minima.len());
+    for (a, b) in sliced.iter().zip(&minima) {
+        assert_eq!(a.label, b.label);
+        assert_eq!(a.params, b.params);
+        assert_eq!(a.sharpness, b.sharpness);
+        assert_eq!(a.sharpest_curve, b.sharpest_curve);
+        assert_eq!(a.sharpest_alphas, b.sharpest_alphas);
+        assert_eq!(a.random_curve, b.random_curve);
+        assert_eq!(a.test_loss, b.test_loss);
+    }
     let facts: Vec<MinimumFacts<'_>> = minima.iter().map(Minimum::facts).collect();
     let (flat, sharp) = if minima[0].sharpness < minima[1].sharpness {
         (&minima[0], &minima[1])
