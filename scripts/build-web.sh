@@ -30,7 +30,7 @@ rm -rf "$out"
 mkdir -p "$out"
 # Function names only serve a debugger (a panic's message still reads).
 wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
-  --out-dir "$out" target/wasm32-unknown-unknown/web/valley_web.wasm
+  --out-dir "$out" "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/web/valley_web.wasm"
 cp web/index.html "$out/"
 size=$(stat -c %s "$out/valley_web_bg.wasm")
 gzipped=$(gzip -9 -c "$out/valley_web_bg.wasm" | wc -c)
