@@ -178,11 +178,16 @@ impl ValleyApp {
     /// Asks the trainer for its state and saves a session to `path` when it
     /// arrives (a few frames later); `quiet` saves say nothing when they work.
     pub fn save_session_to(&mut self, path: PathBuf, quiet: bool) {
+        self.request_save(Destination::File(path), quiet);
+    }
+
+    /// Asks the trainer for its state; [`Self::poll_sessions`] puts it `to` its place.
+    fn request_save(&mut self, to: Destination, quiet: bool) {
         let (tx, rx) = channel();
         self.runtime.send(Command::Save(tx));
         self.jobs.pending_save = Some(PendingSave {
             reply: rx,
-            to: Destination::File(path),
+            to,
             settings: self.settings.clone(),
             quiet,
         });
@@ -240,43 +245,27 @@ impl ValleyApp {
             // The trainer's answer comes on a channel that wakes nobody.
             ctx.request_repaint_after(Duration::from_millis(20));
         }
-        if let Some(autosave) = &self.autosave {
-            ctx.request_repaint_after(AUTOSAVE_EVERY.saturating_sub(autosave.last.elapsed()));
+        // The desktop autosaves into its folder, a page into its storage.
+        let since = |last: Instant, every: Duration| every.saturating_sub(last.elapsed());
+        let wait = match (&self.autosave, &self.kept) {
+            (Some(a), _) => Some(since(a.last, AUTOSAVE_EVERY)),
+            (None, Some(k)) => Some(since(k.last, KEEP_EVERY)),
+            (None, None) => None,
+        };
+        let Some(wait) = wait else {
+            return;
+        };
+        ctx.request_repaint_after(wait);
+        if !wait.is_zero() || self.jobs.pending_save.is_some() || self.jobs.replaying.is_some() {
+            return;
         }
-        let due = self
-            .autosave
-            .as_ref()
-            .is_some_and(|a| a.last.elapsed() >= AUTOSAVE_EVERY);
-        if due
-            && self.jobs.pending_save.is_none()
-            && self.jobs.replaying.is_none()
-            && let Some(autosave) = &mut self.autosave
-        {
+        if let Some(autosave) = &mut self.autosave {
             autosave.last = Instant::now();
             let path = autosave.path.clone();
-            self.save_session_to(path, true);
-        }
-        if let Some(kept) = &self.kept {
-            ctx.request_repaint_after(KEEP_EVERY.saturating_sub(kept.last.elapsed()));
-        }
-        let keep_due = self
-            .kept
-            .as_ref()
-            .is_some_and(|k| k.last.elapsed() >= KEEP_EVERY);
-        if keep_due
-            && self.jobs.pending_save.is_none()
-            && self.jobs.replaying.is_none()
-            && let Some(kept) = &mut self.kept
-        {
+            self.request_save(Destination::File(path), true);
+        } else if let Some(kept) = &mut self.kept {
             kept.last = Instant::now();
-            let (tx, rx) = channel();
-            self.runtime.send(Command::Save(tx));
-            self.jobs.pending_save = Some(PendingSave {
-                reply: rx,
-                to: Destination::Kept,
-                settings: self.settings.clone(),
-                quiet: true,
-            });
+            self.request_save(Destination::Kept, true);
         }
     }
 
