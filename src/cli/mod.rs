@@ -2,6 +2,7 @@
 
 mod choice;
 mod film_strip;
+mod generalisation;
 mod inspect;
 mod landscape;
 mod lesson;
@@ -106,6 +107,12 @@ pub enum Command {
     Sharpness(SharpnessArgs),
     /// Guided lessons: list the built-in ones, or export one as figures and a handout.
     Lesson(lesson::LessonArgs),
+    /// Test loss against model size across the interpolation threshold: the peak, and the second descent.
+    DoubleDescent(generalisation::DoubleDescentArgs),
+    /// Lottery tickets: prune, rewind, retrain; the ticket against fresh weights and a random mask.
+    Lottery(generalisation::LotteryArgs),
+    /// The luck of the draw: one model trained from many seeds, and the line between the best and the worst.
+    Seeds(generalisation::SeedsArgs),
 }
 
 /// Runs a parsed command line.
@@ -117,6 +124,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::FilmStrip(args)) => film_strip::run(&args),
         Some(Command::Sharpness(args)) => sharpness::run(&args),
         Some(Command::Lesson(args)) => lesson::run(args),
+        Some(Command::DoubleDescent(args)) => generalisation::run_double_descent(&args),
+        Some(Command::Lottery(args)) => generalisation::run_lottery(&args),
+        Some(Command::Seeds(args)) => generalisation::run_seeds(&args),
         None => valley_app::run(launch_options(cli)?),
     }
 }

@@ -7,6 +7,7 @@ mod choice;
 pub mod data;
 pub mod dimensions;
 pub mod exec;
+pub mod generalisation;
 pub mod io;
 pub mod kernels;
 pub mod landscape;

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 pub use film_frames::render_film_frames;
 pub use film_strip::{FilmStrip, StripFrame, render_film_strip};
 pub use heatmap::{HeatmapFigure, render_heatmap};
-pub use line_plot::{LineFigure, LineSeries, render_line};
+pub use line_plot::{Band, LineFigure, LineSeries, VLine, render_line};
 pub use valley_engine::numbers::readable_number;
 
 /// The smallest width or height, in pixels, that a figure may be rendered at.

@@ -35,6 +35,29 @@ pub struct LineSeries<'a> {
     pub ys: &'a [f32],
 }
 
+/// A shaded range around one series (its spread over seeds), in that
+/// series' colour.
+#[derive(Clone, Copy, Debug)]
+pub struct Band<'a> {
+    /// Which of the figure's `series` it belongs to.
+    pub series: usize,
+    /// Positions.
+    pub xs: &'a [f32],
+    /// The range's lower edge at each position.
+    pub low: &'a [f32],
+    /// Its upper edge.
+    pub high: &'a [f32],
+}
+
+/// A labelled vertical line across the plot, such as a threshold.
+#[derive(Clone, Copy, Debug)]
+pub struct VLine<'a> {
+    /// Where it stands.
+    pub x: f32,
+    /// Text beside its top end.
+    pub label: &'a str,
+}
+
 /// A 1D slice to render with [`render_line`]: one curve (`xs`, `ys`), or several
 /// labelled ones (`series`), never both.
 #[derive(Clone, Copy, Debug)]
@@ -58,6 +81,12 @@ pub struct LineFigure<'a> {
     pub log_scale: bool,
     /// Points to mark, in (x, loss), such as the current parameters at alpha = 0.
     pub markers: &'a [Marker],
+    /// Log-scaled horizontal axis (for sizes spanning decades).
+    pub log_x: bool,
+    /// Shaded ranges around series.
+    pub bands: &'a [Band<'a>],
+    /// Vertical lines to mark.
+    pub vlines: &'a [VLine<'a>],
 }
 
 impl<'a> LineFigure<'a> {
@@ -72,6 +101,9 @@ impl<'a> LineFigure<'a> {
             title: "",
             log_scale: false,
             markers: &[],
+            log_x: false,
+            bands: &[],
+            vlines: &[],
         }
     }
 
@@ -164,20 +196,31 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
         .filter(|m| m.x.is_finite() && m.y.is_finite())
         .map(|m| (f64::from(m.x), shown_y(m.y)))
         .collect();
+    let band_points: Vec<(f64, f64)> = figure
+        .bands
+        .iter()
+        .flat_map(|b| b.xs.iter().zip(b.low).chain(b.xs.iter().zip(b.high)))
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .map(|(&x, &y)| (f64::from(x), shown_y(y)))
+        .collect();
     let all: Vec<(f64, f64)> = points
         .iter()
         .flatten()
         .flatten()
         .chain(&marker_points)
+        .chain(&band_points)
         .copied()
         .collect();
     // Every finite x counts, so the places where the loss diverged stay in view.
     let finite_xs = curves
         .iter()
         .flat_map(|(curve, _)| curve.xs)
+        .chain(figure.vlines.iter().map(|v| &v.x))
         .filter(|x| x.is_finite())
         .map(|&x| f64::from(x));
-    let x = padded_axis(all.iter().map(|p| p.0).chain(finite_xs), false, 0.02);
+    let log_x =
+        figure.log_x && all.iter().all(|p| p.0 > 0.0) && figure.vlines.iter().all(|v| v.x > 0.0);
+    let x = padded_axis(all.iter().map(|p| p.0).chain(finite_xs), log_x, 0.02);
     let y = padded_axis(all.iter().map(|p| p.1), is_log, 0.06);
 
     let y_label = match (is_log, clamped) {
@@ -211,6 +254,13 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
         has_gaps |= draw_gaps(&mut canvas, &frame, curve.xs, points);
     }
     axes::draw_grid(&mut canvas, plot, &x_ticks, &y_ticks);
+    for band in figure.bands {
+        let colour = curves.get(band.series).map_or(CURVE_COLOUR, |c| c.1);
+        draw_band(&mut canvas, &frame, band, shown_y, colour);
+    }
+    for line in figure.vlines {
+        draw_vline(&mut canvas, &style, &frame, line);
+    }
     let mut drawn = Vec::new();
     for ((_, colour), points) in curves.iter().zip(&points) {
         let runs = pixel_runs(&frame, points);
@@ -360,6 +410,78 @@ fn pixel_runs(frame: &Frame, points: &[Option<(f64, f64)>]) -> Vec<Vec<(f32, f32
 }
 
 /// A curve through each run of points in `colour`; lone finite points get a dot.
+/// A band as one shaded polygon per unbroken stretch of finite edges.
+fn draw_band(
+    canvas: &mut Canvas,
+    frame: &Frame,
+    band: &Band,
+    shown_y: impl Fn(f32) -> f64,
+    colour: Colour,
+) {
+    let n = band.xs.len().min(band.low.len()).min(band.high.len());
+    let finite =
+        |k: usize| band.xs[k].is_finite() && band.low[k].is_finite() && band.high[k].is_finite();
+    let mut mask = Mask::new(canvas.width(), canvas.height(), frame.plot);
+    let mut k = 0;
+    while k < n {
+        if !finite(k) {
+            k += 1;
+            continue;
+        }
+        let start = k;
+        while k < n && finite(k) {
+            k += 1;
+        }
+        let at = |i: usize, y: f32| frame.pixel_from_data(f64::from(band.xs[i]), shown_y(y));
+        let mut outline: Vec<(f32, f32)> = (start..k).map(|i| at(i, band.high[i])).collect();
+        outline.extend((start..k).rev().map(|i| at(i, band.low[i])));
+        if k - start == 1 {
+            mask.line(outline[0], outline[1], 3.0);
+        } else {
+            mask.polygon(&outline);
+        }
+    }
+    mask.composite(canvas, colour, 0.2);
+}
+
+/// A dashed grey vertical line with its label beside the top end.
+fn draw_vline(canvas: &mut Canvas, style: &Style, frame: &Frame, line: &VLine) {
+    let plot = frame.plot;
+    let (x, _) = frame.pixel_from_data(f64::from(line.x), frame.y.lo);
+    if !(plot.x0..=plot.x1).contains(&x) {
+        return;
+    }
+    let mut mask = Mask::new(canvas.width(), canvas.height(), plot);
+    let dash = (style.text * 0.6).max(4.0);
+    let mut y = plot.y0;
+    while y < plot.y1 {
+        mask.line(
+            (x, y),
+            (x, (y + dash).min(plot.y1)),
+            curve_width(style) * 0.8,
+        );
+        y += dash * 1.8;
+    }
+    mask.composite(canvas, [90, 90, 90], 1.0);
+    if !line.label.is_empty() {
+        let (w, _) = text_box(line.label, style.text, Direction::Horizontal);
+        let right_side = x + style.gap + w <= plot.x1;
+        let (anchor_x, h) = if right_side {
+            (x + style.gap * 0.5, HAlign::Left)
+        } else {
+            (x - style.gap * 0.5, HAlign::Right)
+        };
+        draw_text(
+            canvas,
+            line.label,
+            Style::ink(style.text),
+            (anchor_x, plot.y0 + style.gap * 0.5),
+            (h, VAlign::Top),
+            Direction::Horizontal,
+        );
+    }
+}
+
 fn draw_curve(
     canvas: &mut Canvas,
     style: &Style,

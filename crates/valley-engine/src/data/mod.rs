@@ -9,7 +9,9 @@ use ndarray::{Array2, Axis};
 use rand::seq::SliceRandom;
 
 pub use csv::{MAX_COLUMNS, MAX_FILE_BYTES, MAX_LABEL, MAX_ROWS, load_csv, parse_csv};
-pub use synthetic::{DatasetKind, DatasetSpec, MAX_GENERATED, generate};
+pub use synthetic::{
+    DatasetKind, DatasetSpec, MAX_GENERATED, MAX_LABEL_NOISE, TEACHER_DIMS, generate,
+};
 
 /// A dataset that cannot be made or read. Each message names the file,
 /// says what is wrong, and how to put it right.

@@ -1,7 +1,9 @@
-//! Built-in 2D datasets, each showing a different difficulty for a classifier.
+//! Built-in datasets, each showing a different difficulty for a model.
 //!
-//! All are seeded and balanced, with coordinates roughly in [−2, 2] so one
-//! plot scale suits all of them.
+//! All are seeded. The 2D ones are balanced, with coordinates roughly in
+//! [−2, 2] so one plot scale suits all of them; the hidden plane lives in
+//! [`TEACHER_DIMS`] dimensions, where double descent shows (in 2D a model
+//! that interpolates noisy labels never generalises again).
 
 use std::f32::consts::PI;
 use std::str::FromStr;
@@ -49,7 +51,15 @@ pub enum DatasetKind {
     Blobs,
     /// y = sin x plus noise (regression).
     Sine,
+    /// ±1 by the side of a hidden plane in 20 dimensions, some training
+    /// labels flipped (regression on ±1, scored by its sign).
+    Teacher,
 }
+
+/// Input dimensions of the hidden-plane dataset.
+pub const TEACHER_DIMS: usize = 20;
+/// Most of the hidden plane's training labels that may be flipped.
+pub const MAX_LABEL_NOISE: f32 = 0.5;
 
 impl DatasetKind {
     /// The name used on the command line and in files.
@@ -66,6 +76,7 @@ impl DatasetKind {
             DatasetKind::Xor => "XOR",
             DatasetKind::Blobs => "Gaussian blobs",
             DatasetKind::Sine => "sine regression",
+            DatasetKind::Teacher => "hidden plane (20-D)",
         }
     }
 
@@ -90,6 +101,9 @@ impl DatasetKind {
             DatasetKind::Sine => {
                 "Noisy samples of sin x: regression with mean squared error, watch the curve fit."
             }
+            DatasetKind::Teacher => {
+                "Points in 20 dimensions marked +1 or −1 by the side of a hidden plane, with some training labels flipped: where double descent shows."
+            }
         }
     }
 
@@ -102,12 +116,14 @@ impl DatasetKind {
             DatasetKind::Xor => 0.05,
             DatasetKind::Blobs => 0.4,
             DatasetKind::Sine => 0.1,
+            // For the hidden plane the noise is the share of training labels flipped.
+            DatasetKind::Teacher => 0.1,
         }
     }
 
     /// Whether the targets are classes.
     pub fn is_classification(self) -> bool {
-        self != DatasetKind::Sine
+        !matches!(self, DatasetKind::Sine | DatasetKind::Teacher)
     }
 }
 
@@ -131,7 +147,8 @@ pub struct DatasetSpec {
     /// Total points (train + test).
     pub size: usize,
     /// Standard deviation of the Gaussian noise: added to both coordinates
-    /// for the classification sets (the blobs' spread), to y for sine.
+    /// for the classification sets (the blobs' spread), to y for sine; for
+    /// the hidden plane, the share of training labels flipped.
     pub noise: f32,
     /// Fraction held out as the test set.
     pub test_fraction: f32,
@@ -172,6 +189,12 @@ impl DatasetSpec {
                 self.test_fraction
             ));
         }
+        if self.kind == DatasetKind::Teacher && self.noise > MAX_LABEL_NOISE {
+            return bad(format!(
+                "label noise {} must be at most {MAX_LABEL_NOISE} (the share of labels flipped)",
+                self.noise
+            ));
+        }
         if self.kind == DatasetKind::Blobs && !(2..=16).contains(&self.classes) {
             return bad(format!("blobs need 2 to 16 classes, not {}", self.classes));
         }
@@ -196,6 +219,7 @@ pub fn generate(spec: &DatasetSpec) -> Result<Split, DataError> {
         DatasetKind::Xor => classes(spec, 2, &mut rng, xor),
         DatasetKind::Blobs => classes(spec, spec.classes, &mut rng, blob),
         DatasetKind::Sine => sine(spec, &mut rng),
+        DatasetKind::Teacher => return Ok(teacher(spec, &mut rng)),
     };
     Ok(split(data, spec.test_fraction, spec.seed.wrapping_add(1)))
 }
@@ -315,6 +339,41 @@ fn sine(spec: &DatasetSpec, rng: &mut StdRng) -> Dataset {
         x,
         targets: Targets::Values(y),
     }
+}
+
+/// Gaussian inputs in [`TEACHER_DIMS`] dimensions, targets ±1 by the side of
+/// a random plane through the origin; then split, and a `noise` share of the
+/// training targets flipped (the test set stays clean, so test error
+/// measures the plane, not the noise).
+fn teacher(spec: &DatasetSpec, rng: &mut StdRng) -> Split {
+    let d = TEACHER_DIMS;
+    let normal = |rng: &mut StdRng| -> f32 { StandardNormal.sample(rng) };
+    let plane: Vec<f32> = (0..d).map(|_| normal(rng)).collect();
+    let n = spec.size;
+    let mut x = Array2::zeros((n, d));
+    let mut y = Array2::zeros((n, 1));
+    for i in 0..n {
+        let mut side = 0.0f32;
+        for (j, w) in plane.iter().enumerate() {
+            let v = normal(rng);
+            x[[i, j]] = v;
+            side += v * w;
+        }
+        y[[i, 0]] = if side >= 0.0 { 1.0 } else { -1.0 };
+    }
+    let data = Dataset {
+        x,
+        targets: Targets::Values(y),
+    };
+    let mut parts = split(data, spec.test_fraction, spec.seed.wrapping_add(1));
+    if let Targets::Values(values) = &mut parts.train.targets {
+        for v in values.iter_mut() {
+            if rng.random_bool(f64::from(spec.noise.clamp(0.0, MAX_LABEL_NOISE))) {
+                *v = -*v;
+            }
+        }
+    }
+    parts
 }
 
 #[cfg(test)]

@@ -281,6 +281,25 @@ pub fn lower_priority(nice: i32) {
     let _ = nice;
 }
 
+/// The shared pool that grids and sweeps compute on, one low-priority thread
+/// per core (`None` in a browser, which has no threads, or if the threads
+/// could not be started: the work then runs on the caller's thread or the
+/// global pool).
+pub fn background_pool() -> Option<&'static rayon::ThreadPool> {
+    if cfg!(target_arch = "wasm32") {
+        return None;
+    }
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("valley-grid-{i}"))
+            .start_handler(|_| lower_priority(BACKGROUND_NICE))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
 /// Runs `work` on a thread of its own and forgets it: for a file write or a
 /// native dialog that blocks its thread and reports through its own slot.
 pub fn spawn_detached(name: &str, work: impl FnOnce() + Send + 'static) -> Result<(), String> {

@@ -11,7 +11,7 @@
 //! machine the grid takes what the trainer and the window leave over.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::grid::{Grid, GridSpec, GridTask, Plane};
@@ -60,8 +60,10 @@ impl LandscapeWorker {
     /// after each published grid (a UI passes its repaint request here).
     pub fn spawn(on_result: Box<dyn Fn() + Send>) -> std::io::Result<Self> {
         let (slots, service) = Slots::new(on_result);
-        let service = crate::exec::spawn_service("valley-landscape", service, lower_priority)
-            .map_err(std::io::Error::other)?;
+        let service = crate::exec::spawn_service("valley-landscape", service, || {
+            crate::exec::lower_priority(crate::exec::BACKGROUND_NICE)
+        })
+        .map_err(std::io::Error::other)?;
         Ok(slots.into_worker(service))
     }
 
@@ -206,11 +208,12 @@ impl Service for GridService {
         };
         let (is_final, started) = (*is_final, *started);
         // A problem that panics while evaluating costs this grid, not the service.
-        let step =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match background_pool() {
+        let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match crate::exec::background_pool() {
                 Some(pool) => pool.install(|| task.advance(budget)),
                 None => task.advance(budget),
-            }));
+            }
+        }));
         match step {
             Ok(Ok(Step::Working(_))) => Next::Now,
             Ok(Ok(Step::Done(grid))) => {
@@ -236,27 +239,4 @@ impl Service for GridService {
             Err(payload) => self.fail(crate::exec::panic_message(payload.as_ref())),
         }
     }
-}
-
-/// The shared pool grids are computed on, one low-priority thread per core
-/// (`None` if the threads could not be started: grids then use the global pool).
-fn background_pool() -> Option<&'static rayon::ThreadPool> {
-    // A browser has no threads: grids run on the page's own thread.
-    if cfg!(target_arch = "wasm32") {
-        return None;
-    }
-    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("valley-grid-{i}"))
-            .start_handler(|_| lower_priority())
-            .build()
-            .ok()
-    })
-    .as_ref()
-}
-
-/// Grids run below the trainer, which runs below the window.
-fn lower_priority() {
-    crate::exec::lower_priority(crate::exec::BACKGROUND_NICE);
 }

@@ -107,6 +107,13 @@ impl Optimizer {
         self.steps = 0;
     }
 
+    /// Zeroes the velocities and moments of the parameters `mask` prunes, so
+    /// a pruned weight carries no momentum back to life.
+    pub fn mask_state(&mut self, mask: &crate::nn::Mask) {
+        mask.apply(&mut self.first);
+        mask.apply(&mut self.second);
+    }
+
     /// Steps taken since the last reset.
     pub fn step_count(&self) -> u64 {
         self.steps

@@ -15,6 +15,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
+use crate::nn::Mask;
 use crate::optim::{LrSchedule, OptimError, Optimizer, OptimizerConfig};
 use crate::problem::{Batch, Evaluation, Problem, Workspace};
 
@@ -217,6 +218,8 @@ pub struct Run {
     first_loss: Option<f32>,
     /// The norm of the starting parameters: the other yardstick.
     start_norm: f32,
+    /// Pruned parameters, held at exactly zero (a lottery ticket).
+    mask: Option<Arc<Mask>>,
 }
 
 impl Run {
@@ -241,6 +244,7 @@ impl Run {
             diverged: None,
             first_loss: None,
             start_norm: 0.0,
+            mask: None,
             problem,
             config,
         };
@@ -264,7 +268,10 @@ impl Run {
         self.restart_from(params);
     }
 
-    fn restart_from(&mut self, params: Vec<f32>) {
+    fn restart_from(&mut self, mut params: Vec<f32>) {
+        if let Some(mask) = &self.mask {
+            mask.apply(&mut params);
+        }
         self.initial = Arc::from(params.as_slice());
         self.params = params;
         self.optimizer.reset();
@@ -278,6 +285,18 @@ impl Run {
         self.diverged = None;
         self.first_loss = None;
         self.start_norm = norm(&self.params);
+    }
+
+    /// Prunes the run: the masked parameters become zero now and stay zero,
+    /// with their gradients and optimiser moments masked at every step.
+    /// `None` lets every parameter move again.
+    pub fn set_mask(&mut self, mask: Option<Arc<Mask>>) {
+        if let Some(mask) = &mask {
+            assert_eq!(mask.len(), self.params.len(), "one flag per parameter");
+            mask.apply(&mut self.params);
+            self.optimizer.mask_state(mask);
+        }
+        self.mask = mask;
     }
 
     /// Changes hyperparameters mid-run; optimiser state survives where it can.
@@ -358,6 +377,9 @@ impl Run {
             self.problem
                 .loss_and_grad(&self.params, batch, &mut self.grad, &mut self.workspace)
         };
+        if let Some(mask) = &self.mask {
+            mask.apply(&mut self.grad);
+        }
         let grad_finite = self.grad.iter().all(|g| g.is_finite());
         let first = *self.first_loss.get_or_insert(loss);
         // The norm costs a pass over the parameters: for a big model every
@@ -395,6 +417,12 @@ impl Run {
         }
         let lr = self.current_lr();
         let grad_norm = self.optimizer.step(&mut self.params, &self.grad, lr);
+        if let Some(mask) = &self.mask {
+            // Weight decay or AdamW's shrink leave a zero at zero, but exact
+            // is the promise: re-zero after every update.
+            mask.apply(&mut self.params);
+            self.optimizer.mask_state(mask);
+        }
         self.history.push(HistoryPoint {
             step: self.step,
             batch_loss: loss,
@@ -429,6 +457,9 @@ impl Run {
             &mut gradient,
             &mut self.workspace,
         );
+        if let Some(mask) = &self.mask {
+            mask.apply(&mut gradient);
+        }
         let grad_norm = gradient
             .iter()
             .map(|&g| f64::from(g) * f64::from(g))
@@ -441,6 +472,9 @@ impl Run {
             self.optimizer
                 .clone()
                 .step(&mut preview, &gradient, self.current_lr());
+            if let Some(mask) = &self.mask {
+                mask.apply(&mut preview);
+            }
         }
         let next_step: Vec<f32> = preview
             .iter()
