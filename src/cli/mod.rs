@@ -86,6 +86,12 @@ pub enum ViewArg {
     SideBySide,
     /// The geometry of many dimensions, and the model's own Hessian.
     Dimensions,
+    /// The generalisation lab on double descent.
+    DoubleDescent,
+    /// The generalisation lab on lottery tickets.
+    Lottery,
+    /// The generalisation lab on the luck of the draw.
+    Seeds,
 }
 
 /// The subcommands.
@@ -162,6 +168,15 @@ pub fn launch_options(cli: Cli) -> anyhow::Result<valley_app::LaunchOptions> {
             ViewArg::Surface => valley_app::CentralView::Surface,
             ViewArg::SideBySide => valley_app::CentralView::SideBySide,
             ViewArg::Dimensions => valley_app::CentralView::Dimensions,
+            ViewArg::DoubleDescent | ViewArg::Lottery | ViewArg::Seeds => {
+                valley_app::CentralView::Generalisation
+            }
+        }),
+        lab: cli.view.and_then(|v| match v {
+            ViewArg::DoubleDescent => Some(valley_app::LabExperiment::DoubleDescent),
+            ViewArg::Lottery => Some(valley_app::LabExperiment::Lottery),
+            ViewArg::Seeds => Some(valley_app::LabExperiment::Seeds),
+            _ => None,
         }),
     })
 }

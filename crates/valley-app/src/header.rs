@@ -37,6 +37,8 @@ pub fn header_ui(
             .on_hover_text("The plane through the start beside the plane through the parameters now: the landscape under the ball changes as training moves in the dimensions a slice leaves out");
         ui.selectable_value(view, CentralView::Dimensions, "Many dimensions")
             .on_hover_text("What changes when a landscape has thousands or billions of dimensions: distances, volumes, and why almost every flat point is a saddle");
+        ui.selectable_value(view, CentralView::Generalisation, "Generalisation")
+            .on_hover_text("Many models trained or solved at once: double descent, lottery tickets, the luck of the draw");
         // A lesson on a projector leaves the map the room the file buttons took.
         if one_row && !presenting_lesson {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

@@ -26,6 +26,8 @@ pub struct LaunchOptions {
     pub measure: Option<f64>,
     /// Start on this central view instead of the saved one.
     pub view: Option<CentralView>,
+    /// With the Generalisation view: which experiment.
+    pub lab: Option<crate::lab_view::LabExperiment>,
     /// Open this file at launch: a session, a `.json` scene or a PNG saved by Valley.
     pub open: Option<PathBuf>,
     /// Start in presentation mode.
@@ -150,6 +152,9 @@ impl Prepared {
         let show = |settings: &mut Settings| {
             if let Some(view) = options.view {
                 settings.view = view;
+            }
+            if let Some(lab) = options.lab {
+                settings.lab = lab;
             }
             settings.presentation |= options.presentation;
         };

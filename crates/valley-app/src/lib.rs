@@ -21,6 +21,7 @@ mod film_strip_job;
 mod header;
 mod import;
 mod jobs;
+pub mod lab_view;
 mod landscape_view;
 mod launch;
 pub mod lesson;
@@ -53,6 +54,7 @@ pub use command::AppCommand;
 pub use export::ExportKind;
 pub use files::{Opened, read_file};
 #[cfg(not(target_arch = "wasm32"))]
+pub use lab_view::LabExperiment;
 pub use launch::run;
 pub use launch::{LaunchOptions, Prepared, prepare};
 pub use link::Link;
@@ -116,6 +118,8 @@ pub struct ValleyApp {
     lesson_export: Option<lesson::LessonExport>,
     /// The lesson being written in the app, if the window was opened.
     pub recorder: Option<lesson::Recorder>,
+    /// The generalisation lab's experiments and results.
+    pub lab: lab_view::Lab,
 }
 
 impl ValleyApp {
@@ -143,6 +147,7 @@ impl ValleyApp {
             welcome: false,
             lesson_export: None,
             recorder: None,
+            lab: Default::default(),
         })
     }
 
@@ -313,7 +318,7 @@ impl ValleyApp {
         if let Some(mut export) = self.lesson_export.take() {
             let probe = lesson::ExportProbe {
                 seen: self.seen(player.since),
-                settled: self.runtime.is_settled(),
+                settled: self.runtime.is_settled() && self.lab_settled(),
                 running: self.is_running(),
                 window_saved: self.jobs.last_window_save.clone(),
                 analysed: self.settings.lower != LowerChart::Curvature
@@ -502,15 +507,21 @@ impl ValleyApp {
         }
     }
 
+    /// Whether the Generalisation view, if shown, has all its rows.
+    fn lab_settled(&self) -> bool {
+        self.settings.view != CentralView::Generalisation || self.lab.is_settled()
+    }
+
     /// The commands a running script wants this frame.
     fn script_commands(&mut self, ctx: &egui::Context) -> Vec<AppCommand> {
+        let lab_settled = self.lab_settled();
         let Some(script) = &mut self.script else {
             return Vec::new();
         };
         ctx.request_repaint();
         let probe = Probe {
             snapshot: &self.runtime.snapshot,
-            settled: self.runtime.is_settled(),
+            settled: self.runtime.is_settled() && lab_settled,
             replay_to: self.jobs.replaying.as_ref().map(|r| r.target),
             window_saved: self.jobs.last_window_save.clone(),
             measured: self.measure.as_ref().is_some_and(|m| m.is_done()),
@@ -790,6 +801,15 @@ impl ValleyApp {
                 self.settings.log_scale,
                 show_hover,
             ),
+            CentralView::Generalisation => {
+                let wake = self.runtime.wake();
+                let command = lab_view::lab_ui(ui, &mut self.lab, &mut self.settings.lab, &wake);
+                if command.is_some() {
+                    // The model opens in the map, where its landscape is.
+                    self.settings.view = CentralView::Map;
+                }
+                return command;
+            }
             CentralView::Dimensions => {
                 dimensions_view::dimensions_ui(
                     ui,

@@ -47,6 +47,8 @@ pub enum CentralView {
     SideBySide,
     /// The geometry of many dimensions, and the model's own Hessian.
     Dimensions,
+    /// The generalisation lab: double descent, lottery tickets, seeds.
+    Generalisation,
 }
 
 /// What the lowest chart on the right shows.
@@ -96,6 +98,8 @@ pub struct Settings {
     pub presentation: bool,
     /// Heatmap or 3D surface.
     pub view: CentralView,
+    /// The experiment the Generalisation view shows.
+    pub lab: crate::lab_view::LabExperiment,
     /// The 3D view's camera.
     pub camera: Camera,
     /// Optimisers racing on a formula surface (empty: no race).
@@ -140,6 +144,7 @@ impl Default for Settings {
             log_scale: true,
             presentation: false,
             view: CentralView::Map,
+            lab: Default::default(),
             camera: Camera::default(),
             race: Vec::new(),
             lane_tuning: Vec::new(),

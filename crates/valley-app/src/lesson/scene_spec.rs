@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Settings;
+use crate::lab_view::LabExperiment;
 use crate::settings::{
     CentralView, CurveChoice, DirectionChoice, LowerChart, ProblemChoice, SliceMode,
 };
@@ -168,6 +169,12 @@ pub enum ViewSpec {
     SideBySide,
     /// The geometry of many dimensions.
     Dimensions,
+    /// The generalisation lab on double descent.
+    DoubleDescent,
+    /// The generalisation lab on lottery tickets.
+    Lottery,
+    /// The generalisation lab on the luck of the draw.
+    Seeds,
 }
 
 /// The training curve.
@@ -371,6 +378,14 @@ impl SceneSpec {
                 ViewSpec::Surface => CentralView::Surface,
                 ViewSpec::SideBySide => CentralView::SideBySide,
                 ViewSpec::Dimensions => CentralView::Dimensions,
+                ViewSpec::DoubleDescent | ViewSpec::Lottery | ViewSpec::Seeds => {
+                    settings.lab = match view {
+                        ViewSpec::Lottery => LabExperiment::Lottery,
+                        ViewSpec::Seeds => LabExperiment::Seeds,
+                        _ => LabExperiment::DoubleDescent,
+                    };
+                    CentralView::Generalisation
+                }
             };
         }
         if let Some(curve) = self.curve {
@@ -458,6 +473,11 @@ impl SceneSpec {
                 CentralView::Surface => ViewSpec::Surface,
                 CentralView::SideBySide => ViewSpec::SideBySide,
                 CentralView::Dimensions => ViewSpec::Dimensions,
+                CentralView::Generalisation => match settings.lab {
+                    LabExperiment::DoubleDescent => ViewSpec::DoubleDescent,
+                    LabExperiment::Lottery => ViewSpec::Lottery,
+                    LabExperiment::Seeds => ViewSpec::Seeds,
+                },
             }),
             curve: Some(match settings.curve {
                 CurveChoice::Loss => CurveSpec::Loss,
