@@ -68,6 +68,54 @@ impl Lab {
         self.running.is_some()
     }
 
+    /// Opens the double-descent model of this width (its first seed).
+    pub fn open_width(&self, width: usize) -> Option<Result<AppCommand, String>> {
+        let row = self
+            .dd_rows
+            .iter()
+            .filter(|r| r.width == width)
+            .min_by_key(|r| r.seed)?;
+        let train = TrainConfig {
+            seed: row.seed,
+            ..TrainConfig::default()
+        };
+        let spec = self.double_descent.problem_spec(row.width, row.seed);
+        Some(session_of(spec, train, &row.weights))
+    }
+
+    /// Opens the lottery's ticket of this round (round 0: the dense network).
+    pub fn open_round(&self, round: usize) -> Option<Result<AppCommand, String>> {
+        let row = self
+            .lottery_rows
+            .iter()
+            .find(|r| r.round == round && matches!(r.arm, Arm::Ticket | Arm::Dense))?;
+        let base = &self.lottery.base;
+        Some(session_of(base.problem_spec(), base.train, &row.weights))
+    }
+
+    /// Opens this seed's trained model.
+    pub fn open_seed(&self, seed: u64) -> Option<Result<AppCommand, String>> {
+        let row = self.seed_rows.iter().find(|r| r.seed == seed)?;
+        let base = &self.seeds.base;
+        let train = TrainConfig { seed, ..base.train };
+        Some(session_of(base.problem_spec(), train, &row.weights))
+    }
+
+    /// The double-descent rows so far.
+    pub fn double_descent_rows(&self) -> &[DoubleDescentRow] {
+        &self.dd_rows
+    }
+
+    /// The lottery's rows so far.
+    pub fn lottery_rows(&self) -> &[LotteryRow] {
+        &self.lottery_rows
+    }
+
+    /// The seeds' rows so far.
+    pub fn seed_rows(&self) -> &[SeedRow] {
+        &self.seed_rows
+    }
+
     /// Whether the shown experiment's rows are all in, for its settings
     /// (what a screenshot or a lesson export waits for).
     pub fn is_settled(&self) -> bool {
@@ -546,20 +594,7 @@ fn double_descent_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppComman
             .abs()
             .total_cmp(&(lg(b.params as f64) - x).abs())
     })?;
-    let row = lab
-        .dd_rows
-        .iter()
-        .filter(|r| r.width == point.width)
-        .min_by_key(|r| r.seed)?;
-    let train = TrainConfig {
-        seed: row.seed,
-        ..TrainConfig::default()
-    };
-    Some(session_of(
-        s.problem_spec(row.width, row.seed),
-        train,
-        &row.weights,
-    ))
+    lab.open_width(point.width)
 }
 
 fn lottery_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, String>> {
@@ -670,11 +705,7 @@ fn lottery_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, Stri
                 .abs()
                 .total_cmp(&(lg(100.0 * b.fraction_left) - x).abs())
         })?;
-    Some(session_of(
-        s.base.problem_spec(),
-        s.base.train,
-        &row.weights,
-    ))
+    lab.open_round(row.round)
 }
 
 fn seeds_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, String>> {
@@ -774,10 +805,5 @@ fn seeds_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, String
             });
     }
     let rank = clicked?.checked_sub(1)?;
-    let row = rows.get(rank)?;
-    let train = TrainConfig {
-        seed: row.seed,
-        ..s.base.train
-    };
-    Some(session_of(s.base.problem_spec(), train, &row.weights))
+    lab.open_seed(rows.get(rank)?.seed)
 }

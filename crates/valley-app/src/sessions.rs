@@ -104,6 +104,7 @@ impl Settings {
                     size: self.dataset_size,
                     noise: self.noise,
                     seed: self.data_seed,
+                    test_fraction: self.test_fraction,
                     ..valley_engine::data::DatasetSpec::new(kind)
                 },
                 hidden: vec![self.width; self.hidden_layers],
@@ -147,6 +148,7 @@ impl Settings {
                 settings.dataset_size = data.size;
                 settings.noise = data.noise;
                 settings.data_seed = data.seed;
+                settings.test_fraction = data.test_fraction;
                 settings.hidden_layers = hidden.len();
                 settings.width = width;
                 settings.activation = *activation;

@@ -74,6 +74,9 @@ pub struct Settings {
     pub noise: f32,
     /// Dataset seed.
     pub data_seed: u64,
+    /// Share of a built-in dataset held out for testing (the lab's
+    /// models open with the split they were fitted on).
+    pub test_fraction: f32,
     /// Hidden layers.
     pub hidden_layers: usize,
     /// Units per hidden layer.
@@ -132,6 +135,7 @@ impl Default for Settings {
             dataset_size: 400,
             noise: DatasetKind::Spirals.default_noise(),
             data_seed: 0,
+            test_fraction: 0.2,
             hidden_layers: 2,
             width: 16,
             activation: Activation::Tanh,

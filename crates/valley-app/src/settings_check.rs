@@ -58,6 +58,13 @@ impl Settings {
             if !(self.noise.is_finite() && self.noise >= 0.0) {
                 return refuse("noise", self.noise.to_string(), "it must be ≥ 0".into());
             }
+            if !(0.0..=0.95).contains(&self.test_fraction) {
+                return refuse(
+                    "test_fraction",
+                    self.test_fraction.to_string(),
+                    "it must be between 0 and 0.95".into(),
+                );
+            }
             // MAX_LAYERS counts Linear layers: one more than the hidden ones.
             if !(1..MAX_LAYERS).contains(&self.hidden_layers) {
                 return refuse(
