@@ -7,7 +7,6 @@ mod common;
 use common::{frames_until, harness};
 use egui_kittest::kittest::Queryable;
 use valley::app::{CentralView, LabExperiment};
-use valley::engine::problem::Problem;
 
 #[test]
 fn double_descent_runs_in_the_view_and_a_picked_width_opens_in_the_map() {
@@ -22,7 +21,8 @@ fn double_descent_runs_in_the_view_and_a_picked_width_opens_in_the_map() {
     let rows = app.lab.double_descent_rows();
     assert_eq!(
         rows.len(),
-        app.lab.double_descent.width_list().len() * app.lab.double_descent.seeds
+        app.settings.lab_settings.double_descent.width_list().len()
+            * app.settings.lab_settings.double_descent.seeds
     );
     // Open the model nearest the threshold, as a click on its point does.
     let row = rows
@@ -52,7 +52,7 @@ fn the_lottery_and_the_seeds_run_from_their_tabs_and_open_their_models() {
     let mut harness = harness();
     harness.state_mut().settings.view = CentralView::Generalisation;
     harness.state_mut().settings.lab = LabExperiment::Lottery;
-    harness.state_mut().lab.lottery.rounds = 3;
+    harness.state_mut().settings.lab_settings.lottery.rounds = 3;
     frames_until(&mut harness, "the lottery", |app| {
         app.lab.is_settled() && app.lab.lottery_rows().len() == 10
     });
@@ -77,7 +77,7 @@ fn the_lottery_and_the_seeds_run_from_their_tabs_and_open_their_models() {
     harness.get_by_label("Generalisation").click();
     harness.get_by_label("Luck of the draw").click();
     frames_until(&mut harness, "the seeds", |app| {
-        app.lab.is_settled() && app.lab.seed_rows().len() == app.lab.seeds.seeds
+        app.lab.is_settled() && app.lab.seed_rows().len() == app.settings.lab_settings.seeds.seeds
     });
     harness.get_by_label_contains("On the straight line from the best");
     let seed = harness.state().lab.seed_rows()[3].clone();

@@ -31,6 +31,37 @@ pub enum LabExperiment {
     Seeds,
 }
 
+/// The lab's settings: what the app stores and a lesson's scene may set.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LabSettings {
+    /// Double descent's.
+    pub double_descent: DoubleDescentSettings,
+    /// The lottery's.
+    pub lottery: LotterySettings,
+    /// The seeds experiment's.
+    pub seeds: SeedsSettings,
+}
+
+impl LabSettings {
+    /// Checks all three; the message names the experiment.
+    pub fn validate(&self) -> Result<(), String> {
+        self.double_descent
+            .validate()
+            .map_err(|e| format!("double descent: {e}"))?;
+        self.lottery
+            .validate()
+            .map_err(|e| format!("lottery: {e}"))?;
+        self.lottery
+            .base
+            .build()
+            .map_err(|e| format!("lottery: {e}"))?;
+        valley_engine::generalisation::Seeds::new(self.seeds.clone())
+            .map(drop)
+            .map_err(|e| format!("seeds: {e}"))
+    }
+}
+
 /// A sweep in flight and where its rows appear.
 enum Running {
     DoubleDescent(Job<Vec<DoubleDescentRow>>, Rows<DoubleDescentRow>),
@@ -267,10 +298,15 @@ fn session_of(
 pub fn lab_ui(
     ui: &mut egui::Ui,
     lab: &mut Lab,
-    experiment: &mut LabExperiment,
+    (experiment, settings): (&mut LabExperiment, &mut LabSettings),
     wake: &Wake,
 ) -> Option<AppCommand> {
     lab.experiment = *experiment;
+    // The settings live in the app's (a lesson may set them); the controls
+    // below change them here and hand them back.
+    lab.double_descent = settings.double_descent.clone();
+    lab.lottery = settings.lottery.clone();
+    lab.seeds = settings.seeds.clone();
     // Nothing here may widen the panel past the charts beside it.
     ui.set_max_width(ui.available_width());
     lab.poll();
@@ -312,15 +348,15 @@ pub fn lab_ui(
     }
     let command = match lab.experiment {
         LabExperiment::DoubleDescent => {
-            double_descent_controls(ui, &mut lab.double_descent);
+            double_descent_controls(ui, &mut settings.double_descent);
             double_descent_plots(ui, lab)
         }
         LabExperiment::Lottery => {
-            lottery_controls(ui, &mut lab.lottery);
+            lottery_controls(ui, &mut settings.lottery);
             lottery_plots(ui, lab)
         }
         LabExperiment::Seeds => {
-            seeds_controls(ui, &mut lab.seeds);
+            seeds_controls(ui, &mut settings.seeds);
             seeds_plots(ui, lab)
         }
     };
@@ -480,6 +516,19 @@ fn double_descent_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppComman
     let summary = double_descent::summarise(s, &lab.dd_rows);
     let threshold = summary.threshold_params as f64;
     let caption = match (&summary.peak, summary.peak_over_largest) {
+        // Only a maximum well above the far end, near the threshold, is a peak.
+        (Some(peak), Some(ratio))
+            if !lab.is_running()
+                && (ratio < 1.5 || !(0.5..=2.0).contains(&(peak.params as f64 / threshold))) =>
+        {
+            format!(
+                "No peak at the threshold of {}: the highest test loss, {} at {} parameters, is {}× the loss at the largest width. Click a point to open that model (seed 0) in the landscape views.",
+                summary.threshold_params,
+                plain_number(peak.test_loss.mean),
+                peak.params,
+                plain_number(ratio)
+            )
+        }
         (Some(peak), Some(ratio)) if !lab.is_running() => format!(
             "Peak: test loss {} at {} parameters ({}× the threshold of {}), {}× the loss at the largest width. Click a point to open that model (seed 0) in the landscape views.",
             plain_number(peak.test_loss.mean),
@@ -496,7 +545,9 @@ fn double_descent_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppComman
         ),
     };
     ui.add(egui::Label::new(RichText::new(caption).strong()).wrap());
-    let height = plot_height(ui, 2.0, 1.0);
+    // Beside a lesson's card on a projector there is room for one plot.
+    let two = ui.available_height() > 330.0;
+    let height = plot_height(ui, if two { 2.0 } else { 1.0 }, 1.0);
     let xs: Vec<f64> = summary.points.iter().map(|p| lg(p.params as f64)).collect();
     let test: Vec<[f64; 2]> = xs
         .iter()
@@ -515,7 +566,7 @@ fn double_descent_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppComman
     let orange = Color32::from_rgb(213, 94, 0);
     let mut clicked_x = None;
     let response = log_x_plot("double descent loss", height, plot_width(ui))
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .y_grid_spacer(|input| axes::marks_decades(input, 27.0))
         .y_axis_formatter(|mark, _| axes::log10(mark))
         .y_axis_label("test loss (log)")
@@ -560,34 +611,36 @@ fn double_descent_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppComman
         .zip(&summary.points)
         .map(|(&x, p)| [x, 100.0 * p.test_error.mean])
         .collect();
-    log_x_plot("double descent error", height, plot_width(ui))
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
-        .y_grid_spacer(|input| axes::marks_125(input, 27.0))
-        .y_axis_formatter(|mark, _| axes::linear(mark))
-        .y_axis_label("wrong side (%)")
-        .x_axis_label("parameters fitted (log scale)")
-        .include_y(0.0)
-        .include_y(65.0)
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("test error", PlotPoints::from(test_err))
-                    .color(blue)
-                    .width(2.5),
-            );
-            plot.line(
-                Line::new("training error", PlotPoints::from(train_err))
-                    .color(orange)
-                    .width(2.5),
-            );
-            plot.vline(
-                VLine::new("threshold", lg(threshold))
-                    .color(Color32::GRAY)
-                    .style(egui_plot::LineStyle::dashed_loose()),
-            );
-            if plot.response().clicked() {
-                clicked_x = plot.pointer_coordinate().map(|p| p.x);
-            }
-        });
+    if two {
+        log_x_plot("double descent error", height, plot_width(ui))
+            .legend(Legend::default().position(egui_plot::Corner::RightTop))
+            .y_grid_spacer(|input| axes::marks_125(input, 27.0))
+            .y_axis_formatter(|mark, _| axes::linear(mark))
+            .y_axis_label("wrong side (%)")
+            .x_axis_label("parameters fitted (log scale)")
+            .include_y(0.0)
+            .include_y(65.0)
+            .show(ui, |plot| {
+                plot.line(
+                    Line::new("test error", PlotPoints::from(test_err))
+                        .color(blue)
+                        .width(2.5),
+                );
+                plot.line(
+                    Line::new("training error", PlotPoints::from(train_err))
+                        .color(orange)
+                        .width(2.5),
+                );
+                plot.vline(
+                    VLine::new("threshold", lg(threshold))
+                        .color(Color32::GRAY)
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+                if plot.response().clicked() {
+                    clicked_x = plot.pointer_coordinate().map(|p| p.x);
+                }
+            });
+    }
     let x = clicked_x?;
     let point = summary.points.iter().min_by(|a, b| {
         (lg(a.params as f64) - x)
@@ -631,7 +684,8 @@ fn lottery_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, Stri
             );
         }
     });
-    let height = plot_height(ui, 2.0, 0.0);
+    let two = ui.available_height() > 330.0;
+    let height = plot_height(ui, if two { 2.0 } else { 1.0 }, 0.0);
     let sparsest = lg(100.0 * s.fraction_after(s.rounds));
     let curve = |arm: Arm, value: &dyn Fn(&LotteryRow) -> Option<f64>| -> Vec<[f64; 2]> {
         let mut points: Vec<[f64; 2]> = rows
@@ -667,35 +721,37 @@ fn lottery_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, Stri
                 clicked_x = plot.pointer_coordinate().map(|p| p.x);
             }
         });
-    log_x_plot("lottery steps", height, plot_width(ui))
-        .include_x(sparsest - 0.05)
-        .include_x(2.05)
-        .y_grid_spacer(|input| axes::marks_125(input, 27.0))
-        .y_axis_formatter(|mark, _| axes::linear(mark))
-        .y_axis_label(format!(
-            "steps to {} %",
-            plain_number(f64::from(s.threshold) * 100.0)
-        ))
-        .x_axis_label("weights left (%, log scale; no point: not reached)")
-        .include_y(0.0)
-        .show(ui, |plot| {
-            for (arm, colour) in arms {
-                let points = curve(arm, &|r| r.steps_to_threshold.map(|s| s as f64));
-                plot.line(
-                    Line::new(arm.title(), PlotPoints::from(points.clone()))
-                        .color(colour)
-                        .width(2.5),
-                );
-                plot.points(
-                    Points::new("", PlotPoints::from(points))
-                        .color(colour)
-                        .radius(3.0),
-                );
-            }
-            if plot.response().clicked() {
-                clicked_x = plot.pointer_coordinate().map(|p| p.x);
-            }
-        });
+    if two {
+        log_x_plot("lottery steps", height, plot_width(ui))
+            .include_x(sparsest - 0.05)
+            .include_x(2.05)
+            .y_grid_spacer(|input| axes::marks_125(input, 27.0))
+            .y_axis_formatter(|mark, _| axes::linear(mark))
+            .y_axis_label(format!(
+                "steps to {} %",
+                plain_number(f64::from(s.threshold) * 100.0)
+            ))
+            .x_axis_label("weights left (%, log scale; no point: not reached)")
+            .include_y(0.0)
+            .show(ui, |plot| {
+                for (arm, colour) in arms {
+                    let points = curve(arm, &|r| r.steps_to_threshold.map(|s| s as f64));
+                    plot.line(
+                        Line::new(arm.title(), PlotPoints::from(points.clone()))
+                            .color(colour)
+                            .width(2.5),
+                    );
+                    plot.points(
+                        Points::new("", PlotPoints::from(points))
+                            .color(colour)
+                            .radius(3.0),
+                    );
+                }
+                if plot.response().clicked() {
+                    clicked_x = plot.pointer_coordinate().map(|p| p.x);
+                }
+            });
+    }
     let x = clicked_x?;
     let row = rows
         .iter()
@@ -730,7 +786,8 @@ fn seeds_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, String
         None => format!("{} of {} seeds trained.", rows.len(), s.seeds),
     };
     ui.add(egui::Label::new(RichText::new(caption).strong()).wrap());
-    let height = plot_height(ui, 2.0, 1.0);
+    let two = ui.available_height() > 330.0;
+    let height = plot_height(ui, if two { 2.0 } else { 1.0 }, 1.0);
     let test: Vec<[f64; 2]> = rows
         .iter()
         .enumerate()
@@ -771,7 +828,7 @@ fn seeds_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, String
                 clicked = plot.pointer_coordinate().map(|p| p.x.round() as usize);
             }
         });
-    if let Some(sm) = &summary {
+    if let Some(sm) = summary.as_ref().filter(|_| two) {
         let n = sm.line_train_loss.len().max(2);
         let line: Vec<[f64; 2]> = sm
             .line_train_loss

@@ -803,7 +803,8 @@ impl ValleyApp {
             ),
             CentralView::Generalisation => {
                 let wake = self.runtime.wake();
-                let command = lab_view::lab_ui(ui, &mut self.lab, &mut self.settings.lab, &wake);
+                let settings = (&mut self.settings.lab, &mut self.settings.lab_settings);
+                let command = lab_view::lab_ui(ui, &mut self.lab, settings, &wake);
                 if command.is_some() {
                     // The model opens in the map, where its landscape is.
                     self.settings.view = CentralView::Map;

@@ -103,6 +103,8 @@ pub struct Settings {
     pub view: CentralView,
     /// The experiment the Generalisation view shows.
     pub lab: crate::lab_view::LabExperiment,
+    /// The generalisation lab's settings.
+    pub lab_settings: crate::lab_view::LabSettings,
     /// The 3D view's camera.
     pub camera: Camera,
     /// Optimisers racing on a formula surface (empty: no race).
@@ -149,6 +151,7 @@ impl Default for Settings {
             presentation: false,
             view: CentralView::Map,
             lab: Default::default(),
+            lab_settings: Default::default(),
             camera: Camera::default(),
             race: Vec::new(),
             lane_tuning: Vec::new(),

@@ -47,6 +47,12 @@ impl Settings {
         let refuse =
             |field: &str, value: String, limit: String| Err(format!("{field} is {value}; {limit}"));
         let mut adjusted = Vec::new();
+        if let Err(e) = self.lab_settings.validate() {
+            adjusted.push(format!(
+                "the generalisation lab's settings ({e}) went back to the defaults"
+            ));
+            self.lab_settings = Default::default();
+        }
         if let ProblemChoice::Dataset(_) = self.problem {
             if !(2..=APP_MAX_POINTS).contains(&self.dataset_size) {
                 return refuse(

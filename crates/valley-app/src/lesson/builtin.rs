@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::file::Lesson;
 
 /// The built-in lesson files: (id, text), in the order the course runs.
-pub const BUILT_IN: [(&str, &str); 10] = [
+pub const BUILT_IN: [(&str, &str); 13] = [
     (
         "loss-and-slope",
         include_str!("../../../../assets/lessons/01-loss-and-slope.toml"),
@@ -48,11 +48,23 @@ pub const BUILT_IN: [(&str, &str); 10] = [
         "overfitting",
         include_str!("../../../../assets/lessons/10-overfitting.toml"),
     ),
+    (
+        "double-descent",
+        include_str!("../../../../assets/lessons/11-double-descent.toml"),
+    ),
+    (
+        "lottery-tickets",
+        include_str!("../../../../assets/lessons/12-lottery-tickets.toml"),
+    ),
+    (
+        "luck-of-the-draw",
+        include_str!("../../../../assets/lessons/13-luck-of-the-draw.toml"),
+    ),
 ];
 
 /// Lessons that arrive with their own features, shown greyed in the menu
 /// (a teacher's file for any of them opens like any lesson).
-pub const COMING: [&str; 3] = ["Double descent", "Lottery tickets", "Next-token prediction"];
+pub const COMING: [&str; 1] = ["Next-token prediction"];
 
 /// The built-in lesson with this id, checked.
 pub fn built_in(id: &str) -> Result<Arc<Lesson>, String> {

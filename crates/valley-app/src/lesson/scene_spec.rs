@@ -304,6 +304,18 @@ pub struct SceneSpec {
     /// The inner ball's relative radius in that view.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inner_radius: Option<f64>,
+    /// Double descent's ridge (0: the interpolator).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ridge: Option<f64>,
+    /// Double descent's share of training labels flipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_noise: Option<f32>,
+    /// How double descent fits each width: `random_features` or `trained_mlp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<valley_engine::generalisation::FitMode>,
+    /// The lottery's pruning rounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<usize>,
 }
 
 impl SceneSpec {
@@ -412,11 +424,17 @@ impl SceneSpec {
         set(&mut settings.film_steps, self.film_steps.clone());
         set(&mut settings.dimensions, self.dimensions);
         set(&mut settings.inner_radius, self.inner_radius);
+        let lab = &mut settings.lab_settings;
+        set(&mut lab.double_descent.ridge, self.ridge);
+        set(&mut lab.double_descent.label_noise, self.label_noise);
+        set(&mut lab.double_descent.mode, self.fit);
+        set(&mut lab.lottery.rounds, self.rounds);
     }
 
     /// The scene that rebuilds `settings` from the app's defaults (to
     /// record a step): the problem, the network, the optimiser and the view.
     pub fn record(settings: &Settings) -> Self {
+        let in_lab = settings.view == CentralView::Generalisation;
         let (surface, dataset) = match settings.problem {
             ProblemChoice::Surface(kind) => (Some(Named(kind)), None),
             ProblemChoice::Dataset(kind) => (None, Some(Named(kind))),
@@ -496,6 +514,10 @@ impl SceneSpec {
             dimensions: (settings.view == CentralView::Dimensions).then_some(settings.dimensions),
             inner_radius: (settings.view == CentralView::Dimensions)
                 .then_some(settings.inner_radius),
+            ridge: in_lab.then_some(settings.lab_settings.double_descent.ridge),
+            label_noise: in_lab.then_some(settings.lab_settings.double_descent.label_noise),
+            fit: in_lab.then_some(settings.lab_settings.double_descent.mode),
+            rounds: in_lab.then_some(settings.lab_settings.lottery.rounds),
         }
     }
 }

@@ -141,3 +141,18 @@ fn bad_settings_are_refused_in_words() {
         assert!(message.contains("must"), "{message}");
     }
 }
+
+#[test]
+fn trained_networks_peak_near_the_threshold_too() {
+    // What the double-descent lesson's last step says of this setting.
+    let (_, summary) = sweep(DoubleDescentSettings {
+        mode: FitMode::TrainedMlp,
+        ..DoubleDescentSettings::default()
+    });
+    let place = summary.peak_over_threshold.unwrap();
+    assert!(
+        (0.5..=2.0).contains(&place),
+        "peak at {place}× the threshold"
+    );
+    assert!(summary.peak_over_largest.unwrap() >= 3.0);
+}

@@ -42,6 +42,38 @@ fn the_default_lottery_finds_a_ticket_that_fresh_weights_and_random_masks_do_not
         reinit > random,
         "fresh weights {reinit}, random mask {random}"
     );
+    // What the lesson says: a random mask falls behind at a larger fraction
+    // of weights than fresh weights on the ticket's mask do...
+    let behind_from = |arm: Arm| {
+        rows.iter()
+            .filter(|r| r.arm == arm && r.test_accuracy < summary.dense_test_accuracy - 0.01)
+            .map(|r| r.fraction_left)
+            .fold(0.0, f64::max)
+    };
+    assert!(
+        behind_from(Arm::RandomMask) > behind_from(Arm::Reinit),
+        "random mask behind from {}, fresh weights from {}",
+        behind_from(Arm::RandomMask),
+        behind_from(Arm::Reinit)
+    );
+    // ...and tickets learn faster: fewer steps to the threshold on average
+    // over the rounds where both got there.
+    let (mut ticket_steps, mut fresh_steps) = (0, 0);
+    for round in 1..=10 {
+        let at = |arm: Arm| {
+            rows.iter()
+                .find(|r| r.round == round && r.arm == arm)
+                .and_then(|r| r.steps_to_threshold)
+        };
+        if let (Some(t), Some(f)) = (at(Arm::Ticket), at(Arm::Reinit)) {
+            ticket_steps += t;
+            fresh_steps += f;
+        }
+    }
+    assert!(
+        ticket_steps < fresh_steps,
+        "ticket {ticket_steps} steps, fresh {fresh_steps}"
+    );
     // Every pruned weight of every arm ended exactly zero.
     for r in &rows {
         for (w, &keep) in r.weights.iter().zip(r.mask.keep()) {

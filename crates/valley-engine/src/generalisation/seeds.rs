@@ -218,6 +218,25 @@ mod tests {
     }
 
     #[test]
+    fn the_default_seeds_end_close_in_training_loss_and_apart_in_test_loss() {
+        // What the luck-of-the-draw lesson says of its setting.
+        let experiment = Seeds::new(SeedsSettings::default()).unwrap();
+        let problem = Arc::clone(experiment.problem());
+        let Outcome::Done(rows) = run_here(Sweep::new(experiment), |_| true) else {
+            panic!("did not finish")
+        };
+        let summary = summarise(problem.as_ref(), &rows).unwrap();
+        let spread = |s: &Spread| s.high - s.low;
+        assert!(
+            spread(&summary.test_loss) > 2.0 * spread(&summary.train_loss),
+            "test {:?}, train {:?}",
+            summary.test_loss,
+            summary.train_loss
+        );
+        assert!(summary.barrier > 0.1, "barrier {}", summary.barrier);
+    }
+
+    #[test]
     fn too_few_seeds_are_refused() {
         let settings = SeedsSettings {
             seeds: 1,
