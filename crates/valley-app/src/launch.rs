@@ -27,7 +27,7 @@ pub struct LaunchOptions {
     /// Start on this central view instead of the saved one.
     pub view: Option<CentralView>,
     /// With the Generalisation view: which experiment.
-    pub lab: Option<crate::lab_view::LabExperiment>,
+    pub lab: Option<crate::lab_settings::LabExperiment>,
     /// Open this file at launch: a session, a `.json` scene or a PNG saved by Valley.
     pub open: Option<PathBuf>,
     /// Start in presentation mode.

@@ -21,6 +21,7 @@ mod film_strip_job;
 mod header;
 mod import;
 mod jobs;
+mod lab_settings;
 pub mod lab_view;
 mod landscape_view;
 mod launch;
@@ -54,7 +55,7 @@ pub use command::AppCommand;
 pub use export::ExportKind;
 pub use files::{Opened, read_file};
 #[cfg(not(target_arch = "wasm32"))]
-pub use lab_view::LabExperiment;
+pub use lab_settings::{LabExperiment, LabSettings};
 pub use launch::run;
 pub use launch::{LaunchOptions, Prepared, prepare};
 pub use link::Link;

@@ -102,9 +102,9 @@ pub struct Settings {
     /// Heatmap or 3D surface.
     pub view: CentralView,
     /// The experiment the Generalisation view shows.
-    pub lab: crate::lab_view::LabExperiment,
+    pub lab: crate::lab_settings::LabExperiment,
     /// The generalisation lab's settings.
-    pub lab_settings: crate::lab_view::LabSettings,
+    pub lab_settings: crate::lab_settings::LabSettings,
     /// The 3D view's camera.
     pub camera: Camera,
     /// Optimisers racing on a formula surface (empty: no race).

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Settings;
-use crate::lab_view::LabExperiment;
+use crate::lab_settings::LabExperiment;
 use crate::settings::{
     CentralView, CurveChoice, DirectionChoice, LowerChart, ProblemChoice, SliceMode,
 };

@@ -34,6 +34,13 @@ fn every_kind_is_balanced_seeded_and_in_range() {
         assert_eq!(split.train.is_classification(), kind.is_classification());
         // Noiseless extents fit a [−2, 2] plot (sine's x spans [−π, π)); the
         // Gaussian noise adds less than five standard deviations.
+        if kind == DatasetKind::Teacher {
+            // Gaussian inputs in 20-D, targets ±1.
+            assert_eq!(split.train.num_features(), crate::data::TEACHER_DIMS);
+            let all_x = split.train.x.iter().chain(split.test.x.iter());
+            assert!(all_x.clone().all(|v| v.is_finite() && v.abs() < 7.0));
+            continue;
+        }
         let extent = match kind {
             DatasetKind::Spirals => 2.0,
             DatasetKind::Xor => 1.0,
@@ -304,7 +311,7 @@ fn names_parse_print_and_serialise() {
     let error = "mnist".parse::<DatasetKind>().unwrap_err();
     assert_eq!(
         error,
-        "unknown dataset 'mnist': use one of moons, circles, spirals, xor, blobs, sine"
+        "unknown dataset 'mnist': use one of moons, circles, spirals, xor, blobs, sine, teacher"
     );
     let spec = DatasetSpec {
         kind: DatasetKind::Blobs,
@@ -318,4 +325,29 @@ fn names_parse_print_and_serialise() {
     );
     assert_eq!(DatasetSpec::default().kind, DatasetKind::Moons);
     assert_eq!(DatasetSpec::default().noise, 0.1);
+}
+
+#[test]
+fn the_hidden_plane_flips_only_training_labels_and_as_many_as_asked() {
+    let spec = DatasetSpec {
+        kind: DatasetKind::Teacher,
+        size: 4000,
+        noise: 0.2,
+        test_fraction: 0.5,
+        ..DatasetSpec::new(DatasetKind::Teacher)
+    };
+    let clean = DatasetSpec { noise: 0.0, ..spec };
+    let (noisy, clean) = (generate(&spec).unwrap(), generate(&clean).unwrap());
+    assert_eq!(noisy.test, clean.test, "the test set stays clean");
+    let (Targets::Values(a), Targets::Values(b)) = (&noisy.train.targets, &clean.train.targets)
+    else {
+        panic!("±1 targets")
+    };
+    assert!(a.iter().all(|v| v.abs() == 1.0));
+    let flipped = a.iter().zip(b.iter()).filter(|(x, y)| x != y).count() as f64 / a.len() as f64;
+    assert!(
+        (flipped - 0.2).abs() < 0.03,
+        "{flipped} of the labels flipped"
+    );
+    assert!(generate(&DatasetSpec { noise: 0.6, ..spec }).is_err());
 }
