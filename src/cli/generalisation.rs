@@ -332,7 +332,7 @@ fn draw_double_descent(
     let mut top = LineFigure::of_series(&loss_series);
     top.title = &title;
     top.x_label = "parameters fitted (log scale)";
-    top.y_label = "test mean squared error";
+    top.y_label = "test loss (MSE)";
     top.log_scale = true;
     top.log_x = true;
     top.bands = &loss_bands;

@@ -54,8 +54,8 @@ use valley_figure::plain_number;
 pub use command::AppCommand;
 pub use export::ExportKind;
 pub use files::{Opened, read_file};
-#[cfg(not(target_arch = "wasm32"))]
 pub use lab_settings::{LabExperiment, LabSettings};
+#[cfg(not(target_arch = "wasm32"))]
 pub use launch::run;
 pub use launch::{LaunchOptions, Prepared, prepare};
 pub use link::Link;

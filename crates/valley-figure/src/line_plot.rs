@@ -258,10 +258,18 @@ pub fn render_line(figure: &LineFigure, width: u32, height: u32) -> Result<RgbIm
         let colour = curves.get(band.series).map_or(CURVE_COLOUR, |c| c.1);
         draw_band(&mut canvas, &frame, band, shown_y, colour);
     }
-    for line in figure.vlines {
-        draw_vline(&mut canvas, &style, &frame, line);
-    }
     let mut drawn = Vec::new();
+    for line in figure.vlines {
+        // The legend keeps clear of the line's label too.
+        if let Some(label) = draw_vline(&mut canvas, &style, &frame, line) {
+            drawn.push(vec![
+                (label.x0, label.y0),
+                (label.x1, label.y0),
+                (label.x1, label.y1),
+                (label.x0, label.y1),
+            ]);
+        }
+    }
     for ((_, colour), points) in curves.iter().zip(&points) {
         let runs = pixel_runs(&frame, points);
         draw_curve(&mut canvas, &style, plot, &runs, *colour);
@@ -444,12 +452,13 @@ fn draw_band(
     mask.composite(canvas, colour, 0.2);
 }
 
-/// A dashed grey vertical line with its label beside the top end.
-fn draw_vline(canvas: &mut Canvas, style: &Style, frame: &Frame, line: &VLine) {
+/// A dashed grey vertical line with its label beside the top end; the
+/// label's box, if there is one.
+fn draw_vline(canvas: &mut Canvas, style: &Style, frame: &Frame, line: &VLine) -> Option<Rect> {
     let plot = frame.plot;
     let (x, _) = frame.pixel_from_data(f64::from(line.x), frame.y.lo);
     if !(plot.x0..=plot.x1).contains(&x) {
-        return;
+        return None;
     }
     let mut mask = Mask::new(canvas.width(), canvas.height(), plot);
     let dash = (style.text * 0.6).max(4.0);
@@ -463,8 +472,11 @@ fn draw_vline(canvas: &mut Canvas, style: &Style, frame: &Frame, line: &VLine) {
         y += dash * 1.8;
     }
     mask.composite(canvas, [90, 90, 90], 1.0);
-    if !line.label.is_empty() {
-        let (w, _) = text_box(line.label, style.text, Direction::Horizontal);
+    if line.label.is_empty() {
+        return None;
+    }
+    {
+        let (w, text_h) = text_box(line.label, style.text, Direction::Horizontal);
         let right_side = x + style.gap + w <= plot.x1;
         let (anchor_x, h) = if right_side {
             (x + style.gap * 0.5, HAlign::Left)
@@ -479,6 +491,18 @@ fn draw_vline(canvas: &mut Canvas, style: &Style, frame: &Frame, line: &VLine) {
             (h, VAlign::Top),
             Direction::Horizontal,
         );
+        let (x0, x1) = if right_side {
+            (anchor_x, anchor_x + w)
+        } else {
+            (anchor_x - w, anchor_x)
+        };
+        let y0 = plot.y0 + style.gap * 0.5;
+        Some(Rect {
+            x0,
+            x1,
+            y0,
+            y1: y0 + text_h,
+        })
     }
 }
 

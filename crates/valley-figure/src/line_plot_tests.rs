@@ -283,3 +283,76 @@ fn save_demo_line_series() {
     let path = std::env::temp_dir().join("line_series_demo.png");
     crate::save_png(&image, &path).expect("save");
 }
+
+#[test]
+fn a_log_x_axis_places_decades_evenly_and_bands_and_lines_land_where_their_values_are() {
+    // Sizes 10 to 1000 on a log axis: 100 sits halfway, where the line is drawn.
+    let xs: Vec<f32> = (0..=20)
+        .map(|i| 10f32.powf(1.0 + i as f32 / 10.0))
+        .collect();
+    let ys: Vec<f32> = xs.iter().map(|x| 1.0 + (x.log10() - 2.0).powi(2)).collect();
+    let low: Vec<f32> = ys.iter().map(|y| y - 0.3).collect();
+    let high: Vec<f32> = ys.iter().map(|y| y + 0.3).collect();
+    let series = [LineSeries {
+        label: "test loss",
+        xs: &xs,
+        ys: &ys,
+    }];
+    let bands = [Band {
+        series: 0,
+        xs: &xs,
+        low: &low,
+        high: &high,
+    }];
+    let vlines = [VLine {
+        x: 100.0,
+        label: "threshold",
+    }];
+    let figure = LineFigure {
+        log_x: true,
+        bands: &bands,
+        vlines: &vlines,
+        ..LineFigure::of_series(&series)
+    };
+    let image = render_line(&figure, 800, 500).expect("render");
+    // The curve's lowest point (x = 100) and the dashed line share a column.
+    let grey = |p: &image::Rgb<u8>| p.0.iter().all(|&c| c.abs_diff(90) <= 12);
+    let mut line_columns: Vec<u32> = (0..image.width())
+        .filter(|&x| {
+            (0..image.height())
+                .filter(|&y| grey(image.get_pixel(x, y)))
+                .count()
+                > 60
+        })
+        .collect();
+    line_columns.sort_unstable();
+    let line_x = line_columns[line_columns.len() / 2] as f32;
+    let curve = SERIES_COLOURS[0];
+    let near = |p: &image::Rgb<u8>| p.0.iter().zip(curve).all(|(&a, b)| a.abs_diff(b) <= 10);
+    let lowest = (0..image.width())
+        .filter_map(|x| {
+            (0..image.height())
+                .rev()
+                .find(|&y| near(image.get_pixel(x, y)))
+                .map(|y| (x, y))
+        })
+        .max_by_key(|&(_, y)| y)
+        .expect("the curve is drawn");
+    assert!(
+        (lowest.0 as f32 - line_x).abs() < 12.0,
+        "curve bottom at {}, line at {line_x}",
+        lowest.0
+    );
+    // The band is a pale tint of the curve's colour, above and below it.
+    let tint = |p: &image::Rgb<u8>| {
+        let [r, g, b] = p.0;
+        b > r && b > g && r > 150 && b < 250
+    };
+    let column = image.width() / 4;
+    assert!(
+        (0..image.height())
+            .filter(|&y| tint(image.get_pixel(column, y)))
+            .count()
+            > 10
+    );
+}
