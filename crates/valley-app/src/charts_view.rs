@@ -108,7 +108,7 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
 pub fn curve_choice_ui(ui: &mut egui::Ui, choice: &mut CurveChoice) {
     ui.horizontal_wrapped(|ui| {
         ui.selectable_value(choice, CurveChoice::Loss, "Loss")
-            .on_hover_text("Train and test loss over steps: is the model still learning, is it overfitting?");
+            .on_hover_text("Train and test loss over steps: is the model still learning, is it overfitting? Once the test loss has risen, a dashed line marks its lowest point, where early stopping would have stopped");
         ui.selectable_value(choice, CurveChoice::GradNorm, "Gradient norm")
             .on_hover_text("How steep the slope is at each step: it shrinks near a minimum and spikes when a step overshoots");
         ui.selectable_value(choice, CurveChoice::LearningRate, "Learning rate")
@@ -263,6 +263,13 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     };
     let train = curve(&|p| Some(p.train_loss));
     let test = curve(&|p| p.test_loss);
+    // Where early stopping would have kept the model: only once the test
+    // loss has turned up, and not during a race (its lanes have no test set).
+    let early_stop = race
+        .is_none()
+        .then(|| valley_engine::train::early_stopping_point(&s.evaluations))
+        .flatten()
+        .and_then(|(step, loss)| Some((step as f64, scale(loss)?)));
     // The trainer's record covers every step, even those run faster than
     // the window draws (a replayed scene, full speed).
     let batch: Vec<[f64; 2]> = s
@@ -322,6 +329,30 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
                 Line::new("train loss", PlotPoints::from(train))
                     .width(2.0)
                     .color(train_colour),
+            );
+        }
+        if let Some((step, loss)) = early_stop {
+            let colour = Color32::from_rgb(150, 80, 20);
+            plot.vline(
+                // Unnamed: a short chart's legend has no room; lessons and
+                // the hover text say what the dashed line is.
+                egui_plot::VLine::new("", step)
+                    .color(colour)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
+            plot.points(
+                Points::new("", PlotPoints::from(vec![[step, loss]]))
+                    .radius(5.0)
+                    .shape(egui_plot::MarkerShape::Diamond)
+                    .color(colour),
+            );
+            plot.text(
+                egui_plot::Text::new(
+                    "",
+                    egui_plot::PlotPoint::new(step, loss),
+                    egui::RichText::new("  early stop").color(colour).strong(),
+                )
+                .anchor(egui::Align2::LEFT_TOP),
             );
         }
         if !test.is_empty() {

@@ -188,8 +188,44 @@ pub struct EvalPoint {
     pub test_loss: Option<f32>,
 }
 
+/// Where early stopping would have stopped: the evaluated step with the
+/// lowest test loss, once the test loss has risen clearly past it (by 1 %
+/// of that loss, so noise at the bottom of a still-falling curve does not
+/// count). `None` while the test loss is still at its lowest, or with no
+/// test set.
+pub fn early_stopping_point(evaluations: &[EvalPoint]) -> Option<(u64, f32)> {
+    let (step, lowest) = evaluations
+        .iter()
+        .filter_map(|p| Some((p.step, p.test_loss.filter(|l| l.is_finite())?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let last = evaluations.iter().rev().find_map(|p| p.test_loss)?;
+    (last > lowest + 0.01 * lowest.abs().max(1e-6)).then_some((step, lowest))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn early_stopping_marks_the_lowest_test_loss_once_it_has_risen_past_it() {
+        use super::{EvalPoint, early_stopping_point};
+        let at = |step: u64, test: f32| EvalPoint {
+            step,
+            train_loss: 1.0 / (step as f32 + 1.0),
+            test_loss: Some(test),
+        };
+        let falling = [at(0, 1.0), at(10, 0.5), at(20, 0.4)];
+        assert_eq!(early_stopping_point(&falling), None);
+        let flat_bottom = [at(0, 1.0), at(10, 0.4), at(20, 0.401)];
+        assert_eq!(early_stopping_point(&flat_bottom), None);
+        let risen = [at(0, 1.0), at(10, 0.4), at(20, 0.6), at(30, 0.9)];
+        assert_eq!(early_stopping_point(&risen), Some((10, 0.4)));
+        let no_test = [EvalPoint {
+            step: 0,
+            train_loss: 1.0,
+            test_loss: None,
+        }];
+        assert_eq!(early_stopping_point(&no_test), None);
+    }
+
     use super::*;
 
     #[test]

@@ -8,7 +8,7 @@ mod run;
 mod train_steps;
 mod worker;
 
-pub use history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
+pub use history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint, early_stopping_point};
 pub use race::{Lane, LaneSnapshot, Race, RaceSnapshot};
 pub use run::{
     RestoreError, Run, RunState, SavedPoint, SavedRun, Snapshot, StepOutcome, TrainConfig,
