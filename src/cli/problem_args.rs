@@ -150,6 +150,9 @@ pub struct OptimArgs {
     /// Weight decay (L2; decoupled for adamw).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub weight_decay: f32,
+    /// An L1 penalty: adds L1 × Σ|θ| to the loss.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub l1: f32,
     /// Clip the gradient to this global norm.
     #[arg(long)]
     pub clip: Option<f32>,
@@ -181,6 +184,7 @@ impl OptimArgs {
                 beta1: self.beta1,
                 beta2: self.beta2,
                 weight_decay: self.weight_decay,
+                l1: self.l1,
                 clip_norm: self.clip,
                 ..OptimizerConfig::default()
             },

@@ -231,6 +231,8 @@ pub fn controls_ui(
         }
         ui.add(slider(&mut opt.weight_decay, 0.0..=0.1).text("weight decay"))
             .on_hover_text("Pulls every weight towards zero a little each step");
+        ui.add(slider(&mut opt.l1, 0.0..=0.01).text("L1 penalty"))
+            .on_hover_text("Adds L1 × the sum of |weights| to the loss: pushes small weights all the way to zero, where weight decay only shrinks them");
         let mut full_batch = settings.train.batch_size.is_none();
         ui.checkbox(&mut full_batch, "full batch").on_hover_text(
             "Use every training example for each step; untick for noisy minibatch steps",

@@ -253,6 +253,9 @@ pub struct SceneSpec {
     /// Weight decay.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight_decay: Option<f32>,
+    /// The L1 penalty on the loss.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l1: Option<f32>,
     /// Examples per step, or `"full"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchSpec>,
@@ -350,6 +353,7 @@ impl SceneSpec {
         set(&mut train.optimizer.lr, self.lr);
         set(&mut train.optimizer.momentum, self.momentum);
         set(&mut train.optimizer.weight_decay, self.weight_decay);
+        set(&mut train.optimizer.l1, self.l1);
         if let Some(batch) = self.batch {
             train.batch_size = match batch {
                 BatchSpec::Size(n) => Some(n),
@@ -467,6 +471,7 @@ impl SceneSpec {
             momentum: Some(train.optimizer.momentum),
             weight_decay: (train.optimizer.weight_decay != 0.0)
                 .then_some(train.optimizer.weight_decay),
+            l1: (train.optimizer.l1 != 0.0).then_some(train.optimizer.l1),
             batch: is_dataset.then_some(match train.batch_size {
                 Some(n) => BatchSpec::Size(n),
                 None => BatchSpec::Word(FullBatch::Full),

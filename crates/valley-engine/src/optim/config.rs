@@ -104,6 +104,11 @@ pub struct OptimizerConfig {
     /// Weight decay: an L2 term `wd·θ` added to the gradient, except for
     /// AdamW, which shrinks the weights by `1 − η·wd` before its step.
     pub weight_decay: f32,
+    /// An L1 penalty `l1·Σ|θ|` on the loss: `l1·sign(θ)` joins the gradient
+    /// (before clipping, as `loss + l1 * p.abs().sum()` does in PyTorch),
+    /// pushing small weights to zero where weight decay only shrinks them.
+    #[serde(default)]
+    pub l1: f32,
     /// Rescale the gradient to at most this global norm before the update.
     pub clip_norm: Option<f32>,
 }
@@ -119,6 +124,7 @@ impl Default for OptimizerConfig {
             eps: 1e-8,
             rms_alpha: 0.99,
             weight_decay: 0.0,
+            l1: 0.0,
             clip_norm: None,
         }
     }
@@ -152,6 +158,9 @@ impl OptimizerConfig {
                 "weight decay {} must be a number ≥ 0",
                 self.weight_decay
             ));
+        }
+        if !(self.l1.is_finite() && self.l1 >= 0.0) {
+            return bad(format!("L1 penalty {} must be a number ≥ 0", self.l1));
         }
         if let Some(clip) = self.clip_norm
             && !(clip.is_finite() && clip > 0.0)

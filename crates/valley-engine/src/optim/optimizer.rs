@@ -132,14 +132,22 @@ impl Optimizer {
         );
         let c = self.config;
         let mut scratch = std::mem::take(&mut self.scratch);
-        let (grad, grad_norm) = match c.clip_norm {
-            Some(max) => {
-                scratch.clear();
-                scratch.extend_from_slice(grad);
-                let norm = clip_grad_norm(&mut scratch, max);
-                (&scratch[..], norm)
+        let (grad, grad_norm) = if c.clip_norm.is_some() || c.l1 > 0.0 {
+            scratch.clear();
+            scratch.extend_from_slice(grad);
+            if c.l1 > 0.0 {
+                // The subgradient of l1·|θ|, 0 at θ = 0 (as torch's sign).
+                for (g, &p) in scratch.iter_mut().zip(params.iter()) {
+                    *g += c.l1 * sign(p);
+                }
             }
-            None => (grad, l2_norm(grad)),
+            let norm = match c.clip_norm {
+                Some(max) => clip_grad_norm(&mut scratch, max),
+                None => l2_norm(&scratch),
+            };
+            (&scratch[..], norm)
+        } else {
+            (grad, l2_norm(grad))
         };
         self.steps += 1;
         let wd = c.weight_decay;
@@ -176,6 +184,17 @@ impl Optimizer {
         }
         self.scratch = scratch;
         grad_norm
+    }
+}
+
+/// −1, 0 or 1, like `torch.sign`.
+fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
     }
 }
 

@@ -50,6 +50,42 @@ fn sgd_with_weight_decay_by_hand() {
 }
 
 #[test]
+fn sgd_with_an_l1_penalty_by_hand() {
+    // θ = (1, −2, 0), g = (0.5, 1, 0.3), l1 = 0.2, η = 0.1.
+    // g + l1 sign θ = (0.7, 0.8, 0.3): θ = (0.93, −2.08, −0.03).
+    // Then sign θ = (1, −1, −1): g' = (0.7, 0.8, 0.1): θ = (0.86, −2.16, −0.04).
+    let penalised = OptimizerConfig {
+        l1: 0.2,
+        ..config(OptimizerKind::Sgd)
+    };
+    let g: &[f32] = &[0.5, 1.0, 0.3];
+    let steps = trace(penalised, &[1.0, -2.0, 0.0], &[g, g], 0.1);
+    close(&steps[0], &[0.93, -2.08, -0.03]);
+    close(&steps[1], &[0.86, -2.16, -0.04]);
+    // With clipping the penalty is clipped too: it is part of the gradient.
+    let clipped = OptimizerConfig {
+        l1: 0.2,
+        clip_norm: Some(0.5),
+        ..config(OptimizerKind::Sgd)
+    };
+    let steps = trace(clipped, &[1.0, -2.0, 0.0], &[g], 1.0);
+    let norm = (0.7f64 * 0.7 + 0.8 * 0.8 + 0.3 * 0.3).sqrt();
+    let scale = 0.5 / norm;
+    close(
+        &steps[0],
+        &[1.0 - 0.7 * scale, -2.0 - 0.8 * scale, -0.3 * scale],
+    );
+    assert!(
+        OptimizerConfig {
+            l1: -1.0,
+            ..config(OptimizerKind::Sgd)
+        }
+        .validate()
+        .is_err()
+    );
+}
+
+#[test]
 fn momentum_by_hand() {
     // μ = 0.9, η = 0.1, θ = (0, 0); g = (1, −2), (1, −2), (0.5, 0).
     // b = g = (1, −2) on the first step:   θ = (−0.1, 0.2).
