@@ -503,15 +503,8 @@ pub fn run_lottery(args: &LotteryArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "lottery tickets · {} · MLP {} · {} rounds pruning {} % of the surviving weights ({}), rewound to step {}",
-        settings.base.data.kind.title(),
-        settings
-            .base
-            .hidden
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-            .join("-"),
+        "lottery tickets · {} · {} rounds pruning {} % of the surviving weights ({}), rewound to step {}",
+        settings.base.describe(),
         settings.rounds,
         plain_number(settings.prune_rate * 100.0),
         match settings.scope {
@@ -646,15 +639,8 @@ fn draw_lottery(
         ys: &dense_y,
     });
     let title = format!(
-        "Lottery tickets · {} · MLP {} · {} % of the survivors pruned per round",
-        settings.base.data.kind.title(),
-        settings
-            .base
-            .hidden
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-            .join("-"),
+        "Lottery tickets · {} · {} % of the survivors pruned per round",
+        settings.base.describe(),
         plain_number(settings.prune_rate * 100.0)
     );
     let mut top = LineFigure::of_series(&acc_series);
@@ -788,15 +774,8 @@ pub fn run_seeds(args: &SeedsArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "the luck of the draw · {} · MLP {} · {} steps · {} seeds",
-        settings.base.data.kind.title(),
-        settings
-            .base
-            .hidden
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-            .join("-"),
+        "the luck of the draw · {} · {} steps · {} seeds",
+        settings.base.describe(),
         settings.base.steps,
         settings.seeds
     );
@@ -862,15 +841,8 @@ fn draw_seeds(
         },
     ];
     let title = format!(
-        "The luck of the draw · {} · MLP {} · {} seeds, sorted by test loss",
-        settings.base.data.kind.title(),
-        settings
-            .base
-            .hidden
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-            .join("-"),
+        "The luck of the draw · {} · {} seeds, sorted by test loss",
+        settings.base.describe(),
         rows.len()
     );
     let mut top = LineFigure::of_series(&series);

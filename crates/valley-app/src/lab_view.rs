@@ -49,6 +49,9 @@ pub struct Lab {
     pub error: Option<String>,
     /// Which experiments have rows for their current settings.
     done: [bool; 3],
+    /// The pruned network's layers as images, and the ticket they show.
+    mask_images: Vec<egui::TextureHandle>,
+    mask_shown: Option<(usize, usize)>,
 }
 
 impl Lab {
@@ -528,6 +531,11 @@ fn double_descent_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppComman
         .y_grid_spacer(|input| axes::marks_decades(input, 27.0))
         .y_axis_formatter(|mark, _| axes::log10(mark))
         .y_axis_label("test loss (log)")
+        .x_axis_label(if two {
+            ""
+        } else {
+            "parameters fitted (log scale)"
+        })
         .show(ui, |plot| {
             for pair in edges.windows(2) {
                 let [a, b] = [pair[0], pair[1]];
@@ -608,7 +616,9 @@ fn double_descent_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppComman
     lab.open_width(point.width)
 }
 
-fn lottery_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, String>> {
+fn lottery_plots(ui: &mut egui::Ui, lab: &mut Lab) -> Option<Result<AppCommand, String>> {
+    mask_strip(ui, lab);
+    let lab = &*lab;
     let s = &lab.lottery;
     let rows = &lab.lottery_rows;
     let summary = lottery::summarise(rows);
@@ -635,10 +645,13 @@ fn lottery_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, Stri
     // One legend for both plots, above them, where it covers no point.
     ui.horizontal_wrapped(|ui| {
         for (arm, colour) in arms {
-            ui.label(
-                RichText::new(format!("● {}", arm.title()))
-                    .color(colour)
-                    .strong(),
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("● {}", arm.title()))
+                        .color(colour)
+                        .strong(),
+                )
+                .wrap_mode(egui::TextWrapMode::Extend),
             );
         }
     });
@@ -661,6 +674,11 @@ fn lottery_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, Stri
         .y_grid_spacer(|input| axes::marks_125(input, 27.0))
         .y_axis_formatter(|mark, _| axes::linear(mark))
         .y_axis_label("test accuracy (%)")
+        .x_axis_label(if two {
+            ""
+        } else {
+            "weights left (%, log scale)"
+        })
         .show(ui, |plot| {
             for (arm, colour) in arms {
                 let points = curve(arm, &|r| Some(100.0 * r.test_accuracy));
@@ -720,6 +738,83 @@ fn lottery_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, Stri
                 .total_cmp(&(lg(100.0 * b.fraction_left) - x).abs())
         })?;
     lab.open_round(row.round)
+}
+
+/// The sparsest ticket so far, one image per weight matrix (a column per
+/// unit of the layer, a row per input): blue where a weight is positive,
+/// orange where negative, stronger for larger weights, white where pruned.
+fn mask_strip(ui: &mut egui::Ui, lab: &mut Lab) {
+    let Some(ticket) = lab
+        .lottery_rows
+        .iter()
+        .filter(|r| r.arm == Arm::Ticket)
+        .max_by_key(|r| r.round)
+        .cloned()
+    else {
+        return;
+    };
+    let base = &lab.lottery.base;
+    let outputs = match base.data.kind {
+        valley_engine::data::DatasetKind::Blobs => base.data.classes,
+        _ => 2,
+    };
+    let mut sizes = vec![2];
+    sizes.extend(&base.hidden);
+    sizes.push(outputs);
+    let shapes: Vec<(usize, usize)> = sizes.windows(2).map(|w| (w[1], w[0])).collect();
+    let total: usize = shapes.iter().map(|(o, i)| o * i + o).sum();
+    if total != ticket.weights.len() {
+        return;
+    }
+    let key = (ticket.round, ticket.weights.len());
+    if lab.mask_shown != Some(key) {
+        let mut offset = 0;
+        lab.mask_images = shapes
+            .iter()
+            .enumerate()
+            .map(|(l, &(outs, ins))| {
+                let w = &ticket.weights[offset..offset + outs * ins];
+                let keep = &ticket.mask.keep()[offset..offset + outs * ins];
+                offset += outs * ins + outs;
+                let largest = w.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
+                let pixels = (0..ins)
+                    .flat_map(|i| (0..outs).map(move |o| o * ins + i))
+                    .map(|k| {
+                        if !keep[k] {
+                            return Color32::WHITE;
+                        }
+                        let strength = 0.35 + 0.65 * (w[k].abs() / largest).sqrt();
+                        let base = if w[k] >= 0.0 {
+                            Color32::from_rgb(0, 114, 178)
+                        } else {
+                            Color32::from_rgb(213, 94, 0)
+                        };
+                        Color32::WHITE.lerp_to_gamma(base, strength)
+                    })
+                    .collect();
+                let image = egui::ColorImage::new([outs, ins], pixels);
+                ui.ctx().load_texture(
+                    format!("lottery mask {l}"),
+                    image,
+                    egui::TextureOptions::NEAREST,
+                )
+            })
+            .collect();
+        lab.mask_shown = Some(key);
+    }
+    ui.label(format!(
+        "The ticket at round {}, {} % of its weights left, layer by layer (white: pruned):",
+        ticket.round,
+        plain_number(100.0 * ticket.fraction_left)
+    ));
+    ui.horizontal(|ui| {
+        for (texture, &(outs, ins)) in lab.mask_images.iter().zip(&shapes) {
+            let height = 44.0;
+            let width = (height * outs as f32 / ins.max(1) as f32).clamp(10.0, 140.0);
+            ui.add(egui::Image::new((texture.id(), egui::vec2(width, height))))
+                .on_hover_text(format!("{ins} inputs × {outs} units"));
+        }
+    });
 }
 
 fn seeds_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppCommand, String>> {

@@ -20,10 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::sweep::Experiment;
 use super::trained::{TrainedSetting, train_from};
 use crate::data::{DatasetKind, DatasetSpec};
-use crate::nn::{Activation, Mask, PruneScope};
-use crate::optim::{OptimizerConfig, OptimizerKind};
+use crate::nn::{Mask, PruneScope};
 use crate::problem::{MlpProblem, Problem};
-use crate::train::TrainConfig;
 
 /// Most pruning rounds.
 pub const MAX_ROUNDS: usize = 30;
@@ -82,22 +80,7 @@ impl Default for LotterySettings {
         let mut data = DatasetSpec::new(DatasetKind::Spirals);
         data.size = 1000;
         Self {
-            base: TrainedSetting {
-                data,
-                hidden: vec![64, 64],
-                activation: Activation::Tanh,
-                train: TrainConfig {
-                    optimizer: OptimizerConfig {
-                        kind: OptimizerKind::Adam,
-                        lr: 0.01,
-                        ..OptimizerConfig::default()
-                    },
-                    batch_size: Some(64),
-                    seed: 0,
-                    ..TrainConfig::default()
-                },
-                steps: 500,
-            },
+            base: TrainedSetting::adam(data, vec![64, 64], 64, 500),
             rounds: 10,
             prune_rate: 0.32,
             scope: PruneScope::Global,

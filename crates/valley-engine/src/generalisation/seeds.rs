@@ -10,8 +10,6 @@ use super::sweep::{Experiment, Queue};
 use super::trained::{TrainedSetting, train_from};
 use crate::analysis::interpolate;
 use crate::data::{DatasetKind, DatasetSpec};
-use crate::nn::Activation;
-use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::problem::{MlpProblem, Problem};
 use crate::train::TrainConfig;
 
@@ -33,22 +31,7 @@ impl Default for SeedsSettings {
         data.size = 200;
         data.noise = 0.25;
         Self {
-            base: TrainedSetting {
-                data,
-                hidden: vec![16, 16],
-                activation: Activation::Tanh,
-                train: TrainConfig {
-                    optimizer: OptimizerConfig {
-                        kind: OptimizerKind::Adam,
-                        lr: 0.01,
-                        ..OptimizerConfig::default()
-                    },
-                    batch_size: Some(32),
-                    seed: 0,
-                    ..TrainConfig::default()
-                },
-                steps: 1000,
-            },
+            base: TrainedSetting::adam(data, vec![16, 16], 32, 1000),
             seeds: 20,
         }
     }

@@ -29,6 +29,33 @@ pub struct TrainedSetting {
 }
 
 impl TrainedSetting {
+    /// A tanh network trained with Adam (lr 0.01) on minibatches: the
+    /// lab's defaults differ only in data, widths, batch and steps.
+    pub fn adam(data: DatasetSpec, hidden: Vec<usize>, batch: usize, steps: usize) -> Self {
+        Self {
+            data,
+            hidden,
+            activation: Activation::Tanh,
+            train: TrainConfig {
+                optimizer: crate::optim::OptimizerConfig {
+                    kind: crate::optim::OptimizerKind::Adam,
+                    lr: 0.01,
+                    ..Default::default()
+                },
+                batch_size: Some(batch),
+                seed: 0,
+                ..TrainConfig::default()
+            },
+            steps,
+        }
+    }
+
+    /// "two spirals · MLP 64-64", for titles.
+    pub fn describe(&self) -> String {
+        let widths: Vec<String> = self.hidden.iter().map(|h| h.to_string()).collect();
+        format!("{} · MLP {}", self.data.kind.title(), widths.join("-"))
+    }
+
     /// The problem as data (what a session stores).
     pub fn problem_spec(&self) -> ProblemSpec {
         ProblemSpec::Dataset {
