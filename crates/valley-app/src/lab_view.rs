@@ -442,6 +442,25 @@ fn seeds_controls(ui: &mut egui::Ui, s: &mut SeedsSettings) {
     });
 }
 
+/// A curve with a dot at each finished model, so a student sees what can be clicked.
+fn dotted_line(
+    plot: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    points: Vec<[f64; 2]>,
+    colour: Color32,
+) {
+    plot.line(
+        Line::new(name, PlotPoints::from(points.clone()))
+            .color(colour)
+            .width(2.5),
+    );
+    plot.points(
+        Points::new("", PlotPoints::from(points))
+            .color(colour)
+            .radius(3.0),
+    );
+}
+
 /// log10 of a positive value; NaN otherwise (a gap).
 fn lg(v: f64) -> f64 {
     if v > 0.0 { v.log10() } else { f64::NAN }
@@ -546,17 +565,7 @@ fn double_descent_plots(ui: &mut egui::Ui, lab: &Lab) -> Option<Result<AppComman
                         .stroke(egui::Stroke::NONE),
                 );
             }
-            plot.line(
-                Line::new("test loss", PlotPoints::from(test.clone()))
-                    .color(blue)
-                    .width(2.5),
-            );
-            plot.points(
-                Points::new("", PlotPoints::from(test.clone()))
-                    .color(blue)
-                    .radius(3.0)
-                    .shape(MarkerShape::Circle),
-            );
+            dotted_line(plot, "test loss", test.clone(), blue);
             plot.vline(
                 VLine::new("threshold", lg(threshold))
                     .color(Color32::GRAY)
@@ -682,16 +691,7 @@ fn lottery_plots(ui: &mut egui::Ui, lab: &mut Lab) -> Option<Result<AppCommand, 
         .show(ui, |plot| {
             for (arm, colour) in arms {
                 let points = curve(arm, &|r| Some(100.0 * r.test_accuracy));
-                plot.line(
-                    Line::new(arm.title(), PlotPoints::from(points.clone()))
-                        .color(colour)
-                        .width(2.5),
-                );
-                plot.points(
-                    Points::new("", PlotPoints::from(points))
-                        .color(colour)
-                        .radius(3.0),
-                );
+                dotted_line(plot, arm.title(), points, colour);
             }
             if plot.response().clicked() {
                 clicked_x = plot.pointer_coordinate().map(|p| p.x);
@@ -712,16 +712,7 @@ fn lottery_plots(ui: &mut egui::Ui, lab: &mut Lab) -> Option<Result<AppCommand, 
             .show(ui, |plot| {
                 for (arm, colour) in arms {
                     let points = curve(arm, &|r| r.steps_to_threshold.map(|s| s as f64));
-                    plot.line(
-                        Line::new(arm.title(), PlotPoints::from(points.clone()))
-                            .color(colour)
-                            .width(2.5),
-                    );
-                    plot.points(
-                        Points::new("", PlotPoints::from(points))
-                            .color(colour)
-                            .radius(3.0),
-                    );
+                    dotted_line(plot, arm.title(), points, colour);
                 }
                 if plot.response().clicked() {
                     clicked_x = plot.pointer_coordinate().map(|p| p.x);
