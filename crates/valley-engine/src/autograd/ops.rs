@@ -33,6 +33,20 @@ pub(super) enum Op<T> {
     },
     Sum(Var),
     Mean(Var),
+    /// Rows of a table picked by index (an embedding lookup).
+    Gather {
+        table: Var,
+        ids: Vec<usize>,
+    },
+    /// The same elements in another shape (row-major order kept).
+    Reshape(Var),
+    /// Row-wise log-softmax.
+    LogSoftmax(Var),
+    /// Mean of −log p over each row's label.
+    NegativeLogLikelihood {
+        log_probs: Var,
+        labels: Vec<usize>,
+    },
 }
 
 /// Adds a contribution to one input's gradient.
@@ -215,6 +229,72 @@ impl<T: Scalar> Tape<T> {
         self.push(value, op, needs)
     }
 
+    /// Rows `ids` of `table` [v, d], stacked into [ids.len(), d]: an
+    /// embedding lookup. Its backward adds each row's gradient back into the
+    /// row it came from (a scatter-add), so a symbol used twice collects both.
+    pub fn gather(&mut self, table: Var, ids: &[usize]) -> Var {
+        let (rows, cols) = self.value(table).dim();
+        assert!(ids.iter().all(|&i| i < rows), "gather: id out of range");
+        let mut value = self.buffer((ids.len(), cols));
+        for (mut out, &id) in value.rows_mut().into_iter().zip(ids) {
+            out.assign(&self.value(table).row(id));
+        }
+        let needs = self.needs_grad(table);
+        let op = Op::Gather {
+            table,
+            ids: ids.to_vec(),
+        };
+        self.push(value, op, needs)
+    }
+
+    /// The elements of A in `rows` × `cols`, read row by row: [n·k, d] →
+    /// [n, k·d] lays each example's k embeddings side by side (a concatenation).
+    pub fn reshape(&mut self, a: Var, rows: usize, cols: usize) -> Var {
+        assert_eq!(
+            self.value(a).len(),
+            rows * cols,
+            "reshape: element count differs"
+        );
+        let mut value = self.buffer((rows, cols));
+        fill_row_major(&mut value, self.value(a));
+        let needs = self.needs_grad(a);
+        self.push(value, Op::Reshape(a), needs)
+    }
+
+    /// log softmax of each row: z − logsumexp(z), shifted by the row's
+    /// maximum so logits in the hundreds neither overflow nor lose the
+    /// small probabilities.
+    pub fn log_softmax(&mut self, logits: Var) -> Var {
+        let mut value = self.copy_of(logits);
+        for mut row in value.rows_mut() {
+            let lse = loss::log_sum_exp(row.iter().copied());
+            row.mapv_inplace(|z| z - lse);
+        }
+        let needs = self.needs_grad(logits);
+        self.push(value, Op::LogSoftmax(logits), needs)
+    }
+
+    /// −(1/n) Σ_i log_probs[i, labels_i] (1 × 1): with [`Tape::log_softmax`],
+    /// the cross-entropy in nats.
+    pub fn negative_log_likelihood(&mut self, log_probs: Var, labels: &[usize]) -> Var {
+        let (rows, cols) = self.value(log_probs).dim();
+        assert_eq!(rows, labels.len(), "one label per row");
+        assert!(labels.iter().all(|&l| l < cols), "label out of range");
+        let total = labels
+            .iter()
+            .enumerate()
+            .fold(T::zero(), |sum, (i, &label)| {
+                sum + self.value(log_probs)[[i, label]]
+            });
+        let value = Array2::from_elem((1, 1), -total / T::of(rows.max(1) as f64));
+        let needs = self.needs_grad(log_probs);
+        let op = Op::NegativeLogLikelihood {
+            log_probs,
+            labels: labels.to_vec(),
+        };
+        self.push(value, op, needs)
+    }
+
     /// Σ A (1 × 1).
     pub fn sum(&mut self, a: Var) -> Var {
         let value = Array2::from_elem((1, 1), self.value(a).sum());
@@ -234,6 +314,16 @@ impl<T: Scalar> Tape<T> {
 /// The elements of a tape array, which is always in standard layout.
 fn contiguous<T>(array: &Array2<T>) -> &[T] {
     array.as_slice().expect("tape arrays are standard layout")
+}
+
+/// Copies `source`'s elements into `target` in row-major order (shapes may differ).
+fn fill_row_major<T: Scalar>(target: &mut Array2<T>, source: &Array2<T>) {
+    let target = target
+        .as_slice_mut()
+        .expect("pool arrays are standard layout");
+    for (t, &s) in target.iter_mut().zip(source.iter()) {
+        *t = s;
+    }
 }
 
 fn same_shape<T: Scalar>(tape: &Tape<T>, a: Var, b: Var, op: &str) {
@@ -384,6 +474,37 @@ impl<T: Scalar> Op<T> {
             Op::Mean(a) => {
                 let d = grad[[0, 0]] / T::of(tape.value(*a).len().max(1) as f64);
                 acc(*a, &mut |g| g.mapv_inplace(|v| v + d));
+            }
+            // Scatter-add: row r of dOut goes back to row ids[r] of the table.
+            Op::Gather { table, ids } => acc(*table, &mut |g| {
+                for (row, &id) in grad.rows().into_iter().zip(ids) {
+                    let mut target = g.row_mut(id);
+                    target += &row;
+                }
+            }),
+            Op::Reshape(a) => acc(*a, &mut |g| {
+                for (g, &d) in g.iter_mut().zip(grad.iter()) {
+                    *g += d;
+                }
+            }),
+            // y = z − lse(z): dz = dy − softmax(z) Σ_j dy_j, with softmax = e^y.
+            Op::LogSoftmax(logits) => acc(*logits, &mut |g| {
+                for ((mut g, y), d) in g.rows_mut().into_iter().zip(output.rows()).zip(grad.rows())
+                {
+                    let total = d.sum();
+                    Zip::from(&mut g)
+                        .and(&y)
+                        .and(&d)
+                        .for_each(|g, &y, &d| *g += d - y.exp() * total);
+                }
+            }),
+            Op::NegativeLogLikelihood { log_probs, labels } => {
+                let scale = grad[[0, 0]] / T::of(labels.len().max(1) as f64);
+                acc(*log_probs, &mut |g| {
+                    for (i, &label) in labels.iter().enumerate() {
+                        g[[i, label]] -= scale;
+                    }
+                });
             }
         }
     }

@@ -163,3 +163,84 @@ fn data_leaves_get_no_gradient() {
     assert!(grads.get(data).is_none());
     assert!(grads.get(w).is_some());
 }
+
+#[test]
+fn gather_gradient_scatters_back_and_adds_repeats() {
+    // Symbol 2 is looked up three times, symbol 4 never: its row gets no gradient.
+    let ids = [2, 0, 2, 3, 1, 2];
+    check(&[random(5, 3, 31)], &|t, v| {
+        let rows = t.gather(v[0], &ids);
+        weigh(t, rows, 32)
+    });
+    let mut tape = Tape::new();
+    let table = tape.leaf(random(5, 3, 31), true);
+    let rows = tape.gather(table, &ids);
+    assert_eq!(tape.value(rows).row(3), tape.value(table).row(3));
+    let total = tape.sum(rows);
+    let grads = tape.backward(total);
+    let g = grads.get(table).expect("table gradient");
+    assert_eq!(g.row(2).to_vec(), vec![3.0; 3], "three lookups add up");
+    assert_eq!(g.row(4).to_vec(), vec![0.0; 3], "an unused symbol");
+}
+
+#[test]
+fn reshape_lays_each_examples_embeddings_side_by_side() {
+    check(&[random(6, 2, 41)], &|t, v| {
+        let wide = t.reshape(v[0], 2, 6);
+        let scaled = t.scale(wide, 1.5);
+        weigh(t, scaled, 42)
+    });
+    let mut tape = Tape::new();
+    let rows = tape.leaf(
+        array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]],
+        false,
+    );
+    let wide = tape.reshape(rows, 2, 4);
+    assert_eq!(
+        tape.value(wide),
+        &array![[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]
+    );
+}
+
+#[test]
+fn log_softmax_and_negative_log_likelihood_gradients() {
+    let labels = [3, 0, 6, 6];
+    check(&[random(4, 7, 51)], &|t, v| {
+        let log_probs = t.log_softmax(v[0]);
+        weigh(t, log_probs, 52)
+    });
+    check(&[random(4, 7, 53)], &|t, v| {
+        let log_probs = t.log_softmax(v[0]);
+        t.negative_log_likelihood(log_probs, &labels)
+    });
+    // Composed, they are the fused cross-entropy to rounding.
+    let logits = random(4, 7, 54);
+    let mut tape = Tape::new();
+    let z = tape.leaf(logits.clone(), true);
+    let log_probs = tape.log_softmax(z);
+    let nll = tape.negative_log_likelihood(log_probs, &labels);
+    let fused = tape.cross_entropy(z, &labels);
+    assert!((tape.scalar(nll) - tape.scalar(fused)).abs() < 1e-14);
+}
+
+#[test]
+fn log_softmax_is_stable_for_huge_logits() {
+    // e^800 overflows f64; shifted by the row maximum it does not.
+    let mut tape = Tape::new();
+    let z = tape.leaf(array![[800.0, 799.0, -800.0], [-1e4, 0.0, 1e4]], true);
+    let log_probs = tape.log_softmax(z);
+    let value = tape.value(log_probs).clone();
+    assert!(value.iter().all(|v: &f64| v.is_finite()), "{value}");
+    let expected = -(1.0 + (-1.0f64).exp()).ln();
+    assert!((value[[0, 0]] - expected).abs() < 1e-12);
+    assert!((value[[0, 2]] - (-1600.0 + expected)).abs() < 1e-9);
+    assert_eq!(value[[1, 2]], 0.0);
+    let nll = tape.negative_log_likelihood(log_probs, &[0, 2]);
+    let grads = tape.backward(nll);
+    let g = grads.get(z).expect("gradient");
+    assert!(g.iter().all(|v: &f64| v.is_finite()));
+    // Each row's gradient sums to zero (softmax minus a one-hot).
+    for row in g.rows() {
+        assert!(row.sum().abs() < 1e-12, "{row}");
+    }
+}
