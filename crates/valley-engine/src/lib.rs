@@ -11,6 +11,7 @@ pub mod generalisation;
 pub mod io;
 pub mod kernels;
 pub mod landscape;
+pub mod language;
 pub mod nn;
 pub mod numbers;
 pub mod optim;

@@ -135,6 +135,12 @@ pub trait Problem: Send + Sync {
         None
     }
 
+    /// The language model, when this problem is one (for its own views:
+    /// the next symbol, samples, the bigram bound).
+    fn language(&self) -> Option<&crate::language::LanguageProblem> {
+        None
+    }
+
     /// Mean training loss and its gradient in f64, for curvature analyses
     /// (`None` when the problem cannot give them).
     fn loss_and_grad_f64(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {

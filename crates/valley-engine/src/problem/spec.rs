@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{MlpProblem, Problem, SurfaceProblem};
 use crate::data::{DatasetSpec, generate, load_csv, split};
 use crate::io::{read_safetensors, sequential_from_file};
+use crate::language::{CharModel, LanguageProblem, MAX_VOCAB, TextSource};
 use crate::nn::{Activation, Init, Mlp};
 use crate::surface::SurfaceKind;
 
@@ -54,6 +55,22 @@ pub enum ProblemSpec {
         /// The activation between the Linear layers.
         activation: Activation,
     },
+    /// A character-level language model on a text.
+    Language {
+        /// The text: a built-in corpus or a file.
+        text: TextSource,
+        /// Characters of context, 1 to 8.
+        context: usize,
+        /// Width of each character's embedding.
+        embed: usize,
+        /// Hidden layer widths (empty: the embeddings feed the read-out directly).
+        #[serde(deserialize_with = "crate::io::bounded::layers")]
+        hidden: Vec<usize>,
+        /// Hidden activation.
+        activation: Activation,
+        /// Share of the text, at its end, held out for testing.
+        test_fraction: f32,
+    },
     /// A ball on a formula surface.
     Surface {
         /// Which surface.
@@ -66,6 +83,27 @@ impl ProblemSpec {
     pub fn build(&self) -> anyhow::Result<Arc<dyn Problem>> {
         Ok(match self {
             ProblemSpec::Surface { surface } => Arc::new(SurfaceProblem::new(*surface)),
+            ProblemSpec::Language {
+                text,
+                context,
+                embed,
+                hidden,
+                activation,
+                test_fraction,
+            } => {
+                check_test_fraction(*test_fraction)
+                    .map_err(|e| anyhow::anyhow!("the language model cannot be built: {e}"))?;
+                let (text, name) = text.load()?;
+                Arc::new(LanguageProblem::new(
+                    &text,
+                    &name,
+                    *context,
+                    *embed,
+                    hidden,
+                    *activation,
+                    *test_fraction,
+                )?)
+            }
             _ => self.build_mlp()?,
         })
     }
@@ -75,6 +113,9 @@ impl ProblemSpec {
         let problem = match self {
             ProblemSpec::Surface { .. } => {
                 anyhow::bail!("a formula surface is not a network")
+            }
+            ProblemSpec::Language { .. } => {
+                anyhow::bail!("a language model is not a plain network on a table of numbers")
             }
             ProblemSpec::Dataset {
                 data,
@@ -153,6 +194,20 @@ impl ProblemSpec {
             }
             ProblemSpec::Imported { test_fraction, .. } => {
                 return check_test_fraction(*test_fraction);
+            }
+            ProblemSpec::Language {
+                context,
+                embed,
+                hidden,
+                activation,
+                test_fraction,
+                ..
+            } => {
+                check_test_fraction(*test_fraction)?;
+                // The widest vocabulary stands in for the text's, unknown until it is read.
+                return CharModel::new(MAX_VOCAB, *context, *embed, hidden, *activation)
+                    .map(|_| ())
+                    .map_err(|e| format!("its language model cannot be built: {e}"));
             }
         };
         let mut widths = vec![1];
