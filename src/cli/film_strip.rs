@@ -13,7 +13,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::landscape::{RandomKind, parse_size};
-use super::problem_args::{RunArgs, mlp_problem};
+use super::problem_args::RunArgs;
 use super::progress::{Progress, with_progress};
 use valley_engine::landscape::{
     DirectionKind, FilmFrame, FilmSpec, GridSpec, Plane, StepParams, film_steps, film_strip,
@@ -80,7 +80,7 @@ pub struct FrameSummary {
 
 /// Runs `valley filmstrip`.
 pub fn run(args: &FilmStripArgs) -> anyhow::Result<()> {
-    let problem: Arc<dyn Problem> = Arc::new(mlp_problem(&args.run.data, &args.run.model)?);
+    let problem: Arc<dyn Problem> = args.run.problem()?.1;
     let mut steps = if args.at.is_empty() {
         film_steps(args.run.optim.steps, args.frames)
     } else {

@@ -9,9 +9,10 @@ use clap::Args;
 use super::choice::choice;
 
 use valley_engine::data::{self, DatasetKind, DatasetSpec, Split};
+use valley_engine::language::{Corpus, TextSource};
 use valley_engine::nn::{Activation, Init, Mlp, parse_layer_sizes};
 use valley_engine::optim::{LrSchedule, OptimizerConfig, OptimizerKind, Schedule};
-use valley_engine::problem::{MlpProblem, ProblemSpec};
+use valley_engine::problem::{MlpProblem, Problem, ProblemSpec};
 use valley_engine::train::TrainConfig;
 
 /// Where the data comes from.
@@ -20,6 +21,12 @@ pub struct DataArgs {
     /// Built-in dataset.
     #[arg(long, conflicts_with = "data", value_parser = choice::<DatasetKind>())]
     pub dataset: Option<DatasetKind>,
+    /// Built-in text for a character language model (names, prose).
+    #[arg(long, conflicts_with_all = ["data", "dataset", "text"], value_parser = choice::<Corpus>())]
+    pub corpus: Option<Corpus>,
+    /// Your own UTF-8 text for a character language model (at most 256 KiB, 256 distinct characters).
+    #[arg(long, value_name = "FILE.txt", conflicts_with_all = ["data", "dataset"])]
+    pub text: Option<PathBuf>,
     /// CSV file with header `x1,...,xd,label` (classes) or `x1,...,xd,y` (regression).
     #[arg(long, value_name = "FILE.csv")]
     pub data: Option<PathBuf>,
@@ -32,7 +39,7 @@ pub struct DataArgs {
     /// Classes of the blobs dataset.
     #[arg(long, default_value_t = 3)]
     pub classes: usize,
-    /// Fraction of the examples held out as a test set.
+    /// Fraction of the examples held out as a test set (a text's last part).
     #[arg(long, default_value_t = 0.2)]
     pub test_fraction: f32,
     /// Seed of the dataset and its split.
@@ -66,9 +73,52 @@ impl DataArgs {
                 Ok((data::generate(&spec)?, kind.title().to_string()))
             }
             (None, None) => bail!(
-                "say which data to use: --dataset NAME (moons, spirals, ...) or --data FILE.csv"
+                "say which data to use: --dataset NAME (moons, spirals, ...) or --data FILE.csv, or --corpus NAME / --text FILE for a language model"
             ),
         }
+    }
+
+    /// The text of a language model, when one was asked for.
+    pub fn text_source(&self) -> Option<TextSource> {
+        match (&self.text, self.corpus) {
+            (Some(path), _) => Some(TextSource::File(path.clone())),
+            (None, Some(corpus)) => Some(TextSource::Corpus(corpus)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The shape of a character language model (used with --corpus or --text).
+#[derive(Debug, Args, Clone)]
+pub struct LanguageArgs {
+    /// Characters of context the model reads (1 to 8).
+    #[arg(long, default_value_t = 3)]
+    pub context: usize,
+    /// Width of each character's embedding.
+    #[arg(long, default_value_t = 10)]
+    pub embed: usize,
+    /// Hidden layer widths, e.g. 200 or 128-128; 0 for none (with --context 1: the bigram model).
+    #[arg(long, default_value = "200")]
+    pub hidden: String,
+}
+
+impl LanguageArgs {
+    /// The hidden widths (empty for `0`).
+    pub fn hidden_widths(&self) -> anyhow::Result<Vec<usize>> {
+        let text = self.hidden.trim();
+        if text == "0" {
+            return Ok(Vec::new());
+        }
+        text.split(['-', ',', 'x', ' '])
+            .filter(|s| !s.is_empty())
+            .map(|w| match w.parse::<usize>() {
+                Ok(width) if width > 0 => Ok(width),
+                _ => Err(anyhow::anyhow!(
+                    "--hidden '{}' is not a list of widths like 200 or 128-128 (or 0 for none)",
+                    self.hidden
+                )),
+            })
+            .collect()
     }
 }
 
@@ -211,8 +261,38 @@ pub struct RunArgs {
     /// The network.
     pub model: ModelArgs,
     #[command(flatten)]
+    /// A language model's shape.
+    pub language: LanguageArgs,
+    #[command(flatten)]
     /// The optimiser, steps and seed.
     pub optim: OptimArgs,
+}
+
+impl RunArgs {
+    /// The problem these options describe, and the same problem built: an
+    /// MLP on a dataset or CSV, or a language model on a text.
+    pub fn problem(&self) -> anyhow::Result<(ProblemSpec, Arc<dyn Problem>)> {
+        match self.data.text_source() {
+            Some(text) => {
+                let spec = ProblemSpec::Language {
+                    text,
+                    context: self.language.context,
+                    embed: self.language.embed,
+                    hidden: self.language.hidden_widths()?,
+                    activation: self.model.activation,
+                    test_fraction: self.data.test_fraction,
+                };
+                spec.check()
+                    .map_err(|e| anyhow::anyhow!("the language model: {e}"))?;
+                let problem = spec.build()?;
+                Ok((spec, problem))
+            }
+            None => Ok((
+                problem_spec(&self.data, &self.model)?,
+                Arc::new(mlp_problem(&self.data, &self.model)?),
+            )),
+        }
+    }
 }
 
 /// Builds the problem from data and model options.

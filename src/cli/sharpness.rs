@@ -15,7 +15,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::landscape::parse_size;
-use super::problem_args::{RunArgs, mlp_problem};
+use super::problem_args::RunArgs;
 use super::progress::with_progress;
 use valley_engine::analysis::{
     Control, MinimaSpec, Minimum, MinimumFacts, compare_minima, minima_verdict,
@@ -130,7 +130,7 @@ pub struct MinimumSummary {
 
 /// Runs `valley sharpness`.
 pub fn run(args: &SharpnessArgs) -> anyhow::Result<()> {
-    let problem: Arc<dyn Problem> = Arc::new(mlp_problem(&args.run.data, &args.run.model)?);
+    let problem: Arc<dyn Problem> = args.run.problem()?.1;
     let base = args.run.optim.config()?;
     let runs = runs_to_compare(args, base);
     if runs.len() < 2 {

@@ -1,4 +1,4 @@
-//! `valley train`: train an MLP and report the result.
+//! `valley train`: train an MLP or a character language model and report the result.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,10 +8,10 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use serde::Serialize;
 
-use super::problem_args::{RunArgs, mlp_problem, problem_spec};
+use super::problem_args::RunArgs;
 use super::progress::Progress;
-use valley_engine::io::write_sequential;
-use valley_engine::problem::{MlpProblem, Problem};
+use valley_engine::io::write_layout;
+use valley_engine::problem::Problem;
 use valley_engine::session::{Session, load_session, save_session};
 use valley_engine::train::{Run, SavedRun, StepOutcome, TrainConfig};
 
@@ -21,7 +21,7 @@ pub struct TrainArgs {
     #[command(flatten)]
     /// Data, network and training.
     pub run: RunArgs,
-    /// Save the trained weights as safetensors (nn.Sequential names, float32).
+    /// Save the trained weights as safetensors (PyTorch state-dict names, float32).
     #[arg(long, value_name = "FILE.safetensors")]
     pub weights_out: Option<PathBuf>,
     /// Go on from a saved session: its data, model, optimiser and state; --steps more steps.
@@ -58,6 +58,14 @@ pub struct TrainSummary {
     pub steps_per_second: f64,
     /// Set when the run stopped early on a NaN or infinite loss.
     pub diverged: Option<String>,
+    /// A language model's training loss in bits per character (null otherwise).
+    pub bits_per_char: Option<f64>,
+    /// A language model's test loss in bits per character.
+    pub test_bits_per_char: Option<f64>,
+    /// Symbols in a language model's vocabulary.
+    pub vocab_size: Option<usize>,
+    /// The lowest training loss any bigram model reaches on the text (nats).
+    pub bigram_bound: Option<f64>,
 }
 
 /// Runs `valley train`.
@@ -65,17 +73,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let (spec, problem, config, saved) = match &args.session {
         Some(path) => {
             let session = load_session(path)?;
-            let problem = session.problem.build_mlp().with_context(|| {
+            let problem = session.problem.build().with_context(|| {
                 format!("the session {} cannot be continued here", path.display())
             })?;
             (session.problem, problem, session.train, Some(session.run))
         }
-        None => (
-            problem_spec(&args.run.data, &args.run.model)?,
-            Arc::new(mlp_problem(&args.run.data, &args.run.model)?),
-            args.run.optim.config()?,
-            None,
-        ),
+        None => {
+            let (spec, problem) = args.run.problem()?;
+            (spec, problem, args.run.optim.config()?, None)
+        }
     };
     let (run, summary) = train(Arc::clone(&problem), config, args.run.optim.steps, saved)
         .with_context(|| match &args.session {
@@ -83,7 +89,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             None => "training failed".into(),
         })?;
     if let Some(path) = &args.weights_out {
-        save_weights(&problem, run.params(), path)?;
+        save_weights(problem.as_ref(), run.params(), path)?;
     }
     if let Some(path) = &args.save_session {
         let session = Session::new(spec, *run.config(), run.save(), serde_json::Value::Null);
@@ -103,12 +109,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 /// Trains `steps` steps with a progress bar (from a saved run, if given);
 /// stops early if the run diverges.
 pub fn train(
-    problem: Arc<MlpProblem>,
+    problem: Arc<dyn Problem>,
     config: TrainConfig,
     steps: u64,
     saved: Option<SavedRun>,
 ) -> anyhow::Result<(Run, TrainSummary)> {
-    let mut run = Run::new(problem.clone() as Arc<dyn Problem>, config)?;
+    let mut run = Run::new(Arc::clone(&problem), config)?;
     if let Some(saved) = saved {
         run.restore(saved)?;
     }
@@ -130,6 +136,8 @@ pub fn train(
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     let evaluation = problem.evaluate(run.params(), &mut Default::default());
+    let language = problem.language();
+    let bits = |nats: f32| f64::from(nats) / std::f64::consts::LN_2;
     let summary = TrainSummary {
         problem: problem.name(),
         num_params: problem.num_params(),
@@ -141,13 +149,17 @@ pub fn train(
         seconds,
         steps_per_second: (run.step_index() - first_step) as f64 / seconds.max(1e-9),
         diverged,
+        bits_per_char: language.map(|_| bits(evaluation.train_loss)),
+        test_bits_per_char: language.and(evaluation.test_loss).map(bits),
+        vocab_size: language.map(|l| l.vocab().len()),
+        bigram_bound: language.map(|l| l.bigram_bound()),
     };
     Ok((run, summary))
 }
 
-/// Writes parameters as an nn.Sequential state dict.
+/// Writes parameters as a PyTorch state dict under the model's names.
 pub fn save_weights(
-    problem: &MlpProblem,
+    problem: &dyn Problem,
     params: &[f32],
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
@@ -157,7 +169,10 @@ pub fn save_weights(
             path.display()
         );
     }
-    write_sequential(path, problem.mlp().layer_sizes(), None, params)?;
+    if problem.surface().is_some() {
+        bail!("a formula surface has no weights to save: its point is its x and y");
+    }
+    write_layout(path, problem.layout(), params)?;
     Ok(())
 }
 
@@ -169,16 +184,25 @@ fn print_summary(s: &TrainSummary) {
     );
     let pct = |a: Option<f32>| a.map_or("–".into(), |a| format!("{:.1} %", 100.0 * a));
     let loss = |l: Option<f32>| l.map_or("–".into(), |l| format!("{l:.4}"));
+    let bits = |b: Option<f64>| b.map_or(String::new(), |b| format!(" = {b:.3} bits/char"));
     println!(
-        "train loss {:.4}   accuracy {}",
+        "train loss {:.4}{}   accuracy {}",
         s.train_loss,
+        bits(s.bits_per_char),
         pct(s.train_accuracy)
     );
     println!(
-        "test  loss {}   accuracy {}",
+        "test  loss {}{}   accuracy {}",
         loss(s.test_loss),
+        bits(s.test_bits_per_char),
         pct(s.test_accuracy)
     );
+    if let (Some(bound), Some(vocab)) = (s.bigram_bound, s.vocab_size) {
+        println!(
+            "best bigram model (from counts) {bound:.4}; uniform over {vocab} symbols {:.4}",
+            (vocab as f64).ln()
+        );
+    }
     if let Some(message) = &s.diverged {
         println!("{message}");
     }

@@ -12,6 +12,7 @@ use super::settings::{DirectionChoice, ProblemChoice, Settings, SliceMode};
 use super::settings_check::{LR_RANGE, RESOLUTION_RANGE, SPAN_RANGE, SPEED_RANGE};
 use super::widgets::slider;
 use valley_engine::data::DatasetKind;
+use valley_engine::language::{Corpus, MAX_CONTEXT};
 use valley_engine::nn::Activation;
 use valley_engine::optim::{OptimizerKind, Schedule};
 use valley_engine::problem::Problem;
@@ -118,6 +119,7 @@ pub fn controls_ui(
             ProblemChoice::Dataset(kind) => kind.title().to_string(),
             ProblemChoice::Surface(kind) => format!("surface: {kind}"),
             ProblemChoice::Imported => "your model".to_string(),
+            ProblemChoice::Language(corpus) => format!("next character: {}", corpus.title()),
         };
         let before = settings.problem;
         ComboBox::from_label("problem")
@@ -132,6 +134,15 @@ pub fn controls_ui(
                         kind.title(),
                     )
                     .on_hover_text(kind.description());
+                }
+                ui.separator();
+                for corpus in Corpus::iter() {
+                    ui.selectable_value(
+                        &mut settings.problem,
+                        ProblemChoice::Language(corpus),
+                        format!("next character: {}", corpus.title()),
+                    )
+                    .on_hover_text(corpus.description());
                 }
                 ui.separator();
                 ui.selectable_value(
@@ -177,6 +188,23 @@ pub fn controls_ui(
                 .on_hover_text("A different seed draws a different sample of the same shape");
         }
     });
+    if let ProblemChoice::Language(_) = settings.problem {
+        ui.separator();
+        section(ui, locks, Section::Model, |ui| {
+            ui.strong("Model");
+            ui.add(slider(&mut settings.context, 1..=MAX_CONTEXT).text("context (characters)"))
+                .on_hover_text("How many previous characters the model reads to guess the next");
+            ui.add(slider(&mut settings.embed, 1..=32).text("embedding width"))
+                .on_hover_text("Each character becomes this many learned numbers");
+            ui.add(slider(&mut settings.hidden_layers, 0..=2).text("hidden layers"))
+                .on_hover_text(
+                    "0 with context 1 is the bigram model: its best loss is known exactly",
+                );
+            if settings.hidden_layers > 0 {
+                ui.add(slider(&mut settings.width, 8..=256).text("neurons per layer"));
+            }
+        });
+    }
     if let ProblemChoice::Dataset(_) = settings.problem {
         ui.separator();
         section(ui, locks, Section::Model, |ui| {
@@ -415,6 +443,20 @@ fn start_fresh_on(settings: &mut Settings) {
                 settings.train.optimizer.lr = preset.train.optimizer.lr;
                 settings.lane_tuning = preset.lane_tuning;
             }
+        }
+        ProblemChoice::Language(_) => {
+            // The standard small model (Bengio et al. 2003, as in makemore):
+            // Adam at 0.01 on minibatches of 32.
+            settings.context = 3;
+            settings.embed = 10;
+            settings.hidden_layers = 1;
+            settings.width = 64;
+            settings.activation = Activation::Tanh;
+            settings.test_fraction = 0.1;
+            settings.train.optimizer.kind = OptimizerKind::Adam;
+            settings.train.optimizer.lr = 0.01;
+            settings.train.batch_size = Some(32);
+            settings.lane_tuning.clear();
         }
         ProblemChoice::Imported => {}
     }

@@ -13,6 +13,7 @@ use super::ValleyApp;
 use super::command::AppCommand;
 use super::notices::Source;
 use super::settings::{ProblemChoice, Settings};
+use valley_engine::language::TextSource;
 use valley_engine::problem::ProblemSpec;
 use valley_engine::session::{Session, save_session, session_bytes};
 use valley_engine::train::{Command, SavedRun, TrainConfig};
@@ -110,6 +111,14 @@ impl Settings {
                 hidden: vec![self.width; self.hidden_layers],
                 activation: self.activation,
             },
+            ProblemChoice::Language(corpus) => ProblemSpec::Language {
+                text: TextSource::Corpus(corpus),
+                context: self.context,
+                embed: self.embed,
+                hidden: vec![self.width; self.hidden_layers],
+                activation: self.activation,
+                test_fraction: self.test_fraction,
+            },
             ProblemChoice::Imported => {
                 let spec = self.import.as_ref().ok_or_else(|| {
                     anyhow::anyhow!("no model imported yet: choose its weights and data, then Load")
@@ -167,6 +176,33 @@ impl Settings {
                     data: data.clone(),
                     activation: *activation,
                 });
+            }
+            ProblemSpec::Language {
+                text,
+                context,
+                embed,
+                hidden,
+                activation,
+                test_fraction,
+            } => {
+                let TextSource::Corpus(corpus) = text else {
+                    anyhow::bail!(
+                        "the app trains language models on its built-in texts; this session reads a file: continue it with `valley train --session`"
+                    );
+                };
+                let width = hidden.first().copied().unwrap_or(settings.width);
+                if hidden.iter().any(|&h| h != width) {
+                    anyhow::bail!(
+                        "the app draws language models whose hidden layers are all the same width; this session's are {hidden:?}: continue it with `valley train --session`"
+                    );
+                }
+                settings.problem = ProblemChoice::Language(*corpus);
+                settings.context = *context;
+                settings.embed = *embed;
+                settings.hidden_layers = hidden.len();
+                settings.width = width;
+                settings.activation = *activation;
+                settings.test_fraction = *test_fraction;
             }
             ProblemSpec::Csv { .. } => anyhow::bail!(
                 "this session trains on a CSV file without a saved model: continue it with `valley train --session`"

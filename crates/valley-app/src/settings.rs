@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 use valley_engine::data::DatasetKind;
+use valley_engine::language::Corpus;
 use valley_engine::nn::Activation;
 use valley_engine::optim::OptimizerKind;
 use valley_engine::surface::{LaneTuning, SurfaceKind};
@@ -20,6 +21,8 @@ pub enum ProblemChoice {
     Surface(SurfaceKind),
     /// The user's own model and data (see `Settings::import`).
     Imported,
+    /// A character language model on a built-in text.
+    Language(Corpus),
 }
 
 /// How the slice relates to the moving parameters.
@@ -83,6 +86,10 @@ pub struct Settings {
     pub width: usize,
     /// Hidden activation.
     pub activation: Activation,
+    /// A language model's context, in characters.
+    pub context: usize,
+    /// A language model's embedding width.
+    pub embed: usize,
     /// Optimiser, schedule, batch size, seed.
     pub train: TrainConfig,
     /// Throttle; `None` trains as fast as possible.
@@ -141,6 +148,8 @@ impl Default for Settings {
             hidden_layers: 2,
             width: 16,
             activation: Activation::Tanh,
+            context: 3,
+            embed: 10,
             train: TrainConfig::default(),
             steps_per_second: Some(60.0),
             slice_mode: SliceMode::Follow,
@@ -176,6 +185,8 @@ impl Settings {
             || self.hidden_layers != other.hidden_layers
             || self.width != other.width
             || self.activation != other.activation
+            || self.context != other.context
+            || self.embed != other.embed
             || (self.problem == ProblemChoice::Imported && self.import != other.import)
     }
 }

@@ -12,7 +12,7 @@ use crate::cli::progress::with_progress;
 use valley_engine::analysis::{Control, LandmarkKind, PlaneRecipe, PlaneSite, build_plane};
 use valley_engine::io::{SequentialWeights, flat_like, read_safetensors};
 use valley_engine::landscape::{Plane, project};
-use valley_engine::problem::{MlpProblem, Problem};
+use valley_engine::problem::Problem;
 use valley_engine::train::TrainConfig;
 use valley_figure::{Marker, MarkerStyle};
 
@@ -47,14 +47,19 @@ pub struct Chosen {
 /// the engine's plane recipe (the one the app uses).
 pub fn choose(
     args: &LandscapeArgs,
-    problem: &Arc<MlpProblem>,
+    problem: &Arc<dyn Problem>,
     center: Vec<f32>,
     path: Option<&TrainedPath>,
-    reference: &SequentialWeights,
+    reference: Option<&SequentialWeights>,
     dims: usize,
 ) -> anyhow::Result<Chosen> {
     let at_centre = vec![Marker::new(0.0, 0.0, MarkerStyle::Dot, "θ")];
     if args.computed.is_none() && !args.directions.is_empty() {
+        let Some(reference) = reference else {
+            bail!(
+                "--direction files are read as nn.Sequential weights; this model is not a plain stack of Linear layers, so use --random or --directions"
+            );
+        };
         return from_files(args, center, reference, dims, at_centre);
     }
     let recipe = match args.computed {
@@ -80,7 +85,6 @@ pub fn choose(
         },
         |p| p.config,
     );
-    let problem: Arc<dyn Problem> = problem.clone();
     let site = PlaneSite {
         problem: &problem,
         centre: &center,

@@ -14,7 +14,7 @@ mod directions;
 use directions::TrainedPath;
 
 use super::choice::choice;
-use super::problem_args::{RunArgs, mlp_problem};
+use super::problem_args::RunArgs;
 use super::progress::with_progress;
 use valley_engine::data::{Split, load_csv};
 use valley_engine::io::{
@@ -223,22 +223,22 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
                     .with_context(|| {
                         format!("{} does not fit {}", path.display(), csv.display())
                     })?;
-            let problem = Arc::new(problem);
+            let problem: Arc<dyn Problem> = Arc::new(problem);
             let center: Vec<f32> = weights.params.iter().map(|&p| p as f32).collect();
-            (problem, center, weights, format!("around {name}"))
+            (problem, center, Some(weights), format!("around {name}"))
         }
         None => {
             let (problem, config, saved, steps) = match &args.session {
                 Some(path) => {
                     let session = load_session(path)?;
-                    let problem = session.problem.build_mlp().with_context(|| {
+                    let problem = session.problem.build().with_context(|| {
                         format!("the session {} cannot be sliced here", path.display())
                     })?;
                     // A session is sliced where it stands, without training.
                     (problem, session.train, Some(session.run), 0)
                 }
                 None => (
-                    Arc::new(mlp_problem(&args.run.data, &args.run.model)?),
+                    args.run.problem()?.1,
                     args.run.optim.config()?,
                     None,
                     args.run.optim.steps,
@@ -248,13 +248,13 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             if let Some(message) = &summary.diverged {
                 bail!("training before the slice {message}");
             }
-            let sizes = problem.mlp().layer_sizes().to_vec();
-            let reference = SequentialWeights {
+            // Direction files are read against the network's Linear layers.
+            let reference = problem.linear_layers().map(|sizes| SequentialWeights {
                 tensor_names: default_tensor_names(sizes.len() - 1),
-                layer_sizes: sizes,
+                layer_sizes: sizes.to_vec(),
                 params: run.params().iter().map(|&p| f64::from(p)).collect(),
                 dtype: valley_engine::io::DType::F32,
-            };
+            });
             let center = run.params().to_vec();
             path = Some(TrainedPath {
                 points: run
@@ -274,7 +274,14 @@ fn model_slice(args: &LandscapeArgs, dims: usize) -> anyhow::Result<Slice> {
             )
         }
     };
-    let chosen = directions::choose(args, &problem, center, path.as_ref(), &reference, dims)?;
+    let chosen = directions::choose(
+        args,
+        &problem,
+        center,
+        path.as_ref(),
+        reference.as_ref(),
+        dims,
+    )?;
     Ok(Slice {
         title: format!("{} · {what}", problem.name()),
         problem,

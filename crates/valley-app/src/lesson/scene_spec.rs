@@ -442,7 +442,7 @@ impl SceneSpec {
         let (surface, dataset) = match settings.problem {
             ProblemChoice::Surface(kind) => (Some(Named(kind)), None),
             ProblemChoice::Dataset(kind) => (None, Some(Named(kind))),
-            ProblemChoice::Imported => (None, None),
+            ProblemChoice::Imported | ProblemChoice::Language(_) => (None, None),
         };
         let is_dataset = dataset.is_some();
         let train = &settings.train;

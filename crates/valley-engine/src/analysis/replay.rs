@@ -217,6 +217,12 @@ impl Problem for Remembering {
     fn evaluate(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
         self.inner.evaluate(params, workspace)
     }
+    fn evaluate_for_curve(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
+        self.inner.evaluate_for_curve(params, workspace)
+    }
+    fn curve_sample(&self) -> Option<usize> {
+        self.inner.curve_sample()
+    }
     fn surface(&self) -> Option<SurfaceKind> {
         self.inner.surface()
     }

@@ -34,11 +34,28 @@ pub fn pad_columns<T: Scalar>(matrix: &[T], rows: usize, cols: usize, out: &mut 
 
 pub fn transpose_padded<T: Scalar>(weight: &[T], fan_out: usize, fan_in: usize, wt: &mut Vec<T>) {
     let stride = padded(fan_out);
-    wt.clear();
-    wt.resize(fan_in * stride, T::zero());
-    for o in 0..fan_out {
-        for i in 0..fan_in {
-            wt[i * stride + o] = weight[o * fan_in + i];
+    // Only the padding needs zeros: every other element is written below,
+    // and a buffer reused at the same shape keeps its zeros.
+    if wt.len() != fan_in * stride {
+        wt.clear();
+        wt.resize(fan_in * stride, T::zero());
+    } else if stride > fan_out {
+        for row in wt.chunks_exact_mut(stride) {
+            row[fan_out..].fill(T::zero());
+        }
+    }
+    // In tiles, so the strided writes of one tile stay in the L1 cache.
+    const TILE: usize = 16;
+    for o0 in (0..fan_out).step_by(TILE) {
+        let o1 = (o0 + TILE).min(fan_out);
+        for i0 in (0..fan_in).step_by(TILE) {
+            let i1 = (i0 + TILE).min(fan_in);
+            for o in o0..o1 {
+                let source = &weight[o * fan_in + i0..o * fan_in + i1];
+                for (i, &w) in (i0..i1).zip(source) {
+                    wt[i * stride + o] = w;
+                }
+            }
         }
     }
 }

@@ -55,7 +55,7 @@ pub fn cross_entropy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> T {
     let mut shifted = Vec::with_capacity(n * k);
     for row in logits.rows() {
         let append = |values: &[T], shifts: &mut Vec<T>, shifted: &mut Vec<T>| {
-            let max = values.iter().copied().fold(T::neg_infinity(), T::max);
+            let max = row_max(values);
             let shift = if max.is_finite() { max } else { T::zero() };
             shifts.push(shift);
             shifted.extend(values.iter().map(|&z| z - shift));
@@ -82,6 +82,23 @@ pub fn cross_entropy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> T {
         total += shift + log_sum - row[label];
     }
     total / T::of(n.max(1) as f64)
+}
+
+/// The largest value, in eight running maxima that vectorise. A NaN is
+/// skipped here (it poisons the row's sum of exponentials instead), so the
+/// shift stays finite whenever any value is.
+fn row_max<T: Scalar>(values: &[T]) -> T {
+    let bigger = |m: T, v: T| if v > m { v } else { m };
+    let mut lanes = [T::neg_infinity(); 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane = bigger(*lane, v);
+        }
+    }
+    let max = tail.iter().copied().fold(T::neg_infinity(), bigger);
+    lanes.iter().copied().fold(max, bigger)
 }
 
 /// Mean squared error over all elements.

@@ -18,7 +18,7 @@ use crate::scalar::Scalar;
 
 /// Rows evaluated at once by the tape-free loss: their activations stay in
 /// the core's cache however long the text is.
-const CHUNK_ROWS: usize = 256;
+const CHUNK_ROWS: usize = 4096;
 
 /// Why a character model cannot be built.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -277,7 +277,11 @@ impl CharModel {
         for (spec, var) in self.layout.tensors.iter().zip(leaves) {
             let dst = &mut grad[spec.range()];
             match grads.get(var) {
-                Some(g) => dst.iter_mut().zip(g.iter()).for_each(|(d, &s)| *d = s),
+                // Tape arrays are contiguous: one copy, not an element-wise walk.
+                Some(g) => match g.as_slice() {
+                    Some(g) => dst.copy_from_slice(g),
+                    None => dst.iter_mut().zip(g.iter()).for_each(|(d, &s)| *d = s),
+                },
                 None => dst.fill(T::zero()),
             }
         }

@@ -56,6 +56,8 @@ pub struct LanguageProblem {
     model: CharModel,
     vocab: Vec<char>,
     split: TextSplit,
+    /// Evenly spaced examples of each set, for the loss chart.
+    curve: TextSplit,
     label: String,
     bigram: f64,
 }
@@ -75,13 +77,37 @@ impl LanguageProblem {
         let model = CharModel::new(text.vocab().len(), context, embed, hidden, activation)?;
         let split = TextSplit::new(text, context, test_fraction, text_name)?;
         let bigram = bigram_optimum(&split.train, text.vocab().len());
+        let curve = TextSplit {
+            train: evenly_spaced(&split.train, CURVE_SAMPLE),
+            test: evenly_spaced(&split.test, CURVE_SAMPLE),
+        };
         Ok(Self {
+            curve,
             label: format!("{text_name} · next character, {}", model.describe()),
             model,
             vocab: text.vocab().to_vec(),
             split,
             bigram,
         })
+    }
+
+    fn evaluate_on(
+        &self,
+        sets: &TextSplit,
+        params: &[f32],
+        workspace: &mut Workspace,
+    ) -> Evaluation {
+        let scratch = &mut workspace.scratch::<LanguageScratch>().forward;
+        let (train_loss, train_accuracy) =
+            self.model.loss_and_accuracy(params, &sets.train, scratch);
+        let test = (!sets.test.is_empty())
+            .then(|| self.model.loss_and_accuracy(params, &sets.test, scratch));
+        Evaluation {
+            train_loss,
+            test_loss: test.map(|(loss, _)| loss),
+            train_accuracy: Some(train_accuracy as f32),
+            test_accuracy: test.map(|(_, accuracy)| accuracy as f32),
+        }
     }
 
     /// The model's shape.
@@ -183,6 +209,24 @@ impl LanguageProblem {
     }
 }
 
+/// Examples per set the loss chart's evaluations read: a run evaluates
+/// every one of its first 256 steps, and a whole text would cost a hundred
+/// training steps each time. The sample is fixed, so the curve is smooth;
+/// the summary and the landscape read every example.
+pub const CURVE_SAMPLE: usize = 2048;
+
+/// At most `count` examples spread evenly over `examples` (all of them when there are fewer).
+fn evenly_spaced(examples: &Examples, count: usize) -> Examples {
+    let n = examples.len();
+    if n <= count {
+        return examples.clone();
+    }
+    let indices: Vec<usize> = (0..count).map(|i| i * n / count).collect();
+    let mut out = Examples::default();
+    examples.select(&indices, &mut out);
+    out
+}
+
 /// A symbol as a student reads it: `↵` for the line end, `␣` for a space.
 pub fn show_symbol(c: char) -> String {
     match c {
@@ -239,20 +283,17 @@ impl Problem for LanguageProblem {
     }
 
     fn evaluate(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
-        let scratch = &mut workspace.scratch::<LanguageScratch>().forward;
-        let (train_loss, train_accuracy) =
-            self.model
-                .loss_and_accuracy(params, &self.split.train, scratch);
-        let test = (!self.split.test.is_empty()).then(|| {
-            self.model
-                .loss_and_accuracy(params, &self.split.test, scratch)
-        });
-        Evaluation {
-            train_loss,
-            test_loss: test.map(|(loss, _)| loss),
-            train_accuracy: Some(train_accuracy as f32),
-            test_accuracy: test.map(|(_, accuracy)| accuracy as f32),
-        }
+        self.evaluate_on(&self.split, params, workspace)
+    }
+
+    fn evaluate_for_curve(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
+        self.evaluate_on(&self.curve, params, workspace)
+    }
+
+    fn curve_sample(&self) -> Option<usize> {
+        (self.curve.train.len() < self.split.train.len()
+            || self.curve.test.len() < self.split.test.len())
+        .then_some(CURVE_SAMPLE)
     }
 
     fn loss_and_grad_f64(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {

@@ -314,7 +314,11 @@ impl Mlp {
         for (spec, var) in self.layout.tensors.iter().zip(leaves) {
             let dst = &mut grad[spec.range()];
             match grads.get(var) {
-                Some(g) => dst.iter_mut().zip(g.iter()).for_each(|(d, &s)| *d = s),
+                // Tape arrays are contiguous: one copy, not an element-wise walk.
+                Some(g) => match g.as_slice() {
+                    Some(g) => dst.copy_from_slice(g),
+                    None => dst.iter_mut().zip(g.iter()).for_each(|(d, &s)| *d = s),
+                },
                 None => dst.fill(T::zero()),
             }
         }

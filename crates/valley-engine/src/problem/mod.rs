@@ -117,6 +117,20 @@ pub trait Problem: Send + Sync {
     /// Train and test loss and accuracy at `params`.
     fn evaluate(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation;
 
+    /// The evaluation a run records for its loss chart, many times early
+    /// on: the whole sets by default. A problem whose sets are too large to
+    /// evaluate that often reads a fixed sample and says so in
+    /// [`Problem::curve_sample`].
+    fn evaluate_for_curve(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
+        self.evaluate(params, workspace)
+    }
+
+    /// How many examples per set [`Problem::evaluate_for_curve`] reads,
+    /// when it does not read them all (for the chart's legend).
+    fn curve_sample(&self) -> Option<usize> {
+        None
+    }
+
     /// The analytic surface behind this problem, if it is one: its plane is
     /// the true parameter space and its critical points are known.
     fn surface(&self) -> Option<SurfaceKind> {

@@ -403,7 +403,9 @@ impl Run {
             self.trajectory.skip();
         }
         if self.evaluations.wants_next() {
-            let e = self.problem.evaluate(&self.params, &mut self.workspace);
+            let e = self
+                .problem
+                .evaluate_for_curve(&self.params, &mut self.workspace);
             // JSON has no infinity: an overflowing loss is kept as the
             // largest float, so the run can still be saved and reopened.
             let finite = |loss: f32| if loss.is_finite() { loss } else { f32::MAX };
