@@ -81,13 +81,10 @@ fn loss_gradient_and_log_probabilities_match_pytorch_in_f32_and_f64() {
         let expected_row0 = numbers(&case["log_probs_row0"]);
         let (loss, grad, row0) = if case["dtype"] == "f32" {
             let params: Vec<f32> = params.iter().map(|&p| p as f32).collect();
+            let mut scratch = CharScratch::default();
             let mut grad = vec![0.0f32; params.len()];
             let loss = model.loss_and_grad(&params, &examples, &mut grad, &mut Tape::new());
-            let logits = model.logits(
-                &params,
-                &examples.contexts[..context],
-                &mut CharScratch::default(),
-            );
+            let logits = model.logits(&params, &examples.contexts[..context], &mut scratch);
             let row: Vec<f64> = logits.row(0).iter().map(|&z| f64::from(z)).collect();
             (
                 f64::from(loss),
@@ -96,12 +93,9 @@ fn loss_gradient_and_log_probabilities_match_pytorch_in_f32_and_f64() {
             )
         } else {
             let mut grad = vec![0.0f64; params.len()];
+            let mut scratch = CharScratch::default();
             let loss = model.loss_and_grad(&params, &examples, &mut grad, &mut Tape::new());
-            let logits = model.logits(
-                &params,
-                &examples.contexts[..context],
-                &mut CharScratch::default(),
-            );
+            let logits = model.logits(&params, &examples.contexts[..context], &mut scratch);
             (loss, grad, logits.row(0).to_vec())
         };
         let lse = {

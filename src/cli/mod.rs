@@ -8,6 +8,7 @@ mod landscape;
 mod lesson;
 mod problem_args;
 mod progress;
+mod sample;
 mod sharpness;
 mod train;
 
@@ -97,8 +98,11 @@ pub enum ViewArg {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train an MLP on a built-in dataset or a CSV file and report the result.
+    /// Train an MLP on a built-in dataset or a CSV file, or a character language model on a
+    /// text, and report the result.
     Train(TrainArgs),
+    /// Text from a language-model session at a temperature, and its next-character probabilities.
+    Sample(sample::SampleArgs),
     /// Load PyTorch weights (safetensors) and data (CSV): loss, accuracy, gradient.
     Inspect(InspectArgs),
     /// Evaluate the loss on a 1D or 2D slice around a model or on a formula surface.
@@ -125,6 +129,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Train(args)) => train::run(&args),
+        Some(Command::Sample(args)) => sample::run(&args),
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::Landscape(args)) => landscape::run(&args),
         Some(Command::FilmStrip(args)) => film_strip::run(&args),
