@@ -10,6 +10,7 @@ use super::race::lane_colour;
 use super::runtime::Runtime;
 use super::settings::CurveChoice;
 use valley_engine::landscape::project;
+use valley_engine::numbers::plain_number;
 use valley_engine::train::{EvalPoint, HistoryPoint};
 use valley_figure::tick_label;
 
@@ -263,6 +264,19 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     };
     let train = curve(&|p| Some(p.train_loss));
     let test = curve(&|p| p.test_loss);
+    // A long text's points read a fixed sample: the legend says how many.
+    let sampled = runtime.problem.curve_batch().map(|b| {
+        format!(
+            "blue, orange: train and test loss on {} examples each",
+            plain_number(b.len() as f64)
+        )
+    });
+    let (train_name, test_name) = ("train loss".to_string(), "test loss".to_string());
+    // The best any bigram model does on this text, from its counts.
+    let bigram = runtime
+        .problem
+        .language()
+        .and_then(|l| Some((l.bigram_bound(), scale(l.bigram_bound() as f32)?)));
     // Where early stopping would have kept the model: only once the test
     // loss has turned up, and not during a race (its lanes have no test set).
     let early_stop = race
@@ -300,7 +314,9 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
         .show_background(false)
         .height(height)
         .allow_scroll(false);
-    if lanes.is_empty() || height >= 200.0 {
+    // A chart squeezed short (a projector's large text) goes without: the
+    // legend would cover the curves, and the caption below says what is drawn.
+    if (lanes.is_empty() && height >= 120.0) || height >= 200.0 {
         plot = plot.legend(Legend::default().position(egui_plot::Corner::LeftBottom));
     }
     plot = match all_positive {
@@ -321,14 +337,22 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
             // Dots mark the steps the trainer evaluated (a schedule of steps).
             let train_colour = Color32::from_rgb(60, 120, 220);
             plot.points(
-                Points::new("train loss", PlotPoints::from(train.clone()))
+                Points::new(train_name.clone(), PlotPoints::from(train.clone()))
                     .radius(2.5)
                     .color(train_colour),
             );
             plot.line(
-                Line::new("train loss", PlotPoints::from(train))
+                Line::new(train_name, PlotPoints::from(train))
                     .width(2.0)
                     .color(train_colour),
+            );
+        }
+        if let Some((bound, at)) = bigram {
+            let colour = Color32::from_rgb(0, 150, 110);
+            plot.hline(
+                egui_plot::HLine::new(format!("best bigram {}", plain_number(bound)), at)
+                    .color(colour)
+                    .style(egui_plot::LineStyle::dashed_loose()),
             );
         }
         if let Some((step, loss)) = early_stop {
@@ -357,12 +381,12 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
         }
         if !test.is_empty() {
             plot.points(
-                Points::new("test loss", PlotPoints::from(test.clone()))
+                Points::new(test_name.clone(), PlotPoints::from(test.clone()))
                     .radius(2.5)
                     .color(Color32::from_rgb(230, 120, 40)),
             );
             plot.line(
-                Line::new("test loss", PlotPoints::from(test))
+                Line::new(test_name, PlotPoints::from(test))
                     .width(2.0)
                     .color(Color32::from_rgb(230, 120, 40)),
             );
@@ -375,6 +399,16 @@ fn loss_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
             );
         }
     });
+    let mut notes: Vec<String> = sampled.into_iter().collect();
+    if let Some((bound, _)) = bigram {
+        notes.push(format!(
+            "dashed green: the best bigram model, {}",
+            plain_number(bound)
+        ));
+    }
+    if !notes.is_empty() {
+        ui.label(egui::RichText::new(notes.join("; ")).weak());
+    }
 }
 
 #[cfg(test)]

@@ -444,20 +444,7 @@ fn start_fresh_on(settings: &mut Settings) {
                 settings.lane_tuning = preset.lane_tuning;
             }
         }
-        ProblemChoice::Language(_) => {
-            // The standard small model (Bengio et al. 2003, as in makemore):
-            // Adam at 0.01 on minibatches of 32.
-            settings.context = 3;
-            settings.embed = 10;
-            settings.hidden_layers = 1;
-            settings.width = 64;
-            settings.activation = Activation::Tanh;
-            settings.test_fraction = 0.1;
-            settings.train.optimizer.kind = OptimizerKind::Adam;
-            settings.train.optimizer.lr = 0.01;
-            settings.train.batch_size = Some(32);
-            settings.lane_tuning.clear();
-        }
+        ProblemChoice::Language(_) => super::presets::language_defaults(settings),
         ProblemChoice::Imported => {}
     }
 }

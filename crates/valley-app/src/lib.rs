@@ -24,6 +24,7 @@ mod jobs;
 mod lab_settings;
 pub mod lab_view;
 mod landscape_view;
+mod language_view;
 mod launch;
 pub mod lesson;
 mod link;
@@ -95,6 +96,7 @@ pub struct ValleyApp {
     twin_heatmap: landscape_view::HeatmapCache,
     surface: surface_scene::SurfaceCache,
     boundary: boundary_view::BoundaryCache,
+    language: language_view::LanguagePanel,
     /// A scripted run (a screenshot, a measurement) and its commands.
     script: Option<Script>,
     measure: Option<measure::MeasurePlan>,
@@ -135,6 +137,7 @@ impl ValleyApp {
             twin_heatmap: Default::default(),
             surface: Default::default(),
             boundary: Default::default(),
+            language: Default::default(),
             script: None,
             measure: None,
             frame_ms: 0.0,
@@ -683,14 +686,25 @@ impl ValleyApp {
 
     /// The right-hand column: the 1D slice, the curves, and the lower chart.
     fn charts_ui(&mut self, ui: &mut egui::Ui) {
-        let height = (ui.available_height() / 3.0 - 28.0).max(80.0);
+        // A language model's next-character panel needs room for its bars
+        // and samples: the slice and the curves give it some.
+        let share = match self.settings.lower {
+            LowerChart::Predictions if self.runtime.problem.language().is_some() => 4.5,
+            _ => 3.0,
+        };
+        let height = (ui.available_height() / share - 28.0).max(70.0);
         ui.strong("1D slice along direction 1");
         charts_view::line_slice_ui(ui, &self.runtime, height);
         charts_view::curve_choice_ui(ui, &mut self.settings.curve);
         charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
         ui.horizontal_wrapped(|ui| {
-            ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Predictions")
-                .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
+            if self.runtime.problem.language().is_some() {
+                ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Next character")
+                    .on_hover_text("What the model predicts after a prompt, and text it writes");
+            } else {
+                ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Predictions")
+                    .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
+            }
             ui.selectable_value(&mut self.settings.lower, LowerChart::Curvature, "Curvature")
                 .on_hover_text("The Hessian at the ball: sharpness, the most negative curvature, and the spectrum");
             if self.runtime.problem.num_train_examples() > 0 {
@@ -699,6 +713,15 @@ impl ValleyApp {
             }
         });
         match self.settings.lower {
+            LowerChart::Predictions if self.runtime.problem.language().is_some() => {
+                language_view::language_ui(
+                    ui,
+                    &self.runtime,
+                    &mut self.language,
+                    &mut self.settings,
+                    height,
+                )
+            }
             LowerChart::Predictions => {
                 boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height)
             }

@@ -4,6 +4,9 @@
 
 use super::{ProblemChoice, Settings};
 use valley_engine::data::DatasetKind;
+use valley_engine::language::Corpus;
+use valley_engine::nn::Activation;
+use valley_engine::optim::OptimizerKind;
 use valley_engine::surface::SurfaceKind;
 
 /// The settings for a preset name.
@@ -41,7 +44,33 @@ pub fn preset(name: &str) -> anyhow::Result<Settings> {
         }
         return Ok(settings);
     }
+    if let Ok(corpus) = name.parse::<Corpus>() {
+        let mut settings = Settings {
+            problem: ProblemChoice::Language(corpus),
+            ..defaults
+        };
+        language_defaults(&mut settings);
+        return Ok(settings);
+    }
     anyhow::bail!(
-        "unknown preset '{name}': use a dataset (spirals, moons, circles, xor, blobs, sine) or a surface (bowl, ravine, saddle, rosenbrock, ...), or race"
+        "unknown preset '{name}': use a dataset (spirals, moons, circles, xor, blobs, sine), a surface (bowl, ravine, saddle, rosenbrock, ...), race, or a text for next-character prediction (names, prose)"
     )
+}
+
+/// A language model's own starting point: the standard small model
+/// (Bengio et al. 2003, as makemore builds it, with 64 hidden units so the
+/// live landscape keeps up) and Adam at 0.01 on minibatches of 32; the last
+/// tenth of the text is held out.
+pub fn language_defaults(settings: &mut Settings) {
+    settings.context = 3;
+    settings.embed = 10;
+    settings.hidden_layers = 1;
+    settings.width = 64;
+    settings.activation = Activation::Tanh;
+    settings.test_fraction = 0.1;
+    settings.train.optimizer.kind = OptimizerKind::Adam;
+    settings.train.optimizer.lr = 0.01;
+    settings.train.batch_size = Some(32);
+    settings.lane_tuning.clear();
+    settings.race.clear();
 }

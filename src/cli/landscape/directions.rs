@@ -86,7 +86,7 @@ pub fn choose(
         |p| p.config,
     );
     let site = PlaneSite {
-        problem: &problem,
+        problem,
         centre: &center,
         start: path.map(|p| p.start.as_slice()),
         path: path.map_or(&[], |p| p.points.as_slice()),

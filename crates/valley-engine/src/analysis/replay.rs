@@ -220,8 +220,8 @@ impl Problem for Remembering {
     fn evaluate_for_curve(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
         self.inner.evaluate_for_curve(params, workspace)
     }
-    fn curve_sample(&self) -> Option<usize> {
-        self.inner.curve_sample()
+    fn curve_batch(&self) -> Option<&[usize]> {
+        self.inner.curve_batch()
     }
     fn surface(&self) -> Option<SurfaceKind> {
         self.inner.surface()

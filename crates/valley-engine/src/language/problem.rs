@@ -58,6 +58,8 @@ pub struct LanguageProblem {
     split: TextSplit,
     /// Evenly spaced examples of each set, for the loss chart.
     curve: TextSplit,
+    /// Which training examples `curve.train` holds.
+    curve_indices: Vec<usize>,
     label: String,
     bigram: f64,
 }
@@ -77,12 +79,17 @@ impl LanguageProblem {
         let model = CharModel::new(text.vocab().len(), context, embed, hidden, activation)?;
         let split = TextSplit::new(text, context, test_fraction, text_name)?;
         let bigram = bigram_optimum(&split.train, text.vocab().len());
-        let curve = TextSplit {
-            train: evenly_spaced(&split.train, CURVE_SAMPLE),
-            test: evenly_spaced(&split.test, CURVE_SAMPLE),
+        let curve_indices = evenly_spaced(split.train.len(), CURVE_SAMPLE);
+        let test_indices = evenly_spaced(split.test.len(), CURVE_SAMPLE);
+        let mut curve = TextSplit {
+            train: Examples::default(),
+            test: Examples::default(),
         };
+        split.train.select(&curve_indices, &mut curve.train);
+        split.test.select(&test_indices, &mut curve.test);
         Ok(Self {
             curve,
+            curve_indices,
             label: format!("{text_name} · next character, {}", model.describe()),
             model,
             vocab: text.vocab().to_vec(),
@@ -188,14 +195,15 @@ impl LanguageProblem {
         self.decode(&ids)
     }
 
-    /// The parameter whose change moves −log p(`target` | `prompt`) most
-    /// per unit: the largest entry of that one prediction's gradient.
-    pub fn most_influential_parameter(
+    /// The two parameters whose change moves −log p(`target` | `prompt`)
+    /// most per unit: the largest entries of that one prediction's gradient
+    /// (for a map of two single weights beside the random-direction map).
+    pub fn most_influential_parameters(
         &self,
         params: &[f32],
         prompt: &[usize],
         target: usize,
-    ) -> usize {
+    ) -> [usize; 2] {
         let example = Examples {
             context: self.model.context(),
             contexts: self.context_of(prompt),
@@ -205,7 +213,29 @@ impl LanguageProblem {
         let mut grad = vec![0.0; params.len()];
         self.model
             .loss_and_grad(&params64, &example, &mut grad, &mut Tape::new());
-        sample::argmax(&grad.iter().map(|g| g.abs()).collect::<Vec<_>>())
+        let mut order: Vec<usize> = (0..grad.len()).collect();
+        order.sort_by(|&a, &b| grad[b].abs().total_cmp(&grad[a].abs()).then(a.cmp(&b)));
+        [order[0], order.get(1).copied().unwrap_or(order[0])]
+    }
+
+    /// The character that follows `prompt` where it first appears in the
+    /// training text (`None` when it never does, or is empty).
+    pub fn continuation_in_text(&self, prompt: &[usize]) -> Option<usize> {
+        let train = &self.split.train;
+        if prompt.is_empty() || train.is_empty() {
+            return None;
+        }
+        // The training text in order: the first context, then every target.
+        let stream: Vec<usize> = train
+            .context_of(0)
+            .iter()
+            .chain(&train.targets)
+            .copied()
+            .collect();
+        stream
+            .windows(prompt.len() + 1)
+            .find(|w| &w[..prompt.len()] == prompt)
+            .map(|w| w[prompt.len()])
     }
 }
 
@@ -215,16 +245,12 @@ impl LanguageProblem {
 /// the summary and the landscape read every example.
 pub const CURVE_SAMPLE: usize = 2048;
 
-/// At most `count` examples spread evenly over `examples` (all of them when there are fewer).
-fn evenly_spaced(examples: &Examples, count: usize) -> Examples {
-    let n = examples.len();
+/// At most `count` indices spread evenly over 0..n (all of them when there are fewer).
+fn evenly_spaced(n: usize, count: usize) -> Vec<usize> {
     if n <= count {
-        return examples.clone();
+        return (0..n).collect();
     }
-    let indices: Vec<usize> = (0..count).map(|i| i * n / count).collect();
-    let mut out = Examples::default();
-    examples.select(&indices, &mut out);
-    out
+    (0..count).map(|i| i * n / count).collect()
 }
 
 /// A symbol as a student reads it: `↵` for the line end, `␣` for a space.
@@ -290,10 +316,8 @@ impl Problem for LanguageProblem {
         self.evaluate_on(&self.curve, params, workspace)
     }
 
-    fn curve_sample(&self) -> Option<usize> {
-        (self.curve.train.len() < self.split.train.len()
-            || self.curve.test.len() < self.split.test.len())
-        .then_some(CURVE_SAMPLE)
+    fn curve_batch(&self) -> Option<&[usize]> {
+        (self.curve_indices.len() < self.split.train.len()).then_some(self.curve_indices.as_slice())
     }
 
     fn loss_and_grad_f64(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {

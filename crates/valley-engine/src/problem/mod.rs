@@ -117,17 +117,18 @@ pub trait Problem: Send + Sync {
     /// Train and test loss and accuracy at `params`.
     fn evaluate(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation;
 
-    /// The evaluation a run records for its loss chart, many times early
-    /// on: the whole sets by default. A problem whose sets are too large to
-    /// evaluate that often reads a fixed sample and says so in
-    /// [`Problem::curve_sample`].
+    /// The evaluation a run records for its loss chart and shows live,
+    /// many times a second: the whole sets by default. A problem whose sets
+    /// are too large to evaluate that often reads a fixed sample, the one
+    /// [`Problem::curve_batch`] names.
     fn evaluate_for_curve(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
         self.evaluate(params, workspace)
     }
 
-    /// How many examples per set [`Problem::evaluate_for_curve`] reads,
-    /// when it does not read them all (for the chart's legend).
-    fn curve_sample(&self) -> Option<usize> {
+    /// The training examples the live evaluation and the view's gradient
+    /// read, when they are a fixed sample rather than all of them (the
+    /// charts say so).
+    fn curve_batch(&self) -> Option<&[usize]> {
         None
     }
 

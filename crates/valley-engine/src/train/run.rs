@@ -451,14 +451,18 @@ impl Run {
 
     /// A full picture of the present: evaluation, gradient, the next update.
     pub fn snapshot(&mut self, state: RunState, steps_per_second: f64) -> Snapshot {
-        let evaluation = self.problem.evaluate(&self.params, &mut self.workspace);
+        // Published many times a second: a long text is read through its
+        // fixed sample, as the loss chart's points are.
+        let evaluation = self
+            .problem
+            .evaluate_for_curve(&self.params, &mut self.workspace);
         let mut gradient = vec![0.0; self.params.len()];
-        self.problem.loss_and_grad(
-            &self.params,
-            Batch::Full,
-            &mut gradient,
-            &mut self.workspace,
-        );
+        let batch = match self.problem.curve_batch() {
+            Some(indices) => Batch::Indices(indices),
+            None => Batch::Full,
+        };
+        self.problem
+            .loss_and_grad(&self.params, batch, &mut gradient, &mut self.workspace);
         if let Some(mask) = &self.mask {
             mask.apply(&mut gradient);
         }
