@@ -21,10 +21,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use valley::engine::landscape::{DirectionKind, GridSpec, Plane, evaluate_grid, make_direction};
-use valley::engine::language::{Corpus, LanguageProblem, Text};
+use valley::engine::language::{Corpus, Text};
 use valley::engine::nn::Activation;
 use valley::engine::optim::{Optimizer, OptimizerConfig};
-use valley::engine::problem::{Batch, Problem, Workspace};
+use valley::engine::problem::{Batch, LanguageProblem, Problem, Workspace};
 use valley::engine::train::{Run, TrainConfig};
 
 fn standard(corpus: Corpus) -> anyhow::Result<LanguageProblem> {

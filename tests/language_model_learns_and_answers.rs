@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use valley::engine::io::read_safetensors;
-use valley::engine::language::{Corpus, LanguageProblem, Text, argmax};
+use valley::engine::language::{Corpus, Text, argmax};
 use valley::engine::nn::Activation;
 use valley::engine::optim::OptimizerConfig;
-use valley::engine::problem::{Problem, Workspace};
+use valley::engine::problem::{LanguageProblem, Problem, Workspace};
 use valley::engine::train::{Run, TrainConfig};
 
 fn valley(args: &[&str]) -> Output {

@@ -9,10 +9,10 @@ use clap::Args;
 use super::choice::choice;
 
 use valley_engine::data::{self, DatasetKind, DatasetSpec, Split};
-use valley_engine::language::{Corpus, TextSource};
+use valley_engine::language::Corpus;
 use valley_engine::nn::{Activation, Init, Mlp, parse_layer_sizes};
 use valley_engine::optim::{LrSchedule, OptimizerConfig, OptimizerKind, Schedule};
-use valley_engine::problem::{MlpProblem, Problem, ProblemSpec};
+use valley_engine::problem::{MlpProblem, Problem, ProblemSpec, TextSource};
 use valley_engine::train::TrainConfig;
 
 /// Where the data comes from.

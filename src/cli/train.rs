@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::problem_args::RunArgs;
 use super::progress::Progress;
-use valley_engine::io::write_layout;
+use valley_engine::nn::write_layout;
 use valley_engine::problem::Problem;
 use valley_engine::session::{Session, load_session, save_session};
 use valley_engine::train::{Run, SavedRun, StepOutcome, TrainConfig};

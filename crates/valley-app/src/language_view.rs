@@ -10,8 +10,9 @@ use egui::{Color32, RichText, Sense, Stroke, Vec2};
 
 use super::runtime::Runtime;
 use super::settings::{DirectionChoice, Settings};
-use valley_engine::language::{LanguageProblem, show_symbol};
+use valley_engine::language::show_symbol;
 use valley_engine::numbers::plain_number as plain;
+use valley_engine::problem::LanguageProblem;
 
 /// Steps between kept samples.
 const SAMPLE_EVERY: u64 = 500;

@@ -13,8 +13,8 @@ use super::ValleyApp;
 use super::command::AppCommand;
 use super::notices::Source;
 use super::settings::{ProblemChoice, Settings};
-use valley_engine::language::TextSource;
 use valley_engine::problem::ProblemSpec;
+use valley_engine::problem::TextSource;
 use valley_engine::session::{Session, save_session, session_bytes};
 use valley_engine::train::{Command, SavedRun, TrainConfig};
 

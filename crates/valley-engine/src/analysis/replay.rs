@@ -232,7 +232,7 @@ impl Problem for Remembering {
     fn linear_layers(&self) -> Option<&[usize]> {
         self.inner.linear_layers()
     }
-    fn language(&self) -> Option<&crate::language::LanguageProblem> {
+    fn language(&self) -> Option<&crate::problem::LanguageProblem> {
         self.inner.language()
     }
     fn loss_and_grad_f64(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {

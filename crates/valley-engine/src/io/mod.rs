@@ -20,7 +20,7 @@ pub use error::IoError;
 pub use read::{ReadError, read_at_most};
 pub use sequential::{
     SequentialWeights, default_tensor_names, flat_like, sequential_from_file, sequential_tensors,
-    write_layout, write_sequential,
+    write_sequential,
 };
 pub use tensors::{
     DType, NamedTensor, TensorFile, parse_safetensors, read_safetensors, tensors_to_bytes,

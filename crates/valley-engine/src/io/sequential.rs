@@ -237,28 +237,6 @@ pub fn write_sequential(
     )
 }
 
-/// Writes float32 `params` as a state dict under `layout`'s names and
-/// shapes: any model whose layout follows its PyTorch module (an MLP's
-/// `0.weight`, a character model's `embedding.weight`, `mlp.0.weight`, …)
-/// loads with `load_state_dict(strict=True)`.
-pub fn write_layout(
-    path: &std::path::Path,
-    layout: &crate::nn::ParamLayout,
-    params: &[f32],
-) -> Result<(), IoError> {
-    assert_eq!(params.len(), layout.num_params(), "parameters vs layout");
-    let tensors: Vec<NamedTensor> = layout
-        .tensors
-        .iter()
-        .map(|t| NamedTensor {
-            name: t.name.clone(),
-            shape: t.shape.clone(),
-            data: params[t.range()].iter().map(|&p| f64::from(p)).collect(),
-        })
-        .collect();
-    super::write_safetensors(path, &tensors, DType::F32)
-}
-
 /// Default nn.Sequential names for `num_layers` Linear layers with one
 /// activation between them: `0`, `2`, `4`, ...
 pub fn default_tensor_names(num_layers: usize) -> Vec<(String, String)> {

@@ -286,6 +286,17 @@ impl TextSplit {
     }
 }
 
+/// A symbol as a student reads it: `↵` for the line end, `␣` for a space.
+pub fn show_symbol(c: char) -> String {
+    match c {
+        '\n' => "↵".into(),
+        ' ' => "␣".into(),
+        '\t' => "⇥".into(),
+        c if c.is_control() => format!("U+{:04X}", u32::from(c)),
+        c => c.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

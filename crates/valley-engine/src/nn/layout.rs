@@ -134,6 +134,28 @@ impl ParamLayout {
     }
 }
 
+/// Writes float32 `params` as a state dict under `layout`'s names and
+/// shapes: any model whose layout follows its PyTorch module (an MLP's
+/// `0.weight`, a character model's `embedding.weight`, `mlp.0.weight`, …)
+/// loads with `load_state_dict(strict=True)`.
+pub fn write_layout(
+    path: &std::path::Path,
+    layout: &ParamLayout,
+    params: &[f32],
+) -> Result<(), crate::io::IoError> {
+    assert_eq!(params.len(), layout.num_params(), "parameters vs layout");
+    let tensors: Vec<crate::io::NamedTensor> = layout
+        .tensors
+        .iter()
+        .map(|t| crate::io::NamedTensor {
+            name: t.name.clone(),
+            shape: t.shape.clone(),
+            data: params[t.range()].iter().map(|&p| f64::from(p)).collect(),
+        })
+        .collect();
+    crate::io::write_safetensors(path, &tensors, crate::io::DType::F32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

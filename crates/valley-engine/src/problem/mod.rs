@@ -5,11 +5,13 @@
 //! new kind of problem (a next-token model, say) plugs into every view
 //! without touching them.
 
+mod language_problem;
 mod mlp_problem;
 mod precise;
 mod spec;
 mod surface_problem;
 
+pub use language_problem::{CURVE_SAMPLE, LanguageProblem, TextSource};
 pub use mlp_problem::{MlpProblem, MlpScratch};
 pub use precise::{PreciseEvaluation, evaluate_in};
 pub use spec::ProblemSpec;
@@ -152,7 +154,7 @@ pub trait Problem: Send + Sync {
 
     /// The language model, when this problem is one (for its own views:
     /// the next symbol, samples, the bigram bound).
-    fn language(&self) -> Option<&crate::language::LanguageProblem> {
+    fn language(&self) -> Option<&LanguageProblem> {
         None
     }
 

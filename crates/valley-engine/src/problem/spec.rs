@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::{LanguageProblem, TextSource};
 use super::{MlpProblem, Problem, SurfaceProblem};
 use crate::data::{DatasetSpec, generate, load_csv, split};
 use crate::io::{read_safetensors, sequential_from_file};
-use crate::language::{CharModel, LanguageProblem, MAX_VOCAB, TextSource};
+use crate::language::{CharModel, MAX_VOCAB};
 use crate::nn::{Activation, Init, Mlp};
 use crate::surface::SurfaceKind;
 

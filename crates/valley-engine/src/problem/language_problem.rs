@@ -5,15 +5,14 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::bigram::bigram_optimum;
-use super::corpus::Corpus;
-use super::model::{CharModel, CharScratch};
-use super::sample;
-use super::text::{Examples, Text, TextSplit};
+use super::{Batch, Evaluation, Problem, Workspace};
 use crate::autograd::Tape;
 use crate::kernels::Activation;
+use crate::language::{
+    self as sample, CharModel, CharScratch, Corpus, Examples, Text, TextError, TextSplit,
+    bigram_optimum,
+};
 use crate::nn::ParamLayout;
-use crate::problem::{Batch, Evaluation, Problem, Workspace};
 
 /// Where a language model's text comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +26,7 @@ pub enum TextSource {
 
 impl TextSource {
     /// Reads the text; the error names the file and what is wrong.
-    pub fn load(&self) -> Result<(Text, String), super::TextError> {
+    pub fn load(&self) -> Result<(Text, String), TextError> {
         match self {
             TextSource::Corpus(corpus) => Ok((
                 Text::parse(corpus.text(), corpus.name())?,
@@ -147,7 +146,7 @@ impl LanguageProblem {
                 self.vocab.binary_search(&c).map_err(|_| {
                     format!(
                         "the text never uses {}, so the model has no embedding for it",
-                        show_symbol(c)
+                        crate::language::show_symbol(c)
                     )
                 })
             })
@@ -251,17 +250,6 @@ fn evenly_spaced(n: usize, count: usize) -> Vec<usize> {
         return (0..n).collect();
     }
     (0..count).map(|i| i * n / count).collect()
-}
-
-/// A symbol as a student reads it: `↵` for the line end, `␣` for a space.
-pub fn show_symbol(c: char) -> String {
-    match c {
-        '\n' => "↵".into(),
-        ' ' => "␣".into(),
-        '\t' => "⇥".into(),
-        c if c.is_control() => format!("U+{:04X}", u32::from(c)),
-        c => c.to_string(),
-    }
 }
 
 impl Problem for LanguageProblem {
