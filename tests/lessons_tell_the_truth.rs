@@ -47,6 +47,8 @@ const EXPECTED: &[(&str, usize, Option<bool>, &[bool])] = &[
     ("flat-and-sharp", 2, Some(true), &[]),
     ("overfitting", 0, Some(true), &[true]),
     ("overfitting", 1, Some(false), &[]),
+    ("next-character", 0, Some(true), &[]),
+    ("next-character", 1, Some(true), &[]),
 ];
 
 #[test]

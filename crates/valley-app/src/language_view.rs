@@ -73,6 +73,12 @@ fn panel_ui(
     let Some(language) = runtime.problem.language() else {
         return;
     };
+    // Just after a new problem is chosen the snapshot is still the old
+    // model's: wait a frame for the new one.
+    if runtime.snapshot.params.len() != runtime.problem.num_params() {
+        ui.label("starting the new model…");
+        return;
+    }
     let snapshot = &runtime.snapshot;
     let params: &[f32] = &snapshot.params;
     if !params.iter().all(|p| p.is_finite()) {
@@ -160,7 +166,8 @@ fn bars(
     truth: Option<usize>,
     row_height: f32,
 ) {
-    let width = ui.available_width();
+    // Short of the full width, so the bars never push the scroll area wider.
+    let width = ui.available_width() - ui.spacing().scroll.bar_width - 8.0;
     let font = egui::FontId::monospace(row_height * 0.8);
     let text_colour = ui.visuals().text_color();
     for &(id, p) in ranked {

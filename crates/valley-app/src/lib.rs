@@ -624,7 +624,12 @@ impl ValleyApp {
         }
         egui::CentralPanel::default().frame(central).show(ui, |ui| {
             commands.extend(self.restore_offer_ui(ui));
-            ui.heading(self.runtime.problem.name());
+            // Truncated, not wrapped or widened: a long title must not push
+            // the map under the charts on a narrow projector screen.
+            ui.add(
+                egui::Label::new(egui::RichText::new(self.runtime.problem.name()).heading())
+                    .truncate(),
+            );
             commands.extend(header::header_ui(
                 ui,
                 &mut self.settings.view,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::file::Lesson;
 
 /// The built-in lesson files: (id, text), in the order the course runs.
-pub const BUILT_IN: [(&str, &str); 13] = [
+pub const BUILT_IN: [(&str, &str); 14] = [
     (
         "loss-and-slope",
         include_str!("../../../../assets/lessons/01-loss-and-slope.toml"),
@@ -60,11 +60,15 @@ pub const BUILT_IN: [(&str, &str); 13] = [
         "luck-of-the-draw",
         include_str!("../../../../assets/lessons/13-luck-of-the-draw.toml"),
     ),
+    (
+        "next-character",
+        include_str!("../../../../assets/lessons/14-next-character.toml"),
+    ),
 ];
 
 /// Lessons that arrive with their own features, shown greyed in the menu
 /// (a teacher's file for any of them opens like any lesson).
-pub const COMING: [&str; 1] = ["Next-token prediction"];
+pub const COMING: [&str; 0] = [];
 
 /// The built-in lesson with this id, checked.
 pub fn built_in(id: &str) -> Result<Arc<Lesson>, String> {

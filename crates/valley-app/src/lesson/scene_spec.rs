@@ -13,6 +13,7 @@ use crate::settings::{
     CentralView, CurveChoice, DirectionChoice, LowerChart, ProblemChoice, SliceMode,
 };
 use valley_engine::data::DatasetKind;
+use valley_engine::language::Corpus;
 use valley_engine::nn::Activation;
 use valley_engine::optim::{OptimizerKind, Schedule};
 use valley_engine::surface::SurfaceKind;
@@ -223,6 +224,15 @@ pub struct SceneSpec {
     /// A built-in dataset for an MLP (`spirals`, `moons`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dataset: Option<Named<DatasetKind>>,
+    /// A built-in text for a character language model (`names`, `prose`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corpus: Option<Named<Corpus>>,
+    /// A language model's context, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<usize>,
+    /// A language model's embedding width.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embed: Option<usize>,
     /// Points in the dataset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub points: Option<usize>,
@@ -342,6 +352,12 @@ impl SceneSpec {
             settings.noise = kind.default_noise();
             settings.race.clear();
         }
+        if let Some(Named(corpus)) = self.corpus {
+            settings.problem = ProblemChoice::Language(corpus);
+            crate::presets::language_defaults(settings);
+        }
+        set(&mut settings.context, self.context);
+        set(&mut settings.embed, self.embed);
         set(&mut settings.dataset_size, self.points);
         set(&mut settings.noise, self.noise);
         set(&mut settings.data_seed, self.data_seed);
@@ -444,6 +460,11 @@ impl SceneSpec {
             ProblemChoice::Dataset(kind) => (None, Some(Named(kind))),
             ProblemChoice::Imported | ProblemChoice::Language(_) => (None, None),
         };
+        let corpus = match settings.problem {
+            ProblemChoice::Language(corpus) => Some(Named(corpus)),
+            _ => None,
+        };
+        let is_language = corpus.is_some();
         let is_dataset = dataset.is_some();
         let train = &settings.train;
         let schedule = match train.schedule.schedule {
@@ -460,19 +481,22 @@ impl SceneSpec {
         Self {
             surface,
             dataset,
+            corpus,
+            context: is_language.then_some(settings.context),
+            embed: is_language.then_some(settings.embed),
             points: is_dataset.then_some(settings.dataset_size),
             noise: is_dataset.then_some(settings.noise),
             data_seed: is_dataset.then_some(settings.data_seed),
-            hidden_layers: is_dataset.then_some(settings.hidden_layers),
-            width: is_dataset.then_some(settings.width),
-            activation: is_dataset.then_some(Named(settings.activation)),
+            hidden_layers: (is_dataset || is_language).then_some(settings.hidden_layers),
+            width: (is_dataset || is_language).then_some(settings.width),
+            activation: (is_dataset || is_language).then_some(Named(settings.activation)),
             optimizer: Some(Named(train.optimizer.kind)),
             lr: Some(train.optimizer.lr),
             momentum: Some(train.optimizer.momentum),
             weight_decay: (train.optimizer.weight_decay != 0.0)
                 .then_some(train.optimizer.weight_decay),
             l1: (train.optimizer.l1 != 0.0).then_some(train.optimizer.l1),
-            batch: is_dataset.then_some(match train.batch_size {
+            batch: (is_dataset || is_language).then_some(match train.batch_size {
                 Some(n) => BatchSpec::Size(n),
                 None => BatchSpec::Word(FullBatch::Full),
             }),
