@@ -14,6 +14,7 @@ use super::wake::Wake;
 use valley_engine::exec;
 use valley_engine::io::{read_safetensors, sequential_from_file, write_sequential};
 use valley_engine::landscape::{Grid, Plane, project};
+use valley_engine::nn::write_layout;
 use valley_engine::train::TrajectoryPoint;
 use valley_figure::{HeatmapFigure, Marker, MarkerStyle, render_heatmap, save_png_with_text};
 
@@ -158,21 +159,17 @@ pub fn window_file(dir: &Path, step: u64) -> PathBuf {
     file(dir, step, "window.png")
 }
 
-/// Saves the network's current weights as safetensors that
-/// `nn.Sequential.load_state_dict` accepts, named as the imported file named
-/// them (or `0.weight`, `0.bias`, `2.weight`, ...).
+/// Saves the network's current weights as a PyTorch state dict:
+/// `nn.Sequential`'s names for a stack of Linear layers (or the names the
+/// imported file gave them), a language model's own module names
+/// (`embedding.weight`, `mlp.0.weight`, …) otherwise.
 pub fn save_weights(
     runtime: &Runtime,
     import: Option<ImportSpec>,
     dir: &Path,
     message: &ExportMessage,
 ) {
-    let Some(layers) = runtime
-        .problem
-        .linear_layers()
-        .filter(|_| runtime.is_consistent())
-        .map(<[usize]>::to_vec)
-    else {
+    if runtime.problem.surface().is_some() || !runtime.is_consistent() {
         set(
             message,
             Err(
@@ -181,19 +178,27 @@ pub fn save_weights(
             ),
         );
         return;
-    };
+    }
+    let layers = runtime.problem.linear_layers().map(<[usize]>::to_vec);
+    let layout = runtime.problem.layout().clone();
     let params = Arc::clone(&runtime.snapshot.params);
     let target = file(dir, runtime.snapshot.step, "weights.safetensors");
     let report = Arc::clone(message);
     let wake = runtime.wake();
     let spawned = exec::spawn_detached("valley-export", move || {
-        // The imported file's own names, so the state dict loads into the user's module.
-        let names = import.and_then(|spec| {
-            let file = read_safetensors(&spec.weights).ok()?;
-            let weights = sequential_from_file(&file, "").ok()?;
-            (weights.layer_sizes == layers).then_some(weights.tensor_names)
-        });
-        let outcome = write_sequential(&target, &layers, names.as_deref(), &params)
+        let written = match &layers {
+            Some(layers) => {
+                // The imported file's own names, so the state dict loads into the user's module.
+                let names = import.and_then(|spec| {
+                    let file = read_safetensors(&spec.weights).ok()?;
+                    let weights = sequential_from_file(&file, "").ok()?;
+                    (&weights.layer_sizes == layers).then_some(weights.tensor_names)
+                });
+                write_sequential(&target, layers, names.as_deref(), &params)
+            }
+            None => write_layout(&target, &layout, &params),
+        };
+        let outcome = written
             .map(|()| format!("saved {}", target.display()))
             .map_err(|e| format!("export failed: {e}"));
         set(&report, outcome);

@@ -81,7 +81,7 @@ fn buttons_ui(ui: &mut egui::Ui, has_weights: bool, right_to_left: bool) -> Opti
         ));
         buttons.push((
             "Save weights",
-            "Save the network's current weights as safetensors that PyTorch's nn.Sequential loads",
+            "Save the network's current weights as safetensors that PyTorch loads (nn.Sequential, or a language model's CharModel from scripts/char_model.py)",
             AppCommand::Export(ExportKind::Weights),
         ));
     }

@@ -633,7 +633,7 @@ impl ValleyApp {
             commands.extend(header::header_ui(
                 ui,
                 &mut self.settings.view,
-                self.runtime.problem.linear_layers().is_some(),
+                self.runtime.problem.surface().is_none(),
                 self.settings.presentation,
                 self.lesson.is_some(),
             ));

@@ -184,3 +184,27 @@ impl<T> Gradients<T> {
         self.grads.get(var.0).and_then(Option::as_ref)
     }
 }
+
+impl<T: Scalar> Gradients<T> {
+    /// Writes each leaf's gradient into its place of a flat gradient vector
+    /// (zeros for a leaf the output does not depend on): `places[i]` is where
+    /// `leaves[i]` lives, in the model's parameter layout.
+    pub fn write_flat(
+        &self,
+        places: impl IntoIterator<Item = std::ops::Range<usize>>,
+        leaves: &[Var],
+        flat: &mut [T],
+    ) {
+        for (range, &var) in places.into_iter().zip(leaves) {
+            let dst = &mut flat[range];
+            match self.get(var) {
+                // Tape arrays are contiguous: one copy, not an element-wise walk.
+                Some(g) => match g.as_slice() {
+                    Some(g) => dst.copy_from_slice(g),
+                    None => dst.iter_mut().zip(g.iter()).for_each(|(d, &s)| *d = s),
+                },
+                None => dst.fill(T::zero()),
+            }
+        }
+    }
+}

@@ -274,17 +274,7 @@ impl CharModel {
         let log_probs = tape.log_softmax(h);
         let loss = tape.negative_log_likelihood(log_probs, &examples.targets);
         let grads = tape.backward(loss);
-        for (spec, var) in self.layout.tensors.iter().zip(leaves) {
-            let dst = &mut grad[spec.range()];
-            match grads.get(var) {
-                // Tape arrays are contiguous: one copy, not an element-wise walk.
-                Some(g) => match g.as_slice() {
-                    Some(g) => dst.copy_from_slice(g),
-                    None => dst.iter_mut().zip(g.iter()).for_each(|(d, &s)| *d = s),
-                },
-                None => dst.fill(T::zero()),
-            }
-        }
+        grads.write_flat(self.layout.tensors.iter().map(|t| t.range()), &leaves, grad);
         let value = tape.scalar(loss);
         tape.recycle(grads);
         value
