@@ -32,6 +32,9 @@ pub struct LanguagePanel {
     /// Sampling temperature.
     pub temperature: f32,
     samples: Vec<(u64, String)>,
+    /// The sample shown as "now", with the step and temperature it was drawn at
+    /// (drawn again only when either changes, not every frame).
+    now: Option<(u64, f32, String)>,
     /// The run the samples came from (its first parameters), so a new run starts a new list.
     run: Option<f32>,
 }
@@ -42,6 +45,7 @@ impl Default for LanguagePanel {
             prompt: "ma".into(),
             temperature: 1.0,
             samples: Vec::new(),
+            now: None,
             run: None,
         }
     }
@@ -220,6 +224,7 @@ fn samples_ui(
     if panel.run != run || panel.samples.last().is_some_and(|(s, _)| *s > step) {
         panel.samples.clear();
         panel.run = run;
+        panel.now = None;
     }
     let due = step / SAMPLE_EVERY * SAMPLE_EVERY;
     if panel.samples.last().is_none_or(|(s, _)| *s < due) {
@@ -234,7 +239,15 @@ fn samples_ui(
         ui.add(egui::Slider::new(&mut panel.temperature, 0.0..=2.0).text("temperature"))
             .on_hover_text("Low: always the likeliest character (repetitive). 1: the model's own odds. High: nearer random letters");
     });
-    let now = language.sample(params, &[], SAMPLE_CHARS, panel.temperature, 0);
+    let temperature = panel.temperature;
+    let now = match &panel.now {
+        Some((at, t, text)) if *at == step && *t == temperature => text.clone(),
+        _ => {
+            let text = language.sample(params, &[], SAMPLE_CHARS, temperature, 0);
+            panel.now = Some((step, temperature, text.clone()));
+            text
+        }
+    };
     let mono = |text: &str| RichText::new(text.replace('\n', " ↵ ")).monospace();
     ui.label(RichText::new(format!("now (step {step})")).weak());
     ui.label(mono(&now));

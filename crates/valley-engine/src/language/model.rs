@@ -187,29 +187,41 @@ impl CharModel {
         self.mlp.forward(weights, x, &mut scratch.forward)
     }
 
+    /// Runs the examples through the model in chunks, so long texts stay in
+    /// cache, handing each chunk's logits and targets to `read`.
+    fn for_each_chunk<T: Scalar>(
+        &self,
+        params: &[T],
+        examples: &Examples,
+        scratch: &mut CharScratch<T>,
+        mut read: impl FnMut(ArrayView2<T>, &[usize]),
+    ) {
+        let n = examples.len();
+        for start in (0..n).step_by(CHUNK_ROWS) {
+            let end = (start + CHUNK_ROWS).min(n);
+            let contexts = &examples.contexts[start * self.context..end * self.context];
+            read(
+                self.logits(params, contexts, scratch),
+                &examples.targets[start..end],
+            );
+        }
+    }
+
     /// Mean cross-entropy (nats) and the fraction of next symbols ranked
-    /// first, tape-free, in chunks so long texts stay in cache.
+    /// first, tape-free.
     pub fn loss_and_accuracy<T: Scalar>(
         &self,
         params: &[T],
         examples: &Examples,
         scratch: &mut CharScratch<T>,
     ) -> (T, f64) {
-        let n = examples.len();
-        if n == 0 {
-            return (T::zero(), 0.0);
-        }
-        let mut total = T::zero();
-        let mut correct = 0.0;
-        for start in (0..n).step_by(CHUNK_ROWS) {
-            let end = (start + CHUNK_ROWS).min(n);
-            let contexts = &examples.contexts[start * self.context..end * self.context];
-            let targets = &examples.targets[start..end];
-            let logits = self.logits(params, contexts, scratch);
-            let rows = T::of((end - start) as f64);
-            total += loss::cross_entropy(logits, targets) * rows;
-            correct += loss::accuracy(logits, targets) * (end - start) as f64;
-        }
+        let n = examples.len().max(1);
+        let (mut total, mut correct) = (T::zero(), 0.0);
+        self.for_each_chunk(params, examples, scratch, |logits, targets| {
+            let rows = targets.len();
+            total += loss::cross_entropy(logits, targets) * T::of(rows as f64);
+            correct += loss::accuracy(logits, targets) * rows as f64;
+        });
         (total / T::of(n as f64), correct / n as f64)
     }
 
@@ -221,19 +233,11 @@ impl CharModel {
         examples: &Examples,
         scratch: &mut CharScratch<T>,
     ) -> T {
-        let n = examples.len();
-        if n == 0 {
-            return T::zero();
-        }
         let mut total = T::zero();
-        for start in (0..n).step_by(CHUNK_ROWS) {
-            let end = (start + CHUNK_ROWS).min(n);
-            let contexts = &examples.contexts[start * self.context..end * self.context];
-            let logits = self.logits(params, contexts, scratch);
-            total += loss::cross_entropy(logits, &examples.targets[start..end])
-                * T::of((end - start) as f64);
-        }
-        total / T::of(n as f64)
+        self.for_each_chunk(params, examples, scratch, |logits, targets| {
+            total += loss::cross_entropy(logits, targets) * T::of(targets.len() as f64);
+        });
+        total / T::of(examples.len().max(1) as f64)
     }
 
     /// Mean cross-entropy and its gradient (into `grad`), built from tape

@@ -59,6 +59,9 @@ pub struct LanguageProblem {
     curve: TextSplit,
     /// Which training examples `curve.train` holds.
     curve_indices: Vec<usize>,
+    /// The training text's ids in order (the first context, then every
+    /// target), searched for a prompt's true continuation each frame.
+    train_text: Vec<usize>,
     label: String,
     bigram: f64,
 }
@@ -86,9 +89,17 @@ impl LanguageProblem {
         };
         split.train.select(&curve_indices, &mut curve.train);
         split.test.select(&test_indices, &mut curve.test);
+        let train_text = split
+            .train
+            .context_of(0)
+            .iter()
+            .chain(&split.train.targets)
+            .copied()
+            .collect();
         Ok(Self {
             curve,
             curve_indices,
+            train_text,
             label: format!("{text_name} · next character, {}", model.describe()),
             model,
             vocab: text.vocab().to_vec(),
@@ -220,18 +231,10 @@ impl LanguageProblem {
     /// The character that follows `prompt` where it first appears in the
     /// training text (`None` when it never does, or is empty).
     pub fn continuation_in_text(&self, prompt: &[usize]) -> Option<usize> {
-        let train = &self.split.train;
-        if prompt.is_empty() || train.is_empty() {
+        if prompt.is_empty() {
             return None;
         }
-        // The training text in order: the first context, then every target.
-        let stream: Vec<usize> = train
-            .context_of(0)
-            .iter()
-            .chain(&train.targets)
-            .copied()
-            .collect();
-        stream
+        self.train_text
             .windows(prompt.len() + 1)
             .find(|w| &w[..prompt.len()] == prompt)
             .map(|w| w[prompt.len()])
