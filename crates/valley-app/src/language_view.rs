@@ -10,6 +10,7 @@ use egui::{Color32, RichText, Sense, Stroke, Vec2};
 
 use super::runtime::Runtime;
 use super::settings::{DirectionChoice, Settings};
+use super::widgets::fitted_slider;
 use valley_engine::language::show_symbol;
 use valley_engine::numbers::plain_number as plain;
 use valley_engine::problem::LanguageProblem;
@@ -130,8 +131,10 @@ fn panel_ui(
                 ))
                 .color(TRUTH),
             );
+            // Wrapped: a button wider than the column would widen the
+            // charts panel past the window and push the map under it.
             if ui
-                .button("map the two parameters that most change this prediction")
+                .add(egui::Button::new("map the two parameters that most change this prediction").wrap())
                 .on_hover_text("The landscape's axes become two single weights: the pair whose change moves this prediction's loss the most")
                 .clicked()
             {
@@ -234,11 +237,10 @@ fn samples_ui(
             panel.samples.remove(0);
         }
     }
-    ui.horizontal(|ui| {
-        ui.strong("Samples");
-        ui.add(egui::Slider::new(&mut panel.temperature, 0.0..=2.0).text("temperature"))
-            .on_hover_text("Low: always the likeliest character (repetitive). 1: the model's own odds. High: nearer random letters");
-    });
+    ui.strong("Samples");
+    ui.label("temperature");
+    fitted_slider(ui, egui::Slider::new(&mut panel.temperature, 0.0..=2.0))
+        .on_hover_text("Low: always the likeliest character (repetitive). 1: the model's own odds. High: nearer random letters");
     let temperature = panel.temperature;
     let now = match &panel.now {
         Some((at, t, text)) if *at == step && *t == temperature => text.clone(),

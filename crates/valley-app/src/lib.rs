@@ -31,6 +31,7 @@ mod link;
 mod measure;
 mod minima_view;
 mod notices;
+mod one_weight_view;
 mod presets;
 mod race;
 mod runtime;
@@ -97,6 +98,7 @@ pub struct ValleyApp {
     surface: surface_scene::SurfaceCache,
     boundary: boundary_view::BoundaryCache,
     language: language_view::LanguagePanel,
+    one_weight: one_weight_view::OneWeightPanel,
     /// A scripted run (a screenshot, a measurement) and its commands.
     script: Option<Script>,
     measure: Option<measure::MeasurePlan>,
@@ -138,6 +140,7 @@ impl ValleyApp {
             surface: Default::default(),
             boundary: Default::default(),
             language: Default::default(),
+            one_weight: Default::default(),
             script: None,
             measure: None,
             frame_ms: 0.0,
@@ -694,18 +697,30 @@ impl ValleyApp {
         // A language model's next-character panel needs room for its bars
         // and samples: the slice and the curves give it some.
         let share = match self.settings.lower {
-            LowerChart::Predictions if self.runtime.problem.language().is_some() => 4.5,
+            LowerChart::Predictions | LowerChart::OneWeight
+                if self.runtime.problem.language().is_some() =>
+            {
+                4.5
+            }
             _ => 3.0,
         };
         let height = (ui.available_height() / share - 28.0).max(70.0);
         ui.strong("1D slice along direction 1");
         charts_view::line_slice_ui(ui, &self.runtime, height);
-        charts_view::curve_choice_ui(ui, &mut self.settings.curve);
-        charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
+        // Dragging one weight needs the room: its own curve and readouts
+        // stand in for the training curves, a tab away.
+        let one_weight = self.settings.lower == LowerChart::OneWeight
+            && self.runtime.problem.language().is_some();
+        if !one_weight {
+            charts_view::curve_choice_ui(ui, &mut self.settings.curve);
+            charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
+        }
         ui.horizontal_wrapped(|ui| {
             if self.runtime.problem.language().is_some() {
                 ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Next character")
                     .on_hover_text("What the model predicts after a prompt, and text it writes");
+                ui.selectable_value(&mut self.settings.lower, LowerChart::OneWeight, "One weight")
+                    .on_hover_text("Drag a single weight and watch the prediction, the loss and the loss curve along that weight move");
             } else {
                 ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Predictions")
                     .on_hover_text("What the model predicts: decision regions over the data, or the fitted curve");
@@ -727,7 +742,16 @@ impl ValleyApp {
                     height,
                 )
             }
-            LowerChart::Predictions => {
+            LowerChart::OneWeight if self.runtime.problem.language().is_some() => {
+                one_weight_view::one_weight_ui(
+                    ui,
+                    &self.runtime,
+                    &mut self.one_weight,
+                    &self.language.prompt,
+                    height,
+                )
+            }
+            LowerChart::Predictions | LowerChart::OneWeight => {
                 boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height)
             }
             LowerChart::Curvature => {

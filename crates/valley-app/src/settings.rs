@@ -63,6 +63,8 @@ pub enum LowerChart {
     Curvature,
     /// Flat vs sharp: small-batch and full-batch minima compared.
     Minima,
+    /// One weight of a language model, dragged by hand.
+    OneWeight,
 }
 
 /// The user's choices.

@@ -21,3 +21,17 @@ pub fn status_divider(ui: &mut egui::Ui) {
     let height = ui.text_style_height(&egui::TextStyle::Body);
     ui.add_sized([8.0, height], egui::Separator::default().vertical());
 }
+
+/// `slider` in a column of any width: its track shrinks to leave room for
+/// the value box. A slider is one widget that a wrapping row cannot break,
+/// so at its default width in a narrow column with projector-sized text it
+/// widened the column past the window and pushed the map under the charts.
+pub fn fitted_slider(ui: &mut egui::Ui, slider: egui::Slider<'_>) -> egui::Response {
+    ui.scope(|ui| {
+        let value_box =
+            ui.text_style_height(&egui::TextStyle::Body) * 5.0 + ui.spacing().item_spacing.x;
+        ui.spacing_mut().slider_width = (ui.available_width() - value_box).max(40.0);
+        ui.add(slider)
+    })
+    .inner
+}

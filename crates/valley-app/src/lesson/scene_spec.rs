@@ -202,6 +202,8 @@ pub enum PanelSpec {
     Curvature,
     /// Flat against sharp minima.
     Minima,
+    /// One weight of a language model, dragged by hand.
+    OneWeight,
 }
 
 /// Follow the parameters or keep the plane through the start.
@@ -433,6 +435,7 @@ impl SceneSpec {
                 PanelSpec::Predictions => LowerChart::Predictions,
                 PanelSpec::Curvature => LowerChart::Curvature,
                 PanelSpec::Minima => LowerChart::Minima,
+                PanelSpec::OneWeight => LowerChart::OneWeight,
             };
         }
         if let Some(race) = &self.race {
@@ -536,6 +539,7 @@ impl SceneSpec {
                 LowerChart::Predictions => PanelSpec::Predictions,
                 LowerChart::Curvature => PanelSpec::Curvature,
                 LowerChart::Minima => PanelSpec::Minima,
+                LowerChart::OneWeight => PanelSpec::OneWeight,
             }),
             race: (!settings.race.is_empty())
                 .then(|| settings.race.iter().map(|&k| Named(k)).collect()),
