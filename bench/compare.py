@@ -22,7 +22,7 @@ def json_lines(command):
 
 
 def main():
-    valley = {r["figure"]: r["value"] for r in json_lines(["cargo", "run", "--release", "--quiet", "--example", "benchmark"])}
+    valley = {r["figure"]: r["value"] for r in json_lines(["cargo", "run", "--release", "--quiet", "-p", "valley-engine", "--example", "benchmark"])}
     py = sys.executable
     loop = json_lines([py, str(PEERS / "grid_torch_loop.py")])[0]
     batched = min(

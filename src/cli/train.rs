@@ -56,6 +56,9 @@ pub struct TrainSummary {
     pub seconds: f64,
     /// Training speed.
     pub steps_per_second: f64,
+    /// The vector instructions the kernels ran with (`avx512`, `avx2`,
+    /// `baseline`), picked at run time for this CPU.
+    pub simd: &'static str,
     /// Set when the run stopped early on a NaN or infinite loss.
     pub diverged: Option<String>,
     /// A language model's training loss in bits per character (null otherwise).
@@ -148,6 +151,7 @@ pub fn train(
         test_accuracy: evaluation.test_accuracy,
         seconds,
         steps_per_second: (run.step_index() - first_step) as f64 / seconds.max(1e-9),
+        simd: valley_engine::simd::level().name(),
         diverged,
         bits_per_char: language.map(|_| bits(evaluation.train_loss)),
         test_bits_per_char: language.and(evaluation.test_loss).map(bits),

@@ -18,5 +18,6 @@ pub mod optim;
 pub mod problem;
 pub mod scalar;
 pub mod session;
+pub mod simd;
 pub mod surface;
 pub mod train;

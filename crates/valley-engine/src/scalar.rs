@@ -12,6 +12,8 @@ use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 use ndarray::{LinalgScalar, ScalarOperand};
 use num_traits::Float;
 
+use crate::simd::{MulAdd, dispatched};
+
 /// A float the engine can train and evaluate in: `f32` or `f64`.
 pub trait Scalar:
     Float
@@ -81,19 +83,13 @@ impl Scalar for f32 {
         libm::erff(self)
     }
     fn tanh_in_place(values: &mut [Self]) {
-        for v in values {
-            *v = fast_tanh(*v);
-        }
+        tanh_f32(values);
     }
     fn exp_in_place(values: &mut [Self]) {
-        for v in values {
-            *v = fast_exp(*v);
-        }
+        exp_f32(values);
     }
     fn ln_in_place(values: &mut [Self]) {
-        for v in values {
-            *v = fast_ln(*v);
-        }
+        ln_f32(values);
     }
 }
 
@@ -104,8 +100,8 @@ impl Scalar for f32 {
 // Coefficients as published, even where f32 cannot hold every digit.
 #[allow(clippy::excessive_precision)]
 #[inline(always)]
-pub fn fast_exp(x: f32) -> f32 {
-    let fma = fused_multiply_add::<f32>;
+pub fn fast_exp<M: MulAdd>(x: f32) -> f32 {
+    let fma = M::mul_add::<f32>;
     let c = x.clamp(-87.0, 88.0);
     let n = fma(c, std::f32::consts::LOG2_E, 0.5).floor();
     let r = fma(n, -0.693_359_4, c);
@@ -133,8 +129,8 @@ pub fn fast_exp(x: f32) -> f32 {
 // Coefficients as published, even where f32 cannot hold every digit.
 #[allow(clippy::excessive_precision)]
 #[inline(always)]
-pub fn fast_ln(x: f32) -> f32 {
-    let fma = fused_multiply_add::<f32>;
+pub fn fast_ln<M: MulAdd>(x: f32) -> f32 {
+    let fma = M::mul_add::<f32>;
     // Subnormals are scaled into the normal range first; everything is a
     // select rather than a branch, so the loop still vectorises.
     let subnormal = x < f32::MIN_POSITIVE;
@@ -177,7 +173,7 @@ pub fn fast_ln(x: f32) -> f32 {
 // Coefficients as published, even where f32 cannot hold every digit.
 #[allow(clippy::excessive_precision)]
 #[inline(always)]
-pub fn fast_tanh(x: f32) -> f32 {
+pub fn fast_tanh<M: MulAdd>(x: f32) -> f32 {
     const CLAMP: f32 = 7.905_311;
     const A1: f32 = 4.893_524_6e-3;
     const A3: f32 = 6.372_619_3e-4;
@@ -193,7 +189,7 @@ pub fn fast_tanh(x: f32) -> f32 {
     // NaN must stay NaN so that a diverged run is noticed, not hidden.
     let c = x.clamp(-CLAMP, CLAMP);
     let x2 = c * c;
-    let fma = fused_multiply_add::<f32>;
+    let fma = M::mul_add::<f32>;
     let mut p = A13;
     p = fma(p, x2, A11);
     p = fma(p, x2, A9);
@@ -211,20 +207,70 @@ pub fn fast_tanh(x: f32) -> f32 {
     if c.abs() < 4e-4 { c } else { t }
 }
 
-/// a·b + c: one instruction where the CPU has FMA, two where it hasn't
-/// (a software `fma` call there would be far slower than the rounding it saves).
+/// `f32` tanh, e^x and ln over a slice, one loop each: compiled into each
+/// [`dispatched`] version, where they vectorise with its instructions.
 #[inline(always)]
-pub fn fused_multiply_add<T: Float>(a: T, b: T, c: T) -> T {
-    if cfg!(target_feature = "fma") {
-        a.mul_add(b, c)
-    } else {
-        a * b + c
+fn tanh_loop<M: MulAdd>(values: &mut [f32]) {
+    for v in values {
+        *v = fast_tanh::<M>(*v);
     }
 }
+
+#[inline(always)]
+fn exp_loop<M: MulAdd>(values: &mut [f32]) {
+    for v in values {
+        *v = fast_exp::<M>(*v);
+    }
+}
+
+#[inline(always)]
+fn ln_loop<M: MulAdd>(values: &mut [f32]) {
+    for v in values {
+        *v = fast_ln::<M>(*v);
+    }
+}
+
+dispatched! { fn tanh_f32(values: &mut [f32]) => tanh_loop }
+dispatched! { fn exp_f32(values: &mut [f32]) => exp_loop }
+dispatched! { fn ln_f32(values: &mut [f32]) => ln_loop }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::{Fused, Split};
+
+    fn fast_tanh(x: f32) -> f32 {
+        let (split, fused) = (super::fast_tanh::<Split>(x), super::fast_tanh::<Fused>(x));
+        assert!(
+            (split - fused).abs() <= 8.0 * f32::EPSILON * split.abs().max(f32::MIN_POSITIVE)
+                || split.to_bits() == fused.to_bits()
+                || split.is_nan() && fused.is_nan(),
+            "tanh({x}): {split} split, {fused} fused"
+        );
+        fused
+    }
+
+    fn fast_exp(x: f32) -> f32 {
+        let (split, fused) = (super::fast_exp::<Split>(x), super::fast_exp::<Fused>(x));
+        assert!(
+            (split - fused).abs() <= 6.0 * f32::EPSILON * split.abs()
+                || split.to_bits() == fused.to_bits()
+                || split.is_nan() && fused.is_nan(),
+            "exp({x}): {split} split, {fused} fused"
+        );
+        split
+    }
+
+    fn fast_ln(x: f32) -> f32 {
+        let (split, fused) = (super::fast_ln::<Split>(x), super::fast_ln::<Fused>(x));
+        assert!(
+            (split - fused).abs() <= 6.0 * f32::EPSILON * split.abs().max(1.0)
+                || split.to_bits() == fused.to_bits()
+                || split.is_nan() && fused.is_nan(),
+            "ln({x}): {split} split, {fused} fused"
+        );
+        split
+    }
 
     #[test]
     fn fast_tanh_matches_std_to_a_few_ulp() {

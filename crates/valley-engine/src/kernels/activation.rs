@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use strum::{EnumIter, IntoStaticStr, VariantNames};
 
 use crate::scalar::Scalar;
+use crate::simd::{MulAdd, dispatched};
 
 /// The nonlinearity between Linear layers, as in `nn.Sequential(Linear, Act, Linear, ...)`;
 /// `iter()` lists them in menu order.
@@ -44,12 +45,7 @@ impl Activation {
 
     /// Applies the activation in place.
     pub fn apply<T: Scalar>(self, values: &mut [T]) {
-        match self {
-            Activation::Tanh => T::tanh_in_place(values),
-            Activation::Relu => values.iter_mut().for_each(|v| *v = relu(*v)),
-            Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
-            Activation::Gelu => values.iter_mut().for_each(|v| *v = gelu(*v)),
-        }
+        apply_dispatched(self, values);
     }
 
     /// dL/dz from dL/dy for y = act(z), given both the input z and output y
@@ -89,6 +85,25 @@ impl FromStr for Activation {
     /// Any case, surrounding spaces ignored; the error lists the names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         crate::choice::parse_choice(s, "activation")
+    }
+}
+
+dispatched! {
+    /// [`Activation::apply`], compiled for each SIMD level.
+    fn apply_dispatched<T: Scalar>(activation: Activation, values: &mut [T]) => apply_at
+}
+
+// `M` only gives the body the dispatch's shape: what matters is that the
+// loops below are compiled inside each version, with its instructions.
+#[allow(clippy::extra_unused_type_parameters)]
+#[inline(always)]
+fn apply_at<T: Scalar, M: MulAdd>(activation: Activation, values: &mut [T]) {
+    match activation {
+        // Dispatched on its own (f32's is a polynomial with multiply-adds).
+        Activation::Tanh => T::tanh_in_place(values),
+        Activation::Relu => values.iter_mut().for_each(|v| *v = relu(*v)),
+        Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
+        Activation::Gelu => values.iter_mut().for_each(|v| *v = gelu(*v)),
     }
 }
 

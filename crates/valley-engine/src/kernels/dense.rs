@@ -8,7 +8,8 @@
 //! columns, so every tile is full width and the padding contributes zeros.
 
 use super::activation::Activation;
-use crate::scalar::{Scalar, fused_multiply_add};
+use crate::scalar::Scalar;
+use crate::simd::{MulAdd, dispatched};
 
 /// Output columns are padded to a multiple of this (one 256-bit vector of f32).
 pub const LANES: usize = 8;
@@ -73,10 +74,24 @@ pub struct DenseOut<'a, T> {
     pub accumulate: bool,
 }
 
-/// `out = act(x · W + b)` for `x` `[n, k]` with row stride `x_stride`, `wt` `[k, m_pad]`,
-/// `bias` of length ≤ `m_pad` (the rest is zero).
-/// `activation = None` leaves the affine output (the last layer's logits).
-pub fn dense<T: Scalar>(
+dispatched! {
+    /// `out = act(x · W + b)` for `x` `[n, k]` with row stride `x_stride`
+    /// (`shape` is `(n, k, x_stride)`), `wt` `[k, m_pad]`, `bias` of length
+    /// ≤ `m_pad` (the rest is zero). `activation = None` leaves the affine
+    /// output (the last layer's logits). Compiled for each SIMD level.
+    pub fn dense<T: Scalar>(
+        x: &[T],
+        shape: (usize, usize, usize),
+        wt: &[T],
+        bias: &[T],
+        activation: Option<Activation>,
+        out: DenseOut<'_, T>,
+    ) => dense_at
+}
+
+/// [`dense`] with `M`'s multiply-add, inlined into each SIMD version.
+#[inline(always)]
+fn dense_at<T: Scalar, M: MulAdd>(
     x: &[T],
     (n, k, x_stride): (usize, usize, usize),
     wt: &[T],
@@ -111,8 +126,12 @@ pub fn dense<T: Scalar>(
         } else {
             LANES
         };
-        for (c, slot) in bias_padded[..width].iter_mut().enumerate() {
-            *slot = bias.get(col + c).copied().unwrap_or(T::zero());
+        // A copy, not an element-wise `get`: that compiled to a masked
+        // vector load, which qemu's AVX2 (7.2) faults on past the slice's end.
+        let present = bias.len().saturating_sub(col).min(width);
+        bias_padded[..width].fill(T::zero());
+        if present > 0 {
+            bias_padded[..present].copy_from_slice(&bias[col..col + present]);
         }
         if col >= out_cols {
             break;
@@ -131,20 +150,20 @@ pub fn dense<T: Scalar>(
         let mut row = 0;
         if width == 4 * LANES {
             while row + 4 <= n {
-                strip.tile::<4, { 4 * LANES }>(row, &bias_padded, out);
+                strip.tile::<M, 4, { 4 * LANES }>(row, &bias_padded, out);
                 row += 4;
             }
             while row < n {
-                strip.tile::<1, { 4 * LANES }>(row, &bias_padded, out);
+                strip.tile::<M, 1, { 4 * LANES }>(row, &bias_padded, out);
                 row += 1;
             }
         } else {
             while row + 4 <= n {
-                strip.tile::<4, LANES>(row, &bias_padded, out);
+                strip.tile::<M, 4, LANES>(row, &bias_padded, out);
                 row += 4;
             }
             while row < n {
-                strip.tile::<1, LANES>(row, &bias_padded, out);
+                strip.tile::<M, 1, LANES>(row, &bias_padded, out);
                 row += 1;
             }
         }
@@ -179,7 +198,12 @@ struct Strip<'a, T> {
 impl<T: Scalar> Strip<'_, T> {
     /// Rows `row..row + R` of the strip, accumulated in registers.
     #[inline(always)]
-    fn tile<const R: usize, const C: usize>(&self, row: usize, bias: &[T], out: &mut [T]) {
+    fn tile<M: MulAdd, const R: usize, const C: usize>(
+        &self,
+        row: usize,
+        bias: &[T],
+        out: &mut [T],
+    ) {
         let bias: &[T; C] = bias[..C].try_into().expect("bias strip width");
         // The accumulators must stay in registers: they are only ever indexed
         // by constants after unrolling, and are copied out before anything
@@ -205,7 +229,7 @@ impl<T: Scalar> Strip<'_, T> {
             for r in 0..R {
                 let xv = rows[r][kk];
                 for c in 0..C {
-                    acc[r][c] = fused_multiply_add(xv, w[c], acc[r][c]);
+                    acc[r][c] = M::mul_add(xv, w[c], acc[r][c]);
                 }
             }
         }

@@ -9,20 +9,20 @@
 //! The peers in `bench/peers/` measure the same case; `bench/compare.sh`
 //! runs both and prints the ratios.
 //!
-//! Run: `cargo run --release --example benchmark`
+//! Run: `cargo run --release -p valley-engine --example benchmark`
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use valley::engine::analysis::{Control, extremes};
-use valley::engine::data::{DatasetKind, DatasetSpec, generate};
-use valley::engine::landscape::{
+use valley_engine::analysis::{Control, extremes};
+use valley_engine::data::{DatasetKind, DatasetSpec, generate};
+use valley_engine::landscape::{
     DirectionKind, FilmSpec, GridSpec, Plane, StepParams, evaluate_grid, film_strip, make_direction,
 };
-use valley::engine::nn::{Activation, Init, Mlp};
-use valley::engine::optim::OptimizerConfig;
-use valley::engine::problem::{MlpProblem, Problem};
-use valley::engine::train::{Run, TrainConfig};
+use valley_engine::nn::{Activation, Init, Mlp};
+use valley_engine::optim::OptimizerConfig;
+use valley_engine::problem::{MlpProblem, Problem};
+use valley_engine::train::{Run, TrainConfig};
 
 fn main() -> anyhow::Result<()> {
     // An optional argument picks the figures whose names contain it (for profiling).
