@@ -405,6 +405,30 @@ pub fn weight_name(language: &LanguageProblem, layout: &ParamLayout, index: usiz
             );
         }
     }
+    // The last layer's rows are the vocabulary's logits.
+    let vocab = language.vocab();
+    if let Some(t) = layout
+        .tensors
+        .iter()
+        .rev()
+        .find(|t| t.name.ends_with(".weight"))
+        && t.range().contains(&index)
+        && let [rows, cols] = t.shape[..]
+        && rows == vocab.len()
+    {
+        let local = index - t.offset;
+        return format!(
+            "output {} ← hidden unit {}",
+            show_symbol(vocab[local / cols]),
+            local % cols + 1
+        );
+    }
+    if let Some(t) = layout.tensors.last().filter(|t| t.name.ends_with(".bias"))
+        && t.range().contains(&index)
+        && t.len() == vocab.len()
+    {
+        return format!("output bias of {}", show_symbol(vocab[index - t.offset]));
+    }
     layout.describe_index(index)
 }
 

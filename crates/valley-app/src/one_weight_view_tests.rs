@@ -139,9 +139,21 @@ fn embedding_entries_are_named_by_their_character() {
         weight_name(&problem, layout, index),
         "embedding of a, entry 3"
     );
+    // The last layer: rows are the vocabulary's logits.
     let last = layout.num_params() - 1;
+    let z = problem.vocab().last().expect("a vocabulary");
     assert_eq!(
         weight_name(&problem, layout, last),
-        layout.describe_index(last)
+        format!("output bias of {z}")
+    );
+    let output = &layout.tensors[layout.tensors.len() - 2];
+    assert_eq!(
+        weight_name(&problem, layout, output.offset + output.shape[1] + 3),
+        format!("output {} ← hidden unit 4", problem.vocab()[1])
+    );
+    let first_hidden = layout.get("mlp.0.weight").expect("a hidden layer");
+    assert_eq!(
+        weight_name(&problem, layout, first_hidden.offset),
+        layout.describe_index(first_hidden.offset)
     );
 }
