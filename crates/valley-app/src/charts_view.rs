@@ -9,7 +9,7 @@ use super::landscape_view::{BALL_COLOUR, GRADIENT_COLOUR, STEP_COLOUR};
 use super::race::lane_colour;
 use super::runtime::Runtime;
 use super::settings::CurveChoice;
-use valley_engine::landscape::project;
+use valley_engine::landscape::{Grid, project};
 use valley_engine::numbers::plain_number;
 use valley_engine::train::{EvalPoint, HistoryPoint};
 use valley_figure::tick_label;
@@ -28,6 +28,18 @@ fn height_on_line(alphas: &[f32], values: &[f32], alpha: f32) -> Option<f32> {
     v.is_finite().then_some(v)
 }
 
+/// A 1D grid's finite points as (coefficient + `offset`, loss) for a plot.
+pub fn line_points(grid: &Grid, offset: f64) -> Vec<[f64; 2]> {
+    grid.spec
+        .alpha
+        .values()
+        .iter()
+        .zip(&grid.values)
+        .filter(|(_, v)| v.is_finite())
+        .map(|(&a, &v)| [f64::from(a) + offset, f64::from(v)])
+        .collect()
+}
+
 /// The loss along the slice's first direction, with the ball on the curve.
 pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     let Some(result) = runtime
@@ -41,15 +53,7 @@ pub fn line_slice_ui(ui: &mut egui::Ui, runtime: &Runtime, height: f32) {
     };
     let grid = &result.grid;
     let offset = runtime.problem.surface().map_or(0.0, |k| k.view().0[0]);
-    let points: Vec<[f64; 2]> = grid
-        .spec
-        .alpha
-        .values()
-        .iter()
-        .zip(&grid.values)
-        .filter(|(_, v)| v.is_finite())
-        .map(|(&a, &v)| [f64::from(a) + offset, f64::from(v)])
-        .collect();
+    let points = line_points(grid, offset);
     // During a race the main run is hidden: the ball is the leading lane's.
     let leader = runtime.race.leader();
     let (ball, colour, whose) = match leader {

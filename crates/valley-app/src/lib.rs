@@ -696,12 +696,9 @@ impl ValleyApp {
     fn charts_ui(&mut self, ui: &mut egui::Ui) {
         // A language model's next-character panel needs room for its bars
         // and samples: the slice and the curves give it some.
+        let language = self.runtime.problem.language().is_some();
         let share = match self.settings.lower {
-            LowerChart::Predictions | LowerChart::OneWeight
-                if self.runtime.problem.language().is_some() =>
-            {
-                4.5
-            }
+            LowerChart::Predictions | LowerChart::OneWeight if language => 4.5,
             _ => 3.0,
         };
         let height = (ui.available_height() / share - 28.0).max(70.0);
@@ -709,14 +706,12 @@ impl ValleyApp {
         charts_view::line_slice_ui(ui, &self.runtime, height);
         // Dragging one weight needs the room: its own curve and readouts
         // stand in for the training curves, a tab away.
-        let one_weight = self.settings.lower == LowerChart::OneWeight
-            && self.runtime.problem.language().is_some();
-        if !one_weight {
+        if !(language && self.settings.lower == LowerChart::OneWeight) {
             charts_view::curve_choice_ui(ui, &mut self.settings.curve);
             charts_view::curves_ui(ui, &self.runtime, height, self.settings.curve);
         }
         ui.horizontal_wrapped(|ui| {
-            if self.runtime.problem.language().is_some() {
+            if language {
                 ui.selectable_value(&mut self.settings.lower, LowerChart::Predictions, "Next character")
                     .on_hover_text("What the model predicts after a prompt, and text it writes");
                 ui.selectable_value(&mut self.settings.lower, LowerChart::OneWeight, "One weight")
@@ -733,24 +728,20 @@ impl ValleyApp {
             }
         });
         match self.settings.lower {
-            LowerChart::Predictions if self.runtime.problem.language().is_some() => {
-                language_view::language_ui(
-                    ui,
-                    &self.runtime,
-                    &mut self.language,
-                    &mut self.settings,
-                    height,
-                )
-            }
-            LowerChart::OneWeight if self.runtime.problem.language().is_some() => {
-                one_weight_view::one_weight_ui(
-                    ui,
-                    &self.runtime,
-                    &mut self.one_weight,
-                    &self.language.prompt,
-                    height,
-                )
-            }
+            LowerChart::Predictions if language => language_view::language_ui(
+                ui,
+                &self.runtime,
+                &mut self.language,
+                &mut self.settings,
+                height,
+            ),
+            LowerChart::OneWeight if language => one_weight_view::one_weight_ui(
+                ui,
+                &self.runtime,
+                &mut self.one_weight,
+                &self.language.prompt,
+                height,
+            ),
             LowerChart::Predictions | LowerChart::OneWeight => {
                 boundary_view::boundary_ui(ui, &self.runtime, &mut self.boundary, height)
             }

@@ -15,6 +15,7 @@ use egui::RichText;
 use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
 use super::axes;
+use super::charts_view::line_points;
 use super::landscape_view::{BALL_COLOUR, HeatmapCache, MapOptions, slice_map_ui};
 use super::runtime::Runtime;
 use super::wake::{Wake, boxed};
@@ -57,11 +58,17 @@ struct Workers {
     asked: [Option<Key>; 3],
 }
 
-/// What a grid was asked for: the parameters (by step and count), the
-/// weights, and for the loss at the dragged value, the offset's bits.
+/// What a grid was asked for, and at which step of the run.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Key {
     step: u64,
+    question: Question,
+}
+
+/// A grid's question: the parameter count, the weights, and for the loss
+/// at the dragged value, the offset's bits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Question {
     params: usize,
     weights: [usize; 2],
     offset: u32,
@@ -127,35 +134,27 @@ impl Workers {
         panel: [usize; 2],
         offset: f32,
     ) {
-        let base = Key {
+        let question = |weights, offset| Key {
             step,
-            params: params.len(),
-            weights: panel,
-            offset: 0,
+            question: Question {
+                params: params.len(),
+                weights,
+                offset,
+            },
         };
+        let one = [panel[0], panel[0]];
         let keys = [
-            Key {
-                weights: [panel[0], panel[0]],
-                ..base
-            },
-            base,
-            Key {
-                weights: [panel[0], panel[0]],
-                offset: offset.to_bits(),
-                ..base
-            },
+            question(one, 0),
+            question(panel, 0),
+            question(one, offset.to_bits()),
         ];
         let workers = [&self.curve, &self.map, &self.here];
         for (slot, (key, worker)) in keys.into_iter().zip(workers).enumerate() {
-            let asked = self.asked[slot];
-            let same_question = asked.is_some_and(|a| {
-                a.weights == key.weights && a.params == key.params && a.offset == key.offset
-            });
-            let due = match asked {
+            let due = match self.asked[slot] {
                 None => true,
-                Some(a) if a == key => false,
+                Some(asked) if asked == key => false,
                 // Only the step moved: refresh once the last grid is in.
-                Some(_) if same_question => Self::idle(worker),
+                Some(asked) if asked.question == key.question => Self::idle(worker),
                 Some(_) => true,
             };
             if !due {
@@ -352,7 +351,7 @@ fn panel_ui(
 
     let plot_height = (height * 0.8).clamp(90.0, 220.0);
     match &curve {
-        Some(curve) => curve_ui(ui, curve, trained, here, plot_height),
+        Some(curve) => curve_ui(ui, curve, trained, at_trained, here, plot_height),
         None => {
             ui.label("computing the loss along this weight…");
         }
@@ -503,25 +502,16 @@ fn pick_ui(
 }
 
 /// The loss along the one weight, the ball at the dragged value and a
-/// marker at the trained one.
+/// marker at the trained one (the curve's middle, `at_trained`).
 fn curve_ui(
     ui: &mut egui::Ui,
     curve: &LandscapeResult,
     trained: f32,
+    at_trained: Option<f32>,
     here: Option<(f32, f32)>,
     height: f32,
 ) {
-    let grid = &curve.grid;
-    let points: Vec<[f64; 2]> = grid
-        .spec
-        .alpha
-        .values()
-        .iter()
-        .zip(&grid.values)
-        .filter(|(_, v)| v.is_finite())
-        .map(|(&a, &v)| [f64::from(trained + a), f64::from(v)])
-        .collect();
-    let middle = grid.values.get(grid.spec.alpha.points / 2).copied();
+    let points = line_points(&curve.grid, f64::from(trained));
     axes::marks_125_both(Plot::new("one weight"))
         .show_background(false)
         .height(height)
@@ -534,7 +524,7 @@ fn curve_ui(
         .allow_zoom(false)
         .show(ui, |plot| {
             plot.line(Line::new("loss along this weight", PlotPoints::from(points)).width(2.0));
-            if let Some(loss) = middle.filter(|v| v.is_finite()) {
+            if let Some(loss) = at_trained.filter(|v| v.is_finite()) {
                 plot.points(
                     Points::new(
                         "trained",
