@@ -7,9 +7,14 @@
 //! ops few and their derivatives easy to check against finite differences.
 
 mod ops;
+mod second_order;
 mod tape;
 
+pub use second_order::{Linearised, Tangents};
 pub use tape::{Gradients, Tape, Var};
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod second_order_tests;

@@ -312,12 +312,12 @@ impl<T: Scalar> Tape<T> {
 }
 
 /// The elements of a tape array, which is always in standard layout.
-fn contiguous<T>(array: &Array2<T>) -> &[T] {
+pub(super) fn contiguous<T>(array: &Array2<T>) -> &[T] {
     array.as_slice().expect("tape arrays are standard layout")
 }
 
 /// Copies `source`'s elements into `target` in row-major order (shapes may differ).
-fn fill_row_major<T: Scalar>(target: &mut Array2<T>, source: &Array2<T>) {
+pub(super) fn fill_row_major<T: Scalar>(target: &mut Array2<T>, source: &Array2<T>) {
     let target = target
         .as_slice_mut()
         .expect("pool arrays are standard layout");

@@ -25,15 +25,18 @@ pub(super) struct Node<T> {
 /// arithmetic.
 pub struct Tape<T> {
     pub(super) nodes: Vec<Node<T>>,
-    pool: Vec<Array2<T>>,
+    pub(super) pool: Vec<Array2<T>>,
     /// Reused for the transposed weight of a Linear node.
     pub(super) scratch: Vec<T>,
 }
 
 /// Most spare arrays kept for reuse.
-const POOL_LIMIT: usize = 256;
+pub(super) const POOL_LIMIT: usize = 256;
 
-fn take_from_pool<T: Scalar>(pool: &mut Vec<Array2<T>>, dim: (usize, usize)) -> Array2<T> {
+pub(super) fn take_from_pool<T: Scalar>(
+    pool: &mut Vec<Array2<T>>,
+    dim: (usize, usize),
+) -> Array2<T> {
     match pool.iter().position(|b| b.dim() == dim) {
         Some(i) => pool.swap_remove(i),
         None => Array2::zeros(dim),
@@ -179,6 +182,10 @@ pub struct Gradients<T> {
 }
 
 impl<T> Gradients<T> {
+    pub(super) fn from_slots(grads: Vec<Option<Array2<T>>>) -> Self {
+        Self { grads }
+    }
+
     /// dOutput/dVar, or `None` if `var` does not influence the output or needs no gradient.
     pub fn get(&self, var: Var) -> Option<&Array2<T>> {
         self.grads.get(var.0).and_then(Option::as_ref)

@@ -80,6 +80,46 @@ impl Activation {
     }
 }
 
+impl Activation {
+    /// Adds `grad_out · act''(z) · tangent` to `out`: how the backward rule's
+    /// factor act'(z) moves when z moves along `tangent` (for exact
+    /// Hessian-vector products).
+    pub fn second_order<T: Scalar>(
+        self,
+        input: &[T],
+        output: &[T],
+        grad_out: &[T],
+        tangent: &[T],
+        out: &mut [T],
+    ) {
+        let (one, two) = (T::one(), T::of(2.0));
+        let terms = out
+            .iter_mut()
+            .zip(input)
+            .zip(output)
+            .zip(grad_out)
+            .zip(tangent);
+        match self {
+            // tanh'' = −2 y (1 − y²).
+            Activation::Tanh => terms.for_each(|((((o, _), &y), &d), &t)| {
+                *o -= two * d * y * (one - y * y) * t;
+            }),
+            // Piecewise linear: no curvature off the kink.
+            Activation::Relu => {}
+            // σ'' = σ (1 − σ)(1 − 2σ).
+            Activation::Sigmoid => terms.for_each(|((((o, _), &y), &d), &t)| {
+                *o += d * y * (one - y) * (one - two * y) * t;
+            }),
+            // (Φ + z φ)' = φ (2 − z²).
+            Activation::Gelu => terms.for_each(|((((o, &z), _), &d), &t)| {
+                let pdf =
+                    (-T::of(0.5) * z * z).exp() * T::of(1.0 / (2.0 * std::f64::consts::PI).sqrt());
+                *o += d * pdf * (two - z * z) * t;
+            }),
+        }
+    }
+}
+
 impl FromStr for Activation {
     type Err = String;
     /// Any case, surrounding spaces ignored; the error lists the names.
@@ -162,6 +202,34 @@ mod tests {
                     (grad[0] - numeric).abs() < 1e-8,
                     "{act} at {z}: analytic {} vs numeric {numeric}",
                     grad[0]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn second_derivatives_match_central_differences_of_the_first() {
+        let points = [-3.1, -1.0, -0.2, 0.3, 0.9, 2.5];
+        for act in Activation::iter() {
+            for &z in &points {
+                let slope = |v: f64| {
+                    let mut y = [v];
+                    act.apply(&mut y);
+                    let mut g = [0.0];
+                    act.backward(&[v], &y, &[1.0], &mut g);
+                    g[0]
+                };
+                let h = 1e-6;
+                let numeric = (slope(z + h) - slope(z - h)) / (2.0 * h);
+                let mut y = [z];
+                act.apply(&mut y);
+                // grad_out 0.7 and tangent −1.3 scale the product.
+                let mut out = [0.25];
+                act.second_order(&[z], &y, &[0.7], &[-1.3], &mut out);
+                let analytic = (out[0] - 0.25) / (0.7 * -1.3);
+                assert!(
+                    (analytic - numeric).abs() < 1e-7,
+                    "{act} at {z}: analytic {analytic} vs numeric {numeric}"
                 );
             }
         }

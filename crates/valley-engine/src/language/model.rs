@@ -9,7 +9,7 @@ use ndarray::{ArrayView2, Axis};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::text::{Examples, MAX_CONTEXT, MAX_VOCAB};
-use crate::autograd::Tape;
+use crate::autograd::{Tape, Var};
 use crate::io::limits::MAX_WIDTH;
 use crate::kernels::Activation;
 use crate::kernels::loss;
@@ -251,8 +251,24 @@ impl CharModel {
         grad: &mut [T],
         tape: &mut Tape<T>,
     ) -> T {
-        assert_eq!(params.len(), self.num_params(), "parameter count");
         assert_eq!(grad.len(), self.num_params(), "gradient length");
+        let (loss, leaves) = self.record(params, examples, tape);
+        let grads = tape.backward(loss);
+        grads.write_flat(self.places(), &leaves, grad);
+        let value = tape.scalar(loss);
+        tape.recycle(grads);
+        value
+    }
+
+    /// Records the mean loss on a cleared `tape`: the loss node and the
+    /// parameter leaves, in the order of [`CharModel::places`].
+    pub fn record<T: Scalar>(
+        &self,
+        params: &[T],
+        examples: &Examples,
+        tape: &mut Tape<T>,
+    ) -> (Var, Vec<Var>) {
+        assert_eq!(params.len(), self.num_params(), "parameter count");
         assert_eq!(examples.context, self.context, "context width");
         let n = examples.len();
         let (table_params, weights) = params.split_at(self.embedding_len());
@@ -277,11 +293,12 @@ impl CharModel {
         }
         let log_probs = tape.log_softmax(h);
         let loss = tape.negative_log_likelihood(log_probs, &examples.targets);
-        let grads = tape.backward(loss);
-        grads.write_flat(self.layout.tensors.iter().map(|t| t.range()), &leaves, grad);
-        let value = tape.scalar(loss);
-        tape.recycle(grads);
-        value
+        (loss, leaves)
+    }
+
+    /// Where each tensor lives in the flat parameters, in layout order.
+    pub fn places(&self) -> Vec<std::ops::Range<usize>> {
+        self.layout.tensors.iter().map(|t| t.range()).collect()
     }
 }
 

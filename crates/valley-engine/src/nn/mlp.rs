@@ -9,7 +9,7 @@ use thiserror::Error;
 
 use super::init::{Init, seeded_rng};
 use super::layout::ParamLayout;
-use crate::autograd::Tape;
+use crate::autograd::{Tape, Var};
 use crate::io::limits::{MAX_LAYERS, MAX_PARAMS, MAX_WIDTH};
 use crate::kernels::Activation;
 use crate::kernels::dense as kernel;
@@ -284,8 +284,25 @@ impl Mlp {
         grad: &mut [T],
         tape: &mut Tape<T>,
     ) -> T {
-        assert_eq!(params.len(), self.num_params(), "parameter count");
         assert_eq!(grad.len(), self.num_params(), "gradient length");
+        let (loss, leaves) = self.record(params, x, targets, tape);
+        let grads = tape.backward(loss);
+        grads.write_flat(self.places(), &leaves, grad);
+        let value = tape.scalar(loss);
+        tape.recycle(grads);
+        value
+    }
+
+    /// Records the mean loss on a cleared `tape`: the loss node and the
+    /// parameter leaves, in the order of [`Mlp::places`].
+    pub fn record<T: Scalar>(
+        &self,
+        params: &[T],
+        x: ArrayView2<T>,
+        targets: TargetsRef<T>,
+        tape: &mut Tape<T>,
+    ) -> (Var, Vec<Var>) {
+        assert_eq!(params.len(), self.num_params(), "parameter count");
         assert_eq!(x.nrows(), targets.len(), "one target per example");
         tape.clear();
         let mut h = tape.leaf_from(x, false);
@@ -310,11 +327,12 @@ impl Mlp {
             TargetsRef::Classes(labels) => tape.cross_entropy(h, labels),
             TargetsRef::Values(values) => tape.mse(h, values),
         };
-        let grads = tape.backward(loss);
-        grads.write_flat(self.layout.tensors.iter().map(|t| t.range()), &leaves, grad);
-        let value = tape.scalar(loss);
-        tape.recycle(grads);
-        value
+        (loss, leaves)
+    }
+
+    /// Where each tensor lives in the flat parameters, in layout order.
+    pub fn places(&self) -> Vec<std::ops::Range<usize>> {
+        self.layout.tensors.iter().map(|t| t.range()).collect()
     }
 }
 

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::hessian_products::HessianProducts;
 use super::{Batch, Evaluation, Problem, Workspace};
-use crate::autograd::Tape;
+use crate::autograd::{Linearised, Tape};
 use crate::kernels::Activation;
 use crate::language::{
     self as sample, CharModel, CharScratch, Corpus, Examples, Text, TextError, TextSplit,
@@ -64,6 +65,7 @@ pub struct LanguageProblem {
     train_text: Vec<usize>,
     label: String,
     bigram: f64,
+    products: HessianProducts,
 }
 
 impl LanguageProblem {
@@ -105,6 +107,7 @@ impl LanguageProblem {
             vocab: text.vocab().to_vec(),
             split,
             bigram,
+            products: HessianProducts::default(),
         })
     }
 
@@ -317,6 +320,19 @@ impl Problem for LanguageProblem {
             .model
             .loss_and_grad(params, &self.split.train, &mut grad, &mut Tape::new());
         Some((loss, grad))
+    }
+
+    /// Exact, by the R-operator through the tape (one tangent and one
+    /// reverse pass per share of the examples, at a point recorded once).
+    fn hessian_vector(&self, params: &[f64], v: &[f64]) -> Option<Vec<f64>> {
+        let train = &self.split.train;
+        self.products.product(params, v, train.len(), |rows| {
+            let mut share = Examples::default();
+            train.select(&rows.collect::<Vec<_>>(), &mut share);
+            let mut tape = Tape::new();
+            let (loss, leaves) = self.model.record(params, &share, &mut tape);
+            Linearised::new(tape, loss, leaves, self.model.places())
+        })
     }
 
     fn language(&self) -> Option<&LanguageProblem> {

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis, s};
 
+use super::hessian_products::HessianProducts;
 use super::{Batch, Evaluation, Predictor, Problem, Workspace};
-use crate::autograd::Tape;
+use crate::autograd::{Linearised, Tape};
 use crate::data::{Dataset, Split, Targets};
 use crate::nn::{ForwardScratch, Init, Mlp, ParamLayout, TargetsRef, loss};
 
@@ -74,6 +75,7 @@ pub struct MlpProblem {
     label: String,
     /// Imported weights to start from instead of a seeded initialisation.
     start: Option<Arc<[f32]>>,
+    products: HessianProducts,
 }
 
 impl MlpProblem {
@@ -97,6 +99,7 @@ impl MlpProblem {
             init,
             label,
             start: None,
+            products: HessianProducts::default(),
         })
     }
 
@@ -226,6 +229,26 @@ impl Problem for MlpProblem {
     fn loss_and_grad_f64(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
         let evaluation = super::evaluate_in::<f64>(&self.mlp, params, &self.data.train);
         Some((evaluation.loss, evaluation.grad))
+    }
+
+    /// Exact, by the R-operator through the tape (one tangent and one
+    /// reverse pass per share of the rows, at a point recorded once).
+    fn hessian_vector(&self, params: &[f64], v: &[f64]) -> Option<Vec<f64>> {
+        let train = &self.data.train;
+        self.products.product(params, v, train.len(), |rows| {
+            let x = train.x.slice(s![rows.clone(), ..]).mapv(f64::from);
+            let values = match &train.targets {
+                Targets::Values(values) => values.slice(s![rows.clone(), ..]).mapv(f64::from),
+                Targets::Classes { .. } => Array2::zeros((0, 0)),
+            };
+            let targets = match &train.targets {
+                Targets::Classes { labels, .. } => TargetsRef::Classes(&labels[rows]),
+                Targets::Values(_) => TargetsRef::Values(values.view()),
+            };
+            let mut tape = Tape::new();
+            let (loss, leaves) = self.mlp.record(params, x.view(), targets, &mut tape);
+            Linearised::new(tape, loss, leaves, self.mlp.places())
+        })
     }
 
     fn init_params(&self, seed: u64) -> Vec<f32> {

@@ -5,6 +5,7 @@
 //! new kind of problem (a next-token model, say) plugs into every view
 //! without touching them.
 
+mod hessian_products;
 mod language_problem;
 mod mlp_problem;
 mod precise;
