@@ -20,13 +20,14 @@ SIZES = [2, 32, 32, 2]
 N_POINTS = 1000
 
 
-def make_data():
+def make_data(n=N_POINTS):
+    """n two-moons points (n even; n // 2 per class): float32 x [n, 2], int64 labels y [n]."""
     rng = np.random.default_rng(0)
-    half = N_POINTS // 2
+    half = n // 2
     t = np.linspace(0.0, np.pi, half)
     outer = np.stack([np.cos(t), np.sin(t)], axis=1)
     inner = np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1)
-    x = np.concatenate([outer, inner]) + rng.normal(0.0, 0.1, size=(N_POINTS, 2))
+    x = np.concatenate([outer, inner]) + rng.normal(0.0, 0.1, size=(2 * half, 2))
     y = np.concatenate([np.zeros(half), np.ones(half)]).astype(np.int64)
     return x.astype(np.float32), y
 

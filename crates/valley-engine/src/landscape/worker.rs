@@ -4,7 +4,10 @@
 //! newest request matters. Each request gets a generation number; the worker
 //! skips requests that are already stale, abandons a grid as soon as a newer
 //! request arrives, and first delivers a coarse grid so the view has
-//! something to draw at once.
+//! something to draw at once: coarse enough to take about half a second
+//! whatever the model costs, then finer passes, each a few times the last,
+//! up to the full resolution (a million-parameter model's 41 × 41 slice
+//! takes most of a minute; its first picture comes within a second).
 //!
 //! Grids are computed on a pool of their own at a lower scheduling priority:
 //! a slice is the backdrop, the training run is the show, so on a small
@@ -18,8 +21,53 @@ use super::grid::{Grid, GridSpec, GridTask, Plane};
 use crate::exec::{Instant, Next, Service, ServiceHandle, Sliced, Step, Task};
 use crate::problem::Problem;
 
-/// Points per axis of the quick first pass.
+/// Most points per axis of the quick first pass.
 const COARSE_POINTS: usize = 21;
+/// Fewest points per axis of any pass.
+const MIN_POINTS: usize = 3;
+/// Seconds the first pass should take.
+const PREVIEW_SECONDS: f64 = 0.5;
+/// A finer pass may take this many times the one before it (or a second).
+const PASS_GROWTH: f64 = 6.0;
+/// Where the rest of the grid is expected within this, it comes next.
+const FULL_WITHIN_SECONDS: f64 = 1.5;
+/// Parameters × examples a grid point evaluates per second, as a first
+/// guess before the first pass measures it (this machine's 2 cores do
+/// about 3·10¹⁰; a guess off by a few times still gives a quick preview).
+const GUESSED_RATE: f64 = 3e10;
+
+/// The first pass: as many points per axis as fit in [`PREVIEW_SECONDS`].
+fn first_pass(spec: &GridSpec, seconds_per_point: f64) -> GridSpec {
+    let budget = PREVIEW_SECONDS / seconds_per_point.max(1e-12);
+    let per_axis = if spec.dims() == 2 {
+        budget.sqrt()
+    } else {
+        budget
+    };
+    spec.coarsened((per_axis as usize).clamp(MIN_POINTS, COARSE_POINTS))
+}
+
+/// The pass after `done`: the full grid when it is near, else the finest
+/// grid a few times the cost of `done` (at least twice as fine per axis).
+fn next_pass(spec: &GridSpec, done: &GridSpec, seconds_per_point: f64) -> GridSpec {
+    let cost = |g: &GridSpec| g.len() as f64 * seconds_per_point;
+    if cost(spec) <= FULL_WITHIN_SECONDS {
+        return *spec;
+    }
+    let budget = (cost(done) * PASS_GROWTH).max(1.0);
+    let finest = spec.alpha.points.max(spec.beta.map_or(0, |b| b.points));
+    let mut per_axis = (2 * done.alpha.points).saturating_sub(1).max(MIN_POINTS);
+    while per_axis < finest && cost(&spec.coarsened(per_axis + 1)) <= budget {
+        per_axis += 1;
+    }
+    let next = spec.coarsened(per_axis);
+    // Within reach of the full grid, a pass in between only delays it.
+    if 2 * next.len() >= spec.len() {
+        *spec
+    } else {
+        next
+    }
+}
 
 /// What to evaluate.
 #[derive(Clone)]
@@ -123,7 +171,8 @@ impl Slots {
             error: Arc::clone(&slots.error),
             on_result,
             queued: None,
-            passes: Vec::new(),
+            next: None,
+            cost: None,
             current: None,
         };
         (slots, service)
@@ -139,7 +188,7 @@ impl Slots {
     }
 }
 
-/// The service: the newest request, the passes (coarse, then full) still to
+/// The service: the newest request, the next pass (coarse to full) to
 /// compute for it, and the pass in hand as a sliced [`GridTask`], so a newer
 /// request takes over between any two slices.
 struct GridService {
@@ -148,8 +197,11 @@ struct GridService {
     error: Arc<Mutex<Option<String>>>,
     on_result: Box<dyn Fn() + Send>,
     queued: Option<(u64, LandscapeRequest)>,
-    /// Passes left for the request in hand, the next one last.
-    passes: Vec<(GridSpec, bool)>,
+    /// The next pass for the request in hand, and whether it is the full one.
+    next: Option<(GridSpec, bool)>,
+    /// Parameters × examples of the last problem, and what one of its
+    /// points took: the next request of that size starts from it.
+    cost: Option<(usize, f64)>,
     /// The pass being computed: its task, whether it is the full one, and when it began.
     current: Option<(GridTask, bool, Instant)>,
 }
@@ -158,7 +210,7 @@ impl GridService {
     /// Drops the request in hand (done, superseded or failed).
     fn idle(&mut self) -> Next {
         self.queued = None;
-        self.passes.clear();
+        self.next = None;
         self.current = None;
         Next::Idle
     }
@@ -177,11 +229,14 @@ impl Service for GridService {
 
     fn handle(&mut self, request: (u64, LandscapeRequest)) {
         // Only the newest request matters; it replaces the one in hand.
-        let coarse = request.1.spec.coarsened(COARSE_POINTS);
-        self.passes = vec![(request.1.spec, true)];
-        if coarse != request.1.spec {
-            self.passes.push((coarse, false));
-        }
+        let problem = &request.1.problem;
+        let size = problem.num_params() * problem.num_train_examples().max(1);
+        let seconds_per_point = match self.cost {
+            Some((known, seconds)) if known == size => seconds,
+            _ => size as f64 / GUESSED_RATE,
+        };
+        let first = first_pass(&request.1.spec, seconds_per_point);
+        self.next = Some((first, first == request.1.spec));
         self.current = None;
         self.queued = Some(request);
     }
@@ -196,8 +251,10 @@ impl Service for GridService {
             return self.idle();
         }
         let (problem, plane) = (Arc::clone(&request.problem), Arc::clone(&request.plane));
+        let full = request.spec;
+        let size = problem.num_params() * problem.num_train_examples().max(1);
         if self.current.is_none() {
-            let Some((spec, is_final)) = self.passes.pop() else {
+            let Some((spec, is_final)) = self.next.take() else {
                 return self.idle();
             };
             let task = GridTask::new(problem, Arc::clone(&plane), spec);
@@ -217,6 +274,13 @@ impl Service for GridService {
         match step {
             Ok(Ok(Step::Working(_))) => Next::Now,
             Ok(Ok(Step::Done(grid))) => {
+                // What a point costs here, for the next pass and request.
+                let seconds_per_point = started.elapsed().as_secs_f64() / grid.spec.len() as f64;
+                self.cost = Some((size, seconds_per_point));
+                if !is_final {
+                    let next = next_pass(&full, &grid.spec, seconds_per_point);
+                    self.next = Some((next, next == full));
+                }
                 let result = LandscapeResult {
                     generation,
                     plane,
@@ -229,7 +293,7 @@ impl Service for GridService {
                 }
                 (self.on_result)();
                 self.current = None;
-                if self.passes.is_empty() {
+                if self.next.is_none() {
                     self.idle()
                 } else {
                     Next::Now
@@ -238,5 +302,64 @@ impl Service for GridService {
             Ok(Err(message)) => self.fail(message),
             Err(payload) => self.fail(crate::exec::panic_message(payload.as_ref())),
         }
+    }
+}
+
+#[cfg(test)]
+mod pass_tests {
+    use super::*;
+
+    /// The passes a grid goes through when each point costs `seconds`.
+    fn ladder(spec: &GridSpec, seconds: f64) -> Vec<GridSpec> {
+        let mut passes = vec![first_pass(spec, seconds)];
+        while passes.last() != Some(spec) {
+            let done = passes.last().expect("one pass at least");
+            passes.push(next_pass(spec, done, seconds));
+            assert!(passes.len() < 10, "the passes reach the full grid");
+        }
+        passes
+    }
+
+    #[test]
+    fn a_cheap_grid_shows_21_by_21_then_the_full_grid() {
+        let spec = GridSpec::square(1.0, 61);
+        let passes = ladder(&spec, 40e-6);
+        assert_eq!(passes, vec![spec.coarsened(21), spec]);
+    }
+
+    #[test]
+    fn a_million_parameter_slice_shows_a_picture_within_a_second() {
+        // 41 × 41 at 33 ms a point (10⁶ parameters on 1,000 examples here):
+        // 55 s for the full grid.
+        let spec = GridSpec::square(1.0, 41);
+        let seconds = 0.033;
+        let passes = ladder(&spec, seconds);
+        let cost = |g: &GridSpec| g.len() as f64 * seconds;
+        assert!(
+            cost(&passes[0]) <= 1.0,
+            "first picture after {} s",
+            cost(&passes[0])
+        );
+        assert!(passes.len() >= 3, "finer pictures on the way: {passes:?}");
+        for pair in passes.windows(2) {
+            assert!(
+                pair[1].alpha.points > pair[0].alpha.points,
+                "each pass is finer"
+            );
+        }
+        // The passes before the full grid add less than half of its cost.
+        let extra: f64 = passes[..passes.len() - 1].iter().map(cost).sum();
+        assert!(extra < 0.5 * cost(&spec), "{extra} s before the full grid");
+        // The size-based guess alone gives the same quick first pass.
+        let guess = (999_993.0 * 1000.0) / GUESSED_RATE;
+        assert!(cost(&first_pass(&spec, guess)) <= 1.0);
+    }
+
+    #[test]
+    fn a_line_is_coarsened_along_its_one_axis() {
+        let spec = GridSpec::line(1.0, 201);
+        let first = first_pass(&spec, 0.05);
+        assert_eq!(first.alpha.points, 10);
+        assert_eq!(ladder(&spec, 1e-5), vec![spec.coarsened(21), spec]);
     }
 }
