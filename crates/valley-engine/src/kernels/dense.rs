@@ -158,6 +158,13 @@ fn dense_at<T: Scalar, M: MulAdd>(
                 row += 1;
             }
         } else {
+            // A single-vector strip (a classifier's few logits) needs eight
+            // sums in flight to hide the multiply-add's latency: with four,
+            // a 32 → 2 layer cost as much as the 32 → 32 layer before it.
+            while row + 8 <= n {
+                strip.tile::<M, 8, LANES>(row, &bias_padded, out);
+                row += 8;
+            }
             while row + 4 <= n {
                 strip.tile::<M, 4, LANES>(row, &bias_padded, out);
                 row += 4;
