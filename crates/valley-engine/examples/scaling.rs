@@ -10,7 +10,11 @@
 //! 60; the line says how much was measured. `python bench/scaling.py` runs
 //! this and the JAX peer back to back and draws the plot in the README.
 //!
-//! Run: `cargo run --release -p valley-engine --example scaling [-- --quick | --cases 29:1000,997:10000]`
+//! `--preview` instead asks the app's landscape worker for a 41 × 41 slice
+//! of the million-parameter model and prints when each of its passes (a
+//! coarse picture first, then finer ones) arrives.
+//!
+//! Run: `cargo run --release -p valley-engine --example scaling [-- --quick | --cases 29:1000,997:10000 | --preview]`
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +22,8 @@ use std::time::{Duration, Instant};
 use valley_engine::analysis::{Control, extremes};
 use valley_engine::data::{DatasetKind, DatasetSpec, generate};
 use valley_engine::landscape::{
-    DirectionKind, GridAxis, GridSpec, Plane, evaluate_grid, make_direction,
+    DirectionKind, GridAxis, GridSpec, LandscapeRequest, LandscapeWorker, Plane, evaluate_grid,
+    make_direction,
 };
 use valley_engine::nn::{Activation, Init, Mlp};
 use valley_engine::problem::{MlpProblem, Problem};
@@ -33,6 +38,12 @@ const LANCZOS_STEPS: usize = 60;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--preview") {
+        for points in POINTS {
+            preview(HIDDEN[3], points)?;
+        }
+        return Ok(());
+    }
     let cases: Vec<(usize, usize)> = if args.iter().any(|a| a == "--quick") {
         vec![(HIDDEN[0], POINTS[0])]
     } else if let Some(i) = args.iter().position(|a| a == "--cases") {
@@ -56,6 +67,62 @@ fn main() -> anyhow::Result<()> {
     for (hidden, points) in cases {
         measure(hidden, points)?;
     }
+    Ok(())
+}
+
+/// The passes of a live 41 × 41 slice of 2-H-H-2 on `points` examples, as
+/// the landscape worker delivers them (up to the full grid, or 2 minutes).
+fn preview(hidden: usize, points: usize) -> anyhow::Result<()> {
+    let spec = DatasetSpec {
+        size: points,
+        test_fraction: 0.0,
+        ..DatasetSpec::new(DatasetKind::Moons)
+    };
+    let mlp = Mlp::new(&[2, hidden, hidden, 2], Activation::Tanh)?;
+    let problem: Arc<dyn Problem> = Arc::new(MlpProblem::new(
+        mlp,
+        Arc::new(generate(&spec)?),
+        Init::Torch,
+        "moons",
+    )?);
+    let center = problem.init_params(0);
+    let directions = (1..=2)
+        .map(|seed| make_direction(DirectionKind::Filter, problem.layout(), &center, seed))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plane = Arc::new(Plane::new(center, directions)?);
+    let worker = LandscapeWorker::spawn(Box::new(|| {}))?;
+    let started = Instant::now();
+    let generation = worker.request(LandscapeRequest {
+        problem: Arc::clone(&problem),
+        plane,
+        spec: GridSpec::square(1.0, 41),
+    });
+    let mut passes = Vec::new();
+    let mut seen = None;
+    while started.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(5));
+        let Some(result) = worker.latest().filter(|r| r.generation == generation) else {
+            continue;
+        };
+        let key = (result.grid.spec.alpha.points, result.is_final);
+        if seen == Some(key) {
+            continue;
+        }
+        seen = Some(key);
+        passes.push(format!(
+            "[{}, {:.3}]",
+            result.grid.spec.alpha.points,
+            started.elapsed().as_secs_f64()
+        ));
+        if result.is_final {
+            break;
+        }
+    }
+    println!(
+        "{{\"peer\": \"valley\", \"preview\": true, \"hidden\": {hidden}, \"params\": {}, \"points\": {points},          \"passes_points_per_axis_and_seconds\": [{}]}}",
+        problem.num_params(),
+        passes.join(", ")
+    );
     Ok(())
 }
 

@@ -117,79 +117,50 @@ fn dense_at<T: Scalar, M: MulAdd>(
         cols: out_cols,
         accumulate,
     } = out;
-    let mut bias_padded = [T::zero(); 4 * LANES];
-    let mut col = 0;
-    while col < m_pad {
-        // Strips of 4 vectors while they fit, then single vectors.
-        let width = if m_pad - col >= 4 * LANES {
-            4 * LANES
-        } else {
-            LANES
-        };
-        // A copy, not an element-wise `get`: that compiled to a masked
-        // vector load, which qemu's AVX2 (7.2) faults on past the slice's end.
-        let present = bias.len().saturating_sub(col).min(width);
-        bias_padded[..width].fill(T::zero());
-        if present > 0 {
-            bias_padded[..present].copy_from_slice(&bias[col..col + present]);
+    // Blocks of rows, and of the inner dimension, sized for the L1 cache:
+    // a wide layer's weight strip and a block's rows then stay there while
+    // every tile of the block reads them, instead of streaming from L2.
+    for r0 in (0..n).step_by(ROW_BLOCK) {
+        let rows = r0..(r0 + ROW_BLOCK).min(n);
+        for k0 in (0..k.max(1)).step_by(K_BLOCK) {
+            let k1 = (k0 + K_BLOCK).min(k);
+            let block = Strip {
+                x: &x[k0.min(x.len())..],
+                k: k1 - k0,
+                x_stride,
+                wt: &wt[k0 * m_pad..k1 * m_pad],
+                m_pad,
+                col: 0,
+                out_stride,
+                out_cols,
+                // Later blocks of k add to what the first wrote (with the bias).
+                accumulate: accumulate || k0 > 0,
+            };
+            let bias = if k0 == 0 { bias } else { &[] };
+            block.columns::<M>(rows.clone(), bias, out);
         }
-        if col >= out_cols {
-            break;
-        }
-        let strip = Strip {
-            x,
-            k,
-            x_stride,
-            wt,
-            m_pad,
-            col,
-            out_stride,
-            out_cols,
-            accumulate,
-        };
-        let mut row = 0;
-        if width == 4 * LANES {
-            while row + 4 <= n {
-                strip.tile::<M, 4, { 4 * LANES }>(row, &bias_padded, out);
-                row += 4;
-            }
-            while row < n {
-                strip.tile::<M, 1, { 4 * LANES }>(row, &bias_padded, out);
-                row += 1;
-            }
-        } else {
-            // A single-vector strip (a classifier's few logits) needs eight
-            // sums in flight to hide the multiply-add's latency: with four,
-            // a 32 → 2 layer cost as much as the 32 → 32 layer before it.
-            while row + 8 <= n {
-                strip.tile::<M, 8, LANES>(row, &bias_padded, out);
-                row += 8;
-            }
-            while row + 4 <= n {
-                strip.tile::<M, 4, LANES>(row, &bias_padded, out);
-                row += 4;
-            }
-            while row < n {
-                strip.tile::<M, 1, LANES>(row, &bias_padded, out);
-                row += 1;
-            }
-        }
-        col += width;
-    }
-    // One pass over the whole layer: the activation's constants are set up
-    // once, and its loop runs long enough to vectorise fully.
-    if let Some(act) = activation {
-        if out_cols == out_stride {
-            act.apply(&mut out[..n * out_stride]);
-        } else {
-            for row in out.chunks_mut(out_stride).take(n) {
-                act.apply(&mut row[..out_cols]);
+        // Each block's rows while they are in cache, in one pass so the
+        // activation's loop runs long enough to vectorise fully.
+        if let Some(act) = activation {
+            if out_cols == out_stride {
+                act.apply(&mut out[rows.start * out_stride..rows.end * out_stride]);
+            } else {
+                for row in rows {
+                    act.apply(&mut out[row * out_stride..][..out_cols]);
+                }
             }
         }
     }
 }
 
+/// Rows per block of [`dense`].
+const ROW_BLOCK: usize = 64;
+/// Inner-dimension entries per block of [`dense`]: a 32-column weight
+/// strip of this many rows is 16 KB of f32.
+const K_BLOCK: usize = 128;
+
 /// One strip of output columns `col..col + C` for every row.
+#[derive(Clone, Copy)]
 struct Strip<'a, T> {
     x: &'a [T],
     k: usize,
@@ -203,6 +174,57 @@ struct Strip<'a, T> {
 }
 
 impl<T: Scalar> Strip<'_, T> {
+    /// Every strip of columns for `rows`: strips of 4 vectors while they
+    /// fit, then single vectors; `bias` (of length ≤ m_pad) starts each sum.
+    #[inline(always)]
+    fn columns<M: MulAdd>(&self, rows: std::ops::Range<usize>, bias: &[T], out: &mut [T]) {
+        let mut bias_padded = [T::zero(); 4 * LANES];
+        let mut col = 0;
+        while col < self.m_pad && col < self.out_cols {
+            let width = if self.m_pad - col >= 4 * LANES {
+                4 * LANES
+            } else {
+                LANES
+            };
+            // A copy, not an element-wise `get`: that compiled to a masked
+            // vector load, which qemu's AVX2 (7.2) faults on past the slice's end.
+            let present = bias.len().saturating_sub(col).min(width);
+            bias_padded[..width].fill(T::zero());
+            if present > 0 {
+                bias_padded[..present].copy_from_slice(&bias[col..col + present]);
+            }
+            let strip = Strip { col, ..*self };
+            let mut row = rows.start;
+            if width == 4 * LANES {
+                while row + 4 <= rows.end {
+                    strip.tile::<M, 4, { 4 * LANES }>(row, &bias_padded, out);
+                    row += 4;
+                }
+                while row < rows.end {
+                    strip.tile::<M, 1, { 4 * LANES }>(row, &bias_padded, out);
+                    row += 1;
+                }
+            } else {
+                // A single-vector strip (a classifier's few logits) needs
+                // eight sums in flight to hide the multiply-add's latency:
+                // with four, a 32 → 2 layer cost as much as the 32 → 32 before it.
+                while row + 8 <= rows.end {
+                    strip.tile::<M, 8, LANES>(row, &bias_padded, out);
+                    row += 8;
+                }
+                while row + 4 <= rows.end {
+                    strip.tile::<M, 4, LANES>(row, &bias_padded, out);
+                    row += 4;
+                }
+                while row < rows.end {
+                    strip.tile::<M, 1, LANES>(row, &bias_padded, out);
+                    row += 1;
+                }
+            }
+            col += width;
+        }
+    }
+
     /// Rows `row..row + R` of the strip, accumulated in registers.
     #[inline(always)]
     fn tile<M: MulAdd, const R: usize, const C: usize>(
@@ -260,7 +282,15 @@ mod tests {
 
     #[test]
     fn dense_matches_naive_for_awkward_shapes() {
-        for &(n, k, m) in &[(1, 1, 1), (5, 3, 7), (9, 2, 33), (4, 32, 32), (11, 17, 40)] {
+        for &(n, k, m) in &[
+            (1, 1, 1),
+            (5, 3, 7),
+            (9, 2, 33),
+            (4, 32, 32),
+            (11, 17, 40),
+            (130, 300, 41),
+            (67, 129, 2),
+        ] {
             let x: Vec<f64> = (0..n * k)
                 .map(|i| ((i * 37 % 11) as f64 - 5.0) / 3.0)
                 .collect();
@@ -286,6 +316,25 @@ mod tests {
                     assert!(
                         (got - expected).abs() < 1e-12,
                         "({n},{k},{m}) [{r},{o}]: {got} vs {expected}"
+                    );
+                }
+            }
+            // Accumulating (as gradients do) adds the affine output to what is there.
+            let mut twice = vec![0.5; n * m];
+            let target = DenseOut {
+                data: &mut twice,
+                stride: m,
+                cols: m,
+                accumulate: true,
+            };
+            dense(&x, (n, k, k), &wt, &b, None, target);
+            for r in 0..n {
+                for o in 0..m {
+                    let affine = b[o] + (0..k).map(|i| x[r * k + i] * w[o * k + i]).sum::<f64>();
+                    let got = twice[r * m + o];
+                    assert!(
+                        (got - 0.5 - affine).abs() < 1e-12,
+                        "({n},{k},{m}) accumulated [{r},{o}]"
                     );
                 }
             }
