@@ -119,7 +119,7 @@ fn preview(hidden: usize, points: usize) -> anyhow::Result<()> {
         }
     }
     println!(
-        "{{\"peer\": \"valley\", \"preview\": true, \"hidden\": {hidden}, \"params\": {}, \"points\": {points},          \"passes_points_per_axis_and_seconds\": [{}]}}",
+        "{{\"peer\": \"valley\", \"preview\": true, \"hidden\": {hidden}, \"params\": {}, \"points\": {points}, \"passes_points_per_axis_and_seconds\": [{}]}}",
         problem.num_params(),
         passes.join(", ")
     );
