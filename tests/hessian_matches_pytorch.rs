@@ -20,6 +20,20 @@ fn reference() -> serde_json::Value {
     .expect("JSON")
 }
 
+/// PyTorch's eigenvalues (ascending) and trace for one model.
+fn eigenvalues_and_trace(reference: &serde_json::Value, name: &str) -> (Vec<f64>, f64) {
+    let eigenvalues = reference[name]["eigenvalues"]
+        .as_array()
+        .expect("eigenvalues")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect();
+    (
+        eigenvalues,
+        reference[name]["trace"].as_f64().expect("trace"),
+    )
+}
+
 fn problem(
     name: &str,
     activation: Activation,
@@ -54,13 +68,7 @@ fn dense_hessian(problem: &dyn Problem, params: &[f64]) -> Vec<f64> {
 fn exact_products_give_torchs_hessian_to_1e_8() {
     let reference = reference();
     for (name, activation) in [("tanh", Activation::Tanh), ("gelu", Activation::Gelu)] {
-        let expected: Vec<f64> = reference[name]["eigenvalues"]
-            .as_array()
-            .expect("eigenvalues")
-            .iter()
-            .map(|v| v.as_f64().expect("number"))
-            .collect();
-        let expected_trace = reference[name]["trace"].as_f64().expect("trace");
+        let (expected, expected_trace) = eigenvalues_and_trace(&reference, name);
         let problem = problem(name, activation);
         // PyTorch's own float64 weights, in the flat layout order.
         let file = read_safetensors(format!("{DATA}/cls_{name}_f64.safetensors").as_ref())
@@ -109,13 +117,7 @@ fn exact_products_give_torchs_hessian_to_1e_8() {
 fn eigenvalues_and_trace_match_torch_autograd() {
     let reference = reference();
     for (name, activation) in [("tanh", Activation::Tanh), ("gelu", Activation::Gelu)] {
-        let expected: Vec<f64> = reference[name]["eigenvalues"]
-            .as_array()
-            .expect("eigenvalues")
-            .iter()
-            .map(|v| v.as_f64().expect("number"))
-            .collect();
-        let expected_trace = reference[name]["trace"].as_f64().expect("trace");
+        let (expected, expected_trace) = eigenvalues_and_trace(&reference, name);
         let problem = problem(name, activation);
         let n = expected.len();
         // Valley trains in f32, so the point is the f64 weights rounded to f32.

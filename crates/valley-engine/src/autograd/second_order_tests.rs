@@ -4,14 +4,9 @@
 use ndarray::Array2;
 use strum::IntoEnumIterator;
 
+use super::tests::{random, weigh};
 use super::{Tape, Var};
-use crate::nn::{Activation, seeded_rng};
-use rand::RngExt;
-
-fn random(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
-    let mut rng = seeded_rng(seed);
-    Array2::from_shape_simple_fn((rows, cols), || rng.random_range(-1.5..1.5))
-}
+use crate::nn::Activation;
 
 type Build<'a> = dyn Fn(&mut Tape<f64>, &[Var]) -> Var + 'a;
 
@@ -93,14 +88,6 @@ fn check(inputs: &[Array2<f64>], build: &Build<'_>) {
             );
         }
     }
-}
-
-/// Σ (A ⊙ C) with a fixed random C (a data leaf).
-fn weigh(tape: &mut Tape<f64>, a: Var, seed: u64) -> Var {
-    let (r, c) = tape.value(a).dim();
-    let weights = tape.leaf(random(r, c, seed), false);
-    let m = tape.mul(a, weights);
-    tape.sum(m)
 }
 
 /// Σ A², so that a linear op still has a Hessian.

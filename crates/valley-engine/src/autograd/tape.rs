@@ -176,6 +176,25 @@ impl<T: Scalar> Tape<T> {
     }
 }
 
+impl<T: Scalar> Tape<T> {
+    /// The scalar `output` and its gradient, written into `flat` where
+    /// `places[i]` is the place of parameter leaf `leaves[i]`: a model's
+    /// loss and gradient in its flat parameter layout.
+    pub fn loss_and_flat_gradient(
+        &mut self,
+        output: Var,
+        leaves: &[Var],
+        places: impl IntoIterator<Item = std::ops::Range<usize>>,
+        flat: &mut [T],
+    ) -> T {
+        let grads = self.backward(output);
+        grads.write_flat(places, leaves, flat);
+        let value = self.scalar(output);
+        self.recycle(grads);
+        value
+    }
+}
+
 /// The result of [`Tape::backward`]: one gradient per node that needed one.
 pub struct Gradients<T> {
     grads: Vec<Option<Array2<T>>>,

@@ -8,7 +8,7 @@ use crate::nn::{Activation, seeded_rng};
 use rand::RngExt;
 
 /// A random matrix with entries in (−1.5, 1.5), away from relu's kink in expectation.
-fn random(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
+pub(super) fn random(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
     let mut rng = seeded_rng(seed);
     Array2::from_shape_simple_fn((rows, cols), || rng.random_range(-1.5..1.5))
 }
@@ -48,7 +48,7 @@ fn check(inputs: &[Array2<f64>], build: &Build<'_>) {
 }
 
 /// Σ (A ⊙ C) with a fixed random C, turning a matrix into a scalar without symmetry.
-fn weigh(tape: &mut Tape<f64>, a: Var, seed: u64) -> Var {
+pub(super) fn weigh(tape: &mut Tape<f64>, a: Var, seed: u64) -> Var {
     let (r, c) = tape.value(a).dim();
     let weights = tape.leaf(random(r, c, seed), false);
     let m = tape.mul(a, weights);

@@ -36,6 +36,12 @@ const FULL_WITHIN_SECONDS: f64 = 1.5;
 /// about 3·10¹⁰; a guess off by a few times still gives a quick preview).
 const GUESSED_RATE: f64 = 3e10;
 
+/// Parameters × training examples: what a grid point's cost grows with
+/// (in 64 bits: the browser's `usize` is 32).
+fn model_size(problem: &dyn Problem) -> u64 {
+    (problem.num_params() as u64).saturating_mul(problem.num_train_examples().max(1) as u64)
+}
+
 /// The first pass: as many points per axis as fit in [`PREVIEW_SECONDS`].
 fn first_pass(spec: &GridSpec, seconds_per_point: f64) -> GridSpec {
     let budget = PREVIEW_SECONDS / seconds_per_point.max(1e-12);
@@ -201,7 +207,7 @@ struct GridService {
     next: Option<(GridSpec, bool)>,
     /// Parameters × examples of the last problem, and what one of its
     /// points took: the next request of that size starts from it.
-    cost: Option<(usize, f64)>,
+    cost: Option<(u64, f64)>,
     /// The pass being computed: its task, whether it is the full one, and when it began.
     current: Option<(GridTask, bool, Instant)>,
 }
@@ -229,8 +235,7 @@ impl Service for GridService {
 
     fn handle(&mut self, request: (u64, LandscapeRequest)) {
         // Only the newest request matters; it replaces the one in hand.
-        let problem = &request.1.problem;
-        let size = problem.num_params() * problem.num_train_examples().max(1);
+        let size = model_size(request.1.problem.as_ref());
         let seconds_per_point = match self.cost {
             Some((known, seconds)) if known == size => seconds,
             _ => size as f64 / GUESSED_RATE,
@@ -252,7 +257,7 @@ impl Service for GridService {
         }
         let (problem, plane) = (Arc::clone(&request.problem), Arc::clone(&request.plane));
         let full = request.spec;
-        let size = problem.num_params() * problem.num_train_examples().max(1);
+        let size = model_size(problem.as_ref());
         if self.current.is_none() {
             let Some((spec, is_final)) = self.next.take() else {
                 return self.idle();

@@ -253,11 +253,7 @@ impl CharModel {
     ) -> T {
         assert_eq!(grad.len(), self.num_params(), "gradient length");
         let (loss, leaves) = self.record(params, examples, tape);
-        let grads = tape.backward(loss);
-        grads.write_flat(self.places(), &leaves, grad);
-        let value = tape.scalar(loss);
-        tape.recycle(grads);
-        value
+        tape.loss_and_flat_gradient(loss, &leaves, self.places(), grad)
     }
 
     /// Records the mean loss on a cleared `tape`: the loss node and the

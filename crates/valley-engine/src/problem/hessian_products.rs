@@ -2,13 +2,14 @@
 //! forward and backward passes for every product asked there.
 //!
 //! Lanczos, the trace and the density ask for dozens of products at one
-//! point. The training rows are cut into one share per core; each share's
+//! point. The training rows are cut into two shares (always two, whatever
+//! the core count, so every machine gives the same bits); each share's
 //! loss is recorded and differentiated once, then every product costs a
 //! tangent pass and a reverse pass per share, in parallel. H v of the mean
 //! loss is the row-weighted sum of the shares' products.
 
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
@@ -16,6 +17,8 @@ use crate::autograd::Linearised;
 
 /// Fewest rows worth a share of their own (below it, threading costs more).
 const MIN_SHARE_ROWS: usize = 128;
+/// Shares of the rows (the machines Valley is for have two cores or more).
+const SHARES: usize = 2;
 
 /// The last point a problem was asked about, linearised.
 #[derive(Default)]
@@ -37,32 +40,32 @@ struct Share {
 impl HessianProducts {
     /// H v of the mean loss over `rows` training rows at `params`;
     /// `record(range)` linearises the mean loss over those rows at `params`.
-    /// `None` only if a lock was poisoned by a panic elsewhere.
+    /// (A panic in either reaches the caller, as any failed analysis does.)
     pub(crate) fn product(
         &self,
         params: &[f64],
         v: &[f64],
         rows: usize,
         record: impl Fn(Range<usize>) -> Linearised<f64> + Sync,
-    ) -> Option<Vec<f64>> {
+    ) -> Vec<f64> {
         assert_eq!(params.len(), v.len(), "v has one entry per parameter");
-        let point = self.point(params, rows, record)?;
-        let parts: Option<Vec<Vec<f64>>> = point
+        let point = self.point(params, rows, record);
+        let parts: Vec<Vec<f64>> = point
             .shares
             .par_iter()
             .map(|share| {
                 let mut out = vec![0.0; v.len()];
-                share.linearised.lock().ok()?.hessian_vector(v, &mut out);
+                lock(&share.linearised).hessian_vector(v, &mut out);
                 out.iter_mut().for_each(|o| *o *= share.weight);
-                Some(out)
+                out
             })
             .collect();
-        let mut parts = parts?.into_iter();
+        let mut parts = parts.into_iter();
         let mut total = parts.next().unwrap_or_else(|| vec![0.0; v.len()]);
         for part in parts {
             total.iter_mut().zip(&part).for_each(|(t, p)| *t += p);
         }
-        Some(total)
+        total
     }
 
     /// The linearised point at `params`: the last one if it is the same,
@@ -73,16 +76,18 @@ impl HessianProducts {
         params: &[f64],
         rows: usize,
         record: impl Fn(Range<usize>) -> Linearised<f64> + Sync,
-    ) -> Option<Arc<Point>> {
-        let mut last = self.last.lock().ok()?;
-        if let Some(point) = last.as_ref().filter(|p| p.params == params) {
-            return Some(Arc::clone(point));
+    ) -> Arc<Point> {
+        {
+            let mut last = lock(&self.last);
+            if let Some(point) = last.as_ref().filter(|p| p.params == params) {
+                return Arc::clone(point);
+            }
+            // Free the old tapes before recording new ones.
+            *last = None;
         }
-        // Free the old tapes before recording new ones.
-        *last = None;
-        let count = rayon::current_num_threads()
-            .min(rows / MIN_SHARE_ROWS)
-            .max(1);
+        // Recorded outside the lock: a caller on a rayon thread that waits
+        // for the lock could otherwise be handed this recording's own work.
+        let count = SHARES.min(rows / MIN_SHARE_ROWS).max(1);
         let shares = (0..count)
             .into_par_iter()
             .map(|k| {
@@ -97,9 +102,16 @@ impl HessianProducts {
             params: params.to_vec(),
             shares,
         });
-        *last = Some(Arc::clone(&point));
-        Some(point)
+        *lock(&self.last) = Some(Arc::clone(&point));
+        point
     }
+}
+
+/// The guarded value, also after a panic elsewhere: a point is stored
+/// whole or not at all, and a product that panicked leaves its share's
+/// recording as it was (only the tape's spare buffers are lost).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -326,13 +326,13 @@ impl Problem for LanguageProblem {
     /// reverse pass per share of the examples, at a point recorded once).
     fn hessian_vector(&self, params: &[f64], v: &[f64]) -> Option<Vec<f64>> {
         let train = &self.split.train;
-        self.products.product(params, v, train.len(), |rows| {
+        Some(self.products.product(params, v, train.len(), |rows| {
             let mut share = Examples::default();
             train.select(&rows.collect::<Vec<_>>(), &mut share);
             let mut tape = Tape::new();
             let (loss, leaves) = self.model.record(params, &share, &mut tape);
             Linearised::new(tape, loss, leaves, self.model.places())
-        })
+        }))
     }
 
     fn language(&self) -> Option<&LanguageProblem> {

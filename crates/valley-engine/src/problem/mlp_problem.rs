@@ -243,7 +243,7 @@ impl Problem for MlpProblem {
     /// reverse pass per share of the rows, at a point recorded once).
     fn hessian_vector(&self, params: &[f64], v: &[f64]) -> Option<Vec<f64>> {
         let train = &self.data.train;
-        self.products.product(params, v, train.len(), |rows| {
+        Some(self.products.product(params, v, train.len(), |rows| {
             let x = train.x.slice(s![rows.clone(), ..]).mapv(f64::from);
             let values = match &train.targets {
                 Targets::Values(values) => values.slice(s![rows.clone(), ..]).mapv(f64::from),
@@ -256,7 +256,7 @@ impl Problem for MlpProblem {
             let mut tape = Tape::new();
             let (loss, leaves) = self.mlp.record(params, x.view(), targets, &mut tape);
             Linearised::new(tape, loss, leaves, self.mlp.places())
-        })
+        }))
     }
 
     fn init_params(&self, seed: u64) -> Vec<f32> {
