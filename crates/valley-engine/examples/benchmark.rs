@@ -15,41 +15,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use valley_engine::analysis::{Control, extremes};
-use valley_engine::data::{DatasetKind, DatasetSpec, generate};
 use valley_engine::landscape::{
-    DirectionKind, FilmSpec, GridSpec, Plane, StepParams, evaluate_grid, film_strip, make_direction,
+    DirectionKind, FilmSpec, GridSpec, StepParams, evaluate_grid, film_strip,
 };
-use valley_engine::nn::{Activation, Init, Mlp};
 use valley_engine::optim::OptimizerConfig;
-use valley_engine::problem::{MlpProblem, Problem};
 use valley_engine::train::{Run, TrainConfig};
+
+mod moons_case;
+use moons_case::{MoonsCase, best_of, filter_plane};
 
 fn main() -> anyhow::Result<()> {
     // An optional argument picks the figures whose names contain it (for profiling).
     let only = std::env::args().nth(1).unwrap_or_default();
-    let spec = DatasetSpec {
-        size: 1000,
-        test_fraction: 0.0,
-        ..DatasetSpec::new(DatasetKind::Moons)
-    };
-    let mlp = Mlp::new(&[2, 32, 32, 2], Activation::Tanh)?;
-    let data = Arc::new(generate(&spec)?);
-    // A problem keeps the last point it linearised for Hessian products; a
-    // new one starts clean, so every timed run pays for recording its point.
-    let fresh = || -> anyhow::Result<Arc<dyn Problem>> {
-        Ok(Arc::new(MlpProblem::new(
-            mlp.clone(),
-            Arc::clone(&data),
-            Init::Torch,
-            "moons",
-        )?))
-    };
-    let problem = fresh()?;
-    let center = problem.init_params(0);
-    let directions = (1..=2)
-        .map(|seed| make_direction(DirectionKind::Filter, problem.layout(), &center, seed))
-        .collect::<Result<Vec<_>, _>>()?;
-    let plane = Plane::new(center, directions)?;
+    let case = MoonsCase::new(&[2, 32, 32, 2], 1000)?;
+    let problem = case.problem()?;
+    let plane = filter_plane(problem.as_ref(), problem.init_params(0))?;
     for res in [101, 41] {
         if !format!("grid_{res}").contains(&only) {
             continue;
@@ -71,7 +51,7 @@ fn main() -> anyhow::Result<()> {
         let mut products = 0;
         let mut top = Vec::new();
         let seconds = best_of(3, || {
-            let problem = fresh().expect("built once already");
+            let problem = case.problem().expect("built once already");
             let mut hvp = |v: &[f64]| problem.hessian_vector(&at, v);
             let found = extremes(n, 5, &mut hvp, 0, &Control::none()).expect("not cancelled");
             products = found.products;
@@ -154,18 +134,6 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Best wall-clock seconds of `runs` runs after one warm-up.
-fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    (0..runs)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min)
 }
 
 fn report(name: &str, value: f64, unit: &str, threads: usize) {

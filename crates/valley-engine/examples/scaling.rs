@@ -20,14 +20,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use valley_engine::analysis::{Control, extremes};
-use valley_engine::data::{DatasetKind, DatasetSpec, generate};
 use valley_engine::landscape::{
-    DirectionKind, GridAxis, GridSpec, LandscapeRequest, LandscapeWorker, Plane, evaluate_grid,
-    make_direction,
+    GridAxis, GridSpec, LandscapeRequest, LandscapeWorker, evaluate_grid,
 };
-use valley_engine::nn::{Activation, Init, Mlp};
-use valley_engine::problem::{MlpProblem, Problem};
 use valley_engine::train::{Run, TrainConfig};
+
+mod moons_case;
+use moons_case::{MoonsCase, best_of, filter_plane};
 
 const HIDDEN: [usize; 4] = [29, 97, 314, 997];
 const POINTS: [usize; 2] = [1000, 10_000];
@@ -73,23 +72,8 @@ fn main() -> anyhow::Result<()> {
 /// The passes of a live 41 × 41 slice of 2-H-H-2 on `points` examples, as
 /// the landscape worker delivers them (up to the full grid, or 2 minutes).
 fn preview(hidden: usize, points: usize) -> anyhow::Result<()> {
-    let spec = DatasetSpec {
-        size: points,
-        test_fraction: 0.0,
-        ..DatasetSpec::new(DatasetKind::Moons)
-    };
-    let mlp = Mlp::new(&[2, hidden, hidden, 2], Activation::Tanh)?;
-    let problem: Arc<dyn Problem> = Arc::new(MlpProblem::new(
-        mlp,
-        Arc::new(generate(&spec)?),
-        Init::Torch,
-        "moons",
-    )?);
-    let center = problem.init_params(0);
-    let directions = (1..=2)
-        .map(|seed| make_direction(DirectionKind::Filter, problem.layout(), &center, seed))
-        .collect::<Result<Vec<_>, _>>()?;
-    let plane = Arc::new(Plane::new(center, directions)?);
+    let problem = MoonsCase::new(&[2, hidden, hidden, 2], points)?.problem()?;
+    let plane = Arc::new(filter_plane(problem.as_ref(), problem.init_params(0))?);
     let worker = LandscapeWorker::spawn(Box::new(|| {}))?;
     let started = Instant::now();
     let generation = worker.request(LandscapeRequest {
@@ -127,32 +111,14 @@ fn preview(hidden: usize, points: usize) -> anyhow::Result<()> {
 }
 
 fn measure(hidden: usize, points: usize) -> anyhow::Result<()> {
-    let spec = DatasetSpec {
-        size: points,
-        test_fraction: 0.0,
-        ..DatasetSpec::new(DatasetKind::Moons)
-    };
-    let mlp = Mlp::new(&[2, hidden, hidden, 2], Activation::Tanh)?;
-    let data = Arc::new(generate(&spec)?);
-    // A problem keeps the last point it linearised; a new one starts clean.
-    let fresh = || -> anyhow::Result<Arc<dyn Problem>> {
-        Ok(Arc::new(MlpProblem::new(
-            mlp.clone(),
-            Arc::clone(&data),
-            Init::Torch,
-            "moons",
-        )?))
-    };
-    let problem = fresh()?;
+    let case = MoonsCase::new(&[2, hidden, hidden, 2], points)?;
+    let problem = case.problem()?;
     let params = problem.num_params();
     let partial = params * points > PARTIAL_ABOVE;
     let center = problem.init_params(0);
 
     // The grid: all 1,681 points, or its first row of 41.
-    let directions = (1..=2)
-        .map(|seed| make_direction(DirectionKind::Filter, problem.layout(), &center, seed))
-        .collect::<Result<Vec<_>, _>>()?;
-    let plane = Plane::new(center.clone(), directions)?;
+    let plane = filter_plane(problem.as_ref(), center.clone())?;
     let full = GridSpec::square(1.0, 41);
     let grid = if partial {
         GridSpec {
@@ -177,7 +143,7 @@ fn measure(hidden: usize, points: usize) -> anyhow::Result<()> {
         // Recording the point is paid once; the products scale to 60.
         let measured = 10;
         let direction: Vec<f64> = (0..params).map(|i| ((i % 7) as f64 - 3.0) / 3.0).collect();
-        let problem = fresh()?;
+        let problem = case.problem()?;
         let started = Instant::now();
         problem.hessian_vector(&at, &direction).expect("product");
         let first = started.elapsed().as_secs_f64();
@@ -191,7 +157,7 @@ fn measure(hidden: usize, points: usize) -> anyhow::Result<()> {
         let mut products = 0;
         let seconds = best_of(3, || {
             // A fresh problem each time, so every run records its point.
-            let problem = fresh().expect("built once already");
+            let problem = case.problem().expect("built once already");
             let mut hvp = |v: &[f64]| problem.hessian_vector(&at, v);
             products = extremes(params, 5, &mut hvp, 0, &Control::none())
                 .expect("not cancelled")
@@ -229,16 +195,4 @@ fn measure(hidden: usize, points: usize) -> anyhow::Result<()> {
         valley_engine::simd::level().name()
     );
     Ok(())
-}
-
-/// Best wall-clock seconds of `runs` runs after one warm-up.
-fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    (0..runs)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min)
 }

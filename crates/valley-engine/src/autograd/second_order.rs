@@ -125,9 +125,13 @@ impl<T: Scalar> Tape<T> {
         let get = |var: Var| t[var.0].as_ref();
         match &node.op {
             Op::Leaf => None,
-            // d(X Wᵀ + 1 bᵀ) = Ẋ Wᵀ + X Ẇᵀ + 1 ḃᵀ.
-            Op::Linear(x, w, b) => {
-                let (tx, tw, tb) = (get(*x), get(*w), get(*b));
+            // d(X Wᵀ + 1 bᵀ) = Ẋ Wᵀ + X Ẇᵀ + 1 ḃᵀ (no bias for a bare X Wᵀ).
+            Op::Linear(x, w, _) | Op::MatMulT(x, w) => {
+                let tb = match node.op {
+                    Op::Linear(_, _, b) => get(b),
+                    _ => None,
+                };
+                let (tx, tw) = (get(*x), get(*w));
                 if tx.is_none() && tw.is_none() && tb.is_none() {
                     return None;
                 }
@@ -154,20 +158,6 @@ impl<T: Scalar> Tape<T> {
                 }
                 if let Some(tb) = tb {
                     general_mat_mul(one, self.value(*a), tb, one, &mut out);
-                }
-                Some(out)
-            }
-            Op::MatMulT(a, w) => {
-                let (ta, tw) = (get(*a), get(*w));
-                if ta.is_none() && tw.is_none() {
-                    return None;
-                }
-                let mut out = zeros(pool);
-                if let Some(ta) = ta {
-                    general_mat_mul(one, ta, &self.value(*w).t(), one, &mut out);
-                }
-                if let Some(tw) = tw {
-                    general_mat_mul(one, self.value(*a), &tw.t(), one, &mut out);
                 }
                 Some(out)
             }

@@ -141,6 +141,23 @@ impl<T: Scalar> Tape<T> {
         self.nodes[var.0].needs_grad
     }
 
+    /// The scalar `output` and its gradient, written into `flat` where
+    /// `places[i]` is the place of parameter leaf `leaves[i]`: a model's
+    /// loss and gradient in its flat parameter layout.
+    pub fn loss_and_flat_gradient(
+        &mut self,
+        output: Var,
+        leaves: &[Var],
+        places: impl IntoIterator<Item = std::ops::Range<usize>>,
+        flat: &mut [T],
+    ) -> T {
+        let grads = self.backward(output);
+        grads.write_flat(places, leaves, flat);
+        let value = self.scalar(output);
+        self.recycle(grads);
+        value
+    }
+
     /// Gradients of the scalar `output` with respect to every node that needs one.
     pub fn backward(&mut self, output: Var) -> Gradients<T> {
         assert_eq!(
@@ -173,25 +190,6 @@ impl<T: Scalar> Tape<T> {
         }
         self.pool = pool;
         Gradients { grads }
-    }
-}
-
-impl<T: Scalar> Tape<T> {
-    /// The scalar `output` and its gradient, written into `flat` where
-    /// `places[i]` is the place of parameter leaf `leaves[i]`: a model's
-    /// loss and gradient in its flat parameter layout.
-    pub fn loss_and_flat_gradient(
-        &mut self,
-        output: Var,
-        leaves: &[Var],
-        places: impl IntoIterator<Item = std::ops::Range<usize>>,
-        flat: &mut [T],
-    ) -> T {
-        let grads = self.backward(output);
-        grads.write_flat(places, leaves, flat);
-        let value = self.scalar(output);
-        self.recycle(grads);
-        value
     }
 }
 
