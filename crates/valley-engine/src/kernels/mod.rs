@@ -3,6 +3,7 @@
 //! (their fused fast paths call them too), so both use one definition.
 
 mod activation;
+pub mod columns;
 pub mod dense;
 pub mod loss;
 
