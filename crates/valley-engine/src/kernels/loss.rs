@@ -107,24 +107,47 @@ pub fn cross_entropy<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> T {
 /// have two classes, and this is part of every landscape point). `None`
 /// when a margin is not finite: the general path then says how.
 fn two_class_total<T: Scalar>(logits: ArrayView2<T>, labels: &[usize]) -> Option<T> {
-    // The margins first, in one internal iteration (the columns are
-    // strided); then contiguous passes that vectorise.
-    let mut tails = ndarray::Array1::zeros(labels.len());
-    ndarray::Zip::from(&mut tails)
-        .and(logits.column(0))
-        .and(logits.column(1))
-        .and(ndarray::ArrayView1::from(labels))
-        .for_each(|t, &a, &b, &label| *t = if label == 0 { b - a } else { a - b });
-    let tails = tails.as_slice_mut().expect("a new array is contiguous");
-    if !tails.iter().all(|m| m.is_finite()) {
+    let (first, second) = (logits.column(0), logits.column(1));
+    match (first.as_slice(), second.as_slice()) {
+        // Feature-major logits (the tape-free loss): two contiguous rows.
+        (Some(a), Some(b)) => two_class_slices(a, b, labels),
+        _ => two_class_slices(&first.to_vec(), &second.to_vec(), labels),
+    }
+}
+
+/// [`two_class_total`] on the two logits of each example, in passes over
+/// contiguous slices that vectorise, sums included (eight running sums).
+fn two_class_slices<T: Scalar>(first: &[T], second: &[T], labels: &[usize]) -> Option<T> {
+    let mut tails: Vec<T> = first
+        .iter()
+        .zip(second)
+        .zip(labels)
+        .map(|((&a, &b), &label)| if label == 0 { b - a } else { a - b })
+        .collect();
+    if !tails.iter().fold(true, |ok, m| ok & m.is_finite()) {
         return None;
     }
-    let total = tails.iter().fold(T::zero(), |s, &m| s + m.max(T::zero()));
+    let total = lane_sum(&tails, |m| m.max(T::zero()));
     tails.iter_mut().for_each(|m| *m = -m.abs());
-    T::exp_in_place(tails);
+    T::exp_in_place(&mut tails);
     tails.iter_mut().for_each(|t| *t += T::one());
-    T::ln_in_place(tails);
-    Some(total + tails.iter().copied().sum::<T>())
+    T::ln_in_place(&mut tails);
+    Some(total + lane_sum(&tails, |t| t))
+}
+
+/// Σ f(v) in eight running sums, so the loop vectorises (a single running
+/// sum must add in order, one element at a time).
+fn lane_sum<T: Scalar>(values: &[T], f: impl Fn(T) -> T) -> T {
+    let mut lanes = [T::zero(); 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += f(v);
+        }
+    }
+    let rest = tail.iter().fold(T::zero(), |s, &v| s + f(v));
+    lanes.iter().fold(rest, |s, &l| s + l)
 }
 
 /// The largest value, in eight running maxima that vectorise. A NaN is
