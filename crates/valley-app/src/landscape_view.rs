@@ -13,6 +13,7 @@ use super::axes;
 use super::contours_and_colorbar::{colorbar_ui, draw_contours};
 use super::race::lane_colour;
 use super::runtime::Runtime;
+use valley_engine::dimensions::grouped;
 use valley_engine::landscape::{Grid, LandscapeResult, Plane, project, share_in_plane};
 use valley_engine::train::{RunState, Snapshot, TrajectoryPoint};
 use valley_figure::colour_scale::{ColourScale, NOT_FINITE_COLOUR, colormap};
@@ -386,6 +387,17 @@ pub(super) fn slice_map_ui(
             // Asked for log colours, but a log scale would flatten every loss
             // at or below zero into one colour: say why the colours are linear.
             text = format!("colours linear: the loss here goes below 0\n{text}");
+        }
+        if let Some((examples, of)) = result.sample {
+            // A preview's values are an estimate: say so, and what follows.
+            let (examples, of) = (grouped(examples as f64), grouped(of as f64));
+            let preview = match compact {
+                true => format!("preview on {examples} of {of} examples"),
+                false => format!(
+                    "Preview: the loss on {examples} of the {of} training examples, a quick estimate; the map on all of them follows."
+                ),
+            };
+            text = format!("{preview}\n{text}");
         }
         let mut caption_bottom = rect.top();
         if !text.is_empty() {

@@ -16,6 +16,7 @@ fn result_from(values: Vec<f32>, points: usize) -> LandscapeResult {
             values,
         }),
         is_final: true,
+        sample: None,
         elapsed: std::time::Duration::ZERO,
     }
 }

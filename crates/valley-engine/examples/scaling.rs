@@ -88,22 +88,28 @@ fn preview(hidden: usize, points: usize) -> anyhow::Result<()> {
         let Some(result) = worker.latest().filter(|r| r.generation == generation) else {
             continue;
         };
-        let key = (result.grid.spec.alpha.points, result.is_final);
+        let key = (
+            result.grid.spec.alpha.points,
+            result.is_final,
+            result.sample,
+        );
         if seen == Some(key) {
             continue;
         }
         seen = Some(key);
+        // Points per axis, seconds, and the examples the pass used.
         passes.push(format!(
-            "[{}, {:.3}]",
+            "[{}, {:.3}, {}]",
             result.grid.spec.alpha.points,
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            result.sample.map_or(points, |(examples, _)| examples)
         ));
         if result.is_final {
             break;
         }
     }
     println!(
-        "{{\"peer\": \"valley\", \"preview\": true, \"hidden\": {hidden}, \"params\": {}, \"points\": {points}, \"passes_points_per_axis_and_seconds\": [{}]}}",
+        "{{\"peer\": \"valley\", \"preview\": true, \"hidden\": {hidden}, \"params\": {}, \"points\": {points}, \"passes_points_per_axis_seconds_and_examples\": [{}]}}",
         problem.num_params(),
         passes.join(", ")
     );

@@ -7,7 +7,9 @@
 //! something to draw at once: coarse enough to take about half a second
 //! whatever the model costs, then finer passes, each a few times the last,
 //! up to the full resolution (a million-parameter model's 41 × 41 slice
-//! takes most of a minute; its first picture comes within a second).
+//! takes most of a minute; its first picture comes within a second, on an
+//! evenly spaced sample of the data where one point on all of it takes
+//! longer than that, followed by the same picture on all of it).
 //!
 //! Grids are computed on a pool of their own at a lower scheduling priority:
 //! a slice is the backdrop, the training run is the show, so on a small
@@ -31,6 +33,8 @@ const PREVIEW_SECONDS: f64 = 0.5;
 const PASS_GROWTH: f64 = 6.0;
 /// Where the rest of the grid is expected within this, it comes next.
 const FULL_WITHIN_SECONDS: f64 = 1.5;
+/// Fewest training examples a preview estimates the loss on.
+const MIN_SAMPLE: usize = 256;
 /// Parameters × examples a grid point evaluates per second, as a first
 /// guess before the first pass measures it (this machine's 2 cores do
 /// about 3·10¹⁰; a guess off by a few times still gives a quick preview).
@@ -51,6 +55,47 @@ fn first_pass(spec: &GridSpec, seconds_per_point: f64) -> GridSpec {
         budget
     };
     spec.coarsened((per_axis as usize).clamp(MIN_POINTS, COARSE_POINTS))
+}
+
+/// A pass of the ladder: its coefficients, whether it is the full grid,
+/// and the sample of the data it estimates the loss on, if it is a preview.
+#[derive(Clone)]
+struct Pass {
+    spec: GridSpec,
+    is_final: bool,
+    sample: Option<Sample>,
+}
+
+/// A preview's problem on a sample of the training examples.
+#[derive(Clone)]
+struct Sample {
+    problem: Arc<dyn Problem>,
+    examples: usize,
+    of: usize,
+}
+
+/// Where even the coarsest first pass would take well over
+/// [`PREVIEW_SECONDS`] (one point of a big model on much data takes longer
+/// than that), the problem on an evenly spaced sample of its training
+/// examples small enough for the pass to fit. The loss on a sample is an
+/// estimate, so only the first picture uses it.
+fn preview_sample(
+    problem: &dyn Problem,
+    first: &GridSpec,
+    seconds_per_point: f64,
+) -> Option<Sample> {
+    let cost = first.len() as f64 * seconds_per_point;
+    if cost <= 2.0 * PREVIEW_SECONDS {
+        return None;
+    }
+    let of = problem.num_train_examples();
+    let examples = ((of as f64 * PREVIEW_SECONDS / cost) as usize).max(MIN_SAMPLE);
+    let problem = problem.on_sample(examples)?;
+    Some(Sample {
+        problem,
+        examples,
+        of,
+    })
 }
 
 /// The pass after `done`: the full grid when it is near, else the finest
@@ -97,6 +142,11 @@ pub struct LandscapeResult {
     pub grid: Arc<Grid>,
     /// False for the quick coarse pass, true for the full resolution.
     pub is_final: bool,
+    /// `Some((examples, of))` for a preview that estimated the loss on an
+    /// evenly spaced sample of `examples` of the `of` training examples (a
+    /// model too expensive for even a coarse grid on all of them within a
+    /// second); the next pass is on all of them.
+    pub sample: Option<(usize, usize)>,
     /// Time spent on this pass.
     pub elapsed: Duration,
 }
@@ -203,13 +253,13 @@ struct GridService {
     error: Arc<Mutex<Option<String>>>,
     on_result: Box<dyn Fn() + Send>,
     queued: Option<(u64, LandscapeRequest)>,
-    /// The next pass for the request in hand, and whether it is the full one.
-    next: Option<(GridSpec, bool)>,
+    /// The next pass for the request in hand.
+    next: Option<Pass>,
     /// Parameters × examples of the last problem, and what one of its
     /// points took: the next request of that size starts from it.
     cost: Option<(u64, f64)>,
-    /// The pass being computed: its task, whether it is the full one, and when it began.
-    current: Option<(GridTask, bool, Instant)>,
+    /// The pass being computed: its task, the pass, and when it began.
+    current: Option<(GridTask, Pass, Instant)>,
 }
 
 impl GridService {
@@ -241,7 +291,12 @@ impl Service for GridService {
             _ => size as f64 / GUESSED_RATE,
         };
         let first = first_pass(&request.1.spec, seconds_per_point);
-        self.next = Some((first, first == request.1.spec));
+        let sample = preview_sample(request.1.problem.as_ref(), &first, seconds_per_point);
+        self.next = Some(Pass {
+            spec: first,
+            is_final: first == request.1.spec && sample.is_none(),
+            sample,
+        });
         self.current = None;
         self.queued = Some(request);
     }
@@ -259,16 +314,20 @@ impl Service for GridService {
         let full = request.spec;
         let size = model_size(problem.as_ref());
         if self.current.is_none() {
-            let Some((spec, is_final)) = self.next.take() else {
+            let Some(pass) = self.next.take() else {
                 return self.idle();
             };
-            let task = GridTask::new(problem, Arc::clone(&plane), spec);
-            self.current = Some((task, is_final, Instant::now()));
+            let on = pass
+                .sample
+                .as_ref()
+                .map_or(problem, |s| Arc::clone(&s.problem));
+            let task = GridTask::new(on, Arc::clone(&plane), pass.spec);
+            self.current = Some((task, pass, Instant::now()));
         }
-        let Some((task, is_final, started)) = &mut self.current else {
+        let Some((task, pass, started)) = &mut self.current else {
             return self.idle();
         };
-        let (is_final, started) = (*is_final, *started);
+        let (pass, started) = (pass.clone(), *started);
         // A problem that panics while evaluating costs this grid, not the service.
         let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             match crate::exec::background_pool() {
@@ -279,18 +338,33 @@ impl Service for GridService {
         match step {
             Ok(Ok(Step::Working(_))) => Next::Now,
             Ok(Ok(Step::Done(grid))) => {
-                // What a point costs here, for the next pass and request.
-                let seconds_per_point = started.elapsed().as_secs_f64() / grid.spec.len() as f64;
+                // What a point costs here, for the next pass and request
+                // (a sample's cost scaled up to all the examples).
+                let mut seconds_per_point =
+                    started.elapsed().as_secs_f64() / grid.spec.len() as f64;
+                if let Some(sample) = &pass.sample {
+                    seconds_per_point *= sample.of as f64 / sample.examples.max(1) as f64;
+                }
                 self.cost = Some((size, seconds_per_point));
-                if !is_final {
-                    let next = next_pass(&full, &grid.spec, seconds_per_point);
-                    self.next = Some((next, next == full));
+                if !pass.is_final {
+                    // After a preview on a sample, the same grid on all the
+                    // data: the estimate is replaced by the loss itself first.
+                    let next = match pass.sample {
+                        Some(_) => grid.spec,
+                        None => next_pass(&full, &grid.spec, seconds_per_point),
+                    };
+                    self.next = Some(Pass {
+                        spec: next,
+                        is_final: next == full,
+                        sample: None,
+                    });
                 }
                 let result = LandscapeResult {
                     generation,
                     plane,
                     grid: Arc::new(grid),
-                    is_final,
+                    is_final: pass.is_final,
+                    sample: pass.sample.as_ref().map(|s| (s.examples, s.of)),
                     elapsed: started.elapsed(),
                 };
                 if let Ok(mut slot) = self.latest.lock() {
@@ -358,6 +432,45 @@ mod pass_tests {
         // The size-based guess alone gives the same quick first pass.
         let guess = (999_993.0 * 1000.0) / GUESSED_RATE;
         assert!(cost(&first_pass(&spec, guess)) <= 1.0);
+    }
+
+    #[test]
+    fn an_expensive_first_pass_previews_on_an_evenly_spaced_sample() {
+        use crate::data::{DatasetKind, DatasetSpec, generate};
+        use crate::nn::{Activation, Init, Mlp};
+        use crate::problem::{MlpProblem, Workspace};
+        let data = generate(&DatasetSpec {
+            size: 12_000,
+            ..DatasetSpec::new(DatasetKind::Moons)
+        })
+        .expect("data");
+        let mlp = Mlp::new(&[2, 16, 2], Activation::Tanh).expect("mlp");
+        let problem = MlpProblem::new(mlp, Arc::new(data), Init::Torch, "moons").expect("fits");
+        let all = problem.num_train_examples();
+        let spec = GridSpec::square(1.0, 41);
+        // A point as costly as a 10⁶-parameter model's on 10,000 examples.
+        let first = first_pass(&spec, 0.3);
+        assert_eq!(first.alpha.points, MIN_POINTS);
+        let sample = preview_sample(&problem, &first, 0.3).expect("a preview on a sample");
+        assert_eq!(sample.of, all);
+        assert!(sample.examples >= MIN_SAMPLE && sample.examples < all / 4);
+        assert_eq!(sample.problem.num_train_examples(), sample.examples);
+        // At the sample's cost the pass takes the preview's half second.
+        let cost = first.len() as f64 * 0.3 * sample.examples as f64 / all as f64;
+        assert!(cost <= PREVIEW_SECONDS * 1.01, "{cost} s");
+        // The sample's loss estimates the loss on all the examples.
+        for seed in [0, 1] {
+            let params = problem.init_params(seed);
+            let full = problem.loss(&params, &mut Workspace::default());
+            let estimate = sample.problem.loss(&params, &mut Workspace::default());
+            assert!(
+                (full - estimate).abs() < 0.03 * full,
+                "seed {seed}: {estimate} on the sample, {full} on all"
+            );
+        }
+        // A point that costs little needs no sample, nor does a small set.
+        assert!(preview_sample(&problem, &first_pass(&spec, 1e-4), 1e-4).is_none());
+        assert!(problem.on_sample(all).is_none() && problem.on_sample(0).is_none());
     }
 
     #[test]

@@ -270,6 +270,28 @@ impl Problem for MlpProblem {
         self.data.train.len()
     }
 
+    fn on_sample(&self, examples: usize) -> Option<Arc<dyn Problem>> {
+        let all = self.data.train.len();
+        if examples == 0 || examples >= all {
+            return None;
+        }
+        // Every (all / examples)-th example, spread over the whole set: a
+        // file sorted by class keeps its mix of classes.
+        let picked: Vec<usize> = (0..examples).map(|i| i * all / examples).collect();
+        let split = Split {
+            train: self.data.train.subset(&picked),
+            test: self.data.test.subset(&[]),
+        };
+        Some(Arc::new(Self {
+            mlp: self.mlp.clone(),
+            data: Arc::new(split),
+            init: self.init,
+            label: format!("{} (a sample of {examples} examples)", self.label),
+            start: self.start.clone(),
+            products: HessianProducts::default(),
+        }))
+    }
+
     fn loss_and_grad(
         &self,
         params: &[f32],

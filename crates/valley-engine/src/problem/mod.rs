@@ -19,6 +19,7 @@ pub use spec::ProblemSpec;
 pub use surface_problem::SurfaceProblem;
 
 use std::any::Any;
+use std::sync::Arc;
 
 use ndarray::{Array2, ArrayView2};
 
@@ -116,6 +117,15 @@ pub trait Problem: Send + Sync {
 
     /// Full training loss at `params`, without a tape: the landscape's hot path.
     fn loss(&self, params: &[f32], workspace: &mut Workspace) -> f32;
+
+    /// The same model on an evenly spaced sample of `examples` of its
+    /// training examples, whose loss estimates this one's at a fraction of
+    /// the cost (the first picture of a very expensive landscape). `None`
+    /// where there is no such sample, or it would be no smaller.
+    fn on_sample(&self, examples: usize) -> Option<Arc<dyn Problem>> {
+        let _ = examples;
+        None
+    }
 
     /// Train and test loss and accuracy at `params`.
     fn evaluate(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation;
