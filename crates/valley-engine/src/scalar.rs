@@ -32,6 +32,8 @@ pub trait Scalar:
     + Display
     + Send
     + Sync
+    + faer::traits::ComplexField
+    + faer::traits::Conjugate<Canonical = Self>
     + 'static
 {
     /// Converts from `f64`, rounding to the nearest representable value.

@@ -3,7 +3,7 @@
 //! Backward functions receive dL/d(output) as `grad` and add their
 //! contribution to each input's gradient through `acc`.
 
-use ndarray::linalg::general_mat_mul;
+use crate::kernels::gemm::{self, mul_add, mul_into};
 use ndarray::{Array2, ArrayView2, Axis, Zip};
 
 use super::tape::{Tape, Var};
@@ -61,13 +61,7 @@ impl<T: Scalar> Tape<T> {
     pub fn matmul(&mut self, a: Var, b: Var) -> Var {
         let (n, m) = (self.value(a).nrows(), self.value(b).ncols());
         let mut value = self.buffer((n, m));
-        general_mat_mul(
-            T::one(),
-            self.value(a),
-            self.value(b),
-            T::zero(),
-            &mut value,
-        );
+        mul_into(self.value(a), self.value(b), &mut value);
         let needs = self.any_needs_grad(&[a, b]);
         self.push(value, Op::MatMul(a, b), needs)
     }
@@ -77,13 +71,7 @@ impl<T: Scalar> Tape<T> {
     pub fn matmul_t(&mut self, a: Var, w: Var) -> Var {
         let (n, m) = (self.value(a).nrows(), self.value(w).nrows());
         let mut value = self.buffer((n, m));
-        general_mat_mul(
-            T::one(),
-            self.value(a),
-            &self.value(w).t(),
-            T::zero(),
-            &mut value,
-        );
+        mul_into(self.value(a), &self.value(w).t(), &mut value);
         let needs = self.any_needs_grad(&[a, w]);
         self.push(value, Op::MatMulT(a, w), needs)
     }
@@ -100,18 +88,31 @@ impl<T: Scalar> Tape<T> {
             (1, m),
             "linear: bias is one row of the output width"
         );
-        let mut weight_t = std::mem::take(&mut self.scratch);
-        kernel::transpose_padded(contiguous(self.value(w)), m, k, &mut weight_t);
         let mut value = self.buffer((n, m));
-        let out = kernel::DenseOut {
-            data: value.as_slice_mut().expect("pool arrays are contiguous"),
-            stride: m,
-            cols: m,
-            accumulate: false,
-        };
-        let (xs, bs) = (contiguous(self.value(x)), contiguous(self.value(b)));
-        kernel::dense(xs, (n, k, k), &weight_t, bs, None, out);
-        self.scratch = weight_t;
+        if gemm::is_large(n, k, m) {
+            // The bias in every row, then X Wᵀ added by faer.
+            let bias = contiguous(self.value(b));
+            for row in value
+                .as_slice_mut()
+                .expect("pool arrays are contiguous")
+                .chunks_exact_mut(m.max(1))
+            {
+                row.copy_from_slice(bias);
+            }
+            mul_add(self.value(x), &self.value(w).t(), &mut value);
+        } else {
+            let mut weight_t = std::mem::take(&mut self.scratch);
+            kernel::transpose_padded(contiguous(self.value(w)), m, k, &mut weight_t);
+            let out = kernel::DenseOut {
+                data: value.as_slice_mut().expect("pool arrays are contiguous"),
+                stride: m,
+                cols: m,
+                accumulate: false,
+            };
+            let (xs, bs) = (contiguous(self.value(x)), contiguous(self.value(b)));
+            kernel::dense(xs, (n, k, k), &weight_t, bs, None, out);
+            self.scratch = weight_t;
+        }
         let needs = self.any_needs_grad(&[x, w, b]);
         self.push(value, Op::Linear(x, w, b), needs)
     }
@@ -352,7 +353,6 @@ impl<T: Scalar> Op<T> {
         grad: &Array2<T>,
         acc: &mut Accumulate<'_, T>,
     ) {
-        let one = T::one();
         match self {
             Op::Leaf => {}
             // Z = X Wᵀ + 1 bᵀ: dX += dZ W, dW += dZᵀ X, db += column sums of dZ.
@@ -360,6 +360,9 @@ impl<T: Scalar> Op<T> {
                 let (n, m) = grad.dim();
                 let k = tape.value(*w).ncols();
                 acc(*x, &mut |g| {
+                    if gemm::is_large(n, m, k) {
+                        return mul_add(grad, tape.value(*w), g);
+                    }
                     let mut w_padded = Vec::new();
                     kernel::pad_columns(contiguous(tape.value(*w)), m, k, &mut w_padded);
                     let out = kernel::DenseOut {
@@ -370,9 +373,7 @@ impl<T: Scalar> Op<T> {
                     };
                     kernel::dense(contiguous(grad), (n, m, m), &w_padded, &[], None, out);
                 });
-                acc(*w, &mut |g| {
-                    general_mat_mul(one, &grad.t(), tape.value(*x), one, g)
-                });
+                acc(*w, &mut |g| mul_add(&grad.t(), tape.value(*x), g));
                 acc(*b, &mut |g| {
                     let sums = g.as_slice_mut().expect("gradients are contiguous");
                     for row in contiguous(grad).chunks_exact(m.max(1)) {
@@ -384,21 +385,13 @@ impl<T: Scalar> Op<T> {
             }
             // dA += dC Bᵀ, dB += Aᵀ dC.
             Op::MatMul(a, b) => {
-                acc(*a, &mut |g| {
-                    general_mat_mul(one, grad, &tape.value(*b).t(), one, g)
-                });
-                acc(*b, &mut |g| {
-                    general_mat_mul(one, &tape.value(*a).t(), grad, one, g)
-                });
+                acc(*a, &mut |g| mul_add(grad, &tape.value(*b).t(), g));
+                acc(*b, &mut |g| mul_add(&tape.value(*a).t(), grad, g));
             }
             // Z = A Wᵀ: dA += dZ W, dW += dZᵀ A.
             Op::MatMulT(a, w) => {
-                acc(*a, &mut |g| {
-                    general_mat_mul(one, grad, tape.value(*w), one, g)
-                });
-                acc(*w, &mut |g| {
-                    general_mat_mul(one, &grad.t(), tape.value(*a), one, g)
-                });
+                acc(*a, &mut |g| mul_add(grad, tape.value(*w), g));
+                acc(*w, &mut |g| mul_add(&grad.t(), tape.value(*a), g));
             }
             // dA += dZ, db += column sums of dZ.
             Op::AddRow(a, b) => {

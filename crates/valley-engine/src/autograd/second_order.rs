@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use ndarray::linalg::general_mat_mul;
+use crate::kernels::gemm::mul_add;
 use ndarray::{Array2, ArrayView2, Zip};
 
 use super::ops::{Op, contiguous, fill_row_major};
@@ -114,7 +114,6 @@ impl<T: Scalar> Tape<T> {
             // Computed from inputs and constants alone: it does not move.
             return None;
         }
-        let one = T::one();
         let dim = node.value.dim();
         let zeros = |pool: &mut Vec<Array2<T>>| {
             let mut z = take_from_pool(pool, dim);
@@ -137,10 +136,10 @@ impl<T: Scalar> Tape<T> {
                 }
                 let mut out = zeros(pool);
                 if let Some(tx) = tx {
-                    general_mat_mul(one, tx, &self.value(*w).t(), one, &mut out);
+                    mul_add(tx, &self.value(*w).t(), &mut out);
                 }
                 if let Some(tw) = tw {
-                    general_mat_mul(one, self.value(*x), &tw.t(), one, &mut out);
+                    mul_add(self.value(*x), &tw.t(), &mut out);
                 }
                 if let Some(tb) = tb {
                     out += tb;
@@ -154,10 +153,10 @@ impl<T: Scalar> Tape<T> {
                 }
                 let mut out = zeros(pool);
                 if let Some(ta) = ta {
-                    general_mat_mul(one, ta, self.value(*b), one, &mut out);
+                    mul_add(ta, self.value(*b), &mut out);
                 }
                 if let Some(tb) = tb {
-                    general_mat_mul(one, self.value(*a), tb, one, &mut out);
+                    mul_add(self.value(*a), tb, &mut out);
                 }
                 Some(out)
             }
@@ -302,25 +301,24 @@ impl<T: Scalar> Op<T> {
         this: Var,
         acc: &mut super::ops::Accumulate<'_, T>,
     ) {
-        let one = T::one();
         let get = |var: Var| t[var.0].as_ref();
         match self {
             // dX += g W, dW += gᵀ X: their tangents add g Ẇ and gᵀ Ẋ.
             Op::Linear(x, w, _) | Op::MatMulT(x, w) => {
                 if let Some(tw) = get(*w) {
-                    acc(*x, &mut |g| general_mat_mul(one, grad, tw, one, g));
+                    acc(*x, &mut |g| mul_add(grad, tw, g));
                 }
                 if let Some(tx) = get(*x) {
-                    acc(*w, &mut |g| general_mat_mul(one, &grad.t(), tx, one, g));
+                    acc(*w, &mut |g| mul_add(&grad.t(), tx, g));
                 }
             }
             // dA += g Bᵀ, dB += Aᵀ g.
             Op::MatMul(a, b) => {
                 if let Some(tb) = get(*b) {
-                    acc(*a, &mut |g| general_mat_mul(one, grad, &tb.t(), one, g));
+                    acc(*a, &mut |g| mul_add(grad, &tb.t(), g));
                 }
                 if let Some(ta) = get(*a) {
-                    acc(*b, &mut |g| general_mat_mul(one, &ta.t(), grad, one, g));
+                    acc(*b, &mut |g| mul_add(&ta.t(), grad, g));
                 }
             }
             Op::Mul(a, b) => {

@@ -1,7 +1,8 @@
-//! The dense-layer kernel behind every tape-free forward pass.
+//! The dense-layer kernel with the examples by row: the forward pass that
+//! gives predictions, and the tape's small layers (a large one goes to
+//! [`super::gemm`]; a landscape's loss to [`super::columns`]).
 //!
-//! A landscape grid runs the same small MLP ten thousand times, so this is
-//! where Valley's time goes. The layer is computed in register tiles (a few
+//! The layer is computed in register tiles (a few
 //! rows of the input times a strip of output columns), with the bias added
 //! first and the activation applied while the tile is still in registers.
 //! Weights are stored transposed and zero-padded to a multiple of [`LANES`]

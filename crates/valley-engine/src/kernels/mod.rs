@@ -5,6 +5,7 @@
 mod activation;
 pub mod columns;
 pub mod dense;
+pub mod gemm;
 pub mod loss;
 
 pub use activation::{Activation, sigmoid};

@@ -14,6 +14,7 @@ use crate::io::limits::{MAX_LAYERS, MAX_PARAMS, MAX_WIDTH};
 use crate::kernels::Activation;
 use crate::kernels::columns;
 use crate::kernels::dense as kernel;
+use crate::kernels::gemm;
 use crate::kernels::loss::{self, TargetsRef};
 use crate::scalar::Scalar;
 
@@ -102,6 +103,41 @@ fn validate_sizes(sizes: &[usize]) -> Result<(), NnError> {
         });
     }
     Ok(())
+}
+
+/// Whether a layer this size goes through faer's product in the row-major
+/// forward pass: several times faster than the register-tiled kernel once
+/// the weights outgrow the L1 cache (see [`gemm`]).
+fn by_gemm(fan_in: usize, fan_out: usize) -> bool {
+    fan_in.saturating_mul(fan_out) >= 1 << 14
+}
+
+/// `out = act(x · Wᵀ + b)` for a large layer, by faer: `x` `[n, fan_in]`
+/// with rows `x_stride` apart, `out` `[n, padded(fan_out)]`.
+fn large_layer<T: Scalar>(
+    (x, x_stride): (&[T], usize),
+    (fan_in, fan_out): (usize, usize),
+    weight: &[T],
+    bias: &[T],
+    activation: Option<Activation>,
+    out: &mut [T],
+) {
+    let stride = kernel::padded(fan_out);
+    let n = out.len() / stride;
+    for row in out.chunks_exact_mut(stride) {
+        row[..fan_out].copy_from_slice(bias);
+    }
+    let x = ArrayView2::from_shape((n, fan_in).strides((x_stride, 1)), x)
+        .expect("the input holds n rows");
+    let w = ArrayView2::from_shape((fan_out, fan_in), weight).expect("weight is [out, in]");
+    let target = ndarray::ArrayViewMut2::from_shape((n, fan_out).strides((stride, 1)), out)
+        .expect("the output holds n padded rows");
+    gemm::product(x, w.t(), true, target);
+    if let Some(act) = activation {
+        for row in out.chunks_exact_mut(stride) {
+            act.apply(&mut row[..fan_out]);
+        }
+    }
 }
 
 /// A multi-layer perceptron's shape; the parameters live outside, in a flat vector.
@@ -243,6 +279,9 @@ impl Mlp {
         scratch.weights_t.resize_with(layers, Vec::new);
         for l in 0..layers {
             let (fan_in, fan_out) = (self.layer_sizes[l], self.layer_sizes[l + 1]);
+            if by_gemm(fan_in, fan_out) {
+                continue;
+            }
             let weight = &params[self.layout.tensors[2 * l].range()];
             kernel::transpose_padded(weight, fan_out, fan_in, &mut scratch.weights_t[l]);
         }
@@ -276,6 +315,18 @@ impl Mlp {
             };
             let bias = &params[self.layout.tensors[2 * l + 1].range()];
             let activation = (l + 1 < layers).then_some(self.activation);
+            if by_gemm(fan_in, fan_out) {
+                let weight = &params[self.layout.tensors[2 * l].range()];
+                large_layer(
+                    (input, stride),
+                    (fan_in, fan_out),
+                    weight,
+                    bias,
+                    activation,
+                    out,
+                );
+                continue;
+            }
             let target = kernel::DenseOut {
                 data: out,
                 stride: kernel::padded(fan_out),
