@@ -270,10 +270,10 @@ impl Mlp {
         self.forward_prepared(params, x, scratch)
     }
 
-    /// Lays every layer's weight out transposed and padded in `scratch`,
-    /// as the kernel reads it: once per parameter vector, however many
-    /// blocks of rows then go through [`Mlp::forward_prepared`].
-    pub fn prepare<T: Scalar>(&self, params: &[T], scratch: &mut ForwardScratch<T>) {
+    /// Lays every small layer's weight out transposed and padded in
+    /// `scratch`, as the row-major kernel reads it (a large layer goes
+    /// through faer, which reads the weight as stored).
+    fn prepare<T: Scalar>(&self, params: &[T], scratch: &mut ForwardScratch<T>) {
         assert_eq!(params.len(), self.num_params(), "parameter count");
         let layers = self.num_layers();
         scratch.weights_t.resize_with(layers, Vec::new);
@@ -289,7 +289,7 @@ impl Mlp {
 
     /// The forward pass of `x` with the weights [`Mlp::prepare`] laid out
     /// from these same `params` (their biases are read from `params`).
-    pub fn forward_prepared<'s, T: Scalar>(
+    fn forward_prepared<'s, T: Scalar>(
         &self,
         params: &[T],
         x: ArrayView2<T>,
