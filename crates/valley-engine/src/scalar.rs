@@ -16,6 +16,8 @@ use crate::simd::{MulAdd, dispatched};
 
 #[cfg(target_arch = "x86_64")]
 mod x86_tanh;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use x86_tanh::tanh16;
 
 /// A float the engine can train and evaluate in: `f32` or `f64`.
 pub trait Scalar:

@@ -12,6 +12,9 @@
 //!   flight and loads 8 operands for every 16 multiply-adds, where the
 //!   row-major tile loaded 12 for 8.
 
+#[cfg(target_arch = "x86_64")]
+use std::any::TypeId;
+
 use super::activation::Activation;
 use crate::scalar::Scalar;
 use crate::simd::{Level, MulAdd, dispatched, level};
@@ -47,14 +50,76 @@ pub fn transpose_into<T: Scalar>(
     }
 }
 
+/// `out = act(W · input + b)` for `weight` `[m, k]` (row-major, as a
+/// model stores it), `input` `[k, stride]` and `out` `[m, stride]`
+/// (`shape` is `(m, k, stride)`, `stride` a multiple of [`COLUMN_ALIGN`]),
+/// `bias` of length `m`. `activation = None` leaves the affine output (the
+/// last layer's logits). Padding columns are computed like the others:
+/// whatever they hold stays in them.
+pub fn dense_columns<T: Scalar>(
+    weight: &[T],
+    shape: (usize, usize, usize),
+    input: &[T],
+    bias: &[T],
+    activation: Option<Activation>,
+    out: &mut [T],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if level() == Level::Avx512 {
+        if let (Some(weight), Some(input), Some(bias), Some(out)) =
+            (as_f32(weight), as_f32(input), as_f32(bias), as_f32_mut(out))
+        {
+            check_shapes(weight, shape, input, bias, out);
+            let tanh = activation == Some(Activation::Tanh);
+            // SAFETY: `level` reports AVX-512 (F, DQ and more) only where
+            // the CPU has it.
+            unsafe { super::columns_avx512::dense_columns(weight, shape, input, bias, tanh, out) };
+            if let Some(act) = activation.filter(|_| !tanh) {
+                act.apply(&mut out[..shape.0 * shape.2]);
+            }
+            return;
+        }
+    }
+    dense_columns_portable(weight, shape, input, bias, activation, out);
+}
+
+/// The slice as `f32`s, when `T` is `f32`.
+#[cfg(target_arch = "x86_64")]
+fn as_f32<T: Scalar>(values: &[T]) -> Option<&[f32]> {
+    (TypeId::of::<T>() == TypeId::of::<f32>())
+        // SAFETY: `T` is `f32`: same layout, same length.
+        .then(|| unsafe { std::slice::from_raw_parts(values.as_ptr().cast(), values.len()) })
+}
+
+/// [`as_f32`], mutable.
+#[cfg(target_arch = "x86_64")]
+fn as_f32_mut<T: Scalar>(values: &mut [T]) -> Option<&mut [f32]> {
+    (TypeId::of::<T>() == TypeId::of::<f32>())
+        // SAFETY: `T` is `f32`: same layout, same length, and the borrow
+        // is moved into the result.
+        .then(|| unsafe {
+            std::slice::from_raw_parts_mut(values.as_mut_ptr().cast(), values.len())
+        })
+}
+
+/// The operands' shapes, as [`dense_columns`] documents them.
+fn check_shapes<T>(
+    weight: &[T],
+    (m, k, stride): (usize, usize, usize),
+    input: &[T],
+    bias: &[T],
+    out: &[T],
+) {
+    assert_eq!(stride % COLUMN_ALIGN, 0, "stride is whole tiles");
+    assert_eq!(weight.len(), m * k, "weight is [m, k]");
+    assert_eq!(bias.len(), m, "one bias per output");
+    assert!(input.len() >= k * stride, "input is [k, stride]");
+    assert!(out.len() >= m * stride, "out is [m, stride]");
+}
+
 dispatched! {
-    /// `out = act(W · input + b)` for `weight` `[m, k]` (row-major, as a
-    /// model stores it), `input` `[k, stride]` and `out` `[m, stride]`
-    /// (`shape` is `(m, k, stride)`, `stride` a multiple of
-    /// [`COLUMN_ALIGN`]), `bias` of length `m`. `activation = None` leaves
-    /// the affine output (the last layer's logits). Padding columns are
-    /// computed like the others: whatever they hold stays in them.
-    pub fn dense_columns<T: Scalar>(
+    /// [`dense_columns`] in portable code, compiled for each level.
+    fn dense_columns_portable<T: Scalar>(
         weight: &[T],
         shape: (usize, usize, usize),
         input: &[T],
@@ -73,11 +138,7 @@ fn dense_columns_at<T: Scalar, M: MulAdd>(
     activation: Option<Activation>,
     out: &mut [T],
 ) {
-    assert_eq!(stride % COLUMN_ALIGN, 0, "stride is whole tiles");
-    assert_eq!(weight.len(), m * k, "weight is [m, k]");
-    assert_eq!(bias.len(), m, "one bias per output");
-    assert!(input.len() >= k * stride, "input is [k, stride]");
-    assert!(out.len() >= m * stride, "out is [m, stride]");
+    check_shapes(weight, (m, k, stride), input, bias, out);
     let layer = Layer {
         weight,
         k,
@@ -214,6 +275,27 @@ mod tests {
             transpose_into(&xf, (n, k, k), stride, &mut xtf);
             let mut outf = vec![f32::NAN; m * stride];
             dense_columns(&wf, (m, k, stride), &xtf, &bf, None, &mut outf);
+            // Whichever kernel runs (AVX-512's explicit one, with tanh on
+            // the sums in registers, where the CPU has it), the very bits
+            // of the portable one and its separate tanh pass.
+            for act in [None, Some(Activation::Tanh), Some(Activation::Relu)] {
+                let mut got = vec![f32::NAN; m * stride];
+                dense_columns(&wf, (m, k, stride), &xtf, &bf, act, &mut got);
+                let mut portable = vec![f32::NAN; m * stride];
+                dense_columns_portable(&wf, (m, k, stride), &xtf, &bf, act, &mut portable);
+                assert!(
+                    got.iter()
+                        .zip(&portable)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "({n},{k},{m}) {act:?}: the kernels differ"
+                );
+                if act == Some(Activation::Tanh) {
+                    for (&t, &a) in got.iter().zip(&outf) {
+                        let exact = f64::from(a).tanh();
+                        assert!((f64::from(t) - exact).abs() <= 4.0 * f64::from(f32::EPSILON));
+                    }
+                }
+            }
             for r in 0..n {
                 for o in 0..m {
                     let affine = b[o] + (0..k).map(|i| x[r * k + i] * w[o * k + i]).sum::<f64>();

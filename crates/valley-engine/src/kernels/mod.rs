@@ -4,6 +4,8 @@
 
 mod activation;
 pub mod columns;
+#[cfg(target_arch = "x86_64")]
+mod columns_avx512;
 pub mod dense;
 pub mod gemm;
 pub mod loss;
