@@ -65,20 +65,19 @@ pub fn dense_columns<T: Scalar>(
     out: &mut [T],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if level() == Level::Avx512 {
-        if let (Some(weight), Some(input), Some(bias), Some(out)) =
+    if level() == Level::Avx512
+        && let (Some(weight), Some(input), Some(bias), Some(out)) =
             (as_f32(weight), as_f32(input), as_f32(bias), as_f32_mut(out))
-        {
-            check_shapes(weight, shape, input, bias, out);
-            let tanh = activation == Some(Activation::Tanh);
-            // SAFETY: `level` reports AVX-512 (F, DQ and more) only where
-            // the CPU has it.
-            unsafe { super::columns_avx512::dense_columns(weight, shape, input, bias, tanh, out) };
-            if let Some(act) = activation.filter(|_| !tanh) {
-                act.apply(&mut out[..shape.0 * shape.2]);
-            }
-            return;
+    {
+        check_shapes(weight, shape, input, bias, out);
+        let tanh = activation == Some(Activation::Tanh);
+        // SAFETY: `level` reports AVX-512 (F, DQ and more) only where the
+        // CPU has it.
+        unsafe { super::columns_avx512::dense_columns(weight, shape, input, bias, tanh, out) };
+        if let Some(act) = activation.filter(|_| !tanh) {
+            act.apply(&mut out[..shape.0 * shape.2]);
         }
+        return;
     }
     dense_columns_portable(weight, shape, input, bias, activation, out);
 }
