@@ -371,6 +371,27 @@ impl Problem for MlpProblem {
         )
     }
 
+    /// Tape-free, with the examples across the vector lanes as the
+    /// landscape computes its loss (the status bar's evaluation, which also
+    /// counts accuracy, agrees to rounding), and the train loss taken from
+    /// a full-batch step: it was a second forward pass per step, as long as
+    /// the step's own.
+    fn curve_losses(
+        &self,
+        params: &[f32],
+        full_batch_loss: Option<f32>,
+        workspace: &mut Workspace,
+    ) -> (f32, Option<f32>) {
+        let forward = &mut workspace.scratch::<MlpScratch>().forward;
+        let mut loss_on = |set: &Dataset| {
+            self.mlp
+                .loss(params, set.x.view(), targets_of(set), forward)
+        };
+        let train = full_batch_loss.unwrap_or_else(|| loss_on(&self.data.train));
+        let test = (!self.data.test.is_empty()).then(|| loss_on(&self.data.test));
+        (train, test)
+    }
+
     fn evaluate(&self, params: &[f32], workspace: &mut Workspace) -> Evaluation {
         let (train_loss, train_accuracy) = self.set_loss(params, &self.data.train, workspace);
         let (test_loss, test_accuracy) = if self.data.test.is_empty() {

@@ -138,6 +138,23 @@ pub trait Problem: Send + Sync {
         self.evaluate(params, workspace)
     }
 
+    /// The train and test loss of [`Problem::evaluate_for_curve`], for a
+    /// run's loss chart. `full_batch_loss` is the loss a full-batch step
+    /// has just computed at these very parameters, which a problem whose
+    /// chart reads every training example can take as its train loss.
+    /// By default the whole evaluation; a problem overrides this where the
+    /// losses alone are cheaper than the evaluation (which counts accuracy).
+    fn curve_losses(
+        &self,
+        params: &[f32],
+        full_batch_loss: Option<f32>,
+        workspace: &mut Workspace,
+    ) -> (f32, Option<f32>) {
+        let _ = full_batch_loss;
+        let e = self.evaluate_for_curve(params, workspace);
+        (e.train_loss, e.test_loss)
+    }
+
     /// The training examples the live evaluation and the view's gradient
     /// read, when they are a fixed sample rather than all of them (the
     /// charts say so).

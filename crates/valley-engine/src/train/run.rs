@@ -403,16 +403,19 @@ impl Run {
             self.trajectory.skip();
         }
         if self.evaluations.wants_next() {
-            let e = self
-                .problem
-                .evaluate_for_curve(&self.params, &mut self.workspace);
+            // A full batch has just computed the train loss at these very
+            // parameters.
+            let full_batch = batch_range.is_none().then_some(loss);
+            let (train_loss, test_loss) =
+                self.problem
+                    .curve_losses(&self.params, full_batch, &mut self.workspace);
             // JSON has no infinity: an overflowing loss is kept as the
             // largest float, so the run can still be saved and reopened.
             let finite = |loss: f32| if loss.is_finite() { loss } else { f32::MAX };
             self.evaluations.push(EvalPoint {
                 step: self.step,
-                train_loss: finite(e.train_loss),
-                test_loss: e.test_loss.map(finite),
+                train_loss: finite(train_loss),
+                test_loss: test_loss.map(finite),
             });
         } else {
             self.evaluations.skip();
@@ -540,5 +543,51 @@ impl Run {
     /// The kept train/test evaluations.
     pub fn evaluations(&self) -> &[EvalPoint] {
         self.evaluations.items()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{DatasetKind, DatasetSpec, generate};
+    use crate::nn::{Activation, Init, Mlp};
+    use crate::problem::MlpProblem;
+
+    /// The chart's losses, taken from the step (full batch) or the
+    /// tape-free loss (minibatch), are the evaluation's to rounding.
+    #[test]
+    fn recorded_losses_are_the_evaluations() {
+        let spec = DatasetSpec {
+            size: 800,
+            ..DatasetSpec::new(DatasetKind::Moons)
+        };
+        let data = Arc::new(generate(&spec).expect("moons"));
+        let mlp = Mlp::new(&[2, 16, 16, 2], Activation::Tanh).expect("widths");
+        let problem: Arc<dyn Problem> =
+            Arc::new(MlpProblem::new(mlp, data, Init::Torch, "moons").expect("fits"));
+        for batch_size in [None, Some(32)] {
+            let config = TrainConfig {
+                batch_size,
+                ..TrainConfig::default()
+            };
+            let mut run = Run::new(Arc::clone(&problem), config).expect("valid");
+            let mut workspace = Workspace::default();
+            for step in 0..12 {
+                let expected = problem.evaluate(run.params(), &mut workspace);
+                run.step();
+                let got = run.evaluations().last().expect("every early step is kept");
+                assert_eq!(got.step, step);
+                let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * b.abs().max(1.0);
+                assert!(
+                    close(got.train_loss, expected.train_loss),
+                    "{batch_size:?} step {step}: train {} vs {}",
+                    got.train_loss,
+                    expected.train_loss
+                );
+                let (test, expected_test) =
+                    (got.test_loss.expect("a test set"), expected.test_loss);
+                assert!(close(test, expected_test.expect("a test set")));
+            }
+        }
     }
 }
