@@ -161,6 +161,104 @@ fn dense_columns_at<T: Scalar, M: MulAdd>(
     }
 }
 
+/// `out[o][i] = Σ_n a[o][n] · b[i][n]` (`out = a · bᵀ`) for `a`
+/// `[m, stride]` and `b` `[k, stride]`, `out` `[m, k]`, `shape` being
+/// `(m, k, stride)`, `stride` a multiple of [`COLUMN_ALIGN`]: a layer's
+/// weight gradient `dZ · Aᵀ` from feature-major rows, each product a dot of
+/// two contiguous rows (a general product packs the transposed operand
+/// first, which took as long as the product).
+pub fn dots<T: Scalar>(a: &[T], b: &[T], shape: (usize, usize, usize), out: &mut [T]) {
+    #[cfg(target_arch = "x86_64")]
+    if level() == Level::Avx512
+        && let (Some(a), Some(b), Some(out)) = (as_f32(a), as_f32(b), as_f32_mut(out))
+    {
+        let (m, k, stride) = shape;
+        assert_eq!(stride % COLUMN_ALIGN, 0, "stride is whole tiles");
+        assert!(a.len() >= m * stride && b.len() >= k * stride, "a and b");
+        assert_eq!(out.len(), m * k, "out is [m, k]");
+        // SAFETY: `level` reports AVX-512 (F, DQ and more) only where the
+        // CPU has it.
+        unsafe { super::columns_avx512::dots(a, b, shape, out) };
+        return;
+    }
+    dots_portable(a, b, shape, out);
+}
+
+dispatched! {
+    /// [`dots`] in portable code, compiled for each level.
+    fn dots_portable<T: Scalar>(
+        a: &[T],
+        b: &[T],
+        shape: (usize, usize, usize),
+        out: &mut [T],
+    ) => dots_at
+}
+
+/// Σ of a row, in running sums that vectorise (a single running sum must
+/// add in order, one element at a time).
+pub fn row_sum<T: Scalar>(row: &[T]) -> T {
+    let mut lanes = [T::zero(); DOT_LANES];
+    let chunks = row.chunks_exact(DOT_LANES);
+    let tail = chunks.remainder().iter().fold(T::zero(), |s, &v| s + v);
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    lanes.iter().fold(tail, |s, &v| s + v)
+}
+
+/// Sums in flight per pair of rows: one AVX-512 vector of f32.
+const DOT_LANES: usize = 16;
+
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn dots_at<T: Scalar, M: MulAdd>(
+    a: &[T],
+    b: &[T],
+    (m, k, stride): (usize, usize, usize),
+    out: &mut [T],
+) {
+    assert_eq!(stride % COLUMN_ALIGN, 0, "stride is whole tiles");
+    assert!(a.len() >= m * stride && b.len() >= k * stride, "a and b");
+    assert_eq!(out.len(), m * k, "out is [m, k]");
+    // 4 × 4 pairs of rows at a time: 8 rows read for 16 dots.
+    const R: usize = 4;
+    let mut o = 0;
+    while o < m {
+        let rows_a = R.min(m - o);
+        let mut i = 0;
+        while i < k {
+            let rows_b = R.min(k - i);
+            let mut acc = [[[T::zero(); DOT_LANES]; R]; R];
+            for col in (0..stride).step_by(DOT_LANES) {
+                let mut xa = [[T::zero(); DOT_LANES]; R];
+                let mut xb = [[T::zero(); DOT_LANES]; R];
+                for r in 0..rows_a {
+                    xa[r].copy_from_slice(&a[(o + r) * stride + col..][..DOT_LANES]);
+                }
+                for r in 0..rows_b {
+                    xb[r].copy_from_slice(&b[(i + r) * stride + col..][..DOT_LANES]);
+                }
+                for p in 0..R {
+                    for q in 0..R {
+                        for l in 0..DOT_LANES {
+                            acc[p][q][l] = M::mul_add(xa[p][l], xb[q][l], acc[p][q][l]);
+                        }
+                    }
+                }
+            }
+            for p in 0..rows_a {
+                for q in 0..rows_b {
+                    out[(o + p) * k + i + q] = acc[p][q].iter().fold(T::zero(), |s, &v| s + v);
+                }
+            }
+            i += R;
+        }
+        o += R;
+    }
+}
+
 /// One layer's operands.
 #[derive(Clone, Copy)]
 struct Layer<'a, T> {
@@ -235,6 +333,50 @@ impl<T: Scalar> Layer<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dots_are_a_times_b_transposed() {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (2, 32, 130),
+            (5, 7, 64),
+            (32, 2, 200),
+            (9, 13, 3),
+        ] {
+            let stride = padded_columns(n);
+            let fill = |rows: usize, seed: usize| -> Vec<f64> {
+                (0..rows * stride)
+                    .map(|i| {
+                        if i % stride < n {
+                            ((i * seed % 17) as f64 - 8.0) / 5.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            };
+            let (a, b) = (fill(m, 31), fill(k, 23));
+            let mut out = vec![f64::NAN; m * k];
+            dots(&a, &b, (m, k, stride), &mut out);
+            // f32, by whichever kernel the CPU runs, to its rounding.
+            let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+            let mut out32 = vec![f32::NAN; m * k];
+            dots(&f32s(&a), &f32s(&b), (m, k, stride), &mut out32);
+            for (&g, &w) in out32.iter().zip(&out) {
+                assert!((f64::from(g) - w).abs() < 1e-5 * (1.0 + w.abs()) * (n as f64).sqrt());
+            }
+            for o in 0..m {
+                for i in 0..k {
+                    let want: f64 = (0..n).map(|c| a[o * stride + c] * b[i * stride + c]).sum();
+                    let got = out[o * k + i];
+                    assert!(
+                        (got - want).abs() < 1e-12 * (1.0 + want.abs()),
+                        "({m},{k},{n}) [{o},{i}]"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn columns_match_naive_for_awkward_shapes() {

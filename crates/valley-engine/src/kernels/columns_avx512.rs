@@ -110,3 +110,79 @@ impl Layer<'_> {
         }
     }
 }
+
+/// `out = a · bᵀ` as [`super::columns::dots`] (whose checks have run): 4 × 4
+/// pairs of rows at a time, 16 sums in flight, 8 loads for 16 multiply-adds.
+///
+/// # Safety
+/// The CPU must have AVX-512 F and DQ.
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+pub unsafe fn dots(a: &[f32], b: &[f32], (m, k, stride): (usize, usize, usize), out: &mut [f32]) {
+    assert_eq!(stride % 16, 0, "stride is whole vectors");
+    assert!(a.len() >= m * stride && b.len() >= k * stride && out.len() >= m * k);
+    let pairs = Pairs { a, b, k, stride };
+    let mut o = 0;
+    while o + 4 <= m {
+        pairs.rows::<4>(o, out);
+        o += 4;
+    }
+    while o < m {
+        pairs.rows::<1>(o, out);
+        o += 1;
+    }
+}
+
+/// The operands of [`dots`].
+struct Pairs<'a> {
+    a: &'a [f32],
+    b: &'a [f32],
+    k: usize,
+    stride: usize,
+}
+
+impl Pairs<'_> {
+    /// Rows `o..o + P` of `a` against every row of `b`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+    fn rows<const P: usize>(&self, o: usize, out: &mut [f32]) {
+        let mut i = 0;
+        while i + 4 <= self.k {
+            self.tile::<P, 4>(o, i, out);
+            i += 4;
+        }
+        while i < self.k {
+            self.tile::<P, 1>(o, i, out);
+            i += 1;
+        }
+    }
+
+    #[allow(clippy::needless_range_loop)]
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+    fn tile<const P: usize, const Q: usize>(&self, o: usize, i: usize, out: &mut [f32]) {
+        let stride = self.stride;
+        let mut acc = [[_mm512_setzero_ps(); Q]; P];
+        for col in (0..stride).step_by(16) {
+            let mut xa = [_mm512_setzero_ps(); P];
+            let mut xb = [_mm512_setzero_ps(); Q];
+            for p in 0..P {
+                // SAFETY: `(o + P) * stride <= a.len()`, `col + 16 <= stride`.
+                xa[p] = unsafe { _mm512_loadu_ps(self.a.as_ptr().add((o + p) * stride + col)) };
+            }
+            for q in 0..Q {
+                // SAFETY: as above, for `b`.
+                xb[q] = unsafe { _mm512_loadu_ps(self.b.as_ptr().add((i + q) * stride + col)) };
+            }
+            for p in 0..P {
+                for q in 0..Q {
+                    acc[p][q] = _mm512_fmadd_ps(xa[p], xb[q], acc[p][q]);
+                }
+            }
+        }
+        for p in 0..P {
+            for q in 0..Q {
+                out[(o + p) * self.k + i + q] = _mm512_reduce_add_ps(acc[p][q]);
+            }
+        }
+    }
+}

@@ -18,6 +18,9 @@ use crate::kernels::gemm;
 use crate::kernels::loss::{self, TargetsRef};
 use crate::scalar::Scalar;
 
+mod gradient;
+pub use gradient::GradientScratch;
+
 /// A model description that cannot be built.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum NnError {
@@ -397,39 +400,11 @@ impl Mlp {
         scratch.columns.resize_with(layers + 1, Vec::new);
         columns::transpose_into(x, (rows, d, d), stride, &mut scratch.columns[0]);
         for l in 0..layers {
-            let (fan_in, fan_out) = (self.layer_sizes[l], self.layer_sizes[l + 1]);
             let (done, rest) = scratch.columns.split_at_mut(l + 1);
             let out = &mut rest[0];
-            out.resize(fan_out * stride, T::zero());
+            out.resize(self.layer_sizes[l + 1] * stride, T::zero());
             let activation = (l + 1 < layers).then_some(self.activation);
-            let weight = &params[self.layout.tensors[2 * l].range()];
-            let bias = &params[self.layout.tensors[2 * l + 1].range()];
-            if by_gemm(fan_in, fan_out) {
-                // W · input by faer: a wide layer's inputs outgrow the
-                // caches the column tiles were sized for.
-                for (row, &b) in out.chunks_exact_mut(stride).zip(bias) {
-                    row.fill(b);
-                }
-                let w =
-                    ArrayView2::from_shape((fan_out, fan_in), weight).expect("weight is [out, in]");
-                let input = ArrayView2::from_shape((fan_in, stride), &done[l][..fan_in * stride])
-                    .expect("input is [in, stride]");
-                let target = ndarray::ArrayViewMut2::from_shape((fan_out, stride), &mut out[..])
-                    .expect("out is [out, stride]");
-                gemm::product(w, input, true, target);
-                if let Some(act) = activation {
-                    act.apply(out);
-                }
-                continue;
-            }
-            columns::dense_columns(
-                weight,
-                (fan_out, fan_in, stride),
-                &done[l],
-                bias,
-                activation,
-                out,
-            );
+            self.layer_columns(params, l, (&done[l], stride), activation, out);
         }
         ArrayView2::from_shape(
             (rows, self.num_outputs()).strides((1, stride)),

@@ -10,4 +10,6 @@ pub use crate::kernels::{Activation, TargetsRef, dense as kernel, loss, sigmoid}
 pub use init::{Init, seeded_rng};
 pub use layout::{ParamLayout, TensorSpec, write_layout};
 pub use mask::{Mask, PruneScope};
-pub use mlp::{ForwardScratch, Mlp, NnError, describe_sizes, param_count, parse_layer_sizes};
+pub use mlp::{
+    ForwardScratch, GradientScratch, Mlp, NnError, describe_sizes, param_count, parse_layer_sizes,
+};

@@ -8,17 +8,19 @@ use super::hessian_products::HessianProducts;
 use super::{Batch, Evaluation, Predictor, Problem, Workspace};
 use crate::autograd::{Linearised, Tape};
 use crate::data::{Dataset, Split, Targets};
-use crate::nn::{ForwardScratch, Init, Mlp, ParamLayout, TargetsRef, loss};
+use crate::nn::{ForwardScratch, GradientScratch, Init, Mlp, ParamLayout, TargetsRef, loss};
 
 /// An MLP problem's buffers in a [`Workspace`].
 #[derive(Default)]
 pub struct MlpScratch {
     /// Activations for tape-free forward passes.
     pub forward: ForwardScratch<f32>,
-    /// The autograd tape for gradients.
+    /// The autograd tape for a minibatch's gradient.
     pub tape: Tape<f32>,
-    /// The tape and gradient of a full batch's second half.
-    pub second_tape: Tape<f32>,
+    /// The tape-free gradient's buffers for a full batch (its first half).
+    pub columns: GradientScratch<f32>,
+    /// The same for a full batch's second half.
+    pub second_columns: GradientScratch<f32>,
     /// The second half's gradient, before the halves are combined.
     pub second_grad: Vec<f32>,
     /// Gathered minibatch inputs.
@@ -302,7 +304,8 @@ impl Problem for MlpProblem {
         let train = &self.data.train;
         let MlpScratch {
             tape,
-            second_tape,
+            columns,
+            second_columns,
             second_grad,
             batch_x,
             batch_labels,
@@ -310,9 +313,11 @@ impl Problem for MlpProblem {
             ..
         } = workspace.scratch::<MlpScratch>();
         match batch {
+            // A full batch without a tape (every example in a vector lane),
+            // in two halves on two cores when it is large enough; always
+            // two, whatever the core count, so a run gives the same bits on
+            // every machine.
             Batch::Full if train.len() >= SPLIT_ROWS => {
-                // Two halves on two cores; always two, whatever the core
-                // count, so a run gives the same bits on every machine.
                 let (rows, half) = (train.len(), train.len() / 2);
                 let targets = targets_of(train);
                 second_grad.resize(grad.len(), 0.0);
@@ -320,13 +325,15 @@ impl Problem for MlpProblem {
                     || {
                         let x = train.x.slice(s![..half, ..]);
                         let targets = targets.rows(0..half);
-                        self.mlp.loss_and_grad(params, x, targets, grad, tape)
+                        self.mlp
+                            .loss_and_grad_columns(params, x, targets, grad, columns)
                     },
                     || {
                         let x = train.x.slice(s![half.., ..]);
                         let targets = targets.rows(half..rows);
                         let g = second_grad.as_mut_slice();
-                        self.mlp.loss_and_grad(params, x, targets, g, second_tape)
+                        self.mlp
+                            .loss_and_grad_columns(params, x, targets, g, second_columns)
                     },
                 );
                 let (w1, w2) = (
@@ -338,10 +345,13 @@ impl Problem for MlpProblem {
                 }
                 w1 * first + w2 * second
             }
-            Batch::Full => {
-                self.mlp
-                    .loss_and_grad(params, train.x.view(), targets_of(train), grad, tape)
-            }
+            Batch::Full => self.mlp.loss_and_grad_columns(
+                params,
+                train.x.view(),
+                targets_of(train),
+                grad,
+                columns,
+            ),
             Batch::Indices(indices) => {
                 gather_rows(train.x.view(), indices, batch_x);
                 let targets = match &train.targets {
