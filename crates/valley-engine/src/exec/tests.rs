@@ -187,19 +187,22 @@ fn the_trainer_gives_the_same_bits_on_a_thread_and_between_frames() {
     let problem = Arc::clone(run().problem());
     let config = *run().config();
     let threaded = Trainer::spawn(Arc::clone(&problem), config, Box::new(|| {})).expect("thread");
-    threaded.send(Command::Step(700));
+    // Enough steps that the sliced trainer needs many frames (a step of
+    // this small model takes microseconds).
+    const STEPS: u64 = 5_000;
+    threaded.send(Command::Step(STEPS));
     let deadline = Instant::now() + Duration::from_secs(30);
-    while threaded.latest().step < 700 {
+    while threaded.latest().step < STEPS {
         assert!(Instant::now() < deadline, "the threaded trainer stalled");
         std::thread::sleep(Duration::from_millis(2));
     }
     let mut frames = Sliced::new();
     let sliced = Trainer::sliced(&mut frames, problem, config, Box::new(|| {})).expect("sliced");
-    sliced.send(Command::Step(700));
+    sliced.send(Command::Step(STEPS));
     let mut turns = 0;
-    while sliced.latest().step < 700 {
+    while sliced.latest().step < STEPS {
         // A frame's worth of time for the background work, as in a browser.
-        frames.run_for(Duration::from_millis(4));
+        frames.run_for(Duration::from_millis(1));
         turns += 1;
         assert!(turns < 100_000, "the sliced trainer stalled");
     }

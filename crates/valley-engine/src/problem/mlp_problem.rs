@@ -15,9 +15,8 @@ use crate::nn::{ForwardScratch, GradientScratch, Init, Mlp, ParamLayout, Targets
 pub struct MlpScratch {
     /// Activations for tape-free forward passes.
     pub forward: ForwardScratch<f32>,
-    /// The autograd tape for a minibatch's gradient.
-    pub tape: Tape<f32>,
-    /// The tape-free gradient's buffers for a full batch (its first half).
+    /// The tape-free gradient's buffers (a minibatch, or a full batch's
+    /// first half).
     pub columns: GradientScratch<f32>,
     /// The same for a full batch's second half.
     pub second_columns: GradientScratch<f32>,
@@ -303,7 +302,6 @@ impl Problem for MlpProblem {
     ) -> f32 {
         let train = &self.data.train;
         let MlpScratch {
-            tape,
             columns,
             second_columns,
             second_grad,
@@ -366,7 +364,7 @@ impl Problem for MlpProblem {
                     }
                 };
                 self.mlp
-                    .loss_and_grad(params, batch_x.view(), targets, grad, tape)
+                    .loss_and_grad_columns(params, batch_x.view(), targets, grad, columns)
             }
         }
     }
