@@ -1,6 +1,7 @@
-//! Matrix products of the tape (training's forward and backward passes, the
-//! Hessian's recording and products) by faer's packed, cache-blocked
-//! kernels, which pick their instructions at run time like Valley's own.
+//! Large matrix products (the tape's: the Hessian's recording and products,
+//! the language model's training; and the wide layers of an MLP's tape-free
+//! loss and gradient) by faer's packed, cache-blocked kernels, which pick
+//! their instructions at run time like Valley's own.
 //!
 //! On one core here (`f32`, a Linear layer's `X Wᵀ` on 1,000 rows) faer
 //! reached 110–140 GFLOP/s on layers of 32 to 997 units, where
@@ -18,9 +19,7 @@ use crate::scalar::Scalar;
 /// Multiply-adds below which a product stays on the kernels it had before
 /// faer: `matrixmultiply` and the register-tiled kernel. faer's setup costs
 /// more than a small product saves (a minibatch of 64 on a 32-wide layer
-/// trained 25 % slower through it), and the teaching-sized models (the
-/// 2-32-32-2 reference, the lottery's 2-64-64-2 on minibatches of 64) keep
-/// the very runs their lessons describe.
+/// trained 25 % slower through it).
 const SMALL: usize = 1 << 20;
 
 /// Whether an `[n, k] · [k, m]` product is large enough for faer.
