@@ -64,12 +64,12 @@ pub fn dense_columns<T: Scalar>(
     activation: Option<Activation>,
     out: &mut [T],
 ) {
+    check_shapes(weight, shape, input, bias, out);
     #[cfg(target_arch = "x86_64")]
     if level() == Level::Avx512
         && let (Some(weight), Some(input), Some(bias), Some(out)) =
             (as_f32(weight), as_f32(input), as_f32(bias), as_f32_mut(out))
     {
-        check_shapes(weight, shape, input, bias, out);
         let tanh = activation == Some(Activation::Tanh);
         // SAFETY: `level` reports AVX-512 (F, DQ and more) only where the
         // CPU has it.
@@ -101,7 +101,8 @@ fn as_f32_mut<T: Scalar>(values: &mut [T]) -> Option<&mut [f32]> {
         })
 }
 
-/// The operands' shapes, as [`dense_columns`] documents them.
+/// The operands' shapes, as [`dense_columns`] documents them (checked once,
+/// before a kernel is picked).
 fn check_shapes<T>(
     weight: &[T],
     (m, k, stride): (usize, usize, usize),
@@ -137,7 +138,6 @@ fn dense_columns_at<T: Scalar, M: MulAdd>(
     activation: Option<Activation>,
     out: &mut [T],
 ) {
-    check_shapes(weight, (m, k, stride), input, bias, out);
     let layer = Layer {
         weight,
         k,
@@ -168,14 +168,14 @@ fn dense_columns_at<T: Scalar, M: MulAdd>(
 /// two contiguous rows (a general product packs the transposed operand
 /// first, which took as long as the product).
 pub fn dots<T: Scalar>(a: &[T], b: &[T], shape: (usize, usize, usize), out: &mut [T]) {
+    let (m, k, stride) = shape;
+    assert_eq!(stride % COLUMN_ALIGN, 0, "stride is whole tiles");
+    assert!(a.len() >= m * stride && b.len() >= k * stride, "a and b");
+    assert_eq!(out.len(), m * k, "out is [m, k]");
     #[cfg(target_arch = "x86_64")]
     if level() == Level::Avx512
         && let (Some(a), Some(b), Some(out)) = (as_f32(a), as_f32(b), as_f32_mut(out))
     {
-        let (m, k, stride) = shape;
-        assert_eq!(stride % COLUMN_ALIGN, 0, "stride is whole tiles");
-        assert!(a.len() >= m * stride && b.len() >= k * stride, "a and b");
-        assert_eq!(out.len(), m * k, "out is [m, k]");
         // SAFETY: `level` reports AVX-512 (F, DQ and more) only where the
         // CPU has it.
         unsafe { super::columns_avx512::dots(a, b, shape, out) };
@@ -195,7 +195,9 @@ dispatched! {
 }
 
 /// Σ of a row, in running sums that vectorise (a single running sum must
-/// add in order, one element at a time).
+/// add in order, one element at a time). Sixteen, not the eight of
+/// `loss::lane_sum`: the sums round differently, and a training run that
+/// took the other rounding wandered into a region where it ran 30 % slower.
 pub fn row_sum<T: Scalar>(row: &[T]) -> T {
     let mut lanes = [T::zero(); DOT_LANES];
     let chunks = row.chunks_exact(DOT_LANES);
@@ -219,9 +221,6 @@ fn dots_at<T: Scalar, M: MulAdd>(
     (m, k, stride): (usize, usize, usize),
     out: &mut [T],
 ) {
-    assert_eq!(stride % COLUMN_ALIGN, 0, "stride is whole tiles");
-    assert!(a.len() >= m * stride && b.len() >= k * stride, "a and b");
-    assert_eq!(out.len(), m * k, "out is [m, k]");
     // 4 × 4 pairs of rows at a time: 8 rows read for 16 dots.
     const R: usize = 4;
     let mut o = 0;

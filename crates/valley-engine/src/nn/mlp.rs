@@ -393,19 +393,9 @@ impl Mlp {
         x: &[T],
         scratch: &'s mut ForwardScratch<T>,
     ) -> ArrayView2<'s, T> {
-        let d = self.num_inputs();
-        let rows = x.len() / d.max(1);
-        let stride = columns::padded_columns(rows);
+        let rows = x.len() / self.num_inputs().max(1);
+        let stride = self.forward_columns(params, x, &mut scratch.columns, None);
         let layers = self.num_layers();
-        scratch.columns.resize_with(layers + 1, Vec::new);
-        columns::transpose_into(x, (rows, d, d), stride, &mut scratch.columns[0]);
-        for l in 0..layers {
-            let (done, rest) = scratch.columns.split_at_mut(l + 1);
-            let out = &mut rest[0];
-            out.resize(self.layer_sizes[l + 1] * stride, T::zero());
-            let activation = (l + 1 < layers).then_some(self.activation);
-            self.layer_columns(params, l, (&done[l], stride), activation, out);
-        }
         ArrayView2::from_shape(
             (rows, self.num_outputs()).strides((1, stride)),
             &scratch.columns[layers],

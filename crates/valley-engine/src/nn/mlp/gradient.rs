@@ -28,8 +28,9 @@ pub struct GradientScratch<T> {
     delta: Vec<T>,
     /// dLoss/d(its input).
     back: Vec<T>,
-    /// A weight transposed, `[in, out]`.
+    /// A weight transposed, `[in, out]`, and the zero bias of its product.
     weight_t: Vec<T>,
+    zeros: Vec<T>,
     /// Per example: the logits' maximum, then the sum of their exponentials.
     per_example: Vec<T>,
 }
@@ -42,6 +43,7 @@ impl<T> Default for GradientScratch<T> {
             delta: Vec::new(),
             back: Vec::new(),
             weight_t: Vec::new(),
+            zeros: Vec::new(),
             per_example: Vec::new(),
         }
     }
@@ -64,36 +66,11 @@ impl Mlp {
         assert_eq!(x.ncols(), self.num_inputs(), "input features");
         assert_eq!(x.nrows(), targets.len(), "one target per example");
         let n = x.nrows();
-        let stride = columns::padded_columns(n);
         let layers = self.num_layers();
-        let d = self.num_inputs();
         let x = x.as_standard_layout();
         let x = x.as_slice().expect("standard layout is contiguous");
-        scratch.outputs.resize_with(layers + 1, Vec::new);
-        scratch.pre.resize_with(layers, Vec::new);
-        columns::transpose_into(x, (n, d, d), stride, &mut scratch.outputs[0]);
-
         // Forward, keeping every layer's output.
-        for l in 0..layers {
-            let (fan_in, fan_out) = (self.layer_sizes[l], self.layer_sizes[l + 1]);
-            let (done, rest) = scratch.outputs.split_at_mut(l + 1);
-            let out = &mut rest[0];
-            out.resize(fan_out * stride, T::zero());
-            let activation = (l + 1 < layers).then_some(self.activation);
-            let keep_pre = activation == Some(Activation::Gelu);
-            self.layer_columns(
-                params,
-                l,
-                (&done[l][..fan_in * stride], stride),
-                activation.filter(|_| !keep_pre),
-                out,
-            );
-            if keep_pre {
-                scratch.pre[l].clear();
-                scratch.pre[l].extend_from_slice(out);
-                Activation::Gelu.apply(out);
-            }
-        }
+        let stride = self.forward_columns(params, x, &mut scratch.outputs, Some(&mut scratch.pre));
 
         // The loss, and its derivative by the logits.
         let classes = self.num_outputs();
@@ -147,12 +124,12 @@ impl Mlp {
                         scratch.weight_t[i * fan_out + o] = w;
                     }
                 }
-                let zeros = vec![T::zero(); fan_in];
+                scratch.zeros.resize(fan_in, T::zero());
                 columns::dense_columns(
                     &scratch.weight_t,
                     (fan_in, fan_out, stride),
                     delta,
-                    &zeros,
+                    &scratch.zeros[..fan_in],
                     None,
                     &mut scratch.back,
                 );
@@ -170,6 +147,44 @@ impl Mlp {
             scratch.delta = delta;
         }
         loss
+    }
+
+    /// Every layer's output for the examples `x` (`[rows, inputs]`,
+    /// row-major), feature-major in `outputs` (`[0]` the input, each
+    /// `[width, stride]`); returns the stride. With `pre`, a hidden layer
+    /// whose activation's derivative needs its input (GELU) keeps it there.
+    pub(super) fn forward_columns<T: Scalar>(
+        &self,
+        params: &[T],
+        x: &[T],
+        outputs: &mut Vec<Vec<T>>,
+        mut pre: Option<&mut Vec<Vec<T>>>,
+    ) -> usize {
+        let d = self.num_inputs();
+        let rows = x.len() / d.max(1);
+        let stride = columns::padded_columns(rows);
+        let layers = self.num_layers();
+        outputs.resize_with(layers + 1, Vec::new);
+        columns::transpose_into(x, (rows, d, d), stride, &mut outputs[0]);
+        for l in 0..layers {
+            let (done, rest) = outputs.split_at_mut(l + 1);
+            let out = &mut rest[0];
+            out.resize(self.layer_sizes[l + 1] * stride, T::zero());
+            let activation = (l + 1 < layers).then_some(self.activation);
+            let keep = pre
+                .as_mut()
+                .filter(|_| activation == Some(Activation::Gelu));
+            if let Some(pre) = keep {
+                self.layer_columns(params, l, (&done[l], stride), None, out);
+                pre.resize_with(layers, Vec::new);
+                pre[l].clear();
+                pre[l].extend_from_slice(out);
+                Activation::Gelu.apply(out);
+            } else {
+                self.layer_columns(params, l, (&done[l], stride), activation, out);
+            }
+        }
+        stride
     }
 
     /// `out = act(W_l · input + b_l)`, feature-major, `input` `[in, stride]`
