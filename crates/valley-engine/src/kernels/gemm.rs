@@ -1,7 +1,8 @@
 //! Large matrix products (the tape's: the Hessian's recording and products,
 //! the language model's training; and the wide layers of an MLP's tape-free
-//! loss and gradient) by faer's packed, cache-blocked kernels, which pick
-//! their instructions at run time like Valley's own.
+//! loss and gradient). f32 on an AVX-512 CPU goes through Valley's own
+//! packed kernel ([`super::gemm_avx512`]); everything else through faer's,
+//! which picks its instructions at run time like Valley's own.
 //!
 //! On one core here (`f32`, a Linear layer's `X Wᵀ` on 1,000 rows) faer
 //! reached 110–140 GFLOP/s on layers of 32 to 997 units, where
@@ -49,6 +50,10 @@ pub fn product<T: Scalar>(
         ndarray::linalg::general_mat_mul(T::one_impl(), &a, &b, beta, &mut c);
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    if own_kernel::<T>(&a, &b, &mut c, accumulate) {
+        return;
+    }
     let (a_rows, a_cols) = (a.strides()[0], a.strides()[1]);
     let (b_rows, b_cols) = (b.strides()[0], b.strides()[1]);
     let (c_rows, c_cols) = (c.strides()[0], c.strides()[1]);
@@ -69,6 +74,60 @@ pub fn product<T: Scalar>(
     };
     faer::linalg::matmul::matmul(c, accum, a, b, T::one_impl(), Par::Seq);
     clear_upper_vector_state();
+}
+
+/// An f32 product on an AVX-512 CPU by [`super::gemm_avx512`], when `c`
+/// has a unit stride (its rows or, through `cᵀ = bᵀ·aᵀ`, its columns);
+/// whether it ran.
+#[cfg(target_arch = "x86_64")]
+fn own_kernel<T: Scalar>(
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    c: &mut ArrayViewMut2<'_, T>,
+    accumulate: bool,
+) -> bool {
+    use super::gemm_avx512::{Strided, product};
+    if std::any::TypeId::of::<T>() != std::any::TypeId::of::<f32>()
+        || crate::simd::level() != crate::simd::Level::Avx512
+    {
+        return false;
+    }
+    let view = |m: &ArrayView2<'_, T>, transposed: bool| {
+        let (rows, cols) = m.dim();
+        let (rs, cs) = (m.strides()[0], m.strides()[1]);
+        let ptr = m.as_ptr().cast::<f32>();
+        if transposed {
+            Strided {
+                ptr,
+                rows: cols,
+                cols: rows,
+                rs: cs,
+                cs: rs,
+            }
+        } else {
+            Strided {
+                ptr,
+                rows,
+                cols,
+                rs,
+                cs,
+            }
+        }
+    };
+    let (c_rows, c_cols) = (c.strides()[0], c.strides()[1]);
+    let ptr = c.as_mut_ptr().cast::<f32>();
+    // SAFETY: `T` is `f32`; the views describe memory they borrow, `c`
+    // mutably, so it aliases neither operand; the CPU has AVX-512.
+    unsafe {
+        if c_cols == 1 || c.ncols() <= 1 {
+            product(view(a, false), view(b, false), accumulate, ptr, c_rows);
+        } else if c_rows == 1 || c.nrows() <= 1 {
+            product(view(b, true), view(a, true), accumulate, ptr, c_cols);
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// faer's AVX-512 kernels can return with the upper halves of the vector
@@ -168,6 +227,67 @@ mod tests {
                 .iter()
                 .zip(&expected)
                 .all(|(x, y)| (f64::from(*x) - y).abs() < 1e-3)
+        );
+    }
+
+    /// The f32 products past the threshold (Valley's AVX-512 kernel where
+    /// the CPU has it, faer elsewhere): every edge of its tiles and blocks
+    /// (6 rows, 64 columns, depth 256, 120 rows and 1,024 columns packed),
+    /// operands transposed and strided, outputs by rows and by columns,
+    /// replaced and accumulated, against f64.
+    #[test]
+    fn f32_products_match_f64_across_tile_and_block_edges() {
+        let shapes = [
+            (1, 300, 4096),
+            (7, 257, 1025),
+            (121, 513, 65),
+            (130, 100, 90),
+            (997, 64, 500),
+            (64, 1000, 17),
+        ];
+        for (n, k, m) in shapes {
+            let a64 =
+                Array2::from_shape_fn((n, k), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 8.0 - 0.6);
+            let b64 = Array2::from_shape_fn((k, m), |(i, j)| ((i * 5 + j) % 9) as f64 / 4.0 - 1.0);
+            let expected = naive(a64.view(), b64.view());
+            let tolerance = 1e-5 * k as f64;
+            let a = a64.mapv(|v| v as f32);
+            let b = b64.mapv(|v| v as f32);
+            let (at, bt) = (a.t().to_owned(), b.t().to_owned());
+            let close = |c: ArrayView2<f32>, offset: f64| {
+                c.iter()
+                    .zip(&expected)
+                    .all(|(x, y)| (f64::from(*x) - offset - y).abs() < tolerance)
+            };
+            for (a, b) in [(a.view(), b.view()), (at.t(), bt.t()), (a.view(), bt.t())] {
+                let mut c = Array2::from_elem((n, m), f32::NAN);
+                product(a, b, false, c.view_mut());
+                assert!(close(c.view(), 0.0), "{n}x{k}x{m}");
+                let mut c = Array2::from_elem((n, m), 0.5f32);
+                product(a, b, true, c.view_mut());
+                assert!(close(c.view(), 0.5), "{n}x{k}x{m} accumulated");
+                let mut ct = Array2::from_elem((m, n), f32::NAN);
+                product(a, b, false, ct.view_mut().reversed_axes());
+                assert!(close(ct.t(), 0.0), "{n}x{k}x{m} into columns");
+            }
+        }
+        // Every other row of an operand and of the output.
+        let (n, k, m) = (150, 300, 70);
+        let a = Array2::from_shape_fn((2 * n, k), |(i, j)| ((i + 3 * j) % 7) as f32 - 3.0);
+        let b = Array2::from_shape_fn((k, m), |(i, j)| ((2 * i + j) % 5) as f32 - 2.0);
+        let a_rows = a.slice(s![..;2, ..]);
+        let expected = naive(a_rows.mapv(f64::from).view(), b.mapv(f64::from).view());
+        let mut c = Array2::from_elem((2 * n, m), f32::NAN);
+        product(a_rows, b.view(), false, c.slice_mut(s![..;2, ..]));
+        assert!(
+            c.slice(s![..;2, ..])
+                .iter()
+                .zip(&expected)
+                .all(|(x, y)| f64::from(*x) == *y)
+        );
+        assert!(
+            c.slice(s![1..;2, ..]).iter().all(|x| x.is_nan()),
+            "rows between left alone"
         );
     }
 }

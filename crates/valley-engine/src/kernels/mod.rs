@@ -8,6 +8,8 @@ pub mod columns;
 mod columns_avx512;
 pub mod dense;
 pub mod gemm;
+#[cfg(target_arch = "x86_64")]
+mod gemm_avx512;
 pub mod loss;
 
 pub use activation::{Activation, sigmoid};
