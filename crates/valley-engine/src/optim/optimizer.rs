@@ -4,8 +4,9 @@
 //!
 //! The trainer calls [`Optimizer::step`] tens of thousands of times a second
 //! on about a thousand parameters, so each rule is one plain loop over
-//! slices of equal length (which the compiler turns into vector code) and a
-//! step allocates nothing.
+//! slices of equal length (which the compiler turns into vector code) and
+//! such a step allocates nothing. A model of a quarter of a million
+//! parameters or more runs the same loop in chunks on every core.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,9 +23,30 @@ pub fn clip_grad_norm(grad: &mut [f32], max_norm: f32) -> f32 {
     norm
 }
 
+/// Parameters from which an update or a norm is shared over the cores: a
+/// million-parameter model's Adam step otherwise kept one core busy for a
+/// millisecond while the other waited.
+const PARALLEL_FROM: usize = 1 << 18;
+/// Elements per share, and per partial sum of a norm: fixed, so that no
+/// result depends on how many threads there are.
+const CHUNK: usize = 1 << 16;
+
 /// The Euclidean norm, summed in f64 so that a thousand squares lose no
-/// digits; eight running sums instead of one let the loop vectorise.
-fn l2_norm(values: &[f32]) -> f32 {
+/// digits, a chunk at a time, partial sums added in order.
+pub(crate) fn l2_norm(values: &[f32]) -> f32 {
+    use rayon::prelude::*;
+    let total: f64 = if values.len() >= PARALLEL_FROM {
+        let partial: Vec<f64> = values.par_chunks(CHUNK).map(squares).collect();
+        partial.iter().sum()
+    } else {
+        values.chunks(CHUNK).map(squares).sum()
+    };
+    total.sqrt() as f32
+}
+
+/// The sum of squares in f64; eight running sums instead of one let the
+/// loop vectorise.
+fn squares(values: &[f32]) -> f64 {
     let mut sums = [0.0f64; 8];
     let chunks = values.chunks_exact(8);
     let tail = chunks.remainder();
@@ -34,7 +56,36 @@ fn l2_norm(values: &[f32]) -> f32 {
         }
     }
     let tail_sum: f64 = tail.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
-    (sums.iter().sum::<f64>() + tail_sum).sqrt() as f32
+    sums.iter().sum::<f64>() + tail_sum
+}
+
+/// Runs an elementwise `update` over the parameters, their gradient and `S`
+/// state buffers of the same length: in one piece for a small model, in
+/// chunks over the cores for a large one. Elementwise, so the bits are the
+/// same either way.
+fn elementwise<const S: usize>(
+    params: &mut [f32],
+    grad: &[f32],
+    states: [&mut [f32]; S],
+    update: impl Fn(&mut [f32], &[f32], [&mut [f32]; S]) + Sync,
+) {
+    use rayon::prelude::*;
+    let n = params.len();
+    assert!(grad.len() >= n && states.iter().all(|s| s.len() >= n));
+    if n < PARALLEL_FROM {
+        update(params, &grad[..n], states.map(|s| &mut s[..n]));
+        return;
+    }
+    let mut states = states.map(|s| s[..n].chunks_mut(CHUNK));
+    let shares: Vec<_> = params
+        .chunks_mut(CHUNK)
+        .zip(grad[..n].chunks(CHUNK))
+        .map(|(p, g)| {
+            let s: [&mut [f32]; S] = std::array::from_fn(|i| states[i].next().unwrap_or_default());
+            (p, g, s)
+        })
+        .collect();
+    shares.into_par_iter().for_each(|(p, g, s)| update(p, g, s));
 }
 
 /// An optimiser with its state (velocity, moment estimates, step count).
@@ -200,11 +251,11 @@ fn sign(x: f32) -> f32 {
 
 /// θ ← θ − η (g + wd θ).
 fn sgd(params: &mut [f32], grad: &[f32], lr: f32, wd: f32) {
-    let n = params.len();
-    let grad = &grad[..n];
-    for i in 0..n {
-        params[i] -= lr * (grad[i] + wd * params[i]);
-    }
+    elementwise(params, grad, [], |params, grad, []| {
+        for (p, &g) in params.iter_mut().zip(grad) {
+            *p -= lr * (g + wd * *p);
+        }
+    });
 }
 
 /// torch SGD with dampening 0: g ← g + wd θ; b ← `carry`·b + g;
@@ -219,19 +270,21 @@ fn momentum(
     carry: f32,
     look_ahead: f32,
 ) {
-    let n = params.len();
-    let (grad, buf) = (&grad[..n], &mut buf[..n]);
     let nesterov = look_ahead != 0.0;
-    for i in 0..n {
-        let g = grad[i] + wd * params[i];
-        buf[i] = carry * buf[i] + g;
-        let update = if nesterov {
-            g + look_ahead * buf[i]
-        } else {
-            buf[i]
-        };
-        params[i] -= lr * update;
-    }
+    elementwise(params, grad, [buf], |params, grad, [buf]| {
+        let n = params.len();
+        let (grad, buf) = (&grad[..n], &mut buf[..n]);
+        for i in 0..n {
+            let g = grad[i] + wd * params[i];
+            buf[i] = carry * buf[i] + g;
+            let update = if nesterov {
+                g + look_ahead * buf[i]
+            } else {
+                buf[i]
+            };
+            params[i] -= lr * update;
+        }
+    });
 }
 
 /// torch RMSprop (not centred, no momentum): g ← g + wd θ;
@@ -245,13 +298,15 @@ fn rmsprop(
     alpha: f32,
     eps: f32,
 ) {
-    let n = params.len();
-    let (grad, square_avg) = (&grad[..n], &mut square_avg[..n]);
-    for i in 0..n {
-        let g = grad[i] + wd * params[i];
-        square_avg[i] = alpha * square_avg[i] + (1.0 - alpha) * g * g;
-        params[i] -= lr * g / (square_avg[i].sqrt() + eps);
-    }
+    elementwise(params, grad, [square_avg], |params, grad, [square_avg]| {
+        let n = params.len();
+        let (grad, square_avg) = (&grad[..n], &mut square_avg[..n]);
+        for i in 0..n {
+            let g = grad[i] + wd * params[i];
+            square_avg[i] = alpha * square_avg[i] + (1.0 - alpha) * g * g;
+            params[i] -= lr * g / (square_avg[i].sqrt() + eps);
+        }
+    });
 }
 
 /// torch Adam at step `t` (1-based): g ← g + wd θ; m ← β₁m + (1−β₁)g;
@@ -269,14 +324,16 @@ fn adam(
 ) {
     let step_size = lr / (1.0 - beta1.powi(t));
     let bias2_sqrt = (1.0 - beta2.powi(t)).sqrt();
-    let n = params.len();
-    let (grad, m, v) = (&grad[..n], &mut m[..n], &mut v[..n]);
-    for i in 0..n {
-        let g = grad[i] + wd * params[i];
-        m[i] = beta1 * m[i] + (1.0 - beta1) * g;
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
-        params[i] -= step_size * m[i] / (v[i].sqrt() / bias2_sqrt + eps);
-    }
+    elementwise(params, grad, [m, v], |params, grad, [m, v]| {
+        let n = params.len();
+        let (grad, m, v) = (&grad[..n], &mut m[..n], &mut v[..n]);
+        for i in 0..n {
+            let g = grad[i] + wd * params[i];
+            m[i] = beta1 * m[i] + (1.0 - beta1) * g;
+            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
+            params[i] -= step_size * m[i] / (v[i].sqrt() / bias2_sqrt + eps);
+        }
+    });
 }
 
 #[cfg(test)]

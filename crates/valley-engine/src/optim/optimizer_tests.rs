@@ -294,3 +294,91 @@ fn stepping_the_wrong_size_is_a_bug() {
     let mut opt = Optimizer::new(config(OptimizerKind::Sgd), 3);
     opt.step(&mut [0.0; 2], &[0.0; 2], 0.1);
 }
+
+/// A large model's update runs in chunks on both cores; each chunk must
+/// give the very bits the whole would in one loop. Element by element, so
+/// separate optimisers on pieces of the vector (each below the parallel
+/// threshold) are the reference.
+#[test]
+fn a_large_update_on_both_cores_gives_the_bits_of_one_loop() {
+    let n = PARALLEL_FROM + 3 * CHUNK / 2 + 7;
+    let start: Vec<f32> = (0..n)
+        .map(|i| ((i * 37 % 101) as f32 - 50.0) / 40.0)
+        .collect();
+    let grads: Vec<Vec<f32>> = (0..3)
+        .map(|s| {
+            (0..n)
+                .map(|i| (((i + s * 11) * 53 % 97) as f32 - 48.0) / 30.0)
+                .collect()
+        })
+        .collect();
+    let kinds = [
+        OptimizerKind::Sgd,
+        OptimizerKind::Momentum,
+        OptimizerKind::Nesterov,
+        OptimizerKind::RmsProp,
+        OptimizerKind::Adam,
+        OptimizerKind::AdamW,
+    ];
+    for kind in kinds {
+        let config = OptimizerConfig {
+            weight_decay: 0.01,
+            ..config(kind)
+        };
+        let mut whole = start.clone();
+        let mut optimizer = Optimizer::new(config, n);
+        for g in &grads {
+            optimizer.step(&mut whole, g, 0.05);
+        }
+        let pieces = [0, PARALLEL_FROM / 3, PARALLEL_FROM / 3 * 2, n / 4 * 3, n];
+        for range in pieces.windows(2) {
+            let (from, to) = (range[0], range[1]);
+            let mut piece = start[from..to].to_vec();
+            let mut optimizer = Optimizer::new(config, to - from);
+            for g in &grads {
+                optimizer.step(&mut piece, &g[from..to], 0.05);
+            }
+            assert!(
+                piece
+                    .iter()
+                    .zip(&whole[from..to])
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{kind:?} over {from}..{to}"
+            );
+        }
+    }
+}
+
+/// The norm adds fixed chunks' partial sums in order: the same bits on one
+/// thread or two, and within rounding of the exact sum.
+#[test]
+fn a_large_norm_is_the_same_on_any_number_of_threads() {
+    let n = 3 * PARALLEL_FROM + 5;
+    let values: Vec<f32> = (0..n)
+        .map(|i| ((i * 29 % 211) as f32 - 105.0) / 17.0)
+        .collect();
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool")
+            .install(|| l2_norm(&values))
+    };
+    let (one, two) = (on(1), on(2));
+    assert_eq!(one.to_bits(), two.to_bits());
+    let exact = values
+        .iter()
+        .map(|&v| f64::from(v).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    assert!(
+        (f64::from(one) - exact).abs() <= 1e-6 * exact,
+        "{one} vs {exact}"
+    );
+    // Below one chunk the sum is the eight-lane loop itself.
+    let few = &values[..1000];
+    assert_eq!(
+        l2_norm(few).to_bits(),
+        (squares(few).sqrt() as f32).to_bits()
+    );
+}

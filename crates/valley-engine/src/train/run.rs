@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
 use crate::nn::Mask;
+use crate::optim::l2_norm as norm;
 use crate::optim::{LrSchedule, OptimError, Optimizer, OptimizerConfig};
 use crate::problem::{Batch, Evaluation, Problem, Workspace};
 
@@ -73,13 +74,13 @@ const SHUFFLE_SALT: u64 = 0x9E37_79B9_7F4A_7C15;
 /// left the map for good.
 const OFF_THE_MAP: f64 = 20.0;
 
-/// Euclidean norm, accumulated in f64.
-fn norm(params: &[f32]) -> f32 {
-    params
-        .iter()
-        .map(|&p| f64::from(p) * f64::from(p))
-        .sum::<f64>()
-        .sqrt() as f32
+/// Whether every value is finite: a chunk at a time without stopping
+/// early, so the loop vectorises (a million gradients in a few dozen
+/// microseconds instead of a few hundred).
+fn all_finite(values: &[f32]) -> bool {
+    values
+        .chunks(1024)
+        .all(|chunk| chunk.iter().fold(true, |all, v| all & v.is_finite()))
 }
 
 /// Whether `loss` has blown up relative to the run's first loss.
@@ -380,7 +381,7 @@ impl Run {
         if let Some(mask) = &self.mask {
             mask.apply(&mut self.grad);
         }
-        let grad_finite = self.grad.iter().all(|g| g.is_finite());
+        let grad_finite = all_finite(&self.grad);
         let first = *self.first_loss.get_or_insert(loss);
         // The norm costs a pass over the parameters: for a big model every
         // 8th step is soon enough; a small one (a surface) bounces faster.

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Run, norm, shuffle_rng};
+use super::{Run, shuffle_rng};
 use crate::io::bounded;
 use crate::io::limits::{MAX_REPLAYED_DRAWS, MAX_STEP, SESSION_TRAJECTORY_FLOATS};
 use crate::optim::Optimizer;
+use crate::optim::l2_norm as norm;
 use crate::train::history::{Decimated, EvalPoint, HistoryPoint, TrajectoryPoint};
 use rand::seq::SliceRandom;
 
