@@ -125,10 +125,17 @@ pub unsafe fn product(a: Strided, b: Strided, accumulate: bool, c: *mut f32, ldc
                             unsafe {
                                 let panel = b_block.add(jr * KC);
                                 let out = c.offset((ic + ir) as isize * ldc + (jc + jr) as isize);
-                                if direct {
-                                    tile::<true>(kc, strip, panel, (out, ldc), (rows, cols), add);
-                                } else {
-                                    tile::<false>(kc, strip, panel, (out, ldc), (rows, cols), add);
+                                let args =
+                                    (kc, strip, panel.cast_const(), (out, ldc), (rows, cols), add);
+                                match (direct, cols.div_ceil(16)) {
+                                    (true, 1) => tile::<true, 1>(args),
+                                    (true, 2) => tile::<true, 2>(args),
+                                    (true, 3) => tile::<true, 3>(args),
+                                    (true, _) => tile::<true, 4>(args),
+                                    (false, 1) => tile::<false, 1>(args),
+                                    (false, 2) => tile::<false, 2>(args),
+                                    (false, 3) => tile::<false, 3>(args),
+                                    (false, _) => tile::<false, 4>(args),
                                 }
                             }
                         }
@@ -296,19 +303,26 @@ unsafe fn pack_a(a: Strided, (ic, mc): (usize, usize), (pc, kc): (usize, usize),
     }
 }
 
-/// One `MR × NR` tile of `c` over depth `kc`: `rows × cols` of it are
+/// What a tile works on: depth, strip, panel, `c` and its row stride, the
+/// real rows and columns, and whether to add to `c`.
+type TileArgs = (
+    usize,
+    Strip,
+    *const f32,
+    (*mut f32, isize),
+    (usize, usize),
+    bool,
+);
+
+/// One tile of `c`, `MR` rows by `NV` vectors of 16 (a panel's last
+/// columns take a narrower tile), over depth `kc`: `rows × cols` of it are
 /// real; added to what `c` holds when `add`. `DIRECT`: the strip is rows
 /// of `a` in place (`cs = 1`); otherwise packed (`rs = 1`, `cs = MR`).
 #[allow(clippy::needless_range_loop)]
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn tile<const DIRECT: bool>(
-    kc: usize,
-    strip: Strip,
-    panel: *const f32,
-    (c, ldc): (*mut f32, isize),
-    (rows, cols): (usize, usize),
-    add: bool,
+unsafe fn tile<const DIRECT: bool, const NV: usize>(
+    (kc, strip, panel, (c, ldc), (rows, cols), add): TileArgs,
 ) {
     // A short strip read in place repeats its last row: the extra sums are
     // never stored, and no read strays past `a`.
@@ -317,11 +331,11 @@ unsafe fn tile<const DIRECT: bool>(
         // SAFETY: row `r` of the strip is within `a` or the buffer.
         unsafe { strip.ptr.offset(r as isize * strip.rs) }
     });
-    let mut acc = [[_mm512_setzero_ps(); 4]; MR];
+    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
     for p in 0..kc {
         // SAFETY: the panel holds `kc × NR` values, 64-byte aligned; the
         // strip `kc` values of each row.
-        let b: [__m512; 4] =
+        let b: [__m512; NV] =
             std::array::from_fn(|v| unsafe { _mm512_load_ps(panel.add(p * NR + 16 * v)) });
         for r in 0..MR {
             let at = if DIRECT {
@@ -330,7 +344,7 @@ unsafe fn tile<const DIRECT: bool>(
                 p as isize * MR as isize
             };
             let a = _mm512_set1_ps(unsafe { *row_of[r].offset(at) });
-            for v in 0..4 {
+            for v in 0..NV {
                 acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
             }
         }
@@ -339,7 +353,7 @@ unsafe fn tile<const DIRECT: bool>(
         // SAFETY: row `r < rows` of the tile is within `c`, and so are the
         // first `cols` values of it; the masks keep to them.
         let row = unsafe { c.offset(r as isize * ldc) };
-        for v in 0..4 {
+        for v in 0..NV {
             let first = 16 * v;
             if first >= cols {
                 break;
