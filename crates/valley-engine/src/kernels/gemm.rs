@@ -23,6 +23,24 @@ use crate::scalar::Scalar;
 /// trained 25 % slower through it).
 const SMALL: usize = 1 << 20;
 
+/// Multiply-adds from which Valley's own kernel takes a product it can
+/// (f32 on AVX-512): it packs little and sets up nothing, so it pays well
+/// below faer's threshold.
+const OWN_FROM: usize = 1 << 15;
+
+/// Whether products of `T` on this CPU go through Valley's own packed
+/// kernel (f32 on AVX-512), which is worth calling on smaller products
+/// than faer.
+pub fn own_kernel_for<T: Scalar>() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::any::TypeId::of::<T>() == std::any::TypeId::of::<f32>()
+            && crate::simd::level() == crate::simd::Level::Avx512
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
 /// Whether an `[n, k] · [k, m]` product is large enough for faer.
 pub fn is_large(n: usize, k: usize, m: usize) -> bool {
     n.saturating_mul(k).saturating_mul(m) >= SMALL
@@ -41,6 +59,12 @@ pub fn product<T: Scalar>(
     let (k_b, m) = b.dim();
     assert_eq!(k, k_b, "inner dimensions differ");
     assert_eq!(c.dim(), (n, m), "output shape");
+    #[cfg(target_arch = "x86_64")]
+    if n.saturating_mul(k).saturating_mul(m) >= OWN_FROM
+        && own_kernel::<T>(&a, &b, &mut c, accumulate)
+    {
+        return;
+    }
     if !is_large(n, k, m) {
         let beta = if accumulate {
             T::one_impl()
@@ -48,10 +72,6 @@ pub fn product<T: Scalar>(
             T::zero_impl()
         };
         ndarray::linalg::general_mat_mul(T::one_impl(), &a, &b, beta, &mut c);
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if own_kernel::<T>(&a, &b, &mut c, accumulate) {
         return;
     }
     let (a_rows, a_cols) = (a.strides()[0], a.strides()[1]);
@@ -87,9 +107,7 @@ fn own_kernel<T: Scalar>(
     accumulate: bool,
 ) -> bool {
     use super::gemm_avx512::{Strided, product};
-    if std::any::TypeId::of::<T>() != std::any::TypeId::of::<f32>()
-        || crate::simd::level() != crate::simd::Level::Avx512
-    {
+    if !own_kernel_for::<T>() {
         return false;
     }
     let view = |m: &ArrayView2<'_, T>, transposed: bool| {

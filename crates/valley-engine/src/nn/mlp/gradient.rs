@@ -17,6 +17,10 @@ use crate::kernels::gemm;
 use crate::kernels::loss::TargetsRef;
 use crate::scalar::Scalar;
 
+/// Weights from which the backward products go through Valley's own
+/// packed kernel where it runs.
+const BACKWARD_BY_PRODUCT: usize = 1 << 12;
+
 /// Buffers of [`Mlp::loss_and_grad_columns`], kept between steps.
 pub struct GradientScratch<T> {
     /// Each layer's output `[width, stride]`; `[0]` is the input.
@@ -87,12 +91,18 @@ impl Mlp {
         // Backward, from the last layer to the first.
         for l in (0..layers).rev() {
             let (fan_in, fan_out) = (self.layer_sizes[l], self.layer_sizes[l + 1]);
+            // Valley's packed kernel beats the column kernels from a
+            // smaller layer than faer does (2-97-97-2 on 10,000 points:
+            // see the README's scaling table); the forward pass keeps its
+            // fused bias and activation up to `by_gemm`'s size.
+            let by_product = by_gemm(fan_in, fan_out)
+                || (gemm::own_kernel_for::<T>() && fan_in * fan_out >= BACKWARD_BY_PRODUCT);
             let delta = &scratch.delta[..fan_out * stride];
             let input = &scratch.outputs[l][..fan_in * stride];
             // dW = dZ · Aᵀ (the padding columns of dZ are zero).
             let dw = &mut grad[self.layout.tensors[2 * l].range()];
             let dz = ArrayView2::from_shape((fan_out, stride), delta).expect("dZ is [out, stride]");
-            if by_gemm(fan_in, fan_out) {
+            if by_product {
                 let a = ArrayView2::from_shape((fan_in, stride), input).expect("A is [in, stride]");
                 let dw = ArrayViewMut2::from_shape((fan_out, fan_in), dw).expect("[out, in]");
                 gemm::product(dz, a.t(), false, dw);
@@ -111,7 +121,7 @@ impl Mlp {
             // dA = Wᵀ · dZ, then through the activation.
             scratch.back.resize(fan_in * stride, T::zero());
             let weight = &params[self.layout.tensors[2 * l].range()];
-            if by_gemm(fan_in, fan_out) {
+            if by_product {
                 let w = ArrayView2::from_shape((fan_out, fan_in), weight).expect("weight");
                 let back = ArrayViewMut2::from_shape((fan_in, stride), &mut scratch.back[..])
                     .expect("dA is [in, stride]");
@@ -322,7 +332,8 @@ mod tests {
 
     /// The tape-free loss and gradient are the tape's, in f64 to 1e-12 and
     /// in f32 to its rounding: every activation, both kinds of target,
-    /// example counts off the tile width, and a layer wide enough for faer.
+    /// example counts off the tile width, a layer whose backward products
+    /// take the packed kernel (f32 on AVX-512) and one wide enough for faer.
     #[test]
     fn matches_the_tape() {
         let mut scratch = GradientScratch::default();
@@ -335,6 +346,7 @@ mod tests {
                 (&[2, 9, 2][..], 1),
                 (&[2, 32, 32, 2][..], 130),
                 (&[4, 130, 130, 3][..], 67),
+                (&[3, 80, 80, 2][..], 150),
             ] {
                 for classification in [true, false] {
                     let mlp = Mlp::new(sizes, act).expect("valid sizes");
