@@ -19,7 +19,7 @@ use crate::scalar::Scalar;
 
 /// Weights from which the backward products go through Valley's own
 /// packed kernel where it runs.
-const BACKWARD_BY_PRODUCT: usize = 1 << 12;
+const BACKWARD_BY_PRODUCT: usize = 1 << 13;
 
 /// Buffers of [`Mlp::loss_and_grad_columns`], kept between steps.
 pub struct GradientScratch<T> {
@@ -346,7 +346,7 @@ mod tests {
                 (&[2, 9, 2][..], 1),
                 (&[2, 32, 32, 2][..], 130),
                 (&[4, 130, 130, 3][..], 67),
-                (&[3, 80, 80, 2][..], 150),
+                (&[3, 100, 90, 2][..], 150),
             ] {
                 for classification in [true, false] {
                     let mlp = Mlp::new(sizes, act).expect("valid sizes");
