@@ -26,6 +26,7 @@ const SMALL: usize = 1 << 20;
 /// Multiply-adds from which Valley's own kernel takes a product it can
 /// (f32 on AVX-512): it packs little and sets up nothing, so it pays well
 /// below faer's threshold.
+#[cfg(target_arch = "x86_64")]
 const OWN_FROM: usize = 1 << 15;
 
 /// Whether products of `T` on this CPU go through Valley's own packed
@@ -250,7 +251,7 @@ mod tests {
 
     /// The f32 products past the threshold (Valley's AVX-512 kernel where
     /// the CPU has it, faer elsewhere): every edge of its tiles and blocks
-    /// (6 rows, 64 columns, depth 256, 120 rows and 1,024 columns packed),
+    /// (6 rows, 64 columns, depth 512, 120 rows and 512 columns packed),
     /// operands transposed and strided, outputs by rows and by columns,
     /// replaced and accumulated, against f64.
     #[test]

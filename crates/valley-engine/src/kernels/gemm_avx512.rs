@@ -22,7 +22,7 @@ use std::cell::RefCell;
 const MR: usize = 6;
 /// Columns of a tile: 4 vectors of 16.
 const NR: usize = 64;
-/// Depth of a block: a strip of `a` (6 KiB) stays in L1.
+/// Depth of a block: a strip of `a` (12 KiB) stays in L1.
 const KC: usize = 512;
 /// Rows of `a` packed at once.
 const MC: usize = 120;

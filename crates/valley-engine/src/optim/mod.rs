@@ -6,6 +6,6 @@ mod optimizer;
 mod schedule;
 
 pub use config::{OptimError, OptimizerConfig, OptimizerKind};
-pub(crate) use optimizer::l2_norm;
 pub use optimizer::{Optimizer, clip_grad_norm};
+pub(crate) use optimizer::{elementwise, l2_norm};
 pub use schedule::{LrSchedule, Schedule};

@@ -63,7 +63,7 @@ fn squares(values: &[f32]) -> f64 {
 /// state buffers of the same length: in one piece for a small model, in
 /// chunks over the cores for a large one. Elementwise, so the bits are the
 /// same either way.
-fn elementwise<const S: usize>(
+pub(crate) fn elementwise<const S: usize>(
     params: &mut [f32],
     grad: &[f32],
     states: [&mut [f32]; S],

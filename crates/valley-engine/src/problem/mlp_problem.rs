@@ -338,21 +338,12 @@ impl Problem for MlpProblem {
                     half as f32 / rows as f32,
                     (rows - half) as f32 / rows as f32,
                 );
-                let combine = |grad: &mut [f32], second: &[f32]| {
+                // A large model's million sums on both cores.
+                crate::optim::elementwise(grad, second_grad, [], |grad, second, []| {
                     for (g, &h) in grad.iter_mut().zip(second) {
                         *g = w1 * *g + w2 * h;
                     }
-                };
-                // A large model's million sums on both cores (elementwise:
-                // the same bits either way).
-                if grad.len() >= 1 << 18 {
-                    use rayon::prelude::*;
-                    grad.par_chunks_mut(1 << 16)
-                        .zip(second_grad.par_chunks(1 << 16))
-                        .for_each(|(g, h)| combine(g, h));
-                } else {
-                    combine(grad, second_grad);
-                }
+                });
                 w1 * first + w2 * second
             }
             Batch::Full => self.mlp.loss_and_grad_columns(
